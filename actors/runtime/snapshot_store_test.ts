@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { FileSnapshotStore, removeStaleTemps } from "./snapshot_store.ts";
+
+const writer = new URL("./testdata/snapshot_writer.ts", import.meta.url);
+
+Deno.test("snapshot store round-trips values and lists keys", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = new FileSnapshotStore(dir);
+    assert.equal(await store.load("camera/a"), undefined);
+    await store.save("camera/a", { status: "live", n: 1 });
+    await store.save("camera/b", { status: "stopped" });
+    assert.deepEqual(await store.load("camera/a"), { status: "live", n: 1 });
+    assert.deepEqual(await store.list("camera/"), ["camera/a", "camera/b"]);
+    await store.delete("camera/a");
+    assert.deepEqual(await store.list("camera/"), ["camera/b"]);
+    await assert.rejects(store.save("../escape", {}), RangeError);
+    await assert.rejects(store.save("camera/..", {}), RangeError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a write killed mid-way leaves the old or the new snapshot, never a broken one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A real process rewrites a 2 MB snapshot in a loop; we SIGKILL it at varying moments.
+    for (let round = 0; round < 6; round++) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-read", "--allow-write", writer.pathname, dir],
+        stdout: "piped",
+        stderr: "inherit",
+      }).spawn();
+      const reader = child.stdout.getReader();
+      let seen = "";
+      const target = 2 + round * 3; // kill after a varying number of completed writes
+      while ((seen.match(/\n/g)?.length ?? 0) < target) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        seen += new TextDecoder().decode(value);
+      }
+      child.kill("SIGKILL");
+      await reader.cancel();
+      await child.status;
+      const store = new FileSnapshotStore(dir);
+      const snap = await store.load<{ gen: number; payload: string; check: number }>("state");
+      assert.ok(snap, "a snapshot is there");
+      assert.equal(snap.payload.length, snap.check, "the file is whole");
+      const completed = seen.trim().split("\n").map(Number);
+      assert.ok(
+        snap.gen >= completed[completed.length - 1],
+        "no older than the last completed write",
+      );
+      await removeStaleTemps(dir);
+    }
+    const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.deepEqual(left, ["state.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
