@@ -21,6 +21,8 @@ export interface ModuleDescriptor {
   readonly output: ModuleOutputKind;
   /** URL of the worker-side code, a module whose named export `createEngine` is a {@linkcode CreateEngine}. */
   readonly engineUrl: URL;
+  /** Set when the engine reads `ReadContext.surround`; the worker copies it only then. */
+  readonly surround?: boolean;
 }
 
 /** An RGBA image in ordinary memory: a rectified ROI crop. */

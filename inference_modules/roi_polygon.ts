@@ -65,14 +65,18 @@ function toQuad(shape: unknown, fail: (problem: string) => never): Quad {
       }
     }
     const { x, y, width, height } = r as unknown as RoiRect;
-    if (width <= 0 || height <= 0) fail(`rectangle must have a positive size, got ${width}×${height}`);
+    if (width <= 0 || height <= 0) {
+      fail(`rectangle must have a positive size, got ${width}×${height}`);
+    }
     return [{ x, y }, { x: x + width, y }, { x: x + width, y: y + height }, { x, y: y + height }];
   }
   return fail(`points must be an array of 4 {x, y} corners, got ${describe(shape)}`);
 }
 
 function toPoint(p: unknown, i: number, fail: (problem: string) => never): Point {
-  if (p === null || typeof p !== "object") fail(`corner ${i + 1} must be {x, y}, got ${describe(p)}`);
+  if (p === null || typeof p !== "object") {
+    fail(`corner ${i + 1} must be {x, y}, got ${describe(p)}`);
+  }
   const { x, y } = p as Record<string, unknown>;
   for (const [k, v] of [["x", x], ["y", y]] as const) {
     if (typeof v !== "number" || !Number.isFinite(v)) {
@@ -113,7 +117,9 @@ function checkShape(q: Quad, fail: (problem: string) => never): void {
     const a = q[i], b = q[(i + 1) % 4], c = q[(i + 2) % 4];
     const scale = Math.hypot(b.x - a.x, b.y - a.y) * Math.hypot(c.x - b.x, c.y - b.y);
     if (Math.abs(turns[i]) < 1e-3 * scale) {
-      fail(`corners ${i + 1}, ${((i + 1) % 4) + 1}, ${((i + 2) % 4) + 1} are collinear (degenerate)`);
+      fail(
+        `corners ${i + 1}, ${((i + 1) % 4) + 1}, ${((i + 2) % 4) + 1} are collinear (degenerate)`,
+      );
     }
   }
   if (!turns.every((t) => t > 0) && !turns.every((t) => t < 0)) {
@@ -137,7 +143,9 @@ function checkInside(q: Quad, frame: FrameSize, fail: (problem: string) => never
       p.x < -t || p.y < -t || p.x > frame.width + t || p.y > frame.height + t
     );
     fail(
-      `corner ${outside + 1} (x=${p.x}, y=${p.y}) lies outside the ${frame.width}×${frame.height} frame` +
+      `corner ${
+        outside + 1
+      } (x=${p.x}, y=${p.y}) lies outside the ${frame.width}×${frame.height} frame` +
         (all ? " (the whole polygon is outside)" : ""),
     );
   }

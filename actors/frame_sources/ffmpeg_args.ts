@@ -86,7 +86,9 @@ export function ffmpegArgs(spec: SourceSpec, opts: FfmpegArgsOptions): string[] 
   const fps = spec.fps ?? DEFAULT_STREAM_FPS;
   const isFile = inputKind(spec.source) === "file";
   // A file loops forever so it behaves like a camera; VisionROI reopened it at EOF.
-  const fileOptions = isFile ? [...((opts.paceFiles ?? true) ? ["-re"] : []), "-stream_loop", "-1"] : [];
+  const fileOptions = isFile
+    ? [...((opts.paceFiles ?? true) ? ["-re"] : []), "-stream_loop", "-1"]
+    : [];
   return [
     "-hide_banner",
     "-loglevel",
@@ -119,4 +121,9 @@ export function ffprobeSizeArgs(source: string): string[] {
     "-of",
     "csv=s=x:p=0",
   ];
+}
+
+/** `source` with any URL password replaced by `***`, for messages users and logs see. */
+export function redactCredentials(text: string): string {
+  return text.replace(/(\/\/[^:@/\s]*):[^@/\s]*@/g, "$1:***@");
 }

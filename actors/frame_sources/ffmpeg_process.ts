@@ -58,7 +58,9 @@ export class ChildHandle {
   async #stop(graceMs: number): Promise<Deno.CommandStatus> {
     this.#signal("SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), graceMs));
+    const grace = new Promise<"late">((resolve) =>
+      timer = setTimeout(() => resolve("late"), graceMs)
+    );
     const first = await Promise.race([this.status, grace]);
     clearTimeout(timer);
     if (first === "late") this.#signal("SIGKILL");
@@ -108,7 +110,9 @@ export function spawnChild(program: string, args: readonly string[]): ChildHandl
     }).spawn();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
-      throw new FrameSourceError(`${program} is not installed (not found on PATH)`, { cause: error });
+      throw new FrameSourceError(`${program} is not installed (not found on PATH)`, {
+        cause: error,
+      });
     }
     throw error;
   }

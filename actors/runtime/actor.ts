@@ -34,6 +34,11 @@ export interface Supervisable {
 /** A reply callback carried inside an `ask` message. */
 export type Reply<R> = (value: R | Error) => void;
 
+/** A failure that restarting cannot mend (a missing file): the supervisor parks the child at once. */
+export class FatalError extends Error {
+  override name = "FatalError";
+}
+
 /** Raised by `ask` when no reply came in time. */
 export class AskTimeoutError extends Error {
   override name = "AskTimeoutError";
@@ -84,7 +89,7 @@ export abstract class Actor<M extends { type: string }, S extends BaseSnapshot>
     try {
       this.#cleanup = (await this.onStart()) ?? undefined;
     } catch (err) {
-      await this.end("error", asError(err));
+      await this.end(err instanceof FatalError ? "fatal" : "error", asError(err));
       throw err;
     }
     this.#loop();
@@ -177,7 +182,7 @@ export abstract class Actor<M extends { type: string }, S extends BaseSnapshot>
       try {
         await this.receive(msg);
       } catch (err) {
-        await this.end("error", asError(err));
+        await this.end(err instanceof FatalError ? "fatal" : "error", asError(err));
         return;
       }
     }

@@ -1,5 +1,5 @@
 /** The generic actor runtime: no domain words in here. */
-export { Actor, asError, AskTimeoutError } from "./actor.ts";
+export { Actor, asError, AskTimeoutError, FatalError } from "./actor.ts";
 export type {
   ActorOptions,
   BaseSnapshot,

@@ -1,5 +1,5 @@
 /** One-for-one supervision: restart with exponential backoff and jitter, park after a restart budget. */
-import { asError, type ExitInfo, type Supervisable } from "./actor.ts";
+import { asError, type ExitInfo, FatalError, type Supervisable } from "./actor.ts";
 import { type Clock, systemClock, type TimerId } from "./clock.ts";
 import {
   DEFAULT_RESTART_POLICY,

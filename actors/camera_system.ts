@@ -1,0 +1,251 @@
+/**
+ * Cameras under one supervisor, addressed by id through the registry: a held camera (a job or a
+ * preview stream) runs until released; one woken by a request (a snapshot) is passivated when idle.
+ * Counters persist in the snapshot store so a restarted camera, or a new process, carries them on.
+ */
+import { CameraActor, type CameraSnapshot, type CameraStatus } from "./camera_actor.ts";
+import type { Frame, FrameSource, SourceSpec } from "./frame_sources/frame.ts";
+import {
+  ActorRegistry,
+  type ChildStatus,
+  type Clock,
+  type SnapshotStore,
+  Supervisor,
+  systemClock,
+} from "./runtime/mod.ts";
+
+/** Camera system options; defaults in brackets. */
+export interface CameraSystemOptions {
+  /** Builds frame sources. */
+  createSource: (spec: SourceSpec) => FrameSource;
+  /** Where camera counters persist (`camera/<id>`). */
+  store: SnapshotStore;
+  /** Looks up the spec of a saved source by camera id; undefined when there is none. */
+  savedSpec: (id: string) => Promise<SourceSpec | undefined>;
+  /** Time source [system clock]. */
+  clock?: Clock;
+  /** Idle time before an on-demand camera stops, ms [60 000]. */
+  idleTimeoutMs?: number;
+  /** Smallest stall timeout, ms [10 000]. */
+  minStallMs?: number;
+  /** Jitter source for restart delays [Math.random]. */
+  random?: () => number;
+}
+
+/** A camera as the API shows it: the actor's snapshot merged with its supervision state. */
+export interface CameraView extends CameraSnapshot {
+  /** Who holds the camera open (jobs, preview streams). */
+  holders: string[];
+  /** When the pending restart fires, ms since the epoch. */
+  nextRestartAt: number | null;
+}
+
+type Persisted = Pick<CameraSnapshot, "restarts" | "stalls" | "lastError" | "spec"> & {
+  /** Parked by the supervisor: shown as failed even after it was let go. */
+  failed?: boolean;
+};
+
+/** All cameras of the process. */
+export class CameraSystem {
+  readonly supervisor: Supervisor<CameraActor>;
+  #registry: ActorRegistry<CameraActor>;
+  #opts: CameraSystemOptions;
+  #clock: Clock;
+  #specs = new Map<string, SourceSpec>();
+  #persisted = new Map<string, Persisted>();
+
+  constructor(opts: CameraSystemOptions) {
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.supervisor = new Supervisor({ clock: this.#clock, random: opts.random });
+    this.#registry = new ActorRegistry({
+      supervisor: this.supervisor,
+      clock: this.#clock,
+      idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
+      specFor: (id) => this.#childSpec(id),
+    });
+    this.supervisor.onChange((s) => this.#onChildChange(s));
+  }
+
+  /** Sets the spec a camera runs with; a running camera whose spec changed is restarted with it. */
+  async configure(id: string, spec: SourceSpec): Promise<void> {
+    const old = this.#specs.get(id) ?? this.view(id)?.spec;
+    this.#specs.set(id, spec);
+    if (old && !sameSpec(old, spec) && this.#registry.isActive(id)) {
+      const holders = this.#registry.holders(id);
+      await this.#registry.passivate(id);
+      for (const h of holders) await this.#registry.activate(id, h);
+    }
+  }
+
+  /** Forgets an unsaved spec (the saved source's config applies again). */
+  unconfigure(id: string): void {
+    this.#specs.delete(id);
+  }
+
+  /** Starts (if needed) and holds a camera for `holder`; false when no spec exists for it. */
+  hold(id: string, holder: string): Promise<boolean> {
+    return this.#registry.activate(id, holder);
+  }
+
+  /** Releases a holder; the camera stops when none is left. */
+  release(id: string, holder: string): Promise<void> {
+    return this.#registry.release(id, holder);
+  }
+
+  /** Stops a camera whatever holds it (a deleted source); its counters are forgotten. */
+  async remove(id: string): Promise<void> {
+    await this.#registry.passivate(id);
+    this.#specs.delete(id);
+    this.#persisted.delete(id);
+    await this.#opts.store.delete(`camera/${id}`);
+  }
+
+  /** Wakes a camera on demand (idle-passivated later) and returns whether it could. */
+  wake(id: string): Promise<boolean> {
+    return this.#registry.activate(id);
+  }
+
+  /** The newest frame of a camera, waiting up to `timeoutMs` for a first or fresher one. */
+  async frame(id: string, opts: { maxAgeMs?: number; timeoutMs?: number } = {}): Promise<
+    Frame | undefined
+  > {
+    const cam = this.supervisor.instance(id);
+    if (!cam) return undefined;
+    this.#registry.touch(id);
+    const latest = cam.latestFrame();
+    const maxAge = opts.maxAgeMs ?? Infinity;
+    if (latest && this.#clock.now() - latest.time <= maxAge) return latest;
+    return await cam.nextFrame(latest?.seq ?? 0, opts.timeoutMs ?? 5_000);
+  }
+
+  /** Snapshot of one camera merged with supervision, or undefined when never seen. */
+  view(id: string): CameraView | undefined {
+    const status = this.supervisor.status(id);
+    const cam = this.supervisor.instance(id);
+    const persisted = this.#persisted.get(id);
+    if (!status && !persisted) return undefined;
+    const base: CameraSnapshot = cam?.snapshot() ?? {
+      status: persisted?.failed ? "failed" : "stopped",
+      id,
+      spec: persisted?.spec ?? this.#specs.get(id) ?? { source: "" },
+      kind: "",
+      width: null,
+      height: null,
+      targetFps: 0,
+      fps: 0,
+      lastFrameTime: null,
+      frames: 0,
+      droppedFrames: 0,
+      restarts: persisted?.restarts ?? 0,
+      stalls: persisted?.stalls ?? 0,
+      lastError: persisted?.lastError ?? null,
+      startedAt: 0,
+    };
+    return {
+      ...base,
+      status: mergeStatus(base.status, status),
+      restarts: Math.max(base.restarts, persisted?.restarts ?? 0),
+      lastError: status?.lastError ?? base.lastError,
+      holders: this.#registry.holders(id),
+      nextRestartAt: status?.nextRestartAt ?? null,
+    };
+  }
+
+  /** Views of every camera known in this process. */
+  views(): CameraView[] {
+    const ids = new Set([...this.supervisor.ids(), ...this.#persisted.keys()]);
+    return [...ids].sort().map((id) => this.view(id)!).filter(Boolean);
+  }
+
+  /** Stops every camera, newest first. */
+  async stopAll(): Promise<void> {
+    await this.supervisor.stopAll();
+  }
+
+  async #childSpec(id: string) {
+    const spec = this.#specs.get(id) ?? (await this.#opts.savedSpec(id));
+    if (!spec) return undefined;
+    const previous = this.#persisted.get(id) ?? (await this.#load(id));
+    return {
+      id,
+      kind: "permanent" as const,
+      create: () => {
+        const p = this.#persisted.get(id) ?? previous;
+        const cam = new CameraActor(id, spec, {
+          createSource: this.#opts.createSource,
+          clock: this.#clock,
+          previous: p,
+          minStallMs: this.#opts.minStallMs,
+        });
+        cam.subscribe((s) => this.#remember(id, s));
+        return cam;
+      },
+    };
+  }
+
+  async #load(id: string): Promise<Persisted | undefined> {
+    const p = await this.#opts.store.load<Persisted>(`camera/${id}`).catch((err) => {
+      console.error(`camera ${id}: ignoring unreadable snapshot: ${err.message}`);
+      return undefined;
+    });
+    if (p) this.#persisted.set(id, p);
+    return p;
+  }
+
+  #remember(id: string, s: CameraSnapshot): void {
+    const prev = this.#persisted.get(id);
+    const next: Persisted = {
+      restarts: s.restarts,
+      stalls: s.stalls,
+      lastError: s.lastError,
+      spec: s.spec,
+    };
+    this.#persisted.set(id, next);
+    if (
+      !prev || prev.restarts !== next.restarts || prev.stalls !== next.stalls ||
+      prev.lastError !== next.lastError || !sameSpec(prev.spec, next.spec)
+    ) {
+      void this.#save(id, next);
+    }
+  }
+
+  #onChildChange(s: ChildStatus): void {
+    const p = this.#persisted.get(s.id);
+    if (!p) return;
+    if (s.state === "failed" || (s.state === "running" && p.failed)) {
+      const next = { ...p, failed: s.state === "failed", lastError: s.lastError ?? p.lastError };
+      this.#persisted.set(s.id, next);
+      void this.#save(s.id, next);
+      return;
+    }
+    // The supervisor counts restarts of this process; the snapshot carries the lifetime total.
+    if (s.state === "restarting" || s.lastError !== p.lastError) {
+      const restarts = s.state === "restarting" ? p.restarts + 1 : p.restarts;
+      const next = { ...p, restarts, lastError: s.lastError ?? p.lastError };
+      this.#persisted.set(s.id, next);
+      void this.#save(s.id, next);
+    }
+  }
+
+  async #save(id: string, p: Persisted): Promise<void> {
+    try {
+      await this.#opts.store.save(`camera/${id}`, p);
+    } catch (err) {
+      console.error(`camera ${id}: snapshot not saved: ${(err as Error).message}`);
+    }
+  }
+}
+
+function mergeStatus(actor: CameraStatus, sup: ChildStatus | undefined): CameraStatus {
+  if (!sup) return actor === "failed" ? "failed" : "stopped";
+  if (sup.state === "failed") return "failed";
+  if (sup.state === "restarting") return "restarting";
+  if (sup.state === "stopped") return "stopped";
+  return actor;
+}
+
+function sameSpec(a: SourceSpec, b: SourceSpec): boolean {
+  return a.source === b.source && a.width === b.width && a.height === b.height &&
+    a.fps === b.fps && a.streamType === b.streamType;
+}

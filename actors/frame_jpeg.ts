@@ -1,0 +1,24 @@
+/** JPEG encoding of frames, once per frame however many clients ask. */
+import sharp from "sharp";
+import type { Frame } from "./frame_sources/frame.ts";
+
+const cache = new WeakMap<Frame, Promise<Uint8Array>>();
+
+/** Encodes a frame as JPEG (quality 80, VisionROI's); concurrent and repeated calls share one encode. */
+export function frameJpeg(frame: Frame, quality = 80): Promise<Uint8Array> {
+  if (quality !== 80) return encode(frame, quality);
+  let p = cache.get(frame);
+  if (!p) {
+    p = encode(frame, quality);
+    cache.set(frame, p);
+    p.catch(() => cache.delete(frame));
+  }
+  return p;
+}
+
+async function encode(frame: Frame, quality: number): Promise<Uint8Array> {
+  const buf = await sharp(frame.data, {
+    raw: { width: frame.width, height: frame.height, channels: 4 },
+  }).jpeg({ quality }).toBuffer();
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}

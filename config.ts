@@ -1,0 +1,92 @@
+/**
+ * The one place that reads flags and environment. Everything else receives a typed {@linkcode Config}.
+ *
+ * | flag | env | default | meaning |
+ * |---|---|---|---|
+ * | `--port` | `VISIONROI_PORT` | 5000 | HTTP port (0 picks a free one) |
+ * | `--host` | `VISIONROI_HOST` | 127.0.0.1 | bind address |
+ * | `--data-dir` | `VISIONROI_DATA_DIR` | ./data_sources | sources, ROIs, state, database |
+ * | `--no-demo` | `VISIONROI_NO_DEMO=1` | demo on | skip creating and starting the demo source |
+ * | `--workers` | `VISIONROI_WORKERS` | cores | ROI worker threads |
+ * | `--onnx-backend` | `VISIONROI_ONNX_BACKEND` | auto | `auto`, `web` (WASM) or `node` (native) |
+ * | `--idle-timeout` | `VISIONROI_IDLE_TIMEOUT` | 60 | seconds before a camera woken only by a request stops |
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Validated settings of one server process. */
+export interface Config {
+  /** TCP port; 0 = any free port. */
+  port: number;
+  /** Bind address. */
+  host: string;
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  /** Create and start the demo source on a fresh data dir. */
+  demo: boolean;
+  /** ROI worker threads. */
+  workers: number;
+  /** ONNX runtime choice. */
+  onnxBackend: "auto" | "web" | "node";
+  /** Seconds before an on-demand camera is passivated. */
+  idleTimeoutS: number;
+}
+
+const schema = z.object({
+  port: z.coerce.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  dataDir: z.string().min(1),
+  demo: z.boolean(),
+  workers: z.coerce.number().int().min(1).max(64),
+  onnxBackend: z.enum(["auto", "web", "node"]),
+  idleTimeoutS: z.coerce.number().positive().max(86_400),
+});
+
+/** Raised for a flag or variable with a bad value; the message names it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses flags (`args`) over environment variables (`env`) over defaults. */
+export function loadConfig(
+  args: readonly string[] = Deno.args,
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+): Config {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      "no-demo": { type: "boolean" },
+      workers: { type: "string" },
+      "onnx-backend": { type: "string" },
+      "idle-timeout": { type: "string" },
+    },
+    strict: true,
+  });
+  const raw = {
+    port: values.port ?? env("VISIONROI_PORT") ?? "5000",
+    host: values.host ?? env("VISIONROI_HOST") ?? "127.0.0.1",
+    dataDir: values["data-dir"] ?? env("VISIONROI_DATA_DIR") ?? "./data_sources",
+    demo: !(values["no-demo"] ?? env("VISIONROI_NO_DEMO") === "1"),
+    workers: values.workers ?? env("VISIONROI_WORKERS") ??
+      String(navigator.hardwareConcurrency || 2),
+    onnxBackend: values["onnx-backend"] ?? env("VISIONROI_ONNX_BACKEND") ?? "auto",
+    idleTimeoutS: values["idle-timeout"] ?? env("VISIONROI_IDLE_TIMEOUT") ?? "60",
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue.path[0]);
+    const value = (raw as Record<string, unknown>)[field];
+    throw new ConfigError(`invalid ${field} ${JSON.stringify(value)}: ${issue.message}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+/** True when `host` only accepts local connections. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+}

@@ -1,0 +1,102 @@
+/** The worker pool's public request and answer shapes. */
+import type { ModuleDescriptor, RgbaImage } from "./module_types.ts";
+
+/** One ROI to read in a frame (VisionROI `rois.json` fields the pool needs). */
+export interface RoiTask {
+  /** The ROI's id; results carry it back. */
+  id: string;
+  /** Label; echoed in the result (defaults to the id). */
+  name?: string;
+  /** Module name from the registry. */
+  module: string;
+  /** 4 corners TL, TR, BR, BL, or an `{x, y, width, height}` rectangle. */
+  points: unknown;
+  /** Module params; the module's schema fills defaults. */
+  params?: Record<string, unknown>;
+}
+
+/** One ROI's answer; `error` set means the read failed for this ROI only. */
+export interface RoiResult {
+  /** The ROI's id. */
+  id: string;
+  /** The ROI's name. */
+  name: string;
+  /** Module name. */
+  module: string;
+  /** The reading ("" on error). */
+  text: string;
+  /** The number the text holds, when the module reports one. */
+  value?: number;
+  /** 0..1 where the module reports it. */
+  confidence?: number;
+  /** Module-specific data (lamp measurements, detections). */
+  data?: unknown;
+  /** Seconds from `readFrame` to this answer, queue wait included (as VisionROI measures it). */
+  duration: number;
+  /** Why this ROI has no reading: `ROI "3": deadline of 5000 ms passed`. */
+  error?: string;
+  /** The rectified crop, when `returnCrops` was set. */
+  crop?: RgbaImage;
+}
+
+/** Per-call options of `readFrame`. */
+export interface ReadFrameOptions {
+  /** Milliseconds from the call after which an unanswered ROI answers with an error; default 10000. */
+  deadlineMs?: number;
+  /** `live` work is always dispatched before `batch` work; default `live`. */
+  priority?: "live" | "batch";
+  /** Return each ROI's rectified crop; default false. */
+  returnCrops?: boolean;
+}
+
+/** What the pool needs from the registry. */
+export interface DescriptorLookup {
+  /** The descriptor of a module, or undefined when none has that name. */
+  get(name: string): ModuleDescriptor | undefined;
+}
+
+/** Construction options; every field documents its default. */
+export interface WorkerPoolOptions {
+  /** Module lookup (the registry). */
+  registry: DescriptorLookup;
+  /** Number of workers; default `navigator.hardwareConcurrency` (one per core). */
+  workers?: number;
+  /** ONNX backend handed to engines; default `auto`. */
+  onnxBackend?: "auto" | "web" | "node";
+  /** Absolute data dir handed to engines; default `<cwd>/data_sources`. */
+  dataDir?: string;
+  /** Environment variables engines may read (API keys); default none. */
+  env?: Record<string, string>;
+  /** Modules each worker creates before it reports ready; default none (engines load lazily). */
+  preload?: string[];
+  /** Ping period; default 1000 ms. */
+  heartbeatMs?: number;
+  /** A ready worker silent this long is declared dead and replaced; default 10000 ms. */
+  heartbeatTimeoutMs?: number;
+  /** A worker not ready this long after spawn is replaced; default 60000 ms. */
+  startTimeoutMs?: number;
+  /** How long a worker may keep running a task past its deadline before it is replaced; default 5000 ms. */
+  overrunMs?: number;
+  /** Called with a line for each worker death or restart; default `console.warn`. */
+  log?: (line: string) => void;
+}
+
+/** Pool counters for the status page and metrics. */
+export interface PoolStats {
+  /** Workers alive (starting or ready). */
+  workers: number;
+  /** Workers ready to take tasks or running one. */
+  ready: number;
+  /** Workers running a task. */
+  busy: number;
+  /** Tasks waiting for a worker (live + batch). */
+  queued: number;
+  /** Tasks waiting, live priority. */
+  queuedLive: number;
+  /** Tasks answered (successes and failures). */
+  tasksDone: number;
+  /** Tasks answered with an error. */
+  failures: number;
+  /** Workers replaced after dying, hanging or failing to start. */
+  restarts: number;
+}

@@ -1,0 +1,138 @@
+/**
+ * Messages between the worker pool (main thread) and each inference worker. Every request that
+ * expects an answer carries an id; both directions are discriminated unions on `type`.
+ */
+import type { ReadOutput, RgbaImage } from "./module_types.ts";
+import type { Quad } from "./roi_polygon.ts";
+
+/** First message to a fresh worker: everything engines may need (modules never import app state). */
+export interface InitRequest {
+  /** Discriminant. */
+  type: "init";
+  /** The pool's number for this worker, for log lines. */
+  workerId: number;
+  /** ONNX backend setting handed to engines. */
+  onnxBackend: "auto" | "web" | "node";
+  /** Absolute data dir. */
+  dataDir: string;
+  /** Environment variables engines may read. */
+  env: Record<string, string>;
+  /** Engines to create before reporting ready: `[module name, engine URL]`. */
+  preload: [string, string][];
+}
+
+/** A frame's pixels, posted once per frame per worker; the buffer is shared, not copied. */
+export interface FrameMessage {
+  /** Discriminant. */
+  type: "frame";
+  /** Pool-wide frame number that later `read` requests refer to. */
+  frameId: number;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** RGBA pixels. */
+  buffer: SharedArrayBuffer;
+  /** Where the pixels start inside `buffer`. */
+  byteOffset: number;
+}
+
+/** Read one ROI of a frame the worker already holds. */
+export interface ReadRequest {
+  /** Discriminant. */
+  type: "read";
+  /** Answer id. */
+  taskId: number;
+  /** A frame sent earlier with {@linkcode FrameMessage}. */
+  frameId: number;
+  /** The ROI's id, for messages. */
+  roiId: string;
+  /** Module name. */
+  module: string;
+  /** The module's worker-side code. */
+  engineUrl: string;
+  /** Validated corners, TL, TR, BR, BL. */
+  quad: Quad;
+  /** Params already parsed by the module's schema. */
+  params: Record<string, unknown>;
+  /** Compute `ReadContext.surround` for this module. */
+  surround: boolean;
+  /** Send the crop back with the answer. */
+  wantCrop: boolean;
+}
+
+/** The pool is done with a frame: the worker drops its pixels and Mat. */
+export interface ReleaseFrame {
+  /** Discriminant. */
+  type: "release";
+  /** The frame to drop. */
+  frameId: number;
+}
+
+/** Heartbeat probe. */
+export interface Ping {
+  /** Discriminant. */
+  type: "ping";
+  /** Echoed in the pong. */
+  seq: number;
+}
+
+/** Everything the pool sends a worker. */
+export type ToWorker = InitRequest | FrameMessage | ReadRequest | ReleaseFrame | Ping;
+
+/** The worker loaded opencv (and its preloads) and warmed up. */
+export interface Ready {
+  /** Discriminant. */
+  type: "ready";
+  /** Milliseconds from init to ready. */
+  initMs: number;
+}
+
+/** Init failed; the pool replaces the worker. */
+export interface InitFailed {
+  /** Discriminant. */
+  type: "init_failed";
+  /** Why. */
+  message: string;
+}
+
+/** A read that produced an output. */
+export interface ReadDone {
+  /** Discriminant. */
+  type: "result";
+  /** The request's id. */
+  taskId: number;
+  /** Success marker. */
+  ok: true;
+  /** The module's answer. */
+  output: ReadOutput;
+  /** Milliseconds inside the worker, warp included. */
+  workMs: number;
+  /** The rectified crop when asked for. */
+  crop?: RgbaImage;
+}
+
+/** A read that failed for this ROI only. */
+export interface ReadFailed {
+  /** Discriminant. */
+  type: "result";
+  /** The request's id. */
+  taskId: number;
+  /** Failure marker. */
+  ok: false;
+  /** What went wrong, without the ROI prefix. */
+  message: string;
+  /** Milliseconds inside the worker. */
+  workMs: number;
+}
+
+/** Heartbeat answer. */
+export interface Pong {
+  /** Discriminant. */
+  type: "pong";
+  /** The ping's seq. */
+  seq: number;
+}
+
+/** Everything a worker sends the pool. */
+export type FromWorker = Ready | InitFailed | ReadDone | ReadFailed | Pong;

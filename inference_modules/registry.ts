@@ -1,0 +1,148 @@
+/**
+ * The module registry: an explicit list of built-in descriptors plus user modules found under
+ * `<dataDir>/inference_modules/<name>/descriptor.ts` (or `.js`). A user module's name must match
+ * {@linkcode MODULE_NAME_PATTERN} and its engine must live inside its own folder.
+ */
+import type { ModuleDescriptor } from "./module_types.ts";
+import type { DescriptorLookup } from "./pool_types.ts";
+import { paramsError } from "./params_error.ts";
+import { descriptor as digits } from "./digits/descriptor.ts";
+import { descriptor as lightButton } from "./light_button/descriptor.ts";
+import { descriptor as rapidOcr } from "./rapid_ocr/descriptor.ts";
+import { descriptor as tesseractOcr } from "./tesseract_ocr/descriptor.ts";
+import { descriptor as typhoonOcr } from "./typhoon_ocr/descriptor.ts";
+import { descriptor as yolo } from "./yolo/descriptor.ts";
+
+/** Built-in modules, in the order the UI lists them. */
+export const BUILTIN_MODULES: readonly ModuleDescriptor[] = [
+  tesseractOcr,
+  rapidOcr,
+  digits,
+  lightButton,
+  yolo,
+  typhoonOcr,
+];
+
+/** Allowed module (and user-module folder) names. */
+export const MODULE_NAME_PATTERN = /^[a-z0-9_]{1,64}$/;
+
+/** A user module that was not loaded, and why. */
+export interface ModuleProblem {
+  /** Folder name. */
+  name: string;
+  /** Why it was skipped. */
+  message: string;
+}
+
+/** Lookup, listing and params validation for every known module. */
+export interface ModuleRegistry extends DescriptorLookup {
+  /** Every module, built-ins first. */
+  list(): ModuleDescriptor[];
+  /** Parses `params` with the module's schema (defaults filled); throws RangeError/TypeError. */
+  validateParams(name: string, params: unknown): Record<string, unknown>;
+  /** User modules that were skipped, with reasons. */
+  readonly problems: readonly ModuleProblem[];
+}
+
+/** Options of {@linkcode createRegistry}. */
+export interface RegistryOptions {
+  /** Data dir whose `inference_modules/` holds user modules; default none (built-ins only). */
+  dataDir?: string;
+  /** Built-ins to register; default {@linkcode BUILTIN_MODULES}. */
+  builtins?: readonly ModuleDescriptor[];
+  /** Receives a line per skipped user module; default `console.warn`. */
+  log?: (line: string) => void;
+}
+
+/** Builds the registry: built-ins, then user modules from `<dataDir>/inference_modules/`. */
+export async function createRegistry(opts: RegistryOptions = {}): Promise<ModuleRegistry> {
+  const byName = new Map<string, ModuleDescriptor>();
+  for (const d of opts.builtins ?? BUILTIN_MODULES) byName.set(d.name, d);
+  const problems: ModuleProblem[] = [];
+  if (opts.dataDir) {
+    const found = await loadUserModules(`${opts.dataDir}/inference_modules`);
+    for (const item of found) {
+      if ("message" in item) problems.push(item);
+      else if (byName.has(item.name)) {
+        problems.push({ name: item.name, message: "has the name of a built-in module" });
+      } else byName.set(item.name, item);
+    }
+  }
+  const log = opts.log ?? ((line: string) => console.warn(line));
+  for (const p of problems) log(`user module "${p.name}" skipped: ${p.message}`);
+  return {
+    problems,
+    list: () => [...byName.values()],
+    get: (name) => byName.get(name),
+    validateParams(name, params) {
+      const d = byName.get(name);
+      if (!d) throw new RangeError(`unknown module "${name}"`);
+      const parsed = d.params.safeParse(params ?? {});
+      if (!parsed.success) throw new TypeError(`module "${name}": ${paramsError(parsed.error)}`);
+      return parsed.data;
+    },
+  };
+}
+
+/** Loads every user module folder under `root`; a missing `root` means none. */
+export async function loadUserModules(
+  root: string,
+): Promise<(ModuleDescriptor | ModuleProblem)[]> {
+  let rootReal: string;
+  try {
+    rootReal = await Deno.realPath(root);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const out: (ModuleDescriptor | ModuleProblem)[] = [];
+  for await (const entry of Deno.readDir(rootReal)) {
+    if (!entry.isDirectory && !entry.isSymlink) continue;
+    if (!MODULE_NAME_PATTERN.test(entry.name)) {
+      out.push({ name: entry.name, message: `name must match ${MODULE_NAME_PATTERN}` });
+      continue;
+    }
+    out.push(await loadUserModule(rootReal, entry.name));
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function loadUserModule(rootReal: string, name: string): Promise<ModuleDescriptor | ModuleProblem> {
+  const problem = (message: string): ModuleProblem => ({ name, message });
+  const folder = await Deno.realPath(`${rootReal}/${name}`);
+  if (!folder.startsWith(`${rootReal}/`)) return problem("folder resolves outside inference_modules/");
+  const file = await firstExisting([`${folder}/descriptor.ts`, `${folder}/descriptor.js`]);
+  if (!file) return problem("has no descriptor.ts or descriptor.js");
+  const real = await Deno.realPath(file);
+  if (!real.startsWith(`${folder}/`)) return problem("descriptor resolves outside its folder");
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(new URL(`file://${real}`).href);
+  } catch (e) {
+    return problem(`descriptor failed to load: ${(e as Error).message}`);
+  }
+  const d = mod.descriptor as ModuleDescriptor | undefined;
+  if (!d || typeof d !== "object") return problem("descriptor file exports no `descriptor`");
+  if (d.name !== name) return problem(`descriptor name "${d.name}" differs from its folder`);
+  if (typeof d.params?.safeParse !== "function") return problem("descriptor.params is not a zod schema");
+  if (!(d.engineUrl instanceof URL) || d.engineUrl.protocol !== "file:") {
+    return problem("descriptor.engineUrl must be a file: URL");
+  }
+  const engine = await firstExisting([decodeURIComponent(d.engineUrl.pathname)]);
+  if (!engine) return problem(`engine ${d.engineUrl.pathname} does not exist`);
+  if (!(await Deno.realPath(engine)).startsWith(`${folder}/`)) {
+    return problem("engine resolves outside its folder");
+  }
+  return d;
+}
+
+async function firstExisting(paths: string[]): Promise<string | undefined> {
+  for (const p of paths) {
+    try {
+      if ((await Deno.stat(p)).isFile) return p;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,156 @@
+/**
+ * One inference worker: loads opencv.js once, creates module engines lazily (by engine URL), holds
+ * the frames the pool posted (shared memory, one Mat per frame), and answers read requests.
+ * Anything thrown while reading becomes that ROI's `ReadFailed`; only a crash of the worker itself
+ * (an engine's stray timer, `Deno.exit`) ends it, and the pool replaces it.
+ */
+import { type Cv, cvErrorMessage, loadCv } from "./cv_loader.ts";
+import type { CreateEngine, EngineContext, ModuleEngine, ReadContext } from "./module_types.ts";
+import type { FromWorker, InitRequest, ReadRequest, ToWorker } from "./protocol.ts";
+import { cropRoi, type FramePixels, frameToMat } from "./roi_crop.ts";
+
+interface HeldFrame {
+  pixels: FramePixels;
+  mat?: Cv;
+}
+
+interface WorkerScope {
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+}
+
+const scope = self as unknown as WorkerScope;
+const frames = new Map<number, HeldFrame>();
+const engines = new Map<string, Promise<ModuleEngine>>();
+let cv: Cv;
+let engineContext: EngineContext | undefined;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+function errorText(e: unknown): string {
+  return cv ? cvErrorMessage(cv, e) : e instanceof Error ? e.message : String(e);
+}
+
+async function init(msg: InitRequest): Promise<void> {
+  const started = performance.now();
+  try {
+    cv = (await loadCv()).cv;
+    engineContext = { cv, onnxBackend: msg.onnxBackend, dataDir: msg.dataDir, env: msg.env };
+    warmUpWarp();
+    for (const [name, url] of msg.preload) await engineFor(name, url);
+    post({ type: "ready", initMs: performance.now() - started });
+  } catch (e) {
+    post({ type: "init_failed", message: errorText(e) });
+  }
+}
+
+/** One small warp so the first real ROI does not pay for wasm code paths warming up. */
+function warmUpWarp(): void {
+  const pixels = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4) };
+  const mat = frameToMat(cv, pixels);
+  try {
+    cropRoi(cv, mat, {
+      quad: [{ x: 1, y: 1 }, { x: 6, y: 1 }, { x: 6, y: 6 }, { x: 1, y: 6 }],
+      frame: pixels,
+    });
+  } finally {
+    mat.delete();
+  }
+}
+
+function engineFor(name: string, url: string): Promise<ModuleEngine> {
+  let engine = engines.get(url);
+  if (!engine) {
+    engine = (async () => {
+      const mod = await import(url);
+      const create = mod.createEngine as CreateEngine | undefined;
+      if (typeof create !== "function") throw new TypeError(`${url} exports no createEngine`);
+      return await create(engineContext!);
+    })();
+    engines.set(url, engine);
+    // A failed load is retried by the next request instead of caching the failure forever.
+    engine.catch(() => engines.delete(url));
+  }
+  return engine.catch((e) => {
+    throw new Error(`module "${name}" failed to load: ${errorText(e)}`);
+  });
+}
+
+async function read(msg: ReadRequest): Promise<void> {
+  const started = performance.now();
+  try {
+    const held = frames.get(msg.frameId);
+    if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
+    held.mat ??= frameToMat(cv, held.pixels);
+    const cut = cropRoi(cv, held.mat, {
+      quad: msg.quad,
+      frame: held.pixels,
+      surround: msg.surround,
+    });
+    const ctx: ReadContext = {
+      roiId: msg.roiId,
+      surround: cut.surround,
+      surroundRect: cut.surroundRect,
+    };
+    const engine = await engineFor(msg.module, msg.engineUrl);
+    const output = await engine.read(cut.crop, msg.params, ctx);
+    const workMs = performance.now() - started;
+    const crop = msg.wantCrop ? cut.crop : undefined;
+    const transfer = crop ? [(crop.data as Uint8Array).buffer as ArrayBuffer] : [];
+    post(
+      { type: "result", taskId: msg.taskId, ok: true, output: plain(output), workMs, crop },
+      transfer,
+    );
+  } catch (e) {
+    post({
+      type: "result",
+      taskId: msg.taskId,
+      ok: false,
+      message: errorText(e),
+      workMs: performance.now() - started,
+    });
+  }
+}
+
+/** Keeps only what structured clone carries safely (engines may return class instances). */
+function plain(output: FromWorkerOutput): FromWorkerOutput {
+  const { text, value, confidence, data } = output;
+  return { text: String(text ?? ""), value, confidence, data };
+}
+
+type FromWorkerOutput = Awaited<ReturnType<ModuleEngine["read"]>>;
+
+function release(frameId: number): void {
+  const held = frames.get(frameId);
+  held?.mat?.delete();
+  frames.delete(frameId);
+}
+
+scope.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  switch (msg.type) {
+    case "init":
+      void init(msg);
+      break;
+    case "frame":
+      frames.set(msg.frameId, {
+        pixels: {
+          width: msg.width,
+          height: msg.height,
+          data: new Uint8Array(msg.buffer, msg.byteOffset, msg.width * msg.height * 4),
+        },
+      });
+      break;
+    case "read":
+      void read(msg);
+      break;
+    case "release":
+      release(msg.frameId);
+      break;
+    case "ping":
+      post({ type: "pong", seq: msg.seq });
+      break;
+  }
+};

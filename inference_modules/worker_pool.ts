@@ -1,0 +1,401 @@
+/**
+ * A pool of inference workers. Each frame's pixels go to a worker at most once (its
+ * SharedArrayBuffer is posted, not copied); the ROI tasks of that frame then refer to it by id.
+ * Live work is dispatched before batch work. Every task has a deadline; a failure of one ROI
+ * (bad polygon, unknown module, engine error, deadline, worker death) is that ROI's `error`.
+ *
+ * Hang protection: heartbeats. A worker that throws uncaught (`onerror`, handled with
+ * `preventDefault()` so the parent survives), exits (`Deno.exit` gives no event at all), misses
+ * heartbeats, or keeps running a task `overrunMs` past its deadline is terminated and replaced,
+ * and its in-flight ROI answers `worker died: <cause>`. Limitation (Deno 2.9.6, platform notes
+ * §11): `terminate()` does not stop a thread stuck in a synchronous loop; such a thread keeps
+ * spinning (one core) until the process exits. The pool stays correct (the zombie is detached and
+ * replaced), but CPU is lost; built-in engines are async or bounded, and user modules that may
+ * loop forever belong in a subprocess (or the service restarts under systemd/docker).
+ */
+import type { Frame } from "../actors/frame_sources/frame.ts";
+import type { ModuleDescriptor } from "./module_types.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+import type {
+  PoolStats,
+  ReadFrameOptions,
+  RoiResult,
+  RoiTask,
+  WorkerPoolOptions,
+} from "./pool_types.ts";
+import { type Quad, validateRoiPolygon } from "./roi_polygon.ts";
+import { paramsError } from "./params_error.ts";
+
+type Timer = ReturnType<typeof setTimeout>;
+
+interface FrameRef {
+  id: number;
+  frame: Frame;
+  holders: Set<Slot>;
+}
+
+interface Task {
+  id: number;
+  roi: RoiTask;
+  name: string;
+  quad: Quad;
+  descriptor: ModuleDescriptor;
+  params: Record<string, unknown>;
+  ref: FrameRef;
+  priority: "live" | "batch";
+  deadlineMs: number;
+  wantCrop: boolean;
+  startedAt: number;
+  settled: boolean;
+  timer?: Timer;
+  slot?: Slot;
+  resolve(result: RoiResult): void;
+}
+
+interface Slot {
+  id: number;
+  worker: Worker;
+  ready: boolean;
+  dead: boolean;
+  spawnedAt: number;
+  lastSeen: number;
+  task?: Task;
+  overrunTimer?: Timer;
+}
+
+/** Fills option defaults (documented on {@linkcode WorkerPoolOptions}). */
+function withDefaults(o: WorkerPoolOptions): Required<WorkerPoolOptions> {
+  return {
+    registry: o.registry,
+    workers: Math.max(1, o.workers ?? navigator.hardwareConcurrency ?? 1),
+    onnxBackend: o.onnxBackend ?? "auto",
+    dataDir: o.dataDir ?? `${Deno.cwd()}/data_sources`,
+    env: o.env ?? {},
+    preload: o.preload ?? [],
+    heartbeatMs: o.heartbeatMs ?? 1000,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
+    startTimeoutMs: o.startTimeoutMs ?? 60_000,
+    overrunMs: o.overrunMs ?? 5000,
+    log: o.log ?? ((line) => console.warn(line)),
+  };
+}
+
+/** Web Workers that crop ROIs and run module engines; see the module comment for failure handling. */
+export class WorkerPool {
+  readonly #o: Required<WorkerPoolOptions>;
+  readonly #slots = new Set<Slot>();
+  readonly #live: Task[] = [];
+  readonly #batch: Task[] = [];
+  readonly #spawnTimers = new Set<Timer>();
+  readonly #readyWaiters: (() => void)[] = [];
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  #seq = 0;
+  #startFailures = 0;
+  #closed = false;
+  #counts = { tasksDone: 0, failures: 0, restarts: 0 };
+
+  /** Starts `workers` workers at once; tasks queue until one is ready. */
+  constructor(options: WorkerPoolOptions) {
+    this.#o = withDefaults(options);
+    for (let i = 0; i < this.#o.workers; i++) this.#spawn();
+    this.#heartbeat = setInterval(() => this.#beat(), this.#o.heartbeatMs);
+  }
+
+  /** Resolves once every worker has loaded opencv (and the preloads) and reported ready. */
+  ready(): Promise<void> {
+    if (this.#readyCount() >= this.#o.workers) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  /** Reads every ROI of one frame; answers in the order of `rois`, one failure never fails the batch. */
+  async readFrame(
+    frame: Frame,
+    rois: RoiTask[],
+    opts: ReadFrameOptions = {},
+  ): Promise<RoiResult[]> {
+    const ref: FrameRef = { id: ++this.#seq, frame: sharedFrame(frame), holders: new Set() };
+    const startedAt = performance.now();
+    const results = await Promise.all(rois.map((roi) => this.#submit(roi, ref, startedAt, opts)));
+    for (const slot of ref.holders) this.#post(slot, { type: "release", frameId: ref.id });
+    return results;
+  }
+
+  /** Counters and gauges for status pages. */
+  stats(): PoolStats {
+    const alive = [...this.#slots];
+    return {
+      workers: alive.length,
+      ready: this.#readyCount(),
+      busy: alive.filter((s) => s.task).length,
+      queued: this.#live.length + this.#batch.length,
+      queuedLive: this.#live.length,
+      ...this.#counts,
+    };
+  }
+
+  /** Terminates every worker; queued and running tasks answer `pool closed`. */
+  close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    for (const t of this.#spawnTimers) clearTimeout(t);
+    for (const task of [...this.#live, ...this.#batch]) this.#fail(task, "pool closed");
+    for (const slot of [...this.#slots]) {
+      if (slot.task) this.#fail(slot.task, "pool closed");
+      this.#retire(slot);
+    }
+    for (const w of this.#readyWaiters.splice(0)) w();
+    return Promise.resolve();
+  }
+
+  #readyCount(): number {
+    return [...this.#slots].filter((s) => s.ready).length;
+  }
+
+  #submit(
+    roi: RoiTask,
+    ref: FrameRef,
+    startedAt: number,
+    opts: ReadFrameOptions,
+  ): Promise<RoiResult> {
+    const id = String(roi.id);
+    const name = roi.name ? String(roi.name) : id;
+    const base = { id, name, module: String(roi.module ?? "") };
+    const early = (error: string): Promise<RoiResult> => {
+      this.#counts.tasksDone++;
+      this.#counts.failures++;
+      const duration = (performance.now() - startedAt) / 1000;
+      return Promise.resolve({ ...base, text: "", duration, error });
+    };
+    if (this.#closed) return early(`ROI "${id}": pool closed`);
+    const descriptor = this.#o.registry.get(base.module);
+    if (!descriptor) return early(`ROI "${id}": unknown module "${base.module}"`);
+    let quad: Quad;
+    try {
+      quad = validateRoiPolygon(id, roi.points, ref.frame);
+    } catch (e) {
+      return early((e as Error).message);
+    }
+    const parsed = descriptor.params.safeParse(roi.params ?? {});
+    if (!parsed.success) return early(`ROI "${id}": ${paramsError(parsed.error)}`);
+    return new Promise((resolve) => {
+      const task: Task = {
+        id: ++this.#seq,
+        roi,
+        name,
+        quad,
+        descriptor,
+        params: parsed.data,
+        ref,
+        priority: opts.priority ?? "live",
+        deadlineMs: opts.deadlineMs ?? 10_000,
+        wantCrop: opts.returnCrops ?? false,
+        startedAt,
+        settled: false,
+        resolve,
+      };
+      const left = task.deadlineMs - (performance.now() - startedAt);
+      task.timer = setTimeout(() => this.#deadline(task), Math.max(0, left));
+      (task.priority === "live" ? this.#live : this.#batch).push(task);
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (!this.#closed) {
+      const slot = [...this.#slots].find((s) => s.ready && !s.task && !s.dead);
+      if (!slot) return;
+      const task = this.#live.shift() ?? this.#batch.shift();
+      if (!task) return;
+      this.#dispatch(slot, task);
+    }
+  }
+
+  #dispatch(slot: Slot, task: Task): void {
+    const { frame } = task.ref;
+    if (!task.ref.holders.has(slot)) {
+      this.#post(slot, {
+        type: "frame",
+        frameId: task.ref.id,
+        width: frame.width,
+        height: frame.height,
+        buffer: frame.data.buffer,
+        byteOffset: frame.data.byteOffset,
+      });
+      task.ref.holders.add(slot);
+    }
+    slot.task = task;
+    task.slot = slot;
+    this.#post(slot, {
+      type: "read",
+      taskId: task.id,
+      frameId: task.ref.id,
+      roiId: String(task.roi.id),
+      module: task.descriptor.name,
+      engineUrl: task.descriptor.engineUrl.href,
+      quad: task.quad,
+      params: task.params,
+      surround: task.descriptor.surround ?? false,
+      wantCrop: task.wantCrop,
+    });
+  }
+
+  #deadline(task: Task): void {
+    if (task.settled) return;
+    const where = task.slot ? `while running on worker ${task.slot.id}` : "while queued";
+    this.#fail(task, `deadline of ${task.deadlineMs} ms passed ${where}`);
+    const slot = task.slot;
+    if (slot && slot.task === task) {
+      slot.overrunTimer = setTimeout(() => {
+        if (slot.task !== task) return;
+        const ms = task.deadlineMs + this.#o.overrunMs;
+        this.#recycle(slot, `ROI "${task.roi.id}" still running ${ms} ms after it started`);
+      }, this.#o.overrunMs);
+    }
+  }
+
+  #fail(task: Task, cause: string): void {
+    this.#settle(task, { text: "", error: `ROI "${task.roi.id}": ${cause}` });
+  }
+
+  #settle(task: Task, answer: Omit<RoiResult, "id" | "name" | "module" | "duration">): void {
+    if (task.settled) return;
+    task.settled = true;
+    clearTimeout(task.timer);
+    for (const q of [this.#live, this.#batch]) {
+      const i = q.indexOf(task);
+      if (i >= 0) q.splice(i, 1);
+    }
+    this.#counts.tasksDone++;
+    if (answer.error !== undefined) this.#counts.failures++;
+    task.resolve({
+      id: String(task.roi.id),
+      name: task.name,
+      module: task.descriptor.name,
+      ...answer,
+      duration: (performance.now() - task.startedAt) / 1000,
+    });
+  }
+
+  #spawn(): void {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+    const now = performance.now();
+    const slot: Slot = {
+      id: ++this.#seq,
+      worker,
+      ready: false,
+      dead: false,
+      spawnedAt: now,
+      lastSeen: now,
+    };
+    this.#slots.add(slot);
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault(); // without it an uncaught error in the worker crashes this process
+      this.#recycle(slot, `uncaught error: ${e.message}`);
+    };
+    worker.onmessageerror = () => this.#recycle(slot, "sent a message that could not be read");
+    this.#post(slot, {
+      type: "init",
+      workerId: slot.id,
+      onnxBackend: this.#o.onnxBackend,
+      dataDir: this.#o.dataDir,
+      env: this.#o.env,
+      preload: this.#o.preload.flatMap((name) => {
+        const d = this.#o.registry.get(name);
+        return d ? [[name, d.engineUrl.href] as [string, string]] : [];
+      }),
+    });
+  }
+
+  #onMessage(slot: Slot, msg: FromWorker): void {
+    if (slot.dead) return;
+    slot.lastSeen = performance.now();
+    switch (msg.type) {
+      case "ready":
+        slot.ready = true;
+        this.#startFailures = 0;
+        if (this.#readyCount() >= this.#o.workers) {
+          for (const w of this.#readyWaiters.splice(0)) w();
+        }
+        break;
+      case "init_failed":
+        this.#recycle(slot, `failed to start: ${msg.message}`);
+        return;
+      case "pong":
+        return;
+      case "result": {
+        const task = slot.task;
+        if (!task || task.id !== msg.taskId) return;
+        slot.task = undefined;
+        clearTimeout(slot.overrunTimer);
+        if (msg.ok) {
+          const { text, value, confidence, data } = msg.output;
+          this.#settle(task, { text, value, confidence, data, crop: msg.crop });
+        } else {
+          this.#settle(task, { text: "", error: `ROI "${task.roi.id}": ${msg.message}` });
+        }
+        break;
+      }
+    }
+    this.#pump();
+  }
+
+  #beat(): void {
+    const now = performance.now();
+    for (const slot of [...this.#slots]) {
+      if (!slot.ready) {
+        if (now - slot.spawnedAt > this.#o.startTimeoutMs) {
+          this.#recycle(slot, `not ready ${this.#o.startTimeoutMs} ms after start`);
+        }
+      } else if (now - slot.lastSeen > this.#o.heartbeatTimeoutMs) {
+        const silent = Math.round(now - slot.lastSeen);
+        this.#recycle(slot, `no heartbeat for ${silent} ms (exited or stuck)`);
+      } else {
+        this.#post(slot, { type: "ping", seq: ++this.#seq });
+      }
+    }
+  }
+
+  /** Terminates a dead or hung worker, fails its in-flight ROI, and starts a replacement. */
+  #recycle(slot: Slot, cause: string): void {
+    if (slot.dead || this.#closed) return;
+    this.#o.log(`inference worker ${slot.id} replaced: ${cause}`);
+    if (!slot.ready) this.#startFailures++;
+    this.#counts.restarts++;
+    const task = slot.task;
+    this.#retire(slot);
+    if (task) this.#fail(task, `worker died: ${cause}`);
+    const delay = this.#startFailures ? Math.min(5000, 100 * 2 ** this.#startFailures) : 0;
+    const timer = setTimeout(() => {
+      this.#spawnTimers.delete(timer);
+      if (!this.#closed) this.#spawn();
+    }, delay);
+    this.#spawnTimers.add(timer);
+  }
+
+  #retire(slot: Slot): void {
+    slot.dead = true;
+    slot.task = undefined;
+    clearTimeout(slot.overrunTimer);
+    this.#slots.delete(slot);
+    slot.worker.terminate();
+  }
+
+  #post(slot: Slot, msg: ToWorker): void {
+    if (!slot.dead) slot.worker.postMessage(msg);
+  }
+}
+
+/** The frame itself when its pixels are shared memory; otherwise one copy into a SharedArrayBuffer. */
+function sharedFrame(frame: Frame): Frame {
+  const need = frame.width * frame.height * 4;
+  if (!Number.isInteger(need) || need <= 0 || frame.data.length < need) {
+    throw new RangeError(
+      `frame of ${frame.width}×${frame.height} needs ${need} RGBA bytes, got ${frame.data.length}`,
+    );
+  }
+  if (frame.data.buffer instanceof SharedArrayBuffer) return frame;
+  const data = new Uint8Array(new SharedArrayBuffer(need));
+  data.set(frame.data.subarray(0, need));
+  return { ...frame, data };
+}

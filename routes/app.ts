@@ -1,0 +1,22 @@
+/** The Hono app: one sub-app per resource, one error handler. */
+import { Hono } from "hono";
+import type { AppContext } from "./context.ts";
+import { onError } from "./errors.ts";
+import { opsRoutes } from "./ops.ts";
+import { pageRoutes } from "./pages.ts";
+import { sourceRoutes } from "./sources.ts";
+import { streamRoutes } from "./streams.ts";
+
+/** Builds the app over a running system. */
+export function createApp(ctx: AppContext): Hono {
+  const app = new Hono();
+  app.onError(onError);
+  app.notFound((c) =>
+    c.json({ status: "error", message: `no route ${c.req.method} ${c.req.path}` }, 404)
+  );
+  app.route("/", opsRoutes(ctx));
+  app.route("/", sourceRoutes(ctx));
+  app.route("/", streamRoutes(ctx));
+  app.route("/", pageRoutes());
+  return app;
+}

@@ -1,0 +1,51 @@
+/**
+ * The single error handler: every failure becomes `{"status":"error","message":…}` with its code.
+ * Bad input is a RangeError (or zod / JSON syntax) → 400; a TypeError is a bug → 500.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+import { ConflictError, NotFoundError } from "../storage/errors.ts";
+
+/** An error that carries its HTTP status (413, 429 …) and extra body fields. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+
+  constructor(status: number, message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.status = status;
+    this.extra = extra;
+  }
+}
+
+/** Turns a zod failure into one sentence naming the field and the value. */
+export function zodMessage(err: ZodError, input?: unknown): string {
+  const issue = err.issues[0];
+  const path = issue.path.join(".");
+  let value: unknown = input;
+  for (const key of issue.path) {
+    value = value && typeof value === "object"
+      ? (value as Record<PropertyKey, unknown>)[key]
+      : undefined;
+  }
+  const shown = value === undefined ? "" : ` ${JSON.stringify(value)?.slice(0, 80)}`;
+  return `invalid ${path || "body"}${shown}: ${issue.message}`;
+}
+
+/** Hono `onError`: maps domain and input errors to 4xx, the rest to 500 (logged). */
+export function onError(err: Error, c: Context): Response {
+  const body = (status: number, message: string, extra: Record<string, unknown> = {}) =>
+    c.json({ status: "error", message, ...extra }, status as 400);
+  if (err instanceof HttpError) return body(err.status, err.message, err.extra);
+  if (err instanceof HTTPException) return body(err.status, err.message || "bad request");
+  if (err instanceof ZodError) return body(400, zodMessage(err));
+  if (err instanceof NotFoundError) return body(404, err.message);
+  if (err instanceof ConflictError) return body(400, err.message);
+  if (err instanceof RangeError || err instanceof SyntaxError) {
+    return body(400, err.message);
+  }
+  console.error(`${c.req.method} ${c.req.path}:`, err);
+  return body(500, "internal error");
+}

@@ -1,0 +1,129 @@
+/** Source CRUD on VisionROI's paths: `data_sources/<name>/config.json`. */
+import { Hono } from "hono";
+import type { AppContext } from "./context.ts";
+import { checkSourceString, checkStreamType } from "../storage/source_store.ts";
+import { specFromConfig } from "../actors/stream_sessions.ts";
+
+/** `/data_sources`, `/source_list`, `/source_config`, `/create_source`, update/rename/delete. */
+export function sourceRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  const { sources, sessions, cameras } = ctx;
+
+  app.get("/data_sources", async (c) => c.json(await sources.names()));
+
+  app.get("/source_list", async (c) => {
+    const rows = await sources.list();
+    return c.json(rows.map((r) => ({ ...r, camera: cameraSummary(ctx, r.name) })));
+  });
+
+  app.get("/source_config", async (c) => {
+    const cfg = await sources.get(c.req.query("name") ?? "");
+    if (!cfg) return c.json({ status: "error", message: "not found" }, 404);
+    return c.json(cfg);
+  });
+
+  app.post("/create_source", async (c) => {
+    const form = await readForm(c.req.raw);
+    const name = form.get("name");
+    const source = form.get("source");
+    if (!name?.trim() || !source?.trim()) {
+      return c.json({
+        status: "error",
+        message: `missing data: ${!name?.trim() ? "name" : "source"} is required`,
+      }, 400);
+    }
+    await sources.create({
+      name,
+      source,
+      width: form.get("width"),
+      height: form.get("height"),
+      stream_type: form.get("stream_type") || undefined,
+    });
+    return c.json({ status: "created" });
+  });
+
+  app.delete("/delete_source/:name", async (c) => {
+    const name = c.req.param("name");
+    await sources.require(name);
+    await sessions.dropSource(name.trim());
+    await sources.remove(name);
+    return c.json({ status: "deleted" });
+  });
+
+  app.patch("/update_stream_type/:name", async (c) => {
+    const name = c.req.param("name");
+    await sources.require(name);
+    const body = await jsonBody(c.req.raw);
+    const cfg = await sources.update(name, { stream_type: checkStreamType(body.stream_type) });
+    await cameras.configure(name.trim(), specFromConfig(cfg));
+    return c.json({ status: "updated" });
+  });
+
+  app.patch("/update_source/:name", async (c) => {
+    const name = c.req.param("name");
+    await sources.require(name);
+    const body = await jsonBody(c.req.raw);
+    if (body.source === undefined || body.source === null || body.source === "") {
+      return c.json({ status: "error", message: "missing source" }, 400);
+    }
+    const cfg = await sources.update(name, { source: checkSourceString(body.source) });
+    await cameras.configure(name.trim(), specFromConfig(cfg));
+    return c.json({ status: "updated" });
+  });
+
+  app.patch("/rename_source/:name", async (c) => {
+    const oldName = c.req.param("name").trim();
+    const body = await jsonBody(c.req.raw);
+    const raw = typeof body.name === "string" ? body.name.trim() : body.name;
+    if (raw === undefined || raw === null || raw === "") {
+      return c.json({ status: "error", message: "missing name" }, 400);
+    }
+    if (raw === oldName) return c.json({ status: "unchanged" });
+    await sources.require(oldName);
+    const newName = await sources.rename(oldName, raw);
+    await sessions.renameSource(oldName, newName);
+    return c.json({ status: "renamed", name: newName });
+  });
+
+  return app;
+}
+
+/** The camera state a source row shows. */
+function cameraSummary(ctx: AppContext, name: string) {
+  const v = ctx.cameras.view(name);
+  if (!v) return { status: "stopped" };
+  return { status: v.status, fps: v.fps, last_error: v.lastError, restarts: v.restarts };
+}
+
+/** Reads a urlencoded or multipart form; anything else is an empty form (→ "missing data"). */
+async function readForm(req: Request): Promise<Map<string, string>> {
+  const type = req.headers.get("content-type") ?? "";
+  const out = new Map<string, string>();
+  if (!type.includes("form")) return out;
+  const form = await req.formData();
+  for (const [k, v] of form.entries()) if (typeof v === "string") out.set(k, v);
+  return out;
+}
+
+/**
+ * A JSON object body; an empty body reads as `{}`. A body of another content type is refused
+ * (VisionROI read it as `{}`, which let cross-site form posts drive the API); malformed JSON → 400.
+ */
+export async function jsonBody(req: Request): Promise<Record<string, unknown>> {
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.includes("json")) {
+    throw new RangeError(`invalid content-type ${JSON.stringify(type)}: expected application/json`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new SyntaxError(`malformed JSON body: ${(err as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new RangeError("invalid body: expected a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}

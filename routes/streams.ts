@@ -1,0 +1,130 @@
+/** Camera preview control and snapshots on VisionROI's paths, plus `/api/cameras`. */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppContext } from "./context.ts";
+import { jsonBody } from "./sources.ts";
+import { HttpError, zodMessage } from "./errors.ts";
+import { checkSourceString } from "../storage/source_store.ts";
+import { checkSourceName } from "../storage/safe_name.ts";
+import type { CamSettings } from "../actors/stream_sessions.ts";
+import { frameJpeg } from "../actors/frame_jpeg.ts";
+import { redactSpec } from "../actors/redact.ts";
+
+const CAM_ID = /^[\p{L}\p{N}_.:@-]{1,100}$/u;
+
+/** Checks a cam_id from the URL (any id of letters, digits and `_.:@-`, not `.` or `..`). */
+export function checkCamId(raw: string): string {
+  if (!CAM_ID.test(raw) || raw === "." || raw === "..") {
+    throw new RangeError(`invalid cam_id ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+const dimension = z.union([z.number(), z.string(), z.null()]).optional().transform((v, ctx) => {
+  if (v === null || v === undefined || v === "") return undefined;
+  const n = typeof v === "number" ? v : Number(v.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 8192) {
+    ctx.addIssue({ code: "custom", message: "expected an integer 1..8192" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const settingsSchema = z.object({
+  name: z.string().optional(),
+  source: z.union([z.string(), z.number()]).optional(),
+  width: dimension,
+  height: dimension,
+  stream_type: z.enum(["opencv", "ffmpeg"]).optional(),
+  low_latency: z.unknown().optional(),
+});
+
+/** Parses VisionROI's camera-settings body; undefined when it carries none. */
+export function parseCamSettings(body: Record<string, unknown>): CamSettings | undefined {
+  const parsed = settingsSchema.safeParse(body);
+  if (!parsed.success) throw new RangeError(zodMessage(parsed.error, body));
+  const s = parsed.data;
+  const settings: CamSettings = {
+    name: s.name?.trim() ? checkSourceName(s.name) : undefined,
+    source: s.source !== undefined && String(s.source).trim() !== ""
+      ? checkSourceString(String(s.source))
+      : undefined,
+    width: s.width,
+    height: s.height,
+    stream_type: s.stream_type,
+  };
+  return Object.values(settings).some((v) => v !== undefined) ? settings : undefined;
+}
+
+/** `/start_roi_stream`, `/stop_roi_stream`, `/roi_stream_status`, `/ws_snapshot`, `/api/cameras`. */
+export function streamRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  const { sessions, cameras } = ctx;
+
+  app.post("/start_roi_stream/:cam_id", async (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    const settings = parseCamSettings(await jsonBody(c.req.raw));
+    const answer = await sessions.startPreview(camId, settings);
+    if (answer.status === "error") {
+      return c.json({ status: "error", message: answer.message, cam_id: camId }, 400);
+    }
+    return c.json({ ...answer, camera: answer.camera && redactSpec(answer.camera) });
+  });
+
+  app.post("/stop_roi_stream/:cam_id", async (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    return c.json(await sessions.stopPreview(camId));
+  });
+
+  app.get("/roi_stream_status/:cam_id", (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    const cameraId = sessions.cameraOf(camId);
+    const view = cameraId ? cameras.view(cameraId) : undefined;
+    return c.json({ ...sessions.previewStatus(camId), camera: view && redactSpec(view) });
+  });
+
+  app.get("/ws_snapshot/:cam_id", async (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    const cameraId = await snapshotCamera(ctx, camId);
+    if (!cameraId) return c.text("Camera not initialized", 400);
+    const frame = await cameras.frame(cameraId, { timeoutMs: 5_000 });
+    if (!frame) {
+      const view = cameras.view(cameraId);
+      const msg = view?.lastFrameTime ? "Camera timeout" : "Camera not ready";
+      return c.text(view?.lastError ? `${msg}: ${view.lastError}` : msg, 503);
+    }
+    const jpeg = await frameJpeg(frame);
+    return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
+      "content-type": "image/jpeg",
+      "cache-control": "no-store",
+      "x-frame-seq": String(frame.seq),
+      "x-frame-time": String(frame.time),
+    });
+  });
+
+  app.get("/api/cameras", (c) => c.json(cameras.views().map(redactSpec)));
+
+  app.get("/api/cameras/:id", (c) => {
+    const view = cameras.view(c.req.param("id"));
+    if (!view) throw new HttpError(404, `camera ${JSON.stringify(c.req.param("id"))} not found`);
+    return c.json(redactSpec(view));
+  });
+
+  return app;
+}
+
+/** The camera a snapshot of `camId` reads: the session's, or a saved source woken on demand. */
+async function snapshotCamera(ctx: AppContext, camId: string): Promise<string | undefined> {
+  const bound = ctx.sessions.cameraOf(camId);
+  if (bound && ctx.cameras.supervisor.status(bound)) return bound;
+  if (bound) return (await ctx.cameras.wake(bound)) ? bound : undefined;
+  let saved;
+  try {
+    saved = await ctx.sources.get(camId);
+  } catch (err) {
+    if (err instanceof RangeError) return undefined; // a cam_id that cannot be a source name
+    throw err;
+  }
+  if (!saved) return undefined;
+  return (await ctx.cameras.wake(camId)) ? camId : undefined;
+}
