@@ -99,4 +99,6 @@ export interface PoolStats {
   failures: number;
   /** Workers replaced after dying, hanging or failing to start. */
   restarts: number;
+  /** Frame buffers posted to workers (at most one per frame per worker; never one per ROI). */
+  framePosts: number;
 }

@@ -92,7 +92,7 @@ export class WorkerPool {
   #seq = 0;
   #startFailures = 0;
   #closed = false;
-  #counts = { tasksDone: 0, failures: 0, restarts: 0 };
+  #counts = { tasksDone: 0, failures: 0, restarts: 0, framePosts: 0 };
 
   /** Starts `workers` workers at once; tasks queue until one is ready. */
   constructor(options: WorkerPoolOptions) {
@@ -222,6 +222,7 @@ export class WorkerPool {
         byteOffset: frame.data.byteOffset,
       });
       task.ref.holders.add(slot);
+      this.#counts.framePosts++;
     }
     slot.task = task;
     task.slot = slot;

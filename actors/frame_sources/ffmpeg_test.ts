@@ -64,7 +64,7 @@ async function take(
   return frames;
 }
 
-async function freeClosedPort(): Promise<number> {
+function freeClosedPort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -198,7 +198,7 @@ Deno.test("a missing video file fails with ffmpeg's reason, with or without a re
 
 Deno.test("an unreachable RTSP camera fails with FrameSourceError carrying ffmpeg's reason", async () => {
   await requireFfmpeg();
-  const port = await freeClosedPort();
+  const port = freeClosedPort();
   const spec = { source: `rtsp://viewer:secret@127.0.0.1:${port}/stream`, width: 160, height: 120 };
   await assert.rejects(take(spec, 1), (error: unknown) => {
     assert.ok(error instanceof FrameSourceError, String(error));

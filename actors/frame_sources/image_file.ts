@@ -77,8 +77,11 @@ export async function decodeImage(spec: SourceSpec): Promise<DecodedImage> {
   }
   try {
     let pipeline = sharp(bytes).rotate();
-    if (spec.width !== undefined || spec.height !== undefined) {
+    if (spec.width !== undefined && spec.height !== undefined) {
       pipeline = pipeline.resize(spec.width, spec.height, { fit: "fill" });
+    } else if (spec.width !== undefined || spec.height !== undefined) {
+      // sharp derives the missing side from the aspect ratio only with its default fit.
+      pipeline = pipeline.resize(spec.width, spec.height);
     }
     const { data, info } = await pipeline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const pixels = allocFrameData(info.width, info.height);

@@ -38,6 +38,7 @@ export async function* pacedTicks(
   let due = now();
   while (!signal.aborted) {
     yield now();
+    if (signal.aborted) return;
     due += interval;
     const late = now() - due;
     if (late > interval) due += Math.floor(late / interval) * interval;

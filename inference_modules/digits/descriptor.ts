@@ -1,12 +1,26 @@
-/** Placeholder for `digits` until its engine lands (the ONNX engineer replaces this file). */
+/** `digits`: PaddleOCR recognition restricted to digits, for seven-segment displays and meter counters. */
 import { z } from "zod";
 import type { ModuleDescriptor } from "../module_types.ts";
 
-/** Registry entry of `digits` (placeholder: reading fails until `engine.ts` exists). */
+/** Per-ROI params of `digits`. */
+export const digitsParams = z.object({
+  /** Characters the recogniser may emit (its CTC argmax runs over these and the blank only). */
+  allow: z.string().min(1).default("0123456789.-"),
+  /** Digits after an implied decimal point (a meter counter with no printed point): 12345 → 123.45. */
+  decimals: z.number().int().min(0).max(9).optional(),
+  /** Below this stroke contrast an unconfident reading counts as an unlit display (empty text). */
+  blank_contrast: z.number().min(0).max(1).default(0.15),
+});
+
+/** Parsed `digits` params. */
+export type DigitsParams = z.infer<typeof digitsParams>;
+
+/** Registry entry of `digits`. */
 export const descriptor: ModuleDescriptor = {
   name: "digits",
-  description: "PaddleOCR recognition restricted to digits, for seven-segment displays and meter counters.",
-  params: z.object({}).passthrough(),
+  description:
+    "Digits of seven-segment displays and meter counters (PaddleOCR recognition restricted to 0-9 . -).",
+  params: digitsParams,
   output: "number",
   engineUrl: new URL("./engine.ts", import.meta.url),
 };

@@ -76,7 +76,9 @@ function wrap(
   let queue: Promise<unknown> = Promise.resolve();
   const runOnce = async (feeds: Record<string, FloatTensor>) => {
     const tensors: Record<string, OrtTensor> = {};
-    for (const [k, v] of Object.entries(feeds)) tensors[k] = new ort.Tensor("float32", v.data, v.dims);
+    for (const [k, v] of Object.entries(feeds)) {
+      tensors[k] = new ort.Tensor("float32", v.data, v.dims);
+    }
     const out = await session.run(tensors);
     const result: Record<string, FloatTensor> = {};
     for (const [k, v] of Object.entries(out)) result[k] = toFloat(v, k);
@@ -104,7 +106,9 @@ async function load(model: string | Uint8Array, opts: OnnxSessionOptions, onRele
   try {
     bytes = typeof model === "string" ? await Deno.readFile(model) : model;
   } catch (err) {
-    throw new ModelLoadError(`Cannot read ONNX model ${label}: ${(err as Error).message}`, { cause: err });
+    throw new ModelLoadError(`Cannot read ONNX model ${label}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const rt = await resolveOnnxRuntime(opts.backend ?? "auto");
   const options = rt.name === "node"
@@ -117,7 +121,11 @@ async function load(model: string | Uint8Array, opts: OnnxSessionOptions, onRele
     const msg = (err as Error).message ?? String(err);
     throw new ModelLoadError(`onnxruntime-${rt.name} cannot load ${label}: ${msg}`, { cause: err });
   }
-  const info = { backend: rt.name, fallbackReason: rt.fallbackReason, metadata: readOnnxMetadata(bytes) };
+  const info = {
+    backend: rt.name,
+    fallbackReason: rt.fallbackReason,
+    metadata: readOnnxMetadata(bytes),
+  };
   return wrap(rt.ort, session, info, onRelease);
 }
 

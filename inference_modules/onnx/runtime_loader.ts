@@ -84,7 +84,9 @@ export async function resolveOnnxRuntime(setting: OnnxBackendSetting): Promise<R
   try {
     return { name: "node", ort: await loadOnnxRuntime("node") };
   } catch (err) {
-    const reason = `onnxruntime-node did not load (${(err as Error).message ?? err}); using onnxruntime-web`;
+    const reason = `onnxruntime-node did not load (${
+      (err as Error).message ?? err
+    }); using onnxruntime-web`;
     return { name: "web", ort: await loadOnnxRuntime("web"), fallbackReason: reason };
   }
 }

@@ -30,7 +30,12 @@ function toBgr(cv: Cv, mat: Cv): Cv {
 }
 
 /** Writes one resized BGR line into batch slot `index` of `out` (layout N×3×48×W). */
-function writeLine(data: Uint8Array, w: number, out: Float32Array, opts: { index: number; W: number }) {
+function writeLine(
+  data: Uint8Array,
+  w: number,
+  out: Float32Array,
+  opts: { index: number; W: number },
+) {
   const plane = REC_HEIGHT * opts.W;
   const base = opts.index * 3 * plane;
   for (let y = 0; y < REC_HEIGHT; y++) {

@@ -2,7 +2,7 @@
 import type { Cv } from "../cv_loader.ts";
 import type { OnnxBackendSetting } from "../onnx/runtime_loader.ts";
 import { createOnnxSession, type FloatTensor, type OnnxSession } from "../onnx/onnx_session.ts";
-import { type CtcResult, ctcGreedyDecode } from "./ctc_decode.ts";
+import { ctcGreedyDecode, type CtcResult } from "./ctc_decode.ts";
 import { type CtcClasses, englishCtcClasses } from "./dictionary.ts";
 import { paddleModelPath, REC_MODEL } from "./paddle_models.ts";
 import { recTensor, type RecTensorOptions } from "./rec_tensor.ts";

@@ -30,9 +30,6 @@ export interface PreparedText {
   inverted: boolean;
 }
 
-/** Share of the distance from Otsu's level to the ink's darkest tenth that the cut moves darker. */
-const INK_BIAS = Number(Deno.env.get("INK_BIAS") ?? "0.25");
-
 /** The 5th percentile of a grey Mat: the ink's dark level. */
 function darkLevel(gray: { data: Uint8Array }): number {
   const hist = new Uint32Array(256);
@@ -53,8 +50,21 @@ interface Box {
   area: number;
 }
 
-/** Cleans `crop` for OCR; `glyphPx` is the target glyph height (default 40). */
-export function prepareForOcr(cv: Cv, crop: RgbaImage, glyphPx = 40): PreparedText {
+/** Options of {@linkcode prepareForOcr}. */
+export interface PrepareOptions {
+  /** Target glyph height in pixels; default 40. */
+  glyphPx?: number;
+  /**
+   * How far below Otsu's level to cut, as a share of the distance to the ink's dark level; default 0.
+   * Blurry small glyphs fill in at Otsu's level ("m" becomes a blob); 0.4 opens them again.
+   */
+  inkBias?: number;
+}
+
+/** Cleans `crop` for OCR (see {@linkcode PrepareOptions}). */
+export function prepareForOcr(cv: Cv, crop: RgbaImage, opts: PrepareOptions = {}): PreparedText {
+  const glyphPx = opts.glyphPx ?? 40;
+  const inkBias = opts.inkBias ?? 0;
   const rgba = cv.matFromImageData({ width: crop.width, height: crop.height, data: crop.data });
   const gray = new cv.Mat();
   const big = new cv.Mat();
@@ -64,12 +74,20 @@ export function prepareForOcr(cv: Cv, crop: RgbaImage, glyphPx = 40): PreparedTe
     const inverted = inkIsLight(cv, gray, bin);
     const glyphHeight = measureGlyphs(cv, bin, crop);
     const scale = Math.min(8, Math.max(1, glyphPx / glyphHeight));
-    cv.resize(gray, big, new cv.Size(0, 0), scale, scale, scale > 1 ? cv.INTER_CUBIC : cv.INTER_AREA);
+    cv.resize(
+      gray,
+      big,
+      new cv.Size(0, 0),
+      scale,
+      scale,
+      scale > 1 ? cv.INTER_CUBIC : cv.INTER_AREA,
+    );
     if (inverted) cv.bitwise_not(big, big);
     cv.GaussianBlur(big, big, new cv.Size(3, 3), 0);
     const otsu = cv.threshold(big, bin, 0, 255, cv.THRESH_BINARY + cv.THRESH_OTSU);
-    // Blurry small glyphs fill in at Otsu's level ("m" becomes a blob): cut a little darker.
-    cv.threshold(big, bin, otsu - INK_BIAS * (otsu - darkLevel(big)), 255, cv.THRESH_BINARY);
+    if (inkBias > 0) {
+      cv.threshold(big, bin, otsu - inkBias * (otsu - darkLevel(big)), 255, cv.THRESH_BINARY);
+    }
     const clean = { width: bin.cols, height: bin.rows, data: new Uint8Array(bin.data) };
     stripBorders(cv, bin, clean, glyphHeight * scale);
     const pad = Math.round(glyphPx / 2);
@@ -98,7 +116,13 @@ function components(cv: Cv, inkMask: Cv): Box[] {
     const s = stats.data32S as Int32Array;
     const out: Box[] = [];
     for (let i = 1; i < n; i++) {
-      out.push({ x: s[i * 5], y: s[i * 5 + 1], w: s[i * 5 + 2], h: s[i * 5 + 3], area: s[i * 5 + 4] });
+      out.push({
+        x: s[i * 5],
+        y: s[i * 5 + 1],
+        w: s[i * 5 + 2],
+        h: s[i * 5 + 3],
+        area: s[i * 5 + 4],
+      });
     }
     return out;
   } finally {
@@ -130,7 +154,13 @@ function stripBorders(cv: Cv, bin: Cv, img: GrayImage, glyph: number): void {
       const s = stats.data32S as Int32Array;
       const boxes: Box[] = [];
       for (let i = 0; i < n; i++) {
-        boxes.push({ x: s[i * 5], y: s[i * 5 + 1], w: s[i * 5 + 2], h: s[i * 5 + 3], area: s[i * 5 + 4] });
+        boxes.push({
+          x: s[i * 5],
+          y: s[i * 5 + 1],
+          w: s[i * 5 + 2],
+          h: s[i * 5 + 3],
+          area: s[i * 5 + 4],
+        });
       }
       const drop = boxes.map((b, i) => i > 0 && notText(b, i, boxes, img, glyph));
       const lab = labels.data32S as Int32Array;
@@ -165,7 +195,12 @@ function removeLines(cv: Cv, ink: Cv, img: GrayImage, glyph: number): void {
 }
 
 /** Rows (or columns) where a line covers a third of the image are cleared whole: its broken bits go too. */
-function clearLineTracks(lines: Uint8Array, ink: Uint8Array, img: GrayImage, horizontal: boolean): void {
+function clearLineTracks(
+  lines: Uint8Array,
+  ink: Uint8Array,
+  img: GrayImage,
+  horizontal: boolean,
+): void {
   const [outer, inner] = horizontal ? [img.height, img.width] : [img.width, img.height];
   const at = (o: number, i: number) => horizontal ? o * img.width + i : i * img.width + o;
   for (let o = 0; o < outer; o++) {
@@ -184,7 +219,9 @@ function notText(b: Box, i: number, all: Box[], img: GrayImage, glyph: number): 
   const atEdge = b.x < near || b.y < near || b.x + b.w > img.width - near ||
     b.y + b.h > img.height - near;
   const touches = b.x === 0 || b.y === 0 || b.x + b.w >= img.width || b.y + b.h >= img.height;
-  if (touches && (b.w >= 0.6 * img.width || b.h >= 0.9 * img.height || b.h > 1.8 * glyph)) return true;
+  if (touches && (b.w >= 0.6 * img.width || b.h >= 0.9 * img.height || b.h > 1.8 * glyph)) {
+    return true;
+  }
   if (b.h < 0.2 * glyph && b.w > glyph) return true; // a rule or underline fragment
   if (atEdge && b.w < 0.25 * glyph && b.h < 1.5 * glyph) return true; // a border sliver
   if (b.area < (glyph * 0.06) ** 2) return true;
