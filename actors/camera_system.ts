@@ -53,6 +53,9 @@ export class CameraSystem {
   #clock: Clock;
   #specs = new Map<string, SourceSpec>();
   #persisted = new Map<string, Persisted>();
+  #seenRestarts = new Map<string, number>();
+  #saving = new Set<Promise<void>>();
+  #chains = new Map<string, Promise<void>>();
 
   constructor(opts: CameraSystemOptions) {
     this.#opts = opts;
@@ -161,6 +164,7 @@ export class CameraSystem {
   /** Stops every camera, newest first. */
   async stopAll(): Promise<void> {
     await this.supervisor.stopAll();
+    await Promise.all([...this.#saving]);
   }
 
   async #childSpec(id: string) {
@@ -219,21 +223,27 @@ export class CameraSystem {
       void this.#save(s.id, next);
       return;
     }
-    // The supervisor counts restarts of this process; the snapshot carries the lifetime total.
-    if (s.state === "restarting" || s.lastError !== p.lastError) {
-      const restarts = s.state === "restarting" ? p.restarts + 1 : p.restarts;
-      const next = { ...p, restarts, lastError: s.lastError ?? p.lastError };
+    // The supervisor counts restarts per activation; the snapshot carries the lifetime total.
+    const seen = this.#seenRestarts.get(s.id) ?? 0;
+    const delta = s.restarts >= seen ? s.restarts - seen : s.restarts;
+    this.#seenRestarts.set(s.id, s.restarts);
+    if (delta > 0 || (s.lastError !== undefined && s.lastError !== p.lastError)) {
+      const next = { ...p, restarts: p.restarts + delta, lastError: s.lastError ?? p.lastError };
       this.#persisted.set(s.id, next);
       void this.#save(s.id, next);
     }
   }
 
-  async #save(id: string, p: Persisted): Promise<void> {
-    try {
-      await this.#opts.store.save(`camera/${id}`, p);
-    } catch (err) {
+  /** Saves in order per camera (the newest write lands last); failures are logged, not thrown. */
+  #save(id: string, p: Persisted): Promise<void> {
+    const prev = this.#chains.get(id) ?? Promise.resolve();
+    const work = prev.then(() => this.#opts.store.save(`camera/${id}`, p)).catch((err) => {
       console.error(`camera ${id}: snapshot not saved: ${(err as Error).message}`);
-    }
+    });
+    this.#chains.set(id, work);
+    this.#saving.add(work);
+    work.finally(() => this.#saving.delete(work));
+    return work;
   }
 }
 

@@ -9,6 +9,8 @@ export interface CtcResult {
   score: number;
   /** Probability of each emitted character. */
   charScores: number[];
+  /** Timestep at which each emitted character starts (for spacing by gaps). */
+  steps: number[];
   /** Mean probability of the winning class over all timesteps, blanks included. */
   frameScore: number;
 }
@@ -26,6 +28,7 @@ export function ctcGreedyDecode(
   const base = opts.offset ?? 0;
   let text = "";
   const charScores: number[] = [];
+  const steps: number[] = [];
   let prev = -1;
   let frameSum = 0;
   for (let t = 0; t < opts.steps; t++) {
@@ -44,11 +47,12 @@ export function ctcGreedyDecode(
     if (best !== 0 && best !== prev) {
       text += classes[best];
       charScores.push(bestP);
+      steps.push(t);
     }
     prev = best;
   }
   const score = charScores.length ? charScores.reduce((a, b) => a + b, 0) / charScores.length : 0;
-  return { text, score, charScores, frameScore: opts.steps ? frameSum / opts.steps : 0 };
+  return { text, score, charScores, steps, frameScore: opts.steps ? frameSum / opts.steps : 0 };
 }
 
 /** A class mask allowing exactly the characters of `chars` (blank is always allowed). */

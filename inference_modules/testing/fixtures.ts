@@ -35,7 +35,10 @@ export interface FixtureRoi extends RoiTask {
 }
 
 /** Loads a fixture image as a frame and its ROIs (`name` relative to the fixtures folder, no extension). */
-export async function loadFixture(image: string, rois: string): Promise<{ frame: Frame; rois: FixtureRoi[] }> {
+export async function loadFixture(
+  image: string,
+  rois: string,
+): Promise<{ frame: Frame; rois: FixtureRoi[] }> {
   const frame = await decodeImageToFrame(await Deno.readFile(new URL(image, FIXTURES_DIR)));
   const json = JSON.parse(await Deno.readTextFile(new URL(rois, FIXTURES_DIR)));
   return { frame, rois: (Array.isArray(json) ? json : json.rois) as FixtureRoi[] };
