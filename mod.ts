@@ -18,25 +18,24 @@ async function main(): Promise<void> {
     throw err;
   }
   const system = await startSystem(config);
-  let server: Deno.HttpServer | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
       await system.stop();
-      await server?.shutdown();
+      await server.shutdown();
       Deno.exit(0);
     })();
   const app = createApp({ config, ...system, shutdown });
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(sig, () => void shutdown());
-  }
-  server = Deno.serve({
+  const server = Deno.serve({
     port: config.port,
     hostname: config.host,
     onListen: ({ hostname, port }) => {
       console.log(`VisionROI listening on http://${hostname}:${port}/ (data: ${config.dataDir})`);
     },
   }, app.fetch);
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, () => void shutdown());
+  }
   await server.finished;
 }
 

@@ -1,5 +1,10 @@
 /** Public surface of the inference modules: registry, worker pool, ROI geometry, image decoding. */
-export { BUILTIN_MODULES, createRegistry, loadUserModules, MODULE_NAME_PATTERN } from "./registry.ts";
+export {
+  BUILTIN_MODULES,
+  createRegistry,
+  loadUserModules,
+  MODULE_NAME_PATTERN,
+} from "./registry.ts";
 export type { ModuleProblem, ModuleRegistry, RegistryOptions } from "./registry.ts";
 export { WorkerPool } from "./worker_pool.ts";
 export type {

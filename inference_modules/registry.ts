@@ -107,10 +107,15 @@ export async function loadUserModules(
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function loadUserModule(rootReal: string, name: string): Promise<ModuleDescriptor | ModuleProblem> {
+async function loadUserModule(
+  rootReal: string,
+  name: string,
+): Promise<ModuleDescriptor | ModuleProblem> {
   const problem = (message: string): ModuleProblem => ({ name, message });
   const folder = await Deno.realPath(`${rootReal}/${name}`);
-  if (!folder.startsWith(`${rootReal}/`)) return problem("folder resolves outside inference_modules/");
+  if (!folder.startsWith(`${rootReal}/`)) {
+    return problem("folder resolves outside inference_modules/");
+  }
   const file = await firstExisting([`${folder}/descriptor.ts`, `${folder}/descriptor.js`]);
   if (!file) return problem("has no descriptor.ts or descriptor.js");
   const real = await Deno.realPath(file);
@@ -124,7 +129,9 @@ async function loadUserModule(rootReal: string, name: string): Promise<ModuleDes
   const d = mod.descriptor as ModuleDescriptor | undefined;
   if (!d || typeof d !== "object") return problem("descriptor file exports no `descriptor`");
   if (d.name !== name) return problem(`descriptor name "${d.name}" differs from its folder`);
-  if (typeof d.params?.safeParse !== "function") return problem("descriptor.params is not a zod schema");
+  if (typeof d.params?.safeParse !== "function") {
+    return problem("descriptor.params is not a zod schema");
+  }
   if (!(d.engineUrl instanceof URL) || d.engineUrl.protocol !== "file:") {
     return problem("descriptor.engineUrl must be a file: URL");
   }

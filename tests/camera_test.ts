@@ -6,7 +6,7 @@ import { FileSnapshotStore, flushMicrotasks, ManualClock } from "../actors/runti
 import { makeClip, pidAlive } from "./helpers/media.ts";
 import { waitFor } from "./helpers/wait.ts";
 
-async function system(dir: string, opts: { minStallMs?: number } = {}) {
+function system(dir: string, opts: { minStallMs?: number } = {}) {
   return new CameraSystem({
     createSource: (spec) => createFrameSource(spec),
     store: new FileSnapshotStore(`${dir}/.actors`),
@@ -22,7 +22,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
-    const cams = await system(dir);
+    const cams = system(dir);
     try {
       const clip = await makeClip(dir, { width: 320, height: 240, seconds: 3 });
       await cams.configure("line", { source: clip, width: 160, height: 120, fps: 10 });
@@ -62,7 +62,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
-    const cams = await system(dir);
+    const cams = system(dir);
     try {
       await cams.configure("gone", { source: `${dir}/no-such-clip.mp4`, width: 64, height: 48 });
       await cams.hold("gone", "job:test");
@@ -86,7 +86,7 @@ Deno.test({
   sanitizeOps: false,
   fn: async () => {
     const dir = await Deno.makeTempDir();
-    const cams = await system(dir);
+    const cams = system(dir);
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = listener.addr.port;
     listener.close(); // now nothing listens there

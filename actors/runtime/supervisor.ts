@@ -151,7 +151,8 @@ export class Supervisor<A extends Supervisable = Supervisable> {
     } catch (err) {
       child.instance = undefined;
       if (generation === child.generation) {
-        this.#onExit(child, { reason: "error", error: asError(err) });
+        const reason = err instanceof FatalError ? "fatal" : "error";
+        this.#onExit(child, { reason, error: asError(err) });
       }
       return;
     }

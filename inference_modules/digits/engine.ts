@@ -72,7 +72,7 @@ export const createEngine: CreateEngine = async (ctx) => {
       if (!mask) {
         masks.set(parsed.data.allow, mask = allowedClassMask(rec.classes, parsed.data.allow));
       }
-      return readDigits(cv, rec, crop, { ...parsed.data, mask });
+      return await readDigits(cv, rec, crop, { ...parsed.data, mask });
     },
   };
   return engine;

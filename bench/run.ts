@@ -1,0 +1,73 @@
+/**
+ * `deno task bench`: runs every benchmark section and writes bench/RESULTS.md and RESULTS.json.
+ * `deno task bench ffmpeg_source` runs only the named sections (file names without `.ts`).
+ */
+import type { BenchSection } from "./section.ts";
+
+const SECTIONS = ["ffmpeg_source", "modules", "onnx_modules"] as const;
+
+const wanted = Deno.args.length ? Deno.args : [...SECTIONS];
+const here = new URL(".", import.meta.url);
+const results: BenchSection[] = [];
+const started = new Date();
+for (const name of wanted) {
+  if (!(SECTIONS as readonly string[]).includes(name)) {
+    console.error(`bench: unknown section ${JSON.stringify(name)}; known: ${SECTIONS.join(", ")}`);
+    Deno.exit(2);
+  }
+  console.log(`bench: ${name} …`);
+  const t0 = performance.now();
+  const mod = await import(new URL(`./${name}.ts`, here).href) as { run(): Promise<BenchSection> };
+  const section = await mod.run();
+  results.push(section);
+  console.log(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
+const header = [
+  "# VisionROI benchmark results",
+  "",
+  `Run ${started.toISOString()} on ${navigator.hardwareConcurrency} cores (${cpu}), ` +
+  `Deno ${Deno.version.deno}. Written by \`deno task bench\`; medians over repeated runs.`,
+  "",
+].join("\n");
+const body = results.map((s) => `## ${s.title}\n\n${s.markdown.trim()}\n`).join("\n");
+const md = `${header}\n${body}`;
+const merged = await mergeJson(new URL("RESULTS.json", here), results);
+if (Deno.args.length === 0) {
+  await Deno.writeTextFile(new URL("RESULTS.md", here), md);
+} else {
+  await Deno.writeTextFile(
+    new URL("RESULTS.md", here),
+    mergeMarkdown(await readOr(new URL("RESULTS.md", here)), results, header),
+  );
+}
+await Deno.writeTextFile(new URL("RESULTS.json", here), JSON.stringify(merged, null, 2) + "\n");
+console.log("bench: wrote bench/RESULTS.md and bench/RESULTS.json");
+
+async function readOr(url: URL): Promise<string> {
+  try {
+    return await Deno.readTextFile(url);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return "";
+    throw err;
+  }
+}
+
+/** Replaces the sections just run inside an existing RESULTS.md, keeping the others. */
+function mergeMarkdown(old: string, fresh: BenchSection[], header: string): string {
+  const parts = old.split(/^## /m);
+  const kept = new Map<string, string>();
+  for (const p of parts.slice(1)) {
+    kept.set(p.slice(0, p.indexOf("\n")).trim(), `## ${p.trimEnd()}\n`);
+  }
+  for (const s of fresh) kept.set(s.title, `## ${s.title}\n\n${s.markdown.trim()}\n`);
+  return `${header}\n${[...kept.values()].join("\n")}`;
+}
+
+async function mergeJson(url: URL, fresh: BenchSection[]): Promise<Record<string, unknown>> {
+  const text = await readOr(url);
+  const old = text ? JSON.parse(text) as Record<string, unknown> : {};
+  for (const s of fresh) old[s.title] = { ranAt: started.toISOString(), ...Object(s.data) };
+  return old;
+}
