@@ -53,7 +53,7 @@ export const createEngine: CreateEngine = async (ctx) => {
       await configure(psm, p.whitelist);
       const readings = p.psm === "line"
         ? await readRows(ctx.cv, tess, crop, p.glyphPx)
-        : [await readBlock(ctx.cv, tess, crop, p.glyphPx)];
+        : [await readBlock(ctx.cv, tess, crop, { glyphPx: p.glyphPx, retry: p.psm === "block" })];
       const text = readings.map((r) => r.text).filter((t) => t).join("\n");
       const confidence = readings.length
         ? readings.reduce((s, r) => s + r.confidence, 0) / readings.length / 100
@@ -105,14 +105,18 @@ async function readRows(
   return out;
 }
 
+/**
+ * Reads the whole crop at once; `retry` allows the darker second cut (in word mode the two cuts'
+ * confidences do not rank them reliably, so it reads once).
+ */
 async function readBlock(
   cv: Cv,
   tess: TessWorker,
   crop: RgbaImage,
-  glyphPx: number,
+  { glyphPx, retry }: { glyphPx: number; retry: boolean },
 ): Promise<Reading> {
   const first = await recognize(tess, prepareForOcr(cv, crop, { glyphPx }).block);
-  if (first.confidence >= GOOD_ENOUGH) return first;
+  if (!retry || first.confidence >= GOOD_ENOUGH) return first;
   const second = prepareForOcr(cv, crop, { glyphPx, inkBias: SECOND_PASS_BIAS }).block;
   const again = await recognize(tess, second);
   return again.confidence > first.confidence ? again : first;

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { loadCv } from "../cv_loader.ts";
+import { decodeImage, fixturesPresent, listLabelled } from "../onnx/fixture_images.ts";
+import type { ModuleEngine, RgbaImage } from "../module_types.ts";
+import { createEngine } from "./engine.ts";
+
+const present = fixturesPresent("digits fixture tests");
+const opts = { ignore: !present, sanitizeOps: false, sanitizeResources: false };
+const roi = { roiId: "t" };
+
+let engine: Promise<ModuleEngine> | undefined;
+function digitsEngine(): Promise<ModuleEngine> {
+  engine ??= loadCv().then(({ cv }) =>
+    createEngine({ cv, onnxBackend: "auto", dataDir: Deno.cwd(), env: {} })
+  );
+  return engine;
+}
+
+/** The first file (sorted) of each label folder. */
+function firstOfEach(folder: string, keep: (l: string) => boolean) {
+  const seen = new Set<string>();
+  return listLabelled(folder, keep).filter((f) => !seen.has(f.label) && seen.add(f.label));
+}
+
+Deno.test({
+  name: "digits reads one real seven-segment crop of each digit 0–9, and an unlit display as empty",
+  ...opts,
+  async fn() {
+    const e = await digitsEngine();
+    const got: string[] = [], want: string[] = [];
+    for (const f of firstOfEach("sevenseg", () => true)) {
+      const r = await e.read(await decodeImage(f.path), {}, roi);
+      got.push(r.text);
+      want.push(f.label === "blank" ? "" : f.label);
+      if (f.label !== "blank") assert.equal(r.value, Number(f.label), f.path);
+      else assert.equal(r.value, undefined);
+    }
+    assert.deepEqual(got, want);
+  },
+});
+
+Deno.test({
+  name: "digits reads real rolling meter-counter digits 0–9",
+  ...opts,
+  async fn() {
+    const e = await digitsEngine();
+    const files = firstOfEach("meter_digits", (l) => l.endsWith(".0"));
+    assert.equal(files.length, 10);
+    for (const f of files) {
+      const r = await e.read(await decodeImage(f.path), {}, roi);
+      assert.equal(r.text, f.label.replace(".0", ""), f.path);
+      assert.ok(r.confidence! > 0 && r.confidence! <= 1);
+    }
+  },
+});
+
+Deno.test({
+  name: "digits reads at least 95 % of all 220 seven-segment crops",
+  ...opts,
+  async fn() {
+    const e = await digitsEngine();
+    const files = listLabelled("sevenseg");
+    let ok = 0;
+    for (const f of files) {
+      const r = await e.read(await decodeImage(f.path), {}, roi);
+      if (r.text === (f.label === "blank" ? "" : f.label)) ok++;
+    }
+    assert.ok(ok / files.length >= 0.95, `${ok}/${files.length}`);
+  },
+});
+
+/** A dark-on-light "7" drawn as a seven-segment digit (segments a, b, c), 60×96. */
+function drawnSeven(): RgbaImage {
+  const w = 60, h = 96, data = new Uint8Array(w * h * 4).fill(235);
+  const fill = (x0: number, y0: number, x1: number, y1: number) => {
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) data.fill(30, (y * w + x) * 4, (y * w + x) * 4 + 3);
+    }
+  };
+  fill(12, 10, 48, 18);
+  fill(42, 10, 50, 48);
+  fill(42, 50, 50, 86);
+  return { width: w, height: h, data };
+}
+
+Deno.test({
+  name:
+    "digits restricts the alphabet and applies implied decimals (drawn digit, no fixtures needed)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const e = await digitsEngine();
+    const r = await e.read(drawnSeven(), {}, roi);
+    assert.equal(r.text, "7");
+    const d = await e.read(drawnSeven(), { decimals: 1 }, roi);
+    assert.equal(d.text, "0.7");
+    assert.equal(d.value, 0.7);
+    await assert.rejects(() => e.read(drawnSeven(), { allow: 5 }, roi), /params\.allow/);
+  },
+});
