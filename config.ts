@@ -10,6 +10,7 @@
  * | `--workers` | `VISIONROI_WORKERS` | cores | ROI worker threads |
  * | `--onnx-backend` | `VISIONROI_ONNX_BACKEND` | auto | `auto`, `web` (WASM) or `node` (native) |
  * | `--idle-timeout` | `VISIONROI_IDLE_TIMEOUT` | 60 | seconds before a camera woken only by a request stops |
+ * | `--auth` | `VISIONROI_AUTH` | auto | `auto`: token required unless bound to loopback; `required`: always |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -31,6 +32,8 @@ export interface Config {
   onnxBackend: "auto" | "web" | "node";
   /** Seconds before an on-demand camera is passivated. */
   idleTimeoutS: number;
+  /** Access control: `auto` needs the token off loopback only, `required` always. */
+  auth: "auto" | "required";
 }
 
 const schema = z.object({
@@ -41,6 +44,7 @@ const schema = z.object({
   workers: z.coerce.number().int().min(1).max(64),
   onnxBackend: z.enum(["auto", "web", "node"]),
   idleTimeoutS: z.coerce.number().positive().max(86_400),
+  auth: z.enum(["auto", "required"]),
 });
 
 /** Raised for a flag or variable with a bad value; the message names it. */
@@ -63,6 +67,7 @@ export function loadConfig(
       workers: { type: "string" },
       "onnx-backend": { type: "string" },
       "idle-timeout": { type: "string" },
+      auth: { type: "string" },
     },
     strict: true,
   });
@@ -75,6 +80,7 @@ export function loadConfig(
       String(navigator.hardwareConcurrency || 2),
     onnxBackend: values["onnx-backend"] ?? env("VISIONROI_ONNX_BACKEND") ?? "auto",
     idleTimeoutS: values["idle-timeout"] ?? env("VISIONROI_IDLE_TIMEOUT") ?? "60",
+    auth: values.auth ?? env("VISIONROI_AUTH") ?? "auto",
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -9,12 +9,22 @@ import { FileSnapshotStore, removeStaleTemps } from "./actors/runtime/mod.ts";
 import { ServiceStateFile } from "./storage/service_state.ts";
 import { SourceStore } from "./storage/source_store.ts";
 import { writeFileAtomic } from "./actors/runtime/snapshot_store.ts";
+import { ResultBus } from "./actors/result_bus.ts";
+import { JobSystem } from "./actors/job_system.ts";
+import type { JobRoi } from "./actors/inference_job_actor.ts";
+import { DEMO_LAYOUT } from "./actors/frame_sources/demo.ts";
+import { createRegistry, type ModuleRegistry } from "./inference_modules/registry.ts";
+import { WorkerPool } from "./inference_modules/worker_pool.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
   sources: SourceStore;
   cameras: CameraSystem;
   sessions: StreamSessions;
+  jobs: JobSystem;
+  bus: ResultBus;
+  modules: ModuleRegistry;
+  pool: WorkerPool;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -43,15 +53,39 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     sources,
     state: new ServiceStateFile(config.dataDir),
   });
+  const modules = await createRegistry({ dataDir: config.dataDir });
+  const pool = new WorkerPool({
+    registry: modules,
+    workers: config.workers,
+    onnxBackend: config.onnxBackend,
+    dataDir: config.dataDir,
+    env: moduleEnv(),
+  });
+  const bus = new ResultBus();
+  const jobs = new JobSystem({
+    cameras,
+    sessions,
+    bus,
+    reader: pool,
+    store: new FileSnapshotStore(join(config.dataDir, ".actors")),
+    loadRois: (source) => loadSavedRois(sources, source),
+  });
   const fresh = await firstStart(config.dataDir);
-  if (fresh && config.demo) await createDemo(sources, sessions);
-  else await sessions.restore();
+  await sessions.restore();
+  if (fresh && config.demo) await createDemo(sources, jobs);
+  await jobs.restore();
   return {
     sources,
     cameras,
     sessions,
+    jobs,
+    bus,
+    modules,
+    pool,
     async stop() {
+      await jobs.stopAll();
       await cameras.stopAll();
+      await pool.close();
       await killAllChildren();
     },
   };
@@ -80,13 +114,60 @@ async function firstStart(dataDir: string): Promise<boolean> {
   return true;
 }
 
-/** The demo source, started as preview `demo`, so a new user sees frames at once. */
-async function createDemo(sources: SourceStore, sessions: StreamSessions): Promise<void> {
+/** The demo source with ROIs on its readouts and a running job `demo`, so a new user sees readings at once. */
+async function createDemo(sources: SourceStore, jobs: JobSystem): Promise<void> {
   if (!(await sources.get("demo"))) {
     await sources.create({ name: "demo", source: "demo", stream_type: "opencv" });
   }
-  const answer = await sessions.startPreview("demo", { name: "demo" });
-  if (answer.status === "error") console.error(`demo camera did not start: ${answer.message}`);
+  const rois: JobRoi[] = DEMO_LAYOUT.map((r) => ({
+    id: r.id,
+    type: "roi",
+    name: r.name,
+    group: "demo",
+    module: r.module,
+    mqtt_config: "",
+    points: [
+      { x: r.x, y: r.y },
+      { x: r.x + r.width, y: r.y },
+      { x: r.x + r.width, y: r.y + r.height },
+      { x: r.x, y: r.y + r.height },
+    ],
+  }));
+  const dir = await sources.dirOf("demo");
+  await writeFileAtomic(join(dir, "rois.json"), JSON.stringify(rois, null, 2) + "\n");
+  const answer = await jobs.start("demo", {
+    settings: { name: "demo" },
+    group: "all",
+    interval: 1,
+  });
+  if (answer.status !== "started") console.error(`demo job did not start: ${answer.status}`);
+}
+
+/** The saved ROI list of a source (its config's `rois` file); [] when missing or unreadable. */
+async function loadSavedRois(sources: SourceStore, name: string): Promise<JobRoi[]> {
+  const cfg = await sources.get(name);
+  if (!cfg) return [];
+  const file = typeof cfg.rois === "string" && cfg.rois ? cfg.rois : "rois.json";
+  try {
+    const parsed = JSON.parse(await Deno.readTextFile(join(await sources.dirOf(name), file)));
+    if (!Array.isArray(parsed)) return [];
+    return parsed
+      .filter((r) => r && typeof r === "object")
+      .map((r, i) => ({ ...r, id: String(r.id ?? i + 1), type: r.type ?? "roi" }));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    console.error(`rois of ${name} unreadable: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/** Environment variables modules may read (API keys of VLM endpoints); nothing else is passed. */
+function moduleEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(Deno.env.toObject())) {
+    if (/^(TYPHOON_OCR_|VISIONROI_MODULE_)/.test(k)) env[k] = v;
+  }
+  return env;
 }
 
 async function cleanTemps(dataDir: string): Promise<void> {

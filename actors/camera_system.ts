@@ -122,6 +122,17 @@ export class CameraSystem {
     return await cam.nextFrame(latest?.seq ?? 0, opts.timeoutMs ?? 5_000);
   }
 
+  /** The first frame newer than `afterSeq`, waiting up to `timeoutMs`; undefined when none came. */
+  async nextFrame(id: string, afterSeq: number, timeoutMs: number): Promise<Frame | undefined> {
+    const cam = this.supervisor.instance(id);
+    if (!cam) return undefined;
+    this.#registry.touch(id);
+    const latest = cam.latestFrame();
+    // Sequence numbers restart with each camera instance: a lower one is a newer capture.
+    if (latest && latest.seq !== afterSeq) return latest;
+    return await cam.nextFrame(afterSeq, timeoutMs);
+  }
+
   /** Snapshot of one camera merged with supervision, or undefined when never seen. */
   view(id: string): CameraView | undefined {
     const status = this.supervisor.status(id);

@@ -97,6 +97,38 @@ export class StreamSessions {
     return [...this.#cams.entries()];
   }
 
+  /** The stored entry of a cam_id. */
+  entry(camId: string): CamState | undefined {
+    return this.#cams.get(camId);
+  }
+
+  /**
+   * Points a cam_id at a camera for a job: resolves its settings like a preview start, configures
+   * the camera, and stores the entry with `patch` applied (not yet held).
+   */
+  async bind(
+    camId: string,
+    settings: CamSettings | undefined,
+    patch: Partial<CamState>,
+  ): Promise<{ cameraId: string; spec: SourceSpec } | { error: string }> {
+    const resolved = await this.#resolve(camId, settings);
+    if ("error" in resolved) return resolved;
+    await this.#cameras.configure(resolved.cameraId, resolved.spec);
+    this.#cams.set(camId, { ...resolved.cam, ...patch });
+    await this.#save();
+    return { cameraId: resolved.cameraId, spec: resolved.spec };
+  }
+
+  /** Changes stored fields of a cam_id (job state); forgets it when nothing runs any more. */
+  async patch(camId: string, patch: Partial<CamState>): Promise<void> {
+    const cam = this.#cams.get(camId);
+    if (!cam) return;
+    const next = { ...cam, ...patch };
+    if (!next.roi_running && !next.inference_running) this.#cams.delete(camId);
+    else this.#cams.set(camId, next);
+    await this.#save();
+  }
+
   /** Starts (or reconfigures) the preview stream of a cam_id. */
   async startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
     const already = this.previewRunning(camId);

@@ -220,16 +220,17 @@ function report(r: {
       ratios.ffmpegCpu.toFixed(2)
     }, ` +
     `total CPU ×${ratios.totalCpu.toFixed(2)}.`,
-    `The one copy per frame (read buffer → SharedArrayBuffer, 3.7 MB): ${
+    `The one copy per frame (read buffer → SharedArrayBuffer, 3.7 MB) costs ${
       r.copy.reusedMs.toFixed(2)
-    } ms into a ` +
-    `buffer touched before, ${r.copy.freshMs.toFixed(2)} ms into a fresh one (${
-      r.copy.freshCpuMs.toFixed(1)
-    } ms CPU, ` +
-    `${
+    } ms ` +
+    `into memory touched before. Allocating fresh buffers in a tight loop costs ${
+      r.copy.freshMs.toFixed(2)
+    } ms ` +
+    `each (${r.copy.freshCpuMs.toFixed(1)} ms CPU, ${
       r.copy.freshPageFaults.toFixed(0)
-    } page faults): each frame needs a fresh buffer because frames are immutable, ` +
-    `so first-touch page faults, not the copy, dominate Deno's share (medians of ${COPY_REPS}).`,
+    } page faults); while reading ` +
+    `frames the allocator mostly reuses the memory of collected frames (page faults per frame above). ` +
+    `Medians of ${COPY_REPS}.`,
     "",
     `Machine: ${navigator.hardwareConcurrency} cores; load average ${r.load.before.loadavg} before, ` +
     `${r.load.after.loadavg} after. Busiest processes at the start (lifetime %CPU): ${

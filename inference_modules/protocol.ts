@@ -86,6 +86,8 @@ export interface Ready {
   type: "ready";
   /** Milliseconds from init to ready. */
   initMs: number;
+  /** Preloads that failed (the worker serves anyway; those modules retry on first use). */
+  problems: string[];
 }
 
 /** Init failed; the pool replaces the worker. */

@@ -39,8 +39,11 @@ async function init(msg: InitRequest): Promise<void> {
     cv = (await loadCv()).cv;
     engineContext = { cv, onnxBackend: msg.onnxBackend, dataDir: msg.dataDir, env: msg.env };
     warmUpWarp();
-    for (const [name, url] of msg.preload) await engineFor(name, url);
-    post({ type: "ready", initMs: performance.now() - started });
+    const problems: string[] = [];
+    for (const [name, url] of msg.preload) {
+      await engineFor(name, url).catch((e: Error) => problems.push(e.message));
+    }
+    post({ type: "ready", initMs: performance.now() - started, problems });
   } catch (e) {
     post({ type: "init_failed", message: errorText(e) });
   }

@@ -314,6 +314,7 @@ export class WorkerPool {
     switch (msg.type) {
       case "ready":
         slot.ready = true;
+        for (const p of msg.problems) this.#o.log(`inference worker ${slot.id}: preload ${p}`);
         this.#startFailures = 0;
         if (this.#readyCount() >= this.#o.workers) {
           for (const w of this.#readyWaiters.splice(0)) w();

@@ -26,6 +26,7 @@ let shared: { dataDir: string; registry: ModuleRegistry } | undefined;
 async function setup() {
   if (!shared) {
     const dataDir = await makeTestDataDir();
+    addEventListener("unload", () => Deno.removeSync(dataDir, { recursive: true }));
     shared = { dataDir, registry: await createRegistry({ dataDir }) };
   }
   return shared;
@@ -230,6 +231,38 @@ Deno.test({
       await Promise.all([batch, live]);
       assert.deepEqual(done, ["live", "batch"]);
     }),
+});
+
+Deno.test({
+  name: "preloaded engines are created before ready; a failing preload is logged, not fatal",
+  ...workerTest,
+  fn: async () => {
+    const { dataDir } = await setup();
+    await Deno.mkdir(`${dataDir}/inference_modules/broken`, { recursive: true });
+    await Deno.writeTextFile(
+      `${dataDir}/inference_modules/broken/descriptor.js`,
+      `export const descriptor = { name: "broken", description: "d", output: "text",
+        params: { safeParse: (v) => ({ success: true, data: v ?? {} }) },
+        engineUrl: new URL("./engine.js", import.meta.url) };`,
+    );
+    await Deno.writeTextFile(
+      `${dataDir}/inference_modules/broken/engine.js`,
+      `export async function createEngine() { throw new Error("no model file"); }`,
+    );
+    const registry = await createRegistry({ dataDir });
+    await withPool({ registry, preload: ["testkit", "broken"] }, async (pool, logs) => {
+      assert.equal(pool.stats().ready, 1);
+      assert.deepEqual(logs, [
+        'inference worker 1: preload module "broken" failed to load: no model file',
+      ]);
+      const [ok, broken] = await pool.readFrame(testFrame(), [
+        { id: "k", module: "testkit", points: rect(0, 0, 10, 10) },
+        { id: "b", module: "broken", points: rect(0, 0, 10, 10) },
+      ]);
+      assert.equal(ok.text, "10x10");
+      assert.equal(broken.error, 'ROI "b": module "broken" failed to load: no model file');
+    });
+  },
 });
 
 Deno.test({

@@ -6,6 +6,9 @@ import { opsRoutes } from "./ops.ts";
 import { pageRoutes } from "./pages.ts";
 import { sourceRoutes } from "./sources.ts";
 import { streamRoutes } from "./streams.ts";
+import { inferenceRoutes } from "./inference.ts";
+import { wsRoutes } from "./ws.ts";
+import { readRoutes } from "./read.ts";
 
 /** Builds the app over a running system. */
 export function createApp(ctx: AppContext): Hono {
@@ -17,6 +20,12 @@ export function createApp(ctx: AppContext): Hono {
   app.route("/", opsRoutes(ctx));
   app.route("/", sourceRoutes(ctx));
   app.route("/", streamRoutes(ctx));
+  app.route("/", inferenceRoutes(ctx));
+  app.route("/", wsRoutes(ctx));
+  app.route(
+    "/",
+    readRoutes({ pool: ctx.pool, registry: ctx.modules, maxBodyBytes: 20 * 1024 * 1024 }),
+  );
   app.route("/", pageRoutes());
   return app;
 }

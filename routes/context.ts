@@ -3,6 +3,11 @@ import type { Config } from "../config.ts";
 import type { CameraSystem } from "../actors/camera_system.ts";
 import type { StreamSessions } from "../actors/stream_sessions.ts";
 import type { SourceStore } from "../storage/source_store.ts";
+import type { AccessPolicy } from "./auth.ts";
+import type { JobSystem } from "../actors/job_system.ts";
+import type { ResultBus } from "../actors/result_bus.ts";
+import type { ModuleRegistry } from "../inference_modules/registry.ts";
+import type { WorkerPool } from "../inference_modules/worker_pool.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */
 export interface AppContext {
@@ -14,6 +19,16 @@ export interface AppContext {
   cameras: CameraSystem;
   /** cam_id sessions (preview streams, later jobs). */
   sessions: StreamSessions;
+  /** Inference jobs. */
+  jobs: JobSystem;
+  /** Result fan-out. */
+  bus: ResultBus;
+  /** Recognition modules. */
+  modules: ModuleRegistry;
+  /** ROI workers. */
+  pool: WorkerPool;
   /** Graceful shutdown: actors stop newest first, no ffmpeg child left; then the process exits. */
   shutdown: () => Promise<void>;
+  /** Who may call (mod.ts loads it); absent → derived from config, token-less (fails closed). */
+  auth?: AccessPolicy;
 }

@@ -31,6 +31,7 @@ export class ChildHandle {
   #exited = false;
   #stopping: Promise<Deno.CommandStatus> | undefined;
 
+  /** Wraps a just-spawned child, starts draining its stderr and registers it as live. */
   constructor(child: Deno.ChildProcess) {
     this.#child = child;
     this.pid = child.pid;
@@ -49,7 +50,7 @@ export class ChildHandle {
     return this.#tail.join("; ");
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. Idempotent. */
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status once stderr is drained too. Idempotent. */
   stop(graceMs: number = STOP_GRACE_MS): Promise<Deno.CommandStatus> {
     this.#stopping ??= this.#stop(graceMs);
     return this.#stopping;
@@ -64,7 +65,9 @@ export class ChildHandle {
     const first = await Promise.race([this.status, grace]);
     clearTimeout(timer);
     if (first === "late") this.#signal("SIGKILL");
-    return await this.status;
+    const status = await this.status;
+    await this.stderrDone;
+    return status;
   }
 
   #signal(signal: Deno.Signal): void {
@@ -79,10 +82,15 @@ export class ChildHandle {
 
   async #drainStderr(stderr: ReadableStream<Uint8Array>): Promise<void> {
     let partial = "";
-    for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
-      const lines = (partial + chunk).split(/\r?\n|\r/);
-      partial = lines.pop() ?? "";
-      for (const line of lines) this.#keep(line);
+    try {
+      for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
+        const lines = (partial + chunk).split(/\r?\n|\r/);
+        partial = lines.pop() ?? "";
+        for (const line of lines) this.#keep(line);
+      }
+    } catch (error) {
+      // The tail is only there to explain a failure; a broken stderr pipe becomes part of it.
+      this.#keep(`(stderr unreadable: ${error instanceof Error ? error.message : String(error)})`);
     }
     this.#keep(partial);
   }

@@ -1,6 +1,5 @@
 /** The still-image frame source: a photo or screenshot decoded once and served at a steady rate. */
 
-import sharp from "sharp";
 import {
   allocFrameData,
   type Frame,
@@ -75,6 +74,9 @@ export async function decodeImage(spec: SourceSpec): Promise<DecodedImage> {
   } catch (error) {
     throw new FrameSourceError(`Cannot read image "${path}": ${reason(error)}`, { cause: error });
   }
+  // Loaded on first use: sharp is native and needs --allow-ffi/--allow-env, which demo-only
+  // and ffmpeg-only processes (and code that merely imports mod.ts) should not have to grant.
+  const { default: sharp } = await import("sharp");
   try {
     let pipeline = sharp(bytes).rotate();
     if (spec.width !== undefined && spec.height !== undefined) {

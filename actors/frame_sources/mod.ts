@@ -36,6 +36,7 @@ export { probeVideoSize } from "./ffmpeg_probe.ts";
 export type { VideoSize } from "./ffmpeg_probe.ts";
 export { abortableSleep } from "./pacing.ts";
 export type { PacingOptions, Sleep } from "./pacing.ts";
+export type { Canvas } from "./raster.ts";
 
 /** Largest width or height a spec may ask for. */
 export const MAX_FRAME_SIDE = 8192;

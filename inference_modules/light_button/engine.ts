@@ -11,7 +11,7 @@ export const createEngine: CreateEngine = () => {
       const ring = ctx.surround && ctx.surroundRect
         ? { surround: ctx.surround, surroundRect: ctx.surroundRect }
         : undefined;
-      const m = lampState(crop, ring, t);
+      const m = lampState(crop, { ring, thresholds: t });
       return Promise.resolve({
         text: m.state,
         value: m.state === "on" ? 1 : 0,

@@ -88,9 +88,9 @@ export function coreRect(crop: RgbaImage): Rect {
 /** Decides on/off from the crop's core and the ring of `surround` outside `surroundRect`. */
 export function lampState(
   crop: RgbaImage,
-  ring: { surround: RgbaImage; surroundRect: Rect } | undefined,
-  t: LampThresholds,
+  opts: { ring?: { surround: RgbaImage; surroundRect: Rect }; thresholds: LampThresholds },
 ): LampMeasure {
+  const { ring, thresholds: t } = opts;
   const core = brightest(crop, coreRect(crop), true);
   let clipped = 0;
   for (let i = 0; i < core.n; i++) if (core.v[i] >= t.clipLevel) clipped++;

@@ -12,15 +12,17 @@ function solid(w: number, h: number, rgb: [number, number, number]) {
 Deno.test("a grey box as bright as its surroundings is off (a plain mean would say on)", () => {
   const crop = solid(40, 40, [200, 200, 200]);
   const surround = solid(80, 80, [205, 205, 205]);
-  const m = lampState(crop, { surround, surroundRect: { x: 20, y: 20, width: 40, height: 40 } }, t);
+  const ring = { surround, surroundRect: { x: 20, y: 20, width: 40, height: 40 } };
+  const m = lampState(crop, { ring, thresholds: t });
   assert.equal(m.state, "off");
 });
 
 Deno.test("a clipped white core is on, and a coloured core outshining the panel is on", () => {
-  assert.equal(lampState(solid(40, 40, [255, 255, 255]), undefined, t).state, "on");
+  assert.equal(lampState(solid(40, 40, [255, 255, 255]), { thresholds: t }).state, "on");
   const crop = solid(40, 40, [60, 240, 20]);
   const surround = solid(80, 80, [190, 190, 190]);
-  const m = lampState(crop, { surround, surroundRect: { x: 20, y: 20, width: 40, height: 40 } }, t);
+  const ring = { surround, surroundRect: { x: 20, y: 20, width: 40, height: 40 } };
+  const m = lampState(crop, { ring, thresholds: t });
   assert.equal(m.state, "on");
   assert.equal(m.coreP90, 240);
   assert.equal(m.ringP90, 190);

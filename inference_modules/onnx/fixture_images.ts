@@ -4,7 +4,10 @@
  */
 import sharp from "sharp";
 import { fileURLToPath } from "node:url";
+import type { Cv } from "../cv_loader.ts";
 import type { RgbaImage } from "../module_types.ts";
+import { cropRoi, frameToMat } from "../roi_crop.ts";
+import type { Quad } from "../roi_polygon.ts";
 
 /** The fixtures folder beside the checkout. */
 export const FIXTURES_DIR = fileURLToPath(new URL("../../../shared/fixtures/", import.meta.url));
@@ -21,7 +24,7 @@ export function fixturesPresent(what = "fixture tests"): boolean {
 }
 
 /** Decodes a JPEG or PNG file to RGBA. */
-export async function decodeImage(path: string): Promise<RgbaImage> {
+export async function decodeImage(path: string): Promise<RgbaImage & { data: Uint8Array }> {
   const { data, info } = await sharp(await Deno.readFile(path)).ensureAlpha().raw().toBuffer({
     resolveWithObject: true,
   });
@@ -72,3 +75,16 @@ export function hmiRois(): HmiRoi[] {
 
 /** Path of the HMI photo. */
 export const HMI_IMAGE = "hmi_screen/screen_ocr.jpg";
+
+/** The HMI photo's text ROIs (light_button ones left out) with their rectified crops. */
+export async function hmiTextCrops(cv: Cv): Promise<{ roi: HmiRoi; crop: RgbaImage }[]> {
+  const frame = await decodeImage(FIXTURES_DIR + HMI_IMAGE);
+  const src = frameToMat(cv, frame);
+  try {
+    return hmiRois()
+      .filter((roi) => roi.module !== "light_button")
+      .map((roi) => ({ roi, crop: cropRoi(cv, src, { quad: roi.points as Quad, frame }).crop }));
+  } finally {
+    src.delete();
+  }
+}

@@ -36,24 +36,17 @@ export async function readText(
   crop: RgbaImage,
   p: RapidOcrParams,
 ): Promise<OcrWord[][]> {
-  const rgba = cv.matFromImageData(crop);
+  const src = cv.matFromImageData(crop);
   const mats: Cv[] = [];
   try {
-    const whole: TextBox = {
-      points: [{ x: 0, y: 0 }, { x: crop.width, y: 0 }, { x: crop.width, y: crop.height }, {
-        x: 0,
-        y: crop.height,
-      }],
-      score: 1,
-    };
     const boxes = p.detect
-      ? await models.det.detect(cv, rgba, {
+      ? await models.det.detect(cv, src, {
         threshold: p.det_threshold,
         boxThreshold: p.box_threshold,
       })
-      : [whole];
+      : [wholeBox(crop)];
     const lines = readingOrder(boxes);
-    for (const b of lines.flat()) mats.push(p.detect ? lineCrop(cv, rgba, b.points) : rgba);
+    for (const b of lines.flat()) mats.push(p.detect ? lineCrop(cv, src, b.points) : src);
     const allowed = p.allow ? allowedClassMask(models.rec.classes, p.allow) : undefined;
     const texts = await models.rec.recognize(cv, mats, { allowed });
     let i = 0;
@@ -63,9 +56,14 @@ export async function readText(
       .map((line) => line.map((w) => ({ text: w.text.trim(), score: w.score, box: w.box })))
       .filter((line) => line.length > 0);
   } finally {
-    for (const m of mats) if (m !== rgba) m.delete();
-    rgba.delete();
+    for (const m of mats) if (m !== src) m.delete();
+    src.delete();
   }
+}
+
+function wholeBox(crop: RgbaImage): TextBox {
+  const w = crop.width, h = crop.height;
+  return { points: [{ x: 0, y: 0 }, { x: w, y: 0 }, { x: w, y: h }, { x: 0, y: h }], score: 1 };
 }
 
 /** Turns lines of words into the module's answer. */

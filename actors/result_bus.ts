@@ -1,0 +1,184 @@
+/**
+ * Fans every job message out: each subscriber of a cam_id gets every message through its own
+ * bounded buffer (a slow client drops its oldest messages and the drops are counted; VisionROI
+ * split one queue between clients), and sinks (log, recent list, history, MQTT) see every result.
+ */
+
+/** One ROI's entry in an aggregated message (VisionROI's fields plus value/confidence/error). */
+export interface RoiResultEntry {
+  id: string;
+  name: string;
+  text: string;
+  module: string;
+  group: string;
+  cam_id: string;
+  source: string;
+  frame_time: number;
+  result_time: number;
+  duration: number;
+  /** Base64 JPEG of the crop, when a client wants images. */
+  image?: string;
+  value?: number;
+  confidence?: number;
+  error?: string;
+  mqtt_config?: string;
+}
+
+/** The aggregated message of one frame, VisionROI's shape. */
+export interface FrameResult {
+  frame_time: number;
+  result_time: number;
+  cam_id: string;
+  source: string;
+  group: string;
+  frame_duration: number;
+  results: RoiResultEntry[];
+}
+
+/** The page/group message sent before a frame's results when pages are scored. */
+export interface GroupMessage {
+  group: string;
+  scores: { page: string; score: number }[];
+}
+
+/** What subscribers receive; `closed` ends the stream with a reason. */
+export type BusMessage =
+  | { kind: "result"; result: FrameResult }
+  | { kind: "group"; group: GroupMessage }
+  | { kind: "closed"; reason: string };
+
+/** A subscriber's queue. */
+export class Subscription {
+  readonly camId: string;
+  readonly capacity: number;
+  #queue: BusMessage[] = [];
+  #waiter: ((m: BusMessage | undefined) => void) | undefined;
+  #closed = false;
+  #onClose: () => void;
+  /** Messages dropped because this subscriber fell behind. */
+  dropped = 0;
+
+  constructor(camId: string, capacity: number, onClose: () => void) {
+    this.camId = camId;
+    this.capacity = capacity;
+    this.#onClose = onClose;
+  }
+
+  /** Queues a message, dropping the oldest when full. */
+  push(m: BusMessage): void {
+    if (this.#closed) return;
+    if (this.#waiter) {
+      const w = this.#waiter;
+      this.#waiter = undefined;
+      w(m);
+      return;
+    }
+    if (this.#queue.length >= this.capacity) {
+      this.#queue.shift();
+      this.dropped++;
+    }
+    this.#queue.push(m);
+  }
+
+  /** The next message, or undefined once closed and drained. */
+  next(): Promise<BusMessage | undefined> {
+    const m = this.#queue.shift();
+    if (m) return Promise.resolve(m);
+    if (this.#closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  /** Stops delivery and frees the slot. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#waiter?.(undefined);
+    this.#waiter = undefined;
+    this.#onClose();
+  }
+}
+
+/** Receives every published result (log, recent list, history, MQTT). */
+export type ResultSink = (result: FrameResult) => void | Promise<void>;
+
+/** The bus. */
+export class ResultBus {
+  #subs = new Map<string, Set<Subscription>>();
+  #sinks: ResultSink[] = [];
+  #recent: FrameResult[] = [];
+  #droppedTotal = 0;
+  /** How many recent results are kept in memory (VisionROI kept 200). */
+  readonly recentLimit: number;
+
+  constructor(opts: { recentLimit?: number } = {}) {
+    this.recentLimit = opts.recentLimit ?? 200;
+  }
+
+  /** Subscribes to one cam_id's messages with a buffer of `capacity` (32). */
+  subscribe(camId: string, capacity = 32): Subscription {
+    const set = this.#subs.get(camId) ?? new Set();
+    this.#subs.set(camId, set);
+    const sub = new Subscription(camId, capacity, () => {
+      this.#droppedTotal += sub.dropped;
+      set.delete(sub);
+      if (set.size === 0) this.#subs.delete(camId);
+    });
+    set.add(sub);
+    return sub;
+  }
+
+  /** Whether anyone listens to a cam_id (jobs skip crop images when nobody does). */
+  hasSubscribers(camId: string): boolean {
+    return (this.#subs.get(camId)?.size ?? 0) > 0;
+  }
+
+  /** Adds a sink that sees every result. */
+  addSink(sink: ResultSink): void {
+    this.#sinks.push(sink);
+  }
+
+  /** Delivers a frame's result to subscribers, sinks and the recent list. */
+  publishResult(result: FrameResult): void {
+    this.#recent.push(result);
+    if (this.#recent.length > this.recentLimit) this.#recent.shift();
+    this.#deliver(result.cam_id, { kind: "result", result });
+    for (const sink of this.#sinks) {
+      Promise.resolve()
+        .then(() => sink(result))
+        .catch((err) => console.error(`result sink failed: ${(err as Error).message}`));
+    }
+  }
+
+  /** Delivers a page/group message to subscribers. */
+  publishGroup(camId: string, group: GroupMessage): void {
+    this.#deliver(camId, { kind: "group", group });
+  }
+
+  /** Ends every subscription of a cam_id with a reason (a stop says so). */
+  close(camId: string, reason: string): void {
+    for (const sub of [...(this.#subs.get(camId) ?? [])]) {
+      sub.push({ kind: "closed", reason });
+      sub.close();
+    }
+  }
+
+  /** The most recent results, newest last. */
+  recent(): readonly FrameResult[] {
+    return this.#recent;
+  }
+
+  /** Counters for metrics: subscribers now and messages dropped so far. */
+  stats(): { subscribers: number; dropped: number } {
+    let subscribers = 0;
+    let dropped = this.#droppedTotal;
+    for (const set of this.#subs.values()) {
+      subscribers += set.size;
+      for (const s of set) dropped += s.dropped;
+    }
+    return { subscribers, dropped };
+  }
+
+  #deliver(camId: string, m: BusMessage): void {
+    for (const sub of this.#subs.get(camId) ?? []) sub.push(m);
+  }
+}

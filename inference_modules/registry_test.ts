@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { BUILTIN_MODULES, createRegistry } from "./registry.ts";
+import { makeTestDataDir } from "./testing/test_modules.ts";
+
+async function writeModule(dataDir: string, folder: string, descriptor: string, engine = true) {
+  const dir = `${dataDir}/inference_modules/${folder}`;
+  await Deno.mkdir(dir, { recursive: true });
+  if (descriptor) await Deno.writeTextFile(`${dir}/descriptor.js`, descriptor);
+  if (engine) {
+    await Deno.writeTextFile(`${dir}/engine.js`, "export async function createEngine() {}");
+  }
+}
+
+const desc = (name: string, engine = "./engine.js") =>
+  `export const descriptor = { name: ${JSON.stringify(name)}, description: "d", output: "text",
+   params: { safeParse: (v) => ({ success: true, data: v ?? {} }) },
+   engineUrl: new URL(${JSON.stringify(engine)}, import.meta.url) };`;
+
+Deno.test("the registry lists every built-in in order and fills params defaults", async () => {
+  const registry = await createRegistry();
+  assert.deepEqual(registry.list().map((d) => d.name), BUILTIN_MODULES.map((d) => d.name));
+  for (
+    const name of ["tesseract_ocr", "rapid_ocr", "digits", "light_button", "yolo", "typhoon_ocr"]
+  ) {
+    assert.equal(registry.get(name)?.name, name);
+  }
+  assert.deepEqual(registry.validateParams("tesseract_ocr", {}), {
+    psm: "line",
+    whitelist: "",
+    glyphPx: 40,
+  });
+  assert.throws(() => registry.validateParams("nope", {}), new RangeError('unknown module "nope"'));
+  assert.throws(
+    () => registry.validateParams("tesseract_ocr", { psm: "page" }),
+    (e: Error) =>
+      e instanceof TypeError && /^module "tesseract_ocr": params\.psm: /.test(e.message),
+  );
+});
+
+Deno.test("user modules load from the data dir; bad ones are skipped with a reason", async () => {
+  const dataDir = await makeTestDataDir();
+  try {
+    await writeModule(dataDir, "Bad-Name", desc("Bad-Name"));
+    await writeModule(dataDir, "empty_folder", "");
+    await writeModule(dataDir, "wrong_name", desc("other_name"));
+    await writeModule(dataDir, "escapes", desc("escapes", "../testkit/engine.js"));
+    await writeModule(dataDir, "light_button", desc("light_button"));
+    const lines: string[] = [];
+    const registry = await createRegistry({ dataDir, log: (l) => lines.push(l) });
+    assert.equal(registry.get("testkit")?.name, "testkit");
+    assert.equal(registry.list().at(-1)?.name, "testkit");
+    assert.equal(
+      registry.get("light_button"),
+      BUILTIN_MODULES.find((d) => d.name === "light_button"),
+    );
+    assert.deepEqual(registry.problems.map((p) => `${p.name}: ${p.message}`), [
+      "Bad-Name: name must match /^[a-z0-9_]{1,64}$/",
+      "empty_folder: has no descriptor.ts or descriptor.js",
+      "escapes: engine resolves outside its folder",
+      "light_button: has the name of a built-in module",
+      'wrong_name: descriptor name "other_name" differs from its folder',
+    ]);
+    assert.equal(lines.length, 5);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("a data dir without inference_modules/ gives the built-ins only", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const registry = await createRegistry({ dataDir });
+    assert.equal(registry.list().length, BUILTIN_MODULES.length);
+    assert.deepEqual(registry.problems, []);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,107 @@
+/** Inference job control on VisionROI's paths: start (or reconfigure), stop, status. */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppContext } from "./context.ts";
+import { jsonBody } from "./sources.ts";
+import { zodMessage } from "./errors.ts";
+import { checkCamId, parseCamSettings } from "./streams.ts";
+import type { StartRequest } from "../actors/job_system.ts";
+import type { JobRoi } from "../actors/inference_job_actor.ts";
+import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";
+
+const nullableNumber = z.union([z.number(), z.string(), z.null()]).optional().transform(
+  (v, ctx) => {
+    if (v === undefined || v === null) return v;
+    const n = typeof v === "number" ? v : Number(v);
+    if (!Number.isFinite(n)) {
+      ctx.addIssue({ code: "custom", message: "expected a number" });
+      return z.NEVER;
+    }
+    return n;
+  },
+);
+
+/** The job fields of a `/start_inference` body (camera settings are parsed separately). */
+export const startInferenceSchema = z.object({
+  rois: z.union([z.array(z.record(z.string(), z.unknown())), z.string(), z.null()]).optional(),
+  group: z.string().nullable().optional(),
+  interval: nullableNumber,
+  result_timeout: nullableNumber,
+  draw_page_boxes: z.union([z.boolean(), z.null()]).optional(),
+});
+
+/** Checks a job's ROI list: 4 finite corners, a known module, unique ids; names the ROI. */
+export function checkJobRois(raw: unknown[], modules: { get(name: string): unknown }): JobRoi[] {
+  const seen = new Set<string>();
+  return raw.map((item, i) => {
+    if (!item || typeof item !== "object" || Array.isArray(item)) {
+      throw new RangeError(`invalid rois[${i}]: expected an object`);
+    }
+    const r = item as Record<string, unknown>;
+    const id = r.id === undefined || r.id === null || r.id === "" ? String(i + 1) : String(r.id);
+    if (seen.has(id)) throw new RangeError(`Cannot use ROI "${id}": duplicate id`);
+    seen.add(id);
+    const type = typeof r.type === "string" ? r.type : "roi";
+    if (type === "roi" || type === "page") validateRoiPolygon(id, r.points);
+    const module = typeof r.module === "string" ? r.module : "";
+    if (type === "roi" && module && !modules.get(module)) {
+      throw new RangeError(`Cannot use ROI "${id}": unknown module ${JSON.stringify(module)}`);
+    }
+    return { ...r, id, type, module } as JobRoi;
+  });
+}
+
+/** `/start_inference`, `/stop_inference`, `/inference_status`. */
+export function inferenceRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  const { jobs } = ctx;
+
+  app.post("/start_inference/:cam_id", async (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    const body = await jsonBody(c.req.raw);
+    const parsed = startInferenceSchema.safeParse(body);
+    if (!parsed.success) throw new RangeError(zodMessage(parsed.error, body));
+    const p = parsed.data;
+    let rois: JobRoi[] | undefined;
+    if (p.rois !== undefined && p.rois !== null) {
+      const list = typeof p.rois === "string" ? parseRoiString(p.rois) : p.rois;
+      rois = checkJobRois(list, ctx.modules);
+    }
+    const req: StartRequest = {
+      settings: parseCamSettings(body),
+      rois,
+      group: "group" in body ? (p.group ?? null) : undefined,
+      interval: "interval" in body ? (p.interval ?? null) : undefined,
+      resultTimeout: "result_timeout" in body ? (p.result_timeout ?? null) : undefined,
+      drawPageBoxes: p.draw_page_boxes ?? undefined,
+    };
+    const answer = await jobs.start(camId, req);
+    if (answer.status === "roi_running" || answer.status === "error") return c.json(answer, 400);
+    return c.json(answer);
+  });
+
+  app.post("/stop_inference/:cam_id", async (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    return c.json(await jobs.stop(camId));
+  });
+
+  app.get("/inference_status/:cam_id", (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    return c.json(jobs.status(camId));
+  });
+
+  app.get("/api/jobs", (c) => c.json(jobs.camIds().map((id) => jobs.status(id))));
+
+  return app;
+}
+
+function parseRoiString(text: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new RangeError(`invalid rois: not JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(parsed)) throw new RangeError("invalid rois: expected a JSON array");
+  return parsed;
+}

@@ -1,0 +1,123 @@
+/**
+ * `GET /login` (a form), `POST /login` (the token → an HttpOnly, SameSite=Strict cookie; Secure on
+ * https) and `POST /logout`. Server-rendered, no scripts; the page is the only login asset.
+ */
+import { type Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { html } from "hono/html";
+import { z } from "zod";
+import { type AccessPolicy, AUTH_COOKIE, tokensEqual } from "./auth.ts";
+
+/** Body of `POST /login` (form fields or JSON). */
+export const loginBodySchema = z.object({
+  token: z.string().max(1000).describe("the access token printed at first start"),
+  next: z.string().max(2000).optional().describe("local path to go to after login"),
+});
+
+const COOKIE_MAX_AGE_S = 30 * 24 * 3600;
+
+const PAGE_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+/** A redirect target that stays on this server: a path, never `//host` or a URL. */
+export function safeNext(raw: string | undefined): string {
+  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || /[\\\s\x00-\x1f]/.test(raw)) {
+    return "/";
+  }
+  return raw;
+}
+
+/** The login page; `error` is shown above the form. */
+function loginPage(next: string, error?: string) {
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <title>VisionROI · sign in</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <style>body{font-family:system-ui,sans-serif;margin:3rem auto;max-width:26rem;padding:0 1rem}
+    input{width:100%;padding:.5rem;margin:.3rem 0 1rem;box-sizing:border-box;font:inherit}
+    button{padding:.5rem 1.2rem;font:inherit}.err{color:#b00020}</style>
+      </head>
+      <body><h1>VisionROI</h1>
+    <p>This server is reachable from the network, so it needs its access token. The token was printed
+    when the server first started and is stored in <code>.access_token</code> in its data dir.</p>
+    ${error ? html`<p class="err" role="alert">${error}</p>` : ""}
+    <form method="post" action="/login">
+    <label for="token">Access token</label>
+    <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+    <input type="hidden" name="next" value="${next}">
+    <button type="submit">Sign in</button>
+    </form></body>
+    </html>
+  `;
+}
+
+/** Reads `{token, next}` from a JSON or form body; `json` tells which kind answered. */
+async function readLogin(c: Context): Promise<{ body: unknown; json: boolean }> {
+  const type = c.req.header("content-type") ?? "";
+  if (type.includes("json")) return { body: await c.req.json(), json: true };
+  if (type.includes("form")) {
+    const form = await c.req.formData();
+    return {
+      body: Object.fromEntries([...form].filter(([, v]) => typeof v === "string")),
+      json: false,
+    };
+  }
+  throw new RangeError(
+    `invalid content-type ${JSON.stringify(type)}: expected a form or application/json`,
+  );
+}
+
+/** The login sub-app over `policy`. */
+export function loginRoutes(policy: AccessPolicy): Hono {
+  const app = new Hono();
+
+  app.get("/login", (c) => {
+    const next = safeNext(c.req.query("next"));
+    if (!policy.required) return c.redirect(next, 302);
+    return c.html(loginPage(next), 200, PAGE_HEADERS);
+  });
+
+  app.post("/login", bodyLimit({ maxSize: 16 * 1024 }), async (c) => {
+    const { body, json } = await readLogin(c);
+    const { token, next: rawNext } = loginBodySchema.parse(body);
+    const next = safeNext(rawNext);
+    if (!policy.required) {
+      return json ? c.json({ status: "not_required" }) : c.redirect(next, 303);
+    }
+    if (!policy.token || !tokensEqual(token, policy.token)) {
+      if (json) return c.json({ status: "error", message: "wrong token" }, 401);
+      return c.html(loginPage(next, "Wrong token."), 401, PAGE_HEADERS);
+    }
+    setCookie(c, AUTH_COOKIE, policy.token, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: isHttps(c),
+      maxAge: COOKIE_MAX_AGE_S,
+    });
+    return json ? c.json({ status: "logged_in" }) : c.redirect(next, 303);
+  });
+
+  app.post("/logout", (c) => {
+    deleteCookie(c, AUTH_COOKIE, { path: "/", secure: isHttps(c) });
+    const wantsJson = (c.req.header("accept") ?? "").includes("json");
+    return wantsJson ? c.json({ status: "logged_out" }) : c.redirect("/login", 303);
+  });
+
+  return app;
+}
+
+/** True when the client reached us over https (directly or through a proxy that says so). */
+function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === "https:" ||
+    c.req.header("x-forwarded-proto")?.split(",")[0].trim() === "https";
+}

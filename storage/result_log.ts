@@ -1,0 +1,146 @@
+/**
+ * The per-source result log `<dataDir>/<source>/custom.log`: one
+ * `<ISO time> - INFO - AGGREGATED_ROI {json}` line per frame (VisionROI's line shape, UTC ISO time),
+ * appends serialised per file, size-based rotation, and a tail reader that never loads the file.
+ */
+import { join } from "node:path";
+import type { SourceStore } from "./source_store.ts";
+
+/** The log's filename inside a source folder. */
+export const RESULT_LOG_FILE = "custom.log";
+
+/** Default size at which the log rotates to `custom.log.1`. */
+export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024;
+
+/** Default number of rotated files kept (`custom.log.1` … `.3`). */
+export const DEFAULT_KEEP_LOGS = 3;
+
+/** The most bytes {@linkcode readTail} reads from the end of a file by default. */
+export const DEFAULT_MAX_TAIL_BYTES = 8 * 1024 * 1024;
+
+/** One frame's aggregated result, in VisionROI's key order; `image` fields are not logged. */
+export interface AggregatedPayload {
+  /** Capture time, epoch seconds. */
+  frame_time?: number;
+  /** Time the last ROI answered, epoch seconds. */
+  result_time?: number;
+  /** Job id. */
+  cam_id?: string;
+  /** Group or detected page. */
+  group?: string | null;
+  /** Source name. */
+  source?: string;
+  /** Per-ROI results: `{id, name, text, module, duration?}`. */
+  results: Record<string, unknown>[];
+  /** Seconds from frame to last result. */
+  frame_duration?: number;
+  [extra: string]: unknown;
+}
+
+/** Options of {@linkcode appendAggregated}. */
+export interface AppendOptions {
+  /** Rotate before a write would pass this size [10 MiB]. */
+  maxBytes?: number;
+  /** Rotated files kept [3]. */
+  keep?: number;
+  /** Clock for the line's time [`() => new Date()`]. */
+  now?: () => Date;
+}
+
+/** `2026-01-31T12:34:56.789Z - INFO - <message>`: VisionROI's `asctime - level - message` shape. */
+export function formatLogLine(time: Date, level: string, message: string): string {
+  return `${time.toISOString()} - ${level} - ${message}\n`;
+}
+
+/** The log path of a source (confined to the data dir). */
+export async function resultLogPath(sources: SourceStore, source: string): Promise<string> {
+  return join(await sources.dirOf(source), RESULT_LOG_FILE);
+}
+
+/**
+ * Appends one `AGGREGATED_ROI {json}` line to the source's log, rotating first when the file would
+ * pass `maxBytes`. The source folder must exist: a deleted source is not re-created.
+ */
+export async function appendAggregated(
+  sources: SourceStore,
+  source: string,
+  payload: AggregatedPayload,
+  opts: AppendOptions = {},
+): Promise<void> {
+  const path = await resultLogPath(sources, source);
+  const results = payload.results.map((r) => {
+    const { image: _image, ...rest } = r;
+    return rest;
+  });
+  const json = JSON.stringify({ ...payload, results });
+  const line = formatLogLine((opts.now ?? (() => new Date()))(), "INFO", `AGGREGATED_ROI ${json}`);
+  await appendLine(path, line, opts);
+}
+
+/** Appends `line` to `path` after the writes queued before it; rotates by size first. */
+export function appendLine(path: string, line: string, opts: AppendOptions = {}): Promise<void> {
+  const bytes = new TextEncoder().encode(line);
+  return serialised(path, async () => {
+    const max = opts.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+    const size = await sizeOf(path);
+    if (size > 0 && size + bytes.length > max) await rotate(path, opts.keep ?? DEFAULT_KEEP_LOGS);
+    const file = await Deno.open(path, { append: true, create: true });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+    } finally {
+      file.close();
+    }
+  });
+}
+
+/** `path` → `path.1` → … → `path.<keep>`; the oldest falls off. */
+export async function rotate(path: string, keep: number): Promise<void> {
+  if (keep < 1) {
+    await removeIfExists(path);
+    return;
+  }
+  await removeIfExists(`${path}.${keep}`);
+  for (let i = keep - 1; i >= 1; i--) await renameIfExists(`${path}.${i}`, `${path}.${i + 1}`);
+  await renameIfExists(path, `${path}.1`);
+}
+
+const queues = new Map<string, Promise<void>>();
+
+/** Runs `fn` after every earlier task for `key`; each caller gets its own task's outcome. */
+function serialised(key: string, fn: () => Promise<void>): Promise<void> {
+  const run = (queues.get(key) ?? Promise.resolve()).then(fn);
+  // The chain only orders tasks: a failure belongs to its own caller (through `run`), not to the
+  // tasks queued after it, so the chain link settles either way.
+  const link = run.then(() => undefined, () => undefined);
+  queues.set(key, link);
+  link.then(() => {
+    if (queues.get(key) === link) queues.delete(key);
+  });
+  return run;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return 0;
+    throw err;
+  }
+}
+
+async function removeIfExists(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
+async function renameIfExists(from: string, to: string): Promise<void> {
+  try {
+    await Deno.rename(from, to);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * VisionROI's `rois.json` entries: zod schemas (shared with the OpenAPI document), the load-time
+ * normalisation (ids, default `type`, legacy rectangles) and the save-time validator whose messages
+ * name the ROI and the field: `Cannot save ROI "3": points must have 4 corners, got 2`.
+ */
+import { z } from "zod";
+
+/** An id: a non-empty string (no slashes, `#`, `+` or control characters: it becomes an MQTT topic
+ * leaf and a folder name) or a finite number. */
+export const RoiIdSchema = z.union([
+  z.string().min(1).max(200).regex(
+    // deno-lint-ignore no-control-regex
+    /^[^/\\#+\u0000-\u001f\u007f]+$/,
+    "must not contain / \\ # + or control characters",
+  ),
+  z.number(),
+]);
+
+/** One corner in frame pixels at capture resolution; extra keys are kept. */
+export const RoiPointSchema = z.object({ x: z.number(), y: z.number() }).loose();
+
+/** Exactly four corners, TL, TR, BR, BL as far as the warp is concerned. */
+export const RoiPointsSchema = z.array(RoiPointSchema).length(4);
+
+const label = z.string().max(200).nullable().optional();
+
+/** A `type:"roi"` entry; unknown fields are kept as they are. */
+export const RoiEntrySchema = z.object({
+  id: RoiIdSchema,
+  type: z.literal("roi"),
+  group: label,
+  module: z.string().max(64).nullable().optional(),
+  name: label,
+  mqtt_config: label,
+  points: RoiPointsSchema,
+  params: z.record(z.string(), z.unknown()).optional(),
+  save_crop: z.boolean().optional(),
+}).loose();
+
+/** A `type:"page"` entry: a page template (`image`, base64 JPEG of the crop, or null). */
+export const PageEntrySchema = z.object({
+  id: RoiIdSchema,
+  type: z.literal("page"),
+  page: z.string().max(200),
+  name: label,
+  image: z.string().nullable().optional(),
+  points: RoiPointsSchema,
+}).loose();
+
+/** Any other `type`: kept as it is, and ignored by jobs. */
+export const OtherEntrySchema = z.object({ id: RoiIdSchema, type: z.string() }).loose();
+
+/** One entry of `rois.json` after normalisation. */
+export const RoiFileEntrySchema = z.union([RoiEntrySchema, PageEntrySchema, OtherEntrySchema]);
+
+/** The whole `rois.json`: a JSON array. */
+export const RoiFileSchema = z.array(RoiFileEntrySchema);
+
+/** Body of `POST /save_roi`. */
+export const SaveRoiBodySchema = z.object({ source: z.string().optional(), rois: RoiFileSchema });
+
+/** A `type:"roi"` entry. */
+export type RoiEntry = z.infer<typeof RoiEntrySchema>;
+/** A `type:"page"` entry. */
+export type PageEntry = z.infer<typeof PageEntrySchema>;
+/** Any entry of `rois.json`. */
+export type RoiFileEntry = z.infer<typeof RoiFileEntrySchema>;
+
+/** The most entries one file may hold. */
+export const MAX_ROI_ENTRIES = 2000;
+
+/** What the validator needs from the module registry. */
+export interface ModuleNames {
+  /** Whether a module of this name is registered. */
+  has(name: string): boolean;
+  /** Every registered module name. */
+  names(): string[];
+}
+
+/** A ROI list that cannot be saved; the message names the ROI and the field. */
+export class RoiValidationError extends RangeError {
+  override name = "RoiValidationError";
+  /** The entry's id (as a string), when it has one. */
+  readonly roiId: string | undefined;
+  /** The field at fault (`points`, `module`, `id` …). */
+  readonly field: string;
+
+  /** `problem` is appended to `Cannot save ROI "<id>": `. */
+  constructor(roiId: string | undefined, field: string, problem: string) {
+    super(
+      `Cannot save ${roiId === undefined ? "ROIs" : `ROI ${JSON.stringify(roiId)}`}: ${problem}`,
+    );
+    this.roiId = roiId;
+    this.field = field;
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(v: unknown): v is Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/**
+ * Normalises one entry as VisionROI's loaders do, keeping every other field: a missing `id` gets
+ * `String(index + 1)` (ensure_roi_ids), a missing `type` becomes `"roi"`, and a legacy
+ * `{x, y, width, height}` rectangle without `points` becomes 4 points (TL, TR, BR, BL). Entries that
+ * are not objects are returned unchanged.
+ */
+export function normaliseEntry(entry: unknown, index: number): unknown {
+  if (!isObject(entry)) return entry;
+  const out: Obj = { ...entry };
+  if (!("id" in out)) out.id = String(index + 1);
+  if (out.type === undefined) out.type = "roi";
+  if (out.points === undefined && isRect(out)) {
+    const { x, y, width: w, height: h } = out as {
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+    };
+    out.points = [{ x, y }, { x: x + w, y }, { x: x + w, y: y + h }, { x, y: y + h }];
+    for (const k of ["x", "y", "width", "height"]) delete out[k];
+  }
+  return out;
+}
+
+function isRect(o: Obj): boolean {
+  return ["x", "y", "width", "height"].every((k) =>
+    typeof o[k] === "number" && Number.isFinite(o[k])
+  ) && (o.width as number) > 0 && (o.height as number) > 0;
+}
+
+/** Normalises every entry of a loaded file (see {@linkcode normaliseEntry}); never throws. */
+export function normaliseRois(list: readonly unknown[]): unknown[] {
+  return list.map((e, i) => normaliseEntry(e, i));
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (typeof v === "number") return String(v);
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 60)}…` : s;
+}
+
+/** Options of {@linkcode validateRois}. */
+export interface ValidateOptions {
+  /** Registry names; when given, a ROI's `module` must be "" or one of them. Default: unchecked. */
+  modules?: ModuleNames;
+}
+
+/**
+ * Normalises and checks a ROI list for saving: an array of at most {@linkcode MAX_ROI_ENTRIES}
+ * objects; ROI and page entries have 4 corners with finite `x`, `y`; fields have their types; a
+ * ROI's module is known; ids are unique. Throws {@linkcode RoiValidationError} at the first problem.
+ */
+export function validateRois(raw: unknown, opts: ValidateOptions = {}): RoiFileEntry[] {
+  if (!Array.isArray(raw)) {
+    throw new RoiValidationError(undefined, "rois", `rois must be an array, got ${describe(raw)}`);
+  }
+  if (raw.length > MAX_ROI_ENTRIES) {
+    throw new RoiValidationError(
+      undefined,
+      "rois",
+      `at most ${MAX_ROI_ENTRIES} entries, got ${raw.length}`,
+    );
+  }
+  const seen = new Map<string, number>();
+  return raw.map((item, i) => {
+    const entry = normaliseEntry(item, i);
+    if (!isObject(entry)) {
+      throw new RoiValidationError(
+        undefined,
+        "rois",
+        `entry ${i + 1} must be an object, got ${describe(entry)}`,
+      );
+    }
+    const id = typeof entry.id === "string" || typeof entry.id === "number"
+      ? String(entry.id)
+      : undefined;
+    const checked = checkEntry(entry, id, opts);
+    const key = String(checked.id);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new RoiValidationError(
+        key,
+        "id",
+        `duplicate id, also used by entry ${first + 1} (ids must be unique)`,
+      );
+    }
+    seen.set(key, i);
+    return checked;
+  });
+}
+
+function checkEntry(entry: Obj, id: string | undefined, opts: ValidateOptions): RoiFileEntry {
+  const fail = (field: string, problem: string): never => {
+    throw new RoiValidationError(id, field, problem);
+  };
+  if (entry.type === "roi" || entry.type === "page") checkPoints(entry, fail);
+  const schema = entry.type === "roi"
+    ? RoiEntrySchema
+    : entry.type === "page"
+    ? PageEntrySchema
+    : OtherEntrySchema;
+  const parsed = schema.safeParse(entry);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.map(String).join(".") || "entry";
+    let value: unknown = entry;
+    for (const k of issue.path) value = isObject(value) ? value[k as string] : undefined;
+    fail(path, `invalid ${path} ${describe(value)}: ${issue.message}`);
+  }
+  const module = entry.module;
+  if (entry.type === "roi" && typeof module === "string" && module !== "" && opts.modules) {
+    if (!opts.modules.has(module)) {
+      const known = opts.modules.names().join(", ");
+      fail("module", `unknown module ${JSON.stringify(module)} (known: ${known || "none"})`);
+    }
+  }
+  return parsed.data as RoiFileEntry;
+}
+
+function checkPoints(entry: Obj, fail: (field: string, problem: string) => never): void {
+  const points = entry.points;
+  if ("width" in entry && points === undefined) {
+    fail("points", `rectangle needs finite x, y and a positive width and height`);
+  }
+  if (!Array.isArray(points)) {
+    fail("points", `points must be an array of 4 {x, y} corners, got ${describe(points)}`);
+  }
+  const list = points as unknown[];
+  if (list.length !== 4) fail("points", `points must have 4 corners, got ${list.length}`);
+  list.forEach((p, i) => {
+    if (!isObject(p)) fail(`points.${i}`, `corner ${i + 1} must be {x, y}, got ${describe(p)}`);
+    for (const k of ["x", "y"] as const) {
+      const v = (p as Obj)[k];
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        fail(
+          `points.${i}.${k}`,
+          `corner ${i + 1} ${k} must be a finite number, got ${describe(v)}`,
+        );
+      }
+    }
+  });
+}
