@@ -25,6 +25,8 @@ import type {
 } from "./pool_types.ts";
 import { type Quad, validateRoiPolygon } from "./roi_polygon.ts";
 import { paramsError } from "./params_error.ts";
+import { withDefaults } from "./pool_defaults.ts";
+import { sharedFrame } from "./shared_frame.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -63,23 +65,6 @@ interface Slot {
   overrunTimer?: Timer;
 }
 
-/** Fills option defaults (documented on {@linkcode WorkerPoolOptions}). */
-function withDefaults(o: WorkerPoolOptions): Required<WorkerPoolOptions> {
-  return {
-    registry: o.registry,
-    workers: Math.max(1, o.workers ?? navigator.hardwareConcurrency ?? 1),
-    onnxBackend: o.onnxBackend ?? "auto",
-    dataDir: o.dataDir ?? `${Deno.cwd()}/data_sources`,
-    env: o.env ?? {},
-    preload: o.preload ?? [],
-    heartbeatMs: o.heartbeatMs ?? 1000,
-    heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 10_000,
-    startTimeoutMs: o.startTimeoutMs ?? 60_000,
-    overrunMs: o.overrunMs ?? 5000,
-    log: o.log ?? ((line) => console.warn(line)),
-  };
-}
-
 /** Web Workers that crop ROIs and run module engines; see the module comment for failure handling. */
 export class WorkerPool {
   readonly #o: Required<WorkerPoolOptions>;
@@ -90,6 +75,7 @@ export class WorkerPool {
   readonly #readyWaiters: (() => void)[] = [];
   readonly #heartbeat: ReturnType<typeof setInterval>;
   #seq = 0;
+  #workerSeq = 0;
   #startFailures = 0;
   #closed = false;
   #counts = { tasksDone: 0, failures: 0, restarts: 0, framePosts: 0 };
@@ -281,7 +267,7 @@ export class WorkerPool {
     const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
     const now = performance.now();
     const slot: Slot = {
-      id: ++this.#seq,
+      id: ++this.#workerSeq,
       worker,
       ready: false,
       dead: false,
@@ -386,18 +372,4 @@ export class WorkerPool {
   #post(slot: Slot, msg: ToWorker): void {
     if (!slot.dead) slot.worker.postMessage(msg);
   }
-}
-
-/** The frame itself when its pixels are shared memory; otherwise one copy into a SharedArrayBuffer. */
-function sharedFrame(frame: Frame): Frame {
-  const need = frame.width * frame.height * 4;
-  if (!Number.isInteger(need) || need <= 0 || frame.data.length < need) {
-    throw new RangeError(
-      `frame of ${frame.width}×${frame.height} needs ${need} RGBA bytes, got ${frame.data.length}`,
-    );
-  }
-  if (frame.data.buffer instanceof SharedArrayBuffer) return frame;
-  const data = new Uint8Array(new SharedArrayBuffer(need));
-  data.set(frame.data.subarray(0, need));
-  return { ...frame, data };
 }

@@ -9,6 +9,8 @@ import { streamRoutes } from "./streams.ts";
 import { inferenceRoutes } from "./inference.ts";
 import { wsRoutes } from "./ws.ts";
 import { readRoutes } from "./read.ts";
+import { roiRoutes } from "./rois.ts";
+import { logRoutes } from "./logs.ts";
 
 /** Builds the app over a running system. */
 export function createApp(ctx: AppContext): Hono {
@@ -26,6 +28,8 @@ export function createApp(ctx: AppContext): Hono {
     "/",
     readRoutes({ pool: ctx.pool, registry: ctx.modules, maxBodyBytes: 20 * 1024 * 1024 }),
   );
+  app.route("/", roiRoutes(ctx));
+  app.route("/", logRoutes(ctx));
   app.route("/", pageRoutes());
   return app;
 }

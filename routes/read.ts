@@ -38,7 +38,8 @@ export interface ReadResponse {
   results: Omit<RoiResult, "crop" | "data">[];
 }
 
-const jsonBody = z.object({
+/** The JSON body of `POST /api/read`: base64 image bytes and the ROI list. */
+export const readJsonBodySchema = z.object({
   image: z.string({ error: 'missing field "image" (base64 image bytes)' }).min(
     1,
     'field "image" is empty',
@@ -120,7 +121,7 @@ async function fromJson(req: Request): Promise<{ image: Uint8Array; rois: unknow
   } catch (e) {
     throw new HttpError(400, `body is not JSON: ${(e as Error).message}`);
   }
-  const parsed = jsonBody.safeParse(body);
+  const parsed = readJsonBodySchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = String(issue.path[0] ?? "body");

@@ -30,7 +30,8 @@ const dimension = z.union([z.number(), z.string(), z.null()]).optional().transfo
   return n;
 });
 
-const settingsSchema = z.object({
+/** VisionROI's camera-settings body (`/start_roi_stream`, `/start_inference`). */
+export const camSettingsSchema = z.object({
   name: z.string().optional(),
   source: z.union([z.string(), z.number()]).optional(),
   width: dimension,
@@ -41,7 +42,7 @@ const settingsSchema = z.object({
 
 /** Parses VisionROI's camera-settings body; undefined when it carries none. */
 export function parseCamSettings(body: Record<string, unknown>): CamSettings | undefined {
-  const parsed = settingsSchema.safeParse(body);
+  const parsed = camSettingsSchema.safeParse(body);
   if (!parsed.success) throw new RangeError(zodMessage(parsed.error, body));
   const s = parsed.data;
   const settings: CamSettings = {
@@ -64,6 +65,9 @@ export function streamRoutes(ctx: AppContext): Hono {
   app.post("/start_roi_stream/:cam_id", async (c) => {
     const camId = checkCamId(c.req.param("cam_id"));
     const settings = parseCamSettings(await jsonBody(c.req.raw));
+    if (ctx.jobs.status(camId).running) {
+      return c.json({ status: "inference_running", cam_id: camId }, 400);
+    }
     const answer = await sessions.startPreview(camId, settings);
     if (answer.status === "error") {
       return c.json({ status: "error", message: answer.message, cam_id: camId }, 400);

@@ -3,6 +3,9 @@
 /** Bytes read per step backwards from the end. */
 export const TAIL_CHUNK_BYTES = 64 * 1024;
 
+/** The most bytes {@linkcode readTail} reads from the end of a file by default. */
+export const DEFAULT_MAX_TAIL_BYTES = 8 * 1024 * 1024;
+
 /** Options of {@linkcode readTail}. */
 export interface TailOptions {
   /** Stop after this many bytes even with fewer lines (one huge line) [8 MiB]. */
@@ -30,7 +33,11 @@ export async function readTail(
     throw err;
   }
   try {
-    const { bytes, atStart } = await readBackwards(file, lines + 1, opts.maxBytes ?? 8 << 20);
+    const { bytes, atStart } = await readBackwards(
+      file,
+      lines + 1,
+      opts.maxBytes ?? DEFAULT_MAX_TAIL_BYTES,
+    );
     const parts = new TextDecoder().decode(bytes).split("\n");
     // Without the file's start, the first piece is a partial line (maybe a cut UTF-8 character).
     if (!atStart) parts.shift();

@@ -4,7 +4,11 @@
  * appends serialised per file, size-based rotation, and a tail reader that never loads the file.
  */
 import { join } from "node:path";
+import { NotFoundError } from "./errors.ts";
+import { readTail } from "./log_tail.ts";
 import type { SourceStore } from "./source_store.ts";
+
+export { DEFAULT_MAX_TAIL_BYTES, readTail, type TailOptions } from "./log_tail.ts";
 
 /** The log's filename inside a source folder. */
 export const RESULT_LOG_FILE = "custom.log";
@@ -14,9 +18,6 @@ export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024;
 
 /** Default number of rotated files kept (`custom.log.1` … `.3`). */
 export const DEFAULT_KEEP_LOGS = 3;
-
-/** The most bytes {@linkcode readTail} reads from the end of a file by default. */
-export const DEFAULT_MAX_TAIL_BYTES = 8 * 1024 * 1024;
 
 /** One frame's aggregated result, in VisionROI's key order; `image` fields are not logged. */
 export interface AggregatedPayload {
@@ -75,6 +76,24 @@ export async function appendAggregated(
   const json = JSON.stringify({ ...payload, results });
   const line = formatLogLine((opts.now ?? (() => new Date()))(), "INFO", `AGGREGATED_ROI ${json}`);
   await appendLine(path, line, opts);
+}
+
+/**
+ * The last `lines` lines of a source's log, oldest first, continuing into `custom.log.1` when the
+ * current file (just rotated) holds fewer. Unknown source → NotFoundError.
+ */
+export async function readSourceLog(
+  sources: SourceStore,
+  source: string,
+  lines: number,
+): Promise<string[]> {
+  if (!(await sources.get(source))) {
+    throw new NotFoundError(`not found: no source ${JSON.stringify(source.trim())}`);
+  }
+  const path = await resultLogPath(sources, source);
+  const recent = await readTail(path, lines);
+  if (recent.length >= lines) return recent;
+  return [...await readTail(`${path}.1`, lines - recent.length), ...recent];
 }
 
 /** Appends `line` to `path` after the writes queued before it; rotates by size first. */

@@ -1,0 +1,168 @@
+/**
+ * Route descriptions and the OpenAPI 3.1 document built from them. A description names the zod
+ * schemas its route validates with (exported by the route or storage module), so the document
+ * has no second copy of any schema. `tests/openapi_test.ts` fails when a route of the app has no
+ * description, or a description no route.
+ */
+import { z } from "zod";
+
+/** HTTP methods a description may use (WebSockets are `get` with `websocket: true`). */
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+/** One response of a route. */
+export interface ResponseDoc {
+  /** What the answer means. */
+  description: string;
+  /** Body schema (JSON unless `contentType` says otherwise). */
+  schema?: z.ZodType;
+  /** Body media type [application/json when `schema` is set]. */
+  contentType?: string;
+}
+
+/** One route: what the docs page and `/openapi.json` show. */
+export interface RouteDoc {
+  /** Method, lower case. */
+  method: HttpMethod;
+  /** OpenAPI path, parameters as `{name}` (Hono's `:name`). */
+  path: string;
+  /** One line. */
+  summary: string;
+  /** Longer text (plain, may span lines). */
+  description?: string;
+  /** Group on the docs page. */
+  tag: string;
+  /** Path parameter descriptions by name; every `{name}` in `path` needs one. */
+  params?: Record<string, string>;
+  /** Query parameters: the schema the route parses them with. */
+  query?: z.ZodObject;
+  /** Request body; `contentType` may list several [application/json]. */
+  body?: { schema: z.ZodType; contentType?: string | string[]; required?: boolean };
+  /** Answers by status code. */
+  responses: Record<number, ResponseDoc>;
+  /** True for routes anyone may call, also when the token is required. */
+  open?: boolean;
+  /** True for a WebSocket endpoint (answers 101 Switching Protocols). */
+  websocket?: boolean;
+}
+
+/** VisionROI's error answer. */
+export const errorSchema = z.object({
+  status: z.literal("error"),
+  message: z.string().describe("names the field and the value"),
+}).loose();
+
+/** Identity helper that type-checks a list of descriptions. */
+export function describeRoutes(docs: RouteDoc[]): RouteDoc[] {
+  return docs;
+}
+
+/** The JSON Schema of `schema` for OpenAPI 3.1 (draft 2020-12): what a client may send or gets. */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+const SAFE = new Set<HttpMethod>(["get"]);
+
+/** The OpenAPI 3.1 document of `routes`. */
+export function buildOpenApi(
+  routes: readonly RouteDoc[],
+  info: { title: string; version: string; description?: string },
+): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const item = paths[r.path] ??= {};
+    if (item[r.method]) throw new RangeError(`route ${r.method} ${r.path} is described twice`);
+    item[r.method] = operation(r);
+  }
+  return {
+    openapi: "3.1.0",
+    info,
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    servers: [{ url: "/" }],
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    security: [{ bearer: [] }, { cookie: [] }],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "The access token (needed only when the server is not bound to loopback).",
+        },
+        cookie: { type: "apiKey", in: "cookie", name: "visionroi_token" },
+      },
+    },
+    paths,
+  };
+}
+
+function operation(r: RouteDoc): Record<string, unknown> {
+  const op: Record<string, unknown> = {
+    operationId: operationId(r),
+    summary: r.summary,
+    tags: [r.tag],
+  };
+  if (r.description) op.description = r.description;
+  const parameters = [...pathParameters(r), ...queryParameters(r)];
+  if (parameters.length) op.parameters = parameters;
+  if (r.body) {
+    const schema = jsonSchemaOf(r.body.schema, "input");
+    const types = [r.body.contentType ?? "application/json"].flat();
+    op.requestBody = {
+      required: r.body.required ?? true,
+      content: Object.fromEntries(types.map((t) => [t, { schema }])),
+    };
+  }
+  op.responses = responses(r);
+  if (r.open) op.security = [];
+  if (r.websocket) op["x-websocket"] = true;
+  return op;
+}
+
+function operationId(r: RouteDoc): string {
+  const words = r.path.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return [r.method, ...words].join("_");
+}
+
+function pathParameters(r: RouteDoc): Record<string, unknown>[] {
+  const names = [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  return names.map((name) => {
+    const description = r.params?.[name];
+    if (!description) throw new RangeError(`route ${r.method} ${r.path}: describe parameter ${name}`);
+    return { name, in: "path", required: true, description, schema: { type: "string" } };
+  });
+}
+
+function queryParameters(r: RouteDoc): Record<string, unknown>[] {
+  if (!r.query) return [];
+  return Object.entries(r.query.shape).map(([name, field]) => {
+    const schema = jsonSchemaOf(field as z.ZodType, "input");
+    const { description, ...rest } = schema;
+    return {
+      name,
+      in: "query",
+      required: !(field as z.ZodType).safeParse(undefined).success,
+      ...(description ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function responses(r: RouteDoc): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const add = (code: number, d: ResponseDoc) => {
+    const type = d.contentType ?? (d.schema ? "application/json" : undefined);
+    const content = type
+      ? { [type]: d.schema ? { schema: jsonSchemaOf(d.schema, "output") } : {} }
+      : undefined;
+    out[String(code)] = { description: d.description, ...(content ? { content } : {}) };
+  };
+  for (const [code, d] of Object.entries(r.responses)) add(Number(code), d);
+  const error = (description: string) => ({ description, schema: errorSchema });
+  if (!r.open && !out["401"]) add(401, error("the token is required and was missing or wrong"));
+  if ((!SAFE.has(r.method) || r.websocket) && !out["403"]) {
+    add(403, error("the request's Origin is another site"));
+  }
+  return out;
+}

@@ -1,0 +1,36 @@
+/** Still images of the demo panel with known values, and ROIs that land on them. */
+import sharp from "sharp";
+import { DEMO_LAYOUT, demoStateAt, renderDemoPanel } from "../../actors/frame_sources/demo.ts";
+
+/** Writes the demo panel at `tick` as PNG and returns what it shows. */
+export async function writePanelPng(path: string, tick: number) {
+  const state = demoStateAt(tick);
+  const width = 1280, height = 720;
+  const data = new Uint8Array(width * height * 4);
+  renderDemoPanel(state, { width, height, data });
+  await sharp(data, { raw: { width, height, channels: 4 } }).png().toFile(path);
+  return {
+    temperature: state.values.temperature,
+    pressure: state.values.pressure,
+    counter: state.values.counter,
+    pump_lamp: state.lampOn ? "on" : "off",
+  };
+}
+
+/** VisionROI `rois.json` entries over the panel's readouts and lamp. */
+export function panelRois(group = "panel") {
+  return DEMO_LAYOUT.map((r) => ({
+    id: r.id,
+    type: "roi",
+    name: r.name,
+    group,
+    module: r.module,
+    mqtt_config: "",
+    points: [
+      { x: r.x, y: r.y },
+      { x: r.x + r.width, y: r.y },
+      { x: r.x + r.width, y: r.y + r.height },
+      { x: r.x, y: r.y + r.height },
+    ],
+  }));
+}
