@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { startSystem } from "./system.ts";
 import { createApp } from "./routes/app.ts";
+import { loadAccessPolicy } from "./routes/auth.ts";
 
 async function main(): Promise<void> {
   let config;
@@ -25,7 +26,11 @@ async function main(): Promise<void> {
       await server.shutdown();
       Deno.exit(0);
     })();
-  const app = createApp({ config, ...system, shutdown });
+  const auth = await loadAccessPolicy(config);
+  if (auth.created) {
+    console.log(`Access token (shown once; stored in ${auth.path}, mode 0600): ${auth.token}`);
+  }
+  const app = createApp({ config, ...system, shutdown, auth });
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,

@@ -2,6 +2,10 @@
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
 import { onError } from "./errors.ts";
+import { accessControl, policyOf } from "./auth.ts";
+import { loginRoutes } from "./login.ts";
+import { metricsRoutes } from "./metrics.ts";
+import { openApiRoutes } from "./openapi.ts";
 import { opsRoutes } from "./ops.ts";
 import { pageRoutes } from "./pages.ts";
 import { sourceRoutes } from "./sources.ts";
@@ -19,6 +23,11 @@ export function createApp(ctx: AppContext): Hono {
   app.notFound((c) =>
     c.json({ status: "error", message: `no route ${c.req.method} ${c.req.path}` }, 404)
   );
+  // First: origin checks always, the token off loopback (routes/auth.ts).
+  app.use("*", accessControl(policyOf(ctx)));
+  app.route("/", loginRoutes(policyOf(ctx)));
+  app.route("/", openApiRoutes());
+  app.route("/", metricsRoutes(ctx));
   app.route("/", opsRoutes(ctx));
   app.route("/", sourceRoutes(ctx));
   app.route("/", streamRoutes(ctx));

@@ -8,6 +8,7 @@ import { checkCamId, parseCamSettings } from "./streams.ts";
 import type { StartRequest } from "../actors/job_system.ts";
 import type { JobRoi } from "../actors/inference_job_actor.ts";
 import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";
+import { buildDashboard } from "../actors/dashboard.ts";
 
 const nullableNumber = z.union([z.number(), z.string(), z.null()]).optional().transform(
   (v, ctx) => {
@@ -91,6 +92,8 @@ export function inferenceRoutes(ctx: AppContext): Hono {
   });
 
   app.get("/api/jobs", (c) => c.json(jobs.camIds().map((id) => jobs.status(id))));
+
+  app.get("/api/dashboard", (c) => c.json(buildDashboard(ctx)));
 
   return app;
 }

@@ -218,7 +218,8 @@ function checkEntry(entry: Obj, id: string | undefined, opts: ValidateOptions): 
       fail("module", `unknown module ${JSON.stringify(module)} (known: ${known || "none"})`);
     }
   }
-  return parsed.data as RoiFileEntry;
+  // The input itself, not zod's copy: that would reorder the keys users see in their file.
+  return entry as RoiFileEntry;
 }
 
 function checkPoints(entry: Obj, fail: (field: string, problem: string) => never): void {

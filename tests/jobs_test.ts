@@ -103,6 +103,15 @@ Deno.test({
       assert.equal(status.source, "panel");
       assert.equal(status.stream_health.state, "active");
 
+      const dash = await (await fetch(`${server.url}/api/dashboard`)).json();
+      assert.equal(dash.summary.inference_running, 1);
+      assert.equal(dash.summary.total_cameras, 1);
+      const row = dash.cameras.find((c: Json) => c.cam_id === "line1");
+      assert.equal(row.status, "inference");
+      assert.equal(row.roi_count, 1);
+      assert.ok(row.alerts_count > 0, "recent results counted");
+      assert.ok(dash.roi_metrics.module_details.some((m: Json) => m.name === "digits"));
+
       const stop = await post(`${server.url}/stop_inference/line1`, {});
       assert.deepEqual(stop.json, { status: "stopped", cam_id: "line1" });
       await Promise.all([a.done, b.done]);

@@ -7,6 +7,10 @@ import { type RapidOcrParams, rapidOcrParams } from "./descriptor.ts";
 import { lineCrop } from "./line_crop.ts";
 import { parseNumber } from "./number_text.ts";
 import { readingOrder } from "./reading_order.ts";
+import { fixDigitLookalikes } from "./digit_lookalikes.ts";
+
+/** Space-class probability under a winning blank that still marks a word gap (see ctc_decode.ts). */
+const SPACE_THRESHOLD = 0.1;
 import type { Pt, TextBox } from "./text_boxes.ts";
 import { createTextDetector, type TextDetector } from "./text_detector.ts";
 import { createTextRecognizer, type TextRecognizer } from "./text_recognizer.ts";
@@ -48,7 +52,11 @@ export async function readText(
     const lines = readingOrder(boxes);
     for (const b of lines.flat()) mats.push(p.detect ? lineCrop(cv, src, b.points) : src);
     const allowed = p.allow ? allowedClassMask(models.rec.classes, p.allow) : undefined;
-    const texts = await models.rec.recognize(cv, mats, { allowed });
+    const texts = await models.rec.recognize(cv, mats, {
+      allowed,
+      spaceThreshold: SPACE_THRESHOLD,
+    });
+    if (!allowed) { for (const t of texts) t.text = fixDigitLookalikes(t); }
     let i = 0;
     return lines
       .map((line) => line.map((b) => ({ ...texts[i++], box: b.points })))

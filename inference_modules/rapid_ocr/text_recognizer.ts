@@ -2,7 +2,7 @@
 import type { Cv } from "../cv_loader.ts";
 import type { OnnxBackendSetting } from "../onnx/runtime_loader.ts";
 import { createOnnxSession, type FloatTensor, type OnnxSession } from "../onnx/onnx_session.ts";
-import { ctcGreedyDecode, type CtcResult } from "./ctc_decode.ts";
+import { type CtcDecodeOptions, ctcGreedyDecode, type CtcResult } from "./ctc_decode.ts";
 import { type CtcClasses, englishCtcClasses } from "./dictionary.ts";
 import { paddleModelPath, REC_MODEL } from "./paddle_models.ts";
 import { recTensor, type RecTensorOptions } from "./rec_tensor.ts";
@@ -19,7 +19,7 @@ export interface TextRecognizer {
   recognize(
     cv: Cv,
     mats: readonly Cv[],
-    opts?: RecTensorOptions & { allowed?: Uint8Array },
+    opts?: RecTensorOptions & { allowed?: Uint8Array; spaceThreshold?: number },
   ): Promise<CtcResult[]>;
 }
 
@@ -27,7 +27,7 @@ export interface TextRecognizer {
 export function decodeBatch(
   out: FloatTensor,
   classes: CtcClasses,
-  allowed?: Uint8Array,
+  opts: Pick<CtcDecodeOptions, "allowed" | "spaceThreshold"> = {},
 ): CtcResult[] {
   const [n, steps, c] = out.dims;
   if (c !== classes.length) {
@@ -35,7 +35,7 @@ export function decodeBatch(
   }
   const results: CtcResult[] = [];
   for (let i = 0; i < n; i++) {
-    results.push(ctcGreedyDecode(out.data, classes, { steps, offset: i * steps * c, allowed }));
+    results.push(ctcGreedyDecode(out.data, classes, { ...opts, steps, offset: i * steps * c }));
   }
   return results;
 }
@@ -58,7 +58,7 @@ export async function createTextRecognizer(
     infer,
     async recognize(cv, mats, o = {}) {
       if (mats.length === 0) return [];
-      return decodeBatch(await infer(recTensor(cv, mats, o)), classes, o.allowed);
+      return decodeBatch(await infer(recTensor(cv, mats, o)), classes, o);
     },
   };
 }
