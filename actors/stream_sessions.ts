@@ -27,13 +27,15 @@ export interface StreamAnswer {
 
 /** Turns a source config into what the camera captures. */
 export function specFromConfig(
-  cfg: Pick<SourceConfig, "source" | "width" | "height" | "stream_type">,
+  cfg: Pick<SourceConfig, "source" | "width" | "height" | "stream_type"> & { fps?: unknown },
 ): SourceSpec {
+  const fps = typeof cfg.fps === "number" && cfg.fps > 0 && cfg.fps <= 60 ? cfg.fps : undefined;
   return {
     source: String(cfg.source),
     width: typeof cfg.width === "number" ? cfg.width : undefined,
     height: typeof cfg.height === "number" ? cfg.height : undefined,
     streamType: cfg.stream_type === "ffmpeg" ? "ffmpeg" : "opencv",
+    ...(fps ? { fps } : {}),
   };
 }
 

@@ -6,7 +6,8 @@ type Html = ReturnType<typeof html>;
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;
+const STYLE =
+  `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;
 line-height:1.4;color:#222}h2{border-bottom:1px solid #ccc;margin-top:2.5rem}
 section{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
 h3{margin:.2rem 0;font-size:1.05rem}.m{display:inline-block;min-width:4.2rem;font:bold .8rem monospace;
@@ -21,23 +22,29 @@ export function renderApiDocs(doc: Json): Html {
   const info = doc.info as Json;
   const ops = operations(doc);
   const tags = [...new Set(ops.map((o) => String((o.op.tags as string[])?.[0] ?? "other")))];
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${String(info.title)} API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>${raw(STYLE)}</style></head>
-<body><h1>${String(info.title)} API <small>${String(info.version)}</small></h1>
-<p>${String(info.description ?? "")} The machine-readable document is
-<a href="/openapi.json"><code>/openapi.json</code></a> (OpenAPI ${String(doc.openapi)}).</p>
-<p>Off loopback every route not marked <span class="open">open</span> needs the access token:
-<code>Authorization: Bearer &lt;token&gt;</code> or the cookie set by <a href="/login">/login</a>.</p>
-<nav><ul>${tags.map((t) => html`<li><a href="#tag-${t}">${t}</a></li>`)}</ul></nav>
-${
-    tags.map((t) =>
+  return html`
+    <!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8">
+        <title>${String(info.title)} API</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <style>${raw(STYLE)}</style>
+      </head>
+      <body><h1>${String(info.title)} API <small>${String(info.version)}</small></h1>
+    <p>${String(info.description ?? "")} The machine-readable document is
+    <a href="/openapi.json"><code>/openapi.json</code></a> (OpenAPI ${String(doc.openapi)}).</p>
+    <p>Off loopback every route not marked <span class="open">open</span> needs the access token:
+    <code>Authorization: Bearer &lt;token&gt;</code> or the cookie set by <a href="/login">/login</a>.</p>
+    <nav><ul>${tags.map((t) => html`<li><a href="#tag-${t}">${t}</a></li>`)}</ul></nav>
+    ${tags.map((t) =>
       html`<h2 id="tag-${t}">${t}</h2>${
         ops.filter((o) => (o.op.tags as string[])?.[0] === t).map((o) => operationHtml(o))
       }`
-    )
-  }
-</body></html>`;
+    )}
+      </body>
+    </html>
+  `;
 }
 
 interface Op {
@@ -69,9 +76,13 @@ ${params.length ? html`<h4>Parameters</h4>${paramTable(params)}` : ""}
 ${body ? bodyHtml(body) : ""}
 <h4>Responses</h4><table>${
     responses.map(([code, r]) =>
-      html`<tr><td><b>${code}</b></td><td>${String(r.description)}</td><td class="t">${
-        Object.keys((r.content as Json | undefined) ?? {}).join(", ")
-      }</td></tr>`
+      html`
+        <tr>
+          <td><b>${code}</b></td>
+          <td>${String(r.description)}</td>
+          <td class="t">${Object.keys((r.content as Json | undefined) ?? {}).join(", ")}</td>
+        </tr>
+      `
     )
   }</table></section>`;
 }
@@ -79,11 +90,14 @@ ${body ? bodyHtml(body) : ""}
 function paramTable(params: Json[]): Html {
   return html`<table><tr><th>name</th><th>in</th><th>type</th><th>description</th></tr>${
     params.map((p) =>
-      html`<tr><td><code>${String(p.name)}</code>${p.required ? "" : "?"}</td><td>${
-        String(p.in)
-      }</td><td class="t">${typeText(p.schema as Json)}</td><td>${
-        String(p.description ?? "")
-      }</td></tr>`
+      html`
+        <tr>
+          <td><code>${String(p.name)}</code>${p.required ? "" : "?"}</td>
+          <td>${String(p.in)}</td>
+          <td class="t">${typeText(p.schema as Json)}</td>
+          <td>${String(p.description ?? "")}</td>
+        </tr>
+      `
     )
   }</table>`;
 }
@@ -100,9 +114,13 @@ function bodyHtml(body: Json): Html {
     props
       ? html`<table><tr><th>field</th><th>type</th><th>description</th></tr>${
         Object.entries(props).map(([name, s]) =>
-          html`<tr><td><code>${name}</code>${required.has(name) ? "" : "?"}</td><td class="t">${
-            typeText(s)
-          }</td><td>${String(s.description ?? "")}</td></tr>`
+          html`
+            <tr>
+              <td><code>${name}</code>${required.has(name) ? "" : "?"}</td>
+              <td class="t">${typeText(s)}</td>
+              <td>${String(s.description ?? "")}</td>
+            </tr>
+          `
         )
       }</table>`
       : html`<p class="t">${typeText(schema)}</p>`

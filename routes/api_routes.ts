@@ -11,6 +11,8 @@ import { startInferenceSchema } from "./inference.ts";
 import { readJsonBodySchema } from "./read.ts";
 import { loginBodySchema } from "./login.ts";
 import { STREAM_TYPES } from "../storage/source_store.ts";
+import { RoiFileSchema, SaveRoiBodySchema } from "../storage/roi_schema.ts";
+import { MAX_LOG_LINES } from "./logs.ts";
 
 /** A VisionROI status answer: `{"status": …}` plus fields that depend on the route. */
 const statusAnswer = z.object({ status: z.string() }).loose();
@@ -142,7 +144,10 @@ const sourceDocs: RouteDoc[] = [
     path: "/create_source",
     tag: "sources",
     summary: "Create a source folder",
-    body: { schema: createSourceForm, contentType: ["application/x-www-form-urlencoded", "multipart/form-data"] },
+    body: {
+      schema: createSourceForm,
+      contentType: ["application/x-www-form-urlencoded", "multipart/form-data"],
+    },
     responses: { 200: { description: "created", schema: statusAnswer }, 400: badInput() },
   },
   {
@@ -178,7 +183,10 @@ const sourceDocs: RouteDoc[] = [
     params: { name: NAME },
     summary: "Rename a source; sessions follow the new name",
     body: { schema: z.object({ name: z.string() }) },
-    responses: { 200: { description: "renamed or unchanged", schema: statusAnswer }, 400: badInput() },
+    responses: {
+      200: { description: "renamed or unchanged", schema: statusAnswer },
+      400: badInput(),
+    },
   },
 ];
 
@@ -247,7 +255,10 @@ const jobDocs: RouteDoc[] = [
     tag: "jobs",
     params: { cam_id: CAM_ID },
     summary: "Start (or reconfigure) an inference job",
-    body: { schema: z.object({ ...camSettingsSchema.shape, ...startInferenceSchema.shape }), required: false },
+    body: {
+      schema: z.object({ ...camSettingsSchema.shape, ...startInferenceSchema.shape }),
+      required: false,
+    },
     responses: {
       200: { description: "started or already_running", schema: statusAnswer },
       400: badInput(),
@@ -277,6 +288,13 @@ const jobDocs: RouteDoc[] = [
     responses: { 200: { description: "statuses", schema: z.array(objectAnswer) } },
   },
   {
+    method: "get",
+    path: "/api/dashboard",
+    tag: "jobs",
+    summary: "Dashboard data: cameras online, running jobs, groups, module counts and latency",
+    responses: { 200: { description: "dashboard", schema: objectAnswer } },
+  },
+  {
     method: "post",
     path: "/api/read",
     tag: "jobs",
@@ -293,7 +311,10 @@ const jobDocs: RouteDoc[] = [
 ];
 
 const wsDocs: RouteDoc[] = ([
-  ["/ws_roi_result/{cam_id}", "Live results: one JSON message per frame (and page-detection messages)"],
+  [
+    "/ws_roi_result/{cam_id}",
+    "Live results: one JSON message per frame (and page-detection messages)",
+  ],
   ["/ws_roi/{cam_id}", "Raw frames as binary JPEG messages"],
   ["/ws/{cam_id}", "Half-size JPEG preview with ROI and page overlays"],
 ] as const).map(([path, summary]) => ({
@@ -306,6 +327,64 @@ const wsDocs: RouteDoc[] = ([
   description: "WebSocket. A foreign Origin is refused (403); a stop closes with code 1000.",
   responses: { 101: { description: "switching protocols" } },
 }));
+
+const roiDocs: RouteDoc[] = [
+  {
+    method: "post",
+    path: "/save_roi",
+    tag: "rois",
+    summary: "Save a source's rois.json (atomic); `path` saves to a file inside the data dir",
+    query: z.object({
+      path: z.string().optional().describe("file inside the data dir (instead of source)"),
+    }),
+    body: { schema: SaveRoiBodySchema },
+    responses: { 200: { description: "saved", schema: statusAnswer }, 400: badInput() },
+  },
+  {
+    method: "get",
+    path: "/load_roi/{name}",
+    tag: "rois",
+    params: { name: NAME },
+    summary: "A source's ROI entries",
+    responses: { 200: { description: "entries", schema: RoiFileSchema } },
+  },
+  {
+    method: "get",
+    path: "/load_roi_file",
+    tag: "rois",
+    summary: "ROI entries of a file inside the data dir",
+    query: z.object({ path: z.string().describe("data_sources/<name>/<file>") }),
+    responses: { 200: { description: "entries", schema: RoiFileSchema }, 400: badInput() },
+  },
+  {
+    method: "get",
+    path: "/groups",
+    tag: "rois",
+    summary: "Every group named by any source's ROIs",
+    responses: { 200: { description: "group names", schema: z.array(z.string()) } },
+  },
+  {
+    method: "get",
+    path: "/inference_modules",
+    tag: "rois",
+    summary: "Recognition module names",
+    responses: { 200: { description: "names", schema: z.array(z.string()) } },
+  },
+  {
+    method: "get",
+    path: "/read_log",
+    tag: "rois",
+    summary: "The tail of a source's result log, oldest first",
+    query: z.object({
+      source: z.string().describe(NAME),
+      lines: z.string().optional().describe(`1..${MAX_LOG_LINES}, default 40`),
+    }),
+    responses: {
+      200: { description: "lines", schema: z.object({ lines: z.array(z.string()) }) },
+      400: badInput(),
+    },
+  },
+];
 
 const pageDocs: RouteDoc[] = [
   {
@@ -323,6 +402,7 @@ export const apiRoutes: readonly RouteDoc[] = describeRoutes([
   ...sourceDocs,
   ...cameraDocs,
   ...jobDocs,
+  ...roiDocs,
   ...wsDocs,
   ...accessDocs,
   ...opsDocs,

@@ -129,7 +129,9 @@ function pathParameters(r: RouteDoc): Record<string, unknown>[] {
   const names = [...r.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
   return names.map((name) => {
     const description = r.params?.[name];
-    if (!description) throw new RangeError(`route ${r.method} ${r.path}: describe parameter ${name}`);
+    if (!description) {
+      throw new RangeError(`route ${r.method} ${r.path}: describe parameter ${name}`);
+    }
     return { name, in: "path", required: true, description, schema: { type: "string" } };
   });
 }

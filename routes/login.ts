@@ -27,7 +27,7 @@ const PAGE_HEADERS = {
 
 /** A redirect target that stays on this server: a path, never `//host` or a URL. */
 export function safeNext(raw: string | undefined): string {
-  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || /[\\\s\x00-\x1f]/.test(raw)) {
+  if (!raw || !raw.startsWith("/") || raw.startsWith("//") || /[\\\s\p{Cc}]/u.test(raw)) {
     return "/";
   }
   return raw;

@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { NotFoundError } from "./errors.ts";
 import { readTail } from "./log_tail.ts";
+import { checkSourceName } from "./safe_name.ts";
 import type { SourceStore } from "./source_store.ts";
 
 export { DEFAULT_MAX_TAIL_BYTES, readTail, type TailOptions } from "./log_tail.ts";
@@ -87,10 +88,9 @@ export async function readSourceLog(
   source: string,
   lines: number,
 ): Promise<string[]> {
-  if (!(await sources.get(source))) {
-    throw new NotFoundError(`not found: no source ${JSON.stringify(source.trim())}`);
-  }
-  const path = await resultLogPath(sources, source);
+  const name = checkSourceName(source, "source");
+  if (!(await sources.get(name))) throw new NotFoundError(`not found: no source "${name}"`);
+  const path = await resultLogPath(sources, name);
   const recent = await readTail(path, lines);
   if (recent.length >= lines) return recent;
   return [...await readTail(`${path}.1`, lines - recent.length), ...recent];

@@ -141,6 +141,7 @@ export function createOnnxSession(
   if (hit) return hit;
   const p = load(model, opts, () => cache.delete(key));
   cache.set(key, p);
+  // The caller still gets the rejection; this only keeps a failed load out of the cache.
   p.catch(() => cache.delete(key));
   return p;
 }

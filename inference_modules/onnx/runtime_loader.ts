@@ -63,6 +63,7 @@ export function loadOnnxRuntime(name: OnnxRuntimeName): Promise<OrtApi> {
   if (!p) {
     p = importRuntime(name);
     loaded.set(name, p);
+    // The caller still gets the rejection; this only lets the next call try the import again.
     p.catch(() => loaded.delete(name));
   }
   return p;

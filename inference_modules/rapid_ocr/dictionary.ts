@@ -29,6 +29,7 @@ async function loadEnglish(): Promise<CtcClasses> {
 /** The English CTC classes (97), read once per isolate from the PP-OCRv3 model's metadata. */
 export function englishCtcClasses(): Promise<CtcClasses> {
   cached ??= loadEnglish();
+  // The caller still gets the rejection; this only lets the next call read the file again.
   cached.catch(() => (cached = undefined));
   return cached;
 }

@@ -43,19 +43,19 @@ Deno.test({
 });
 
 Deno.test({
-  name: "rapid_ocr returns two-line HMI boxes in reading order, value line first",
+  name: "rapid_ocr returns two-line HMI boxes in reading order, with the unit line's space and 0",
   ...opts,
   async fn() {
     const e = await ocr();
-    for (
-      const [name, value] of [["top_87", "87"], ["bottom_1000", "1000"], ["line_pct_22", "22"]]
-    ) {
+    for (const name of ["top_87", "left_100", "bottom_1000", "bottom_right_83"]) {
       const r = await e.read(await hmi(name), {}, roi);
-      const lines = r.text.split("\n");
-      assert.equal(lines.length, 2, `${name}: ${JSON.stringify(r.text)}`);
-      assert.equal(lines[0], value, name);
+      const value = name.split("_").at(-1);
+      assert.equal(r.text, `${value}\n0 m/mn`, name);
       assert.equal(r.value, undefined, "two lines are not one number");
+      assert.equal((r.data as { lines: unknown[][] }).lines.length, 2);
     }
+    const pct = await e.read(await hmi("line_pct_22"), {}, roi);
+    assert.equal(pct.text.split("\n")[0], "22");
   },
 });
 

@@ -4,6 +4,7 @@ import { ctcClassesFromDictionary } from "./dictionary.ts";
 import { detInputSize } from "./det_tensor.ts";
 import { normalizeSpace, parseNumber } from "./number_text.ts";
 import { readingOrder } from "./reading_order.ts";
+import { fixDigitLookalikes } from "./digit_lookalikes.ts";
 import { orderCorners } from "./text_boxes.ts";
 
 const classes = ctcClassesFromDictionary("0\n1\n2\na\n \n");
@@ -60,4 +61,39 @@ Deno.test("parseNumber accepts whole-text numbers only; normalizeSpace collapses
   assert.equal(parseNumber("87\n0 m/mn"), undefined);
   assert.equal(parseNumber("15/09/2025"), undefined);
   assert.equal(normalizeSpace(" 87\n0  m/mn "), "87 0 m/mn");
+});
+
+Deno.test("a space the blank outvoted between two characters still separates words", () => {
+  const p = steps([1, 0, 0, 4]);
+  p[1 * classes.length + 6] = 0.3; // the extra space class under the blank at step 1
+  assert.equal(ctcGreedyDecode(p, classes, { steps: 4 }).text, "0a");
+  const spaced = ctcGreedyDecode(p, classes, { steps: 4, spaceThreshold: 0.1 });
+  assert.equal(spaced.text, "0 a");
+  assert.equal(spaced.charScores.length, 3);
+  assert.equal(ctcGreedyDecode(p, classes, { steps: 4, spaceThreshold: 0.5 }).text, "0a");
+});
+
+Deno.test("letters whose runner-up is a digit become digits only inside number-like words", () => {
+  const alt = (char: string, p: number) => ({ char, p });
+  const none = alt("", 0);
+  const r = {
+    text: "O m/mn 1O5 OK",
+    alternatives: [
+      alt("0", 0.3),
+      none,
+      none,
+      none,
+      none,
+      none,
+      none, // "O m/mn "
+      none,
+      alt("0", 0.4),
+      none,
+      none, // "1O5 "
+      alt("0", 0.3),
+      alt("X", 0.2), // "OK"
+    ],
+  };
+  assert.equal(fixDigitLookalikes(r), "0 m/mn 105 OK");
+  assert.equal(fixDigitLookalikes(r, 0.35), "O m/mn 105 OK");
 });

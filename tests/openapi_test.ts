@@ -1,0 +1,120 @@
+/** `/openapi.json` is OpenAPI 3.1, lists every route the app serves, and `/api/docs` renders it. */
+import assert from "node:assert/strict";
+import { testApp } from "./helpers/app.ts";
+import { typeText } from "../routes/api_docs_page.ts";
+
+const METHODS = ["get", "post", "put", "patch", "delete"];
+
+/**
+ * Routes of the Hono app as `METHOD /path/{param}`. Excluded: middleware registered with
+ * `app.use` (method ALL on a `*` path: access control), which is no route of its own.
+ */
+function servedRoutes(routes: readonly { method: string; path: string }[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of routes) {
+    if (r.method === "ALL" && r.path.includes("*")) continue;
+    const path = r.path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?\??/g, "{$1}");
+    out.add(`${r.method.toLowerCase()} ${path}`);
+  }
+  return out;
+}
+
+type Json = Record<string, unknown>;
+
+function documentedRoutes(doc: Json): Set<string> {
+  const out = new Set<string>();
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+    for (const method of Object.keys(item)) out.add(`${method} ${path}`);
+  }
+  return out;
+}
+
+Deno.test("openapi.json is OpenAPI 3.1 and describes exactly the routes the app serves", async () => {
+  const t = await testApp();
+  try {
+    const res = await t.app.request("/openapi.json");
+    assert.equal(res.status, 200);
+    const doc = await res.json() as Json;
+    assert.match(String(doc.openapi), /^3\.1\.\d+$/);
+    const info = doc.info as Json;
+    assert.equal(typeof info.title, "string");
+    assert.equal(typeof info.version, "string");
+    const paths = doc.paths as Record<string, Json>;
+    for (const [path, item] of Object.entries(paths)) {
+      assert.ok(path.startsWith("/"), `path ${path} starts with /`);
+      const ops = Object.keys(item);
+      assert.ok(ops.length > 0, `${path} has operations`);
+      for (const method of ops) {
+        assert.ok(METHODS.includes(method), `${path}: ${method} is an HTTP method`);
+        const op = item[method] as Json;
+        const responses = op.responses as Record<string, Json>;
+        assert.ok(Object.keys(responses).length > 0, `${method} ${path} has responses`);
+        for (const [code, r] of Object.entries(responses)) {
+          assert.match(code, /^[1-5]\d\d$/);
+          assert.equal(typeof r.description, "string", `${method} ${path} ${code} description`);
+        }
+        const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+        const inPath = ((op.parameters as Json[] | undefined) ?? [])
+          .filter((p) => p.in === "path").map((p) => p.name);
+        assert.deepEqual(inPath, names, `${method} ${path} path parameters`);
+      }
+    }
+    const served = servedRoutes(t.app.routes);
+    const documented = documentedRoutes(doc);
+    const undocumented = [...served].filter((r) => !documented.has(r));
+    const stale = [...documented].filter((r) => !served.has(r));
+    assert.deepEqual(undocumented, [], "routes without a description in routes/api_routes.ts");
+    assert.deepEqual(stale, [], "descriptions of routes the app does not serve");
+    assert.ok(served.size >= 30, `expected the whole API, got ${served.size} routes`);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("openapi request schemas come from the zod schemas the routes validate with", async () => {
+  const t = await testApp();
+  try {
+    const doc = await (await t.app.request("/openapi.json")).json();
+    const op = doc.paths["/start_roi_stream/{cam_id}"].post;
+    const schema = op.requestBody.content["application/json"].schema;
+    assert.deepEqual(schema.properties.stream_type.enum, ["opencv", "ffmpeg"]);
+    // width accepts a number, a numeric string or null (the route's input, before its transform).
+    assert.deepEqual(schema.properties.width.type, ["number", "string", "null"]);
+    const job = doc.paths["/start_inference/{cam_id}"].post.requestBody.content["application/json"]
+      .schema;
+    assert.ok(job.properties.interval && job.properties.stream_type, "settings + job fields");
+    const save = doc.paths["/save_roi"].post.requestBody.content["application/json"].schema;
+    assert.equal(save.properties.rois.type, "array");
+    assert.equal(JSON.stringify(doc).includes('"$schema"'), false, "no nested $schema");
+    assert.deepEqual(doc.paths["/_healthz"].get.security, [], "health is open");
+    assert.equal(doc.paths["/api/cameras"].get.security, undefined, "global security applies");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("/api/docs renders every operation as HTML without scripts", async () => {
+  const t = await testApp();
+  try {
+    const res = await t.app.request("/api/docs");
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /text\/html/);
+    const page = await res.text();
+    assert.equal(/<script/i.test(page), false);
+    assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'/);
+    for (const path of ["/start_inference/{cam_id}", "/save_roi", "/metrics", "/ws/{cam_id}"]) {
+      assert.ok(page.includes(`<code>${path}</code>`), `docs page lists ${path}`);
+    }
+    assert.ok(page.includes("&quot;opencv&quot; | &quot;ffmpeg&quot;"), "body field types shown");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("typeText writes JSON Schemas as short type expressions", () => {
+  assert.equal(typeText({ type: ["string", "null"] }), "string | null");
+  assert.equal(typeText({ type: "array", items: { type: "number" } }), "array of number");
+  assert.equal(typeText({ enum: ["a", "b"] }), '"a" | "b"');
+  assert.equal(typeText({ type: "object", properties: { x: {}, y: {} } }), "{x, y}");
+  assert.equal(typeText({}), "any");
+});
