@@ -38,7 +38,7 @@ export interface ModuleProblem {
 export interface ModuleRegistry extends DescriptorLookup {
   /** Every module, built-ins first. */
   list(): ModuleDescriptor[];
-  /** Parses `params` with the module's schema (defaults filled); throws RangeError/TypeError. */
+  /** Parses `params` with the module's schema (defaults filled); throws RangeError naming the field. */
   validateParams(name: string, params: unknown): Record<string, unknown>;
   /** User modules that were skipped, with reasons. */
   readonly problems: readonly ModuleProblem[];
@@ -78,7 +78,7 @@ export async function createRegistry(opts: RegistryOptions = {}): Promise<Module
       const d = byName.get(name);
       if (!d) throw new RangeError(`unknown module "${name}"`);
       const parsed = d.params.safeParse(params ?? {});
-      if (!parsed.success) throw new TypeError(`module "${name}": ${paramsError(parsed.error)}`);
+      if (!parsed.success) throw new RangeError(`module "${name}": ${paramsError(parsed.error)}`);
       return parsed.data;
     },
   };

@@ -33,7 +33,7 @@ Deno.test("the registry lists every built-in in order and fills params defaults"
   assert.throws(
     () => registry.validateParams("tesseract_ocr", { psm: "page" }),
     (e: Error) =>
-      e instanceof TypeError && /^module "tesseract_ocr": params\.psm: /.test(e.message),
+      e instanceof RangeError && /^module "tesseract_ocr": params\.psm: /.test(e.message),
   );
 });
 

@@ -32,7 +32,10 @@ export const startInferenceSchema = z.object({
 });
 
 /** Checks a job's ROI list: 4 finite corners, a known module, unique ids; names the ROI. */
-export function checkJobRois(raw: unknown[], modules: { get(name: string): unknown }): JobRoi[] {
+export function checkJobRois(
+  raw: unknown[],
+  modules: { get(name: string): unknown; validateParams(name: string, params: unknown): unknown },
+): JobRoi[] {
   const seen = new Set<string>();
   return raw.map((item, i) => {
     if (!item || typeof item !== "object" || Array.isArray(item)) {
@@ -47,6 +50,13 @@ export function checkJobRois(raw: unknown[], modules: { get(name: string): unkno
     const module = typeof r.module === "string" ? r.module : "";
     if (type === "roi" && module && !modules.get(module)) {
       throw new RangeError(`Cannot use ROI "${id}": unknown module ${JSON.stringify(module)}`);
+    }
+    if (type === "roi" && module) {
+      try {
+        modules.validateParams(module, r.params ?? {});
+      } catch (err) {
+        throw new RangeError(`Cannot use ROI "${id}": ${(err as Error).message}`);
+      }
     }
     return { ...r, id, type, module } as JobRoi;
   });

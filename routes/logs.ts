@@ -1,21 +1,30 @@
 /** `GET /read_log`: the tail of a source's result log, bounded. */
 import { Hono } from "hono";
+import { z } from "zod";
 import type { AppContext } from "./context.ts";
 import { readSourceLog } from "../storage/result_log.ts";
 
 /** The most lines one `/read_log` call returns. */
 export const MAX_LOG_LINES = 1000;
 
-/** Parses `lines`: an integer 1–{@linkcode MAX_LOG_LINES}, default 40; else RangeError. */
+/** Query of `GET /read_log` (VisionROI answered `lines=0` with the whole file). */
+export const ReadLogQuerySchema = z.object({
+  source: z.string().min(1),
+  lines: z.coerce.number().int().min(1).max(MAX_LOG_LINES).default(40),
+});
+
+/** Answer of `GET /read_log`: the newest lines, oldest first. */
+export const ReadLogAnswerSchema = z.object({ lines: z.array(z.string()) });
+
+/** Parses `lines` with {@linkcode ReadLogQuerySchema} (empty → 40); else a RangeError naming it. */
 export function parseLines(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 40;
-  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LOG_LINES) {
+  const parsed = ReadLogQuerySchema.shape.lines.safeParse(raw === "" ? undefined : raw);
+  if (!parsed.success) {
     throw new RangeError(
       `invalid lines ${JSON.stringify(raw)}: expected an integer 1..${MAX_LOG_LINES}`,
     );
   }
-  return n;
+  return parsed.data;
 }
 
 /** `GET /read_log?source=&lines=40` → `{"lines":[…]}` (oldest first, as VisionROI). */

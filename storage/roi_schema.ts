@@ -5,8 +5,7 @@
  */
 import { z } from "zod";
 
-/** An id: a non-empty string (no slashes, `#`, `+` or control characters: it becomes an MQTT topic
- * leaf and a folder name) or a finite number. */
+/** An id: a finite number, or a string without `/`, `\`, `#`, `+` or control characters. */
 export const RoiIdSchema = z.union([
   z.string().min(1).max(200).regex(
     // deno-lint-ignore no-control-regex
@@ -58,6 +57,15 @@ export const RoiFileSchema = z.array(RoiFileEntrySchema);
 
 /** Body of `POST /save_roi`. */
 export const SaveRoiBodySchema = z.object({ source: z.string().optional(), rois: RoiFileSchema });
+
+/** Answer of `POST /save_roi`: `filename` is relative to the data dir (`demo/rois.json`). */
+export const SaveRoiAnswerSchema = z.object({ status: z.literal("saved"), filename: z.string() });
+
+/** Answer of `GET /load_roi/<name>` (`filename` = the config's `rois`) and `/load_roi_file`. */
+export const LoadRoiAnswerSchema = z.object({ rois: z.array(z.unknown()), filename: z.string() });
+
+/** Answer of `GET /groups` and `GET /inference_modules`: sorted / registry-ordered names. */
+export const NameListSchema = z.array(z.string());
 
 /** A `type:"roi"` entry. */
 export type RoiEntry = z.infer<typeof RoiEntrySchema>;

@@ -16,8 +16,10 @@ import {
 } from "./roi_schema.ts";
 
 export {
+  LoadRoiAnswerSchema,
   MAX_ROI_ENTRIES,
   type ModuleNames,
+  NameListSchema,
   normaliseEntry,
   normaliseRois,
   OtherEntrySchema,
@@ -32,6 +34,7 @@ export {
   RoiPointSchema,
   RoiPointsSchema,
   RoiValidationError,
+  SaveRoiAnswerSchema,
   SaveRoiBodySchema,
   type ValidateOptions,
   validateRois,

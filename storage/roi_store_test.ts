@@ -181,6 +181,11 @@ Deno.test("roi store: paths relative to the data dir stay inside source folders"
       await assert.rejects(loadRoiFileAt(data, bad), RangeError, bad);
     }
     await assert.rejects(saveRoiFileAt(data, "ghost/rois.json", []), NotFoundError);
+    await Deno.mkdir(`${dir}/outside`);
+    await Deno.writeTextFile(`${dir}/outside/config.json`, '{"name":"evil","source":"demo"}');
+    await Deno.symlink(`${dir}/outside`, `${data}/evil`);
+    await assert.rejects(saveRoiFileAt(data, "evil/rois.json", []), RangeError, "outside");
+    assert.deepEqual([...Deno.readDirSync(`${dir}/outside`)].map((e) => e.name), ["config.json"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
