@@ -77,7 +77,7 @@ export async function roiFileOf(sources: SourceStore, name: string): Promise<Roi
   const source = checkSourceName(name, "source");
   const config = await sources.get(source);
   if (!config) throw new NotFoundError(`config not found: no source ${JSON.stringify(source)}`);
-  const file = config.rois ?? DEFAULT_ROI_FILE;
+  const file = config.rois || DEFAULT_ROI_FILE;
   if (typeof file !== "string") {
     throw new RangeError(`invalid ROI filename ${JSON.stringify(file)} in config of "${source}"`);
   }
@@ -97,7 +97,7 @@ export async function roiFileOf(sources: SourceStore, name: string): Promise<Roi
 export async function loadRois(sources: SourceStore, name: string): Promise<LoadedRois> {
   const loc = await roiFileOf(sources, name);
   const list = await readRoiList(loc.path, loc.filename);
-  return { rois: list ?? [], filename: loc.config.rois ?? DEFAULT_ROI_FILE };
+  return { rois: list ?? [], filename: loc.config.rois || DEFAULT_ROI_FILE };
 }
 
 /**

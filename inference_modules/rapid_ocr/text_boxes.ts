@@ -87,7 +87,8 @@ export function textBoxes(cv: Cv, prob: Float32Array, opts: TextBoxOptions): Tex
   const { map, crop } = opts;
   const bitmap = new cv.Mat(map.height, map.width, cv.CV_8UC1);
   const threshold = opts.threshold ?? 0.3;
-  for (let i = 0; i < prob.length; i++) bitmap.data[i] = prob[i] > threshold ? 255 : 0;
+  const bits: Uint8Array = bitmap.data;
+  for (let i = 0; i < prob.length; i++) bits[i] = prob[i] > threshold ? 255 : 0;
   const contours = new cv.MatVector();
   const hierarchy = new cv.Mat();
   const boxes: TextBox[] = [];
