@@ -15,6 +15,9 @@ import type { JobRoi } from "./actors/inference_job_actor.ts";
 import { DEMO_LAYOUT } from "./actors/frame_sources/demo.ts";
 import { createRegistry, type ModuleRegistry } from "./inference_modules/registry.ts";
 import { WorkerPool } from "./inference_modules/worker_pool.ts";
+import { loadRois } from "./storage/roi_store.ts";
+import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
+import { countingReader, metrics } from "./actors/metrics.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -62,11 +65,16 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     env: moduleEnv(),
   });
   const bus = new ResultBus();
+  // One AGGREGATED_ROI line per frame in the source's custom.log, as VisionROI writes it.
+  bus.addSink(async (result) => {
+    if (!result.source || !result.results.length) return;
+    await appendAggregated(sources, result.source, result as unknown as AggregatedPayload);
+  });
   const jobs = new JobSystem({
     cameras,
     sessions,
     bus,
-    reader: pool,
+    reader: countingReader(pool, metrics),
     store: new FileSnapshotStore(join(config.dataDir, ".actors")),
     loadRois: (source) => loadSavedRois(sources, source),
   });
@@ -143,20 +151,13 @@ async function createDemo(sources: SourceStore, jobs: JobSystem): Promise<void> 
   if (answer.status !== "started") console.error(`demo job did not start: ${answer.status}`);
 }
 
-/** The saved ROI list of a source (its config's `rois` file); [] when missing or unreadable. */
+/** The saved ROI list of a source (confined to its folder); [] when missing or unreadable. */
 async function loadSavedRois(sources: SourceStore, name: string): Promise<JobRoi[]> {
-  const cfg = await sources.get(name);
-  if (!cfg) return [];
-  const file = typeof cfg.rois === "string" && cfg.rois ? cfg.rois : "rois.json";
   try {
-    const parsed = JSON.parse(await Deno.readTextFile(join(await sources.dirOf(name), file)));
-    if (!Array.isArray(parsed)) return [];
-    return parsed
-      .filter((r) => r && typeof r === "object")
-      .map((r, i) => ({ ...r, id: String(r.id ?? i + 1), type: r.type ?? "roi" }));
+    const { rois } = await loadRois(sources, name);
+    return rois as unknown as JobRoi[];
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return [];
-    console.error(`rois of ${name} unreadable: ${(err as Error).message}`);
+    console.error(`rois of ${name} not loaded: ${(err as Error).message}`);
     return [];
   }
 }

@@ -7,7 +7,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CameraSnapshot, CameraStatus } from "./camera_actor.ts";
-import type { PoolStats } from "../inference_modules/pool_types.ts";
+import type { PoolStats, RoiResult } from "../inference_modules/pool_types.ts";
 
 /**
  * Frame-stream WebSocket kinds counted by {@linkcode Metrics.wsOpened} and friends
@@ -239,6 +239,26 @@ function snapshotMetrics(registry: Registry) {
         results.clients.set(inputs.results.subscribers);
         results.dropped.inc(inputs.results.dropped);
       }
+    },
+  };
+}
+
+/** Something that reads the ROIs of a frame, like the worker pool. */
+export interface RoiReader<A extends unknown[]> {
+  /** Answers one result per ROI. */
+  readFrame(...args: A): Promise<RoiResult[]>;
+}
+
+/** Wraps `reader` so that every result it answers is counted: module, outcome, latency. */
+export function countingReader<A extends unknown[]>(
+  reader: RoiReader<A>,
+  registry: Metrics,
+): RoiReader<A> {
+  return {
+    async readFrame(...args: A): Promise<RoiResult[]> {
+      const results = await reader.readFrame(...args);
+      for (const r of results) registry.roiRead(r.module, r.error === undefined, r.duration);
+      return results;
     },
   };
 }

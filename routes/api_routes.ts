@@ -1,39 +1,25 @@
 /**
  * The description of every route the app serves, in docs-page order. Request schemas are the
  * ones the routes validate with, imported from the route and storage modules. A new route needs
- * an entry here (the OpenAPI test fails otherwise). Excluded on purpose: none (static files,
- * when they come, are documented as one `GET /static/{path}` entry).
+ * an entry here or in api_routes_storage.ts (the OpenAPI test fails otherwise). Nothing is
+ * excluded: static files, when they come, get one `GET /static/{path}` entry.
  */
 import { z } from "zod";
-import { describeRoutes, errorSchema, type RouteDoc } from "./api_spec.ts";
+import {
+  badInput,
+  describeRoutes,
+  notFound,
+  objectAnswer,
+  type RouteDoc,
+  statusAnswer,
+} from "./api_spec.ts";
+import { roiDocs, sourceDocs } from "./api_routes_storage.ts";
 import { camSettingsSchema } from "./streams.ts";
 import { startInferenceSchema } from "./inference.ts";
 import { readJsonBodySchema } from "./read.ts";
 import { loginBodySchema } from "./login.ts";
-import { STREAM_TYPES } from "../storage/source_store.ts";
-import { RoiFileSchema, SaveRoiBodySchema } from "../storage/roi_schema.ts";
-import { MAX_LOG_LINES } from "./logs.ts";
-
-/** A VisionROI status answer: `{"status": …}` plus fields that depend on the route. */
-const statusAnswer = z.object({ status: z.string() }).loose();
-/** Any JSON object (answers whose fields are listed in the README, not typed here). */
-const objectAnswer = z.record(z.string(), z.unknown());
-
-/*
- * The source routes validate by hand in storage/source_store.ts (checkSourceString,
- * checkStreamType, checkDimension); these schemas describe those checks for the document.
- */
-const createSourceForm = z.object({
-  name: z.string().describe("source name: the folder under the data dir"),
-  source: z.string().describe("demo, an image or video path, a camera URL or a /dev/video device"),
-  width: z.string().optional().describe("scale frames to this width (1..8192)"),
-  height: z.string().optional().describe("scale frames to this height (1..8192)"),
-  stream_type: z.enum(STREAM_TYPES).optional(),
-});
-const sourceConfigQuery = z.object({ name: z.string().describe("source name") });
 
 const CAM_ID = "the stream's id (letters, digits and _.:@-, up to 100)";
-const NAME = "source name";
 
 const opsDocs: RouteDoc[] = [
   {
@@ -112,80 +98,6 @@ const accessDocs: RouteDoc[] = [
     responses: {
       200: { description: "Accept: application/json", schema: statusAnswer },
       303: { description: "redirect to /login" },
-    },
-  },
-];
-
-const sourceDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/data_sources",
-    tag: "sources",
-    summary: "Source folder names",
-    responses: { 200: { description: "names", schema: z.array(z.string()) } },
-  },
-  {
-    method: "get",
-    path: "/source_list",
-    tag: "sources",
-    summary: "Every source's config with its camera state",
-    responses: { 200: { description: "rows", schema: z.array(objectAnswer) } },
-  },
-  {
-    method: "get",
-    path: "/source_config",
-    tag: "sources",
-    summary: "A source's config.json",
-    query: sourceConfigQuery,
-    responses: { 200: { description: "the config", schema: objectAnswer }, 404: notFound() },
-  },
-  {
-    method: "post",
-    path: "/create_source",
-    tag: "sources",
-    summary: "Create a source folder",
-    body: {
-      schema: createSourceForm,
-      contentType: ["application/x-www-form-urlencoded", "multipart/form-data"],
-    },
-    responses: { 200: { description: "created", schema: statusAnswer }, 400: badInput() },
-  },
-  {
-    method: "delete",
-    path: "/delete_source/{name}",
-    tag: "sources",
-    params: { name: NAME },
-    summary: "Stop the source's cameras and sessions and remove its folder",
-    responses: { 200: { description: "deleted", schema: statusAnswer }, 404: notFound() },
-  },
-  {
-    method: "patch",
-    path: "/update_stream_type/{name}",
-    tag: "sources",
-    params: { name: NAME },
-    summary: "Change stream_type; a running camera restarts with it",
-    body: { schema: z.object({ stream_type: z.enum(STREAM_TYPES) }) },
-    responses: { 200: { description: "updated", schema: statusAnswer }, 400: badInput() },
-  },
-  {
-    method: "patch",
-    path: "/update_source/{name}",
-    tag: "sources",
-    params: { name: NAME },
-    summary: "Change what is captured; a running camera restarts with it",
-    body: { schema: z.object({ source: z.string() }) },
-    responses: { 200: { description: "updated", schema: statusAnswer }, 400: badInput() },
-  },
-  {
-    method: "patch",
-    path: "/rename_source/{name}",
-    tag: "sources",
-    params: { name: NAME },
-    summary: "Rename a source; sessions follow the new name",
-    body: { schema: z.object({ name: z.string() }) },
-    responses: {
-      200: { description: "renamed or unchanged", schema: statusAnswer },
-      400: badInput(),
     },
   },
 ];
@@ -328,64 +240,6 @@ const wsDocs: RouteDoc[] = ([
   responses: { 101: { description: "switching protocols" } },
 }));
 
-const roiDocs: RouteDoc[] = [
-  {
-    method: "post",
-    path: "/save_roi",
-    tag: "rois",
-    summary: "Save a source's rois.json (atomic); `path` saves to a file inside the data dir",
-    query: z.object({
-      path: z.string().optional().describe("file inside the data dir (instead of source)"),
-    }),
-    body: { schema: SaveRoiBodySchema },
-    responses: { 200: { description: "saved", schema: statusAnswer }, 400: badInput() },
-  },
-  {
-    method: "get",
-    path: "/load_roi/{name}",
-    tag: "rois",
-    params: { name: NAME },
-    summary: "A source's ROI entries",
-    responses: { 200: { description: "entries", schema: RoiFileSchema } },
-  },
-  {
-    method: "get",
-    path: "/load_roi_file",
-    tag: "rois",
-    summary: "ROI entries of a file inside the data dir",
-    query: z.object({ path: z.string().describe("data_sources/<name>/<file>") }),
-    responses: { 200: { description: "entries", schema: RoiFileSchema }, 400: badInput() },
-  },
-  {
-    method: "get",
-    path: "/groups",
-    tag: "rois",
-    summary: "Every group named by any source's ROIs",
-    responses: { 200: { description: "group names", schema: z.array(z.string()) } },
-  },
-  {
-    method: "get",
-    path: "/inference_modules",
-    tag: "rois",
-    summary: "Recognition module names",
-    responses: { 200: { description: "names", schema: z.array(z.string()) } },
-  },
-  {
-    method: "get",
-    path: "/read_log",
-    tag: "rois",
-    summary: "The tail of a source's result log, oldest first",
-    query: z.object({
-      source: z.string().describe(NAME),
-      lines: z.string().optional().describe(`1..${MAX_LOG_LINES}, default 40`),
-    }),
-    responses: {
-      200: { description: "lines", schema: z.object({ lines: z.array(z.string()) }) },
-      400: badInput(),
-    },
-  },
-];
-
 const pageDocs: RouteDoc[] = [
   {
     method: "get",
@@ -407,14 +261,3 @@ export const apiRoutes: readonly RouteDoc[] = describeRoutes([
   ...accessDocs,
   ...opsDocs,
 ]);
-
-function badInput() {
-  return {
-    description: "invalid input; the message names the field and the value",
-    schema: errorSchema,
-  };
-}
-
-function notFound() {
-  return { description: "not found", schema: errorSchema };
-}

@@ -51,6 +51,25 @@ export const errorSchema = z.object({
   message: z.string().describe("names the field and the value"),
 }).loose();
 
+/** A VisionROI status answer: `{"status": …}` plus fields that depend on the route. */
+export const statusAnswer = z.object({ status: z.string() }).loose();
+
+/** Any JSON object (answers whose fields the README lists, not typed here). */
+export const objectAnswer = z.record(z.string(), z.unknown());
+
+/** The 400 answer of a route that validates input. */
+export function badInput(): ResponseDoc {
+  return {
+    description: "invalid input; the message names the field and the value",
+    schema: errorSchema,
+  };
+}
+
+/** The 404 answer of a route over a named thing. */
+export function notFound(): ResponseDoc {
+  return { description: "not found", schema: errorSchema };
+}
+
 /** Identity helper that type-checks a list of descriptions. */
 export function describeRoutes(docs: RouteDoc[]): RouteDoc[] {
   return docs;

@@ -15,6 +15,10 @@ import { wsRoutes } from "./ws.ts";
 import { readRoutes } from "./read.ts";
 import { roiRoutes } from "./rois.ts";
 import { logRoutes } from "./logs.ts";
+import { bodyLimit } from "hono/body-limit";
+
+/** Largest request body outside uploads (page templates travel as base64 inside ROI lists). */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Builds the app over a running system. */
 export function createApp(ctx: AppContext): Hono {
@@ -25,6 +29,15 @@ export function createApp(ctx: AppContext): Hono {
   );
   // First: origin checks always, the token off loopback (routes/auth.ts).
   app.use("*", accessControl(policyOf(ctx)));
+  app.use("*", async (c, next) => {
+    // /api/read and batch uploads carry their own, larger limits.
+    if (c.req.path === "/api/read" || c.req.path.startsWith("/api/batch")) return await next();
+    return await bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json({ status: "error", message: `body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
+    })(c, next);
+  });
   app.route("/", loginRoutes(policyOf(ctx)));
   app.route("/", openApiRoutes());
   app.route("/", metricsRoutes(ctx));

@@ -1,6 +1,6 @@
 /** `/metrics` parses as Prometheus text, and its values move with cameras and ROI reads. */
 import assert from "node:assert/strict";
-import { Metrics, metrics } from "../actors/metrics.ts";
+import { countingReader, Metrics, metrics } from "../actors/metrics.ts";
 import type { CameraSnapshot } from "../actors/camera_actor.ts";
 import { testApp } from "./helpers/app.ts";
 import { waitFor } from "./helpers/wait.ts";
@@ -191,4 +191,47 @@ Deno.test("GET /metrics parses and moves while a preview stream runs and ROIs ar
   } finally {
     await t.close();
   }
+});
+
+Deno.test("GET /metrics counts a running job's ROI reads by module (the demo job)", async () => {
+  const t = await testApp({ demo: true });
+  try {
+    const scrape = async () => parseExposition(await (await t.app.request("/metrics")).text());
+    const reads = (s: Map<string, number>, module: string) =>
+      s.get(`visionroi_roi_reads_total{module="${module}",outcome="ok"}`) ?? 0;
+    const first = await waitFor(async () => {
+      const s = await scrape();
+      return reads(s, "digits") > 0 && s;
+    }, { what: "digits reads in /metrics", timeoutMs: 60_000, everyMs: 250 });
+    assert.equal(first.get("visionroi_jobs_running"), 1);
+    await waitFor(async () => reads(await scrape(), "digits") > reads(first, "digits"), {
+      what: "digits reads to move",
+      timeoutMs: 30_000,
+      everyMs: 250,
+    });
+    const s = await scrape();
+    assert.ok((s.get('visionroi_roi_read_duration_seconds_count{module="digits"}') ?? 0) > 0);
+    assert.ok((s.get('visionroi_job_frames_total{cam_id="demo"}') ?? 0) > 0);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("countingReader counts every result of the wrapped reader", async () => {
+  const m = new Metrics();
+  const reader = countingReader({
+    readFrame: (n: number) =>
+      Promise.resolve(Array.from({ length: n }, (_, i) => ({
+        id: String(i),
+        name: "",
+        module: "light_button",
+        text: i ? "on" : "",
+        duration: 0.01,
+        ...(i ? {} : { error: "deadline passed" }),
+      }))),
+  }, m);
+  assert.equal((await reader.readFrame(3)).length, 3);
+  const s = parseExposition(await m.scrape());
+  assert.equal(s.get('visionroi_roi_reads_total{module="light_button",outcome="ok"}'), 2);
+  assert.equal(s.get('visionroi_roi_reads_total{module="light_button",outcome="error"}'), 1);
 });

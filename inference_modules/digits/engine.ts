@@ -12,6 +12,7 @@ import {
   shapeForRecognizer,
   stretchContrast,
 } from "./digit_image.ts";
+import { splitCells } from "./digit_cells.ts";
 import { tidyDigitText } from "./digit_text.ts";
 import { strokeContrast } from "./stroke_contrast.ts";
 
@@ -39,24 +40,40 @@ export function prepareDigitCrop(cv: Cv, crop: RgbaImage): { mat: Cv; contrast: 
   }
 }
 
+/** What one digit window read, before joining. */
+interface CellRead {
+  raw: string;
+  score: number;
+  contrast: number;
+  blank: boolean;
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
 async function readDigits(
   cv: Cv,
   rec: TextRecognizer,
   crop: RgbaImage,
   p: DigitsParams & { mask: Uint8Array },
 ): Promise<ReadOutput> {
-  const { mat, contrast } = prepareDigitCrop(cv, crop);
-  let line;
+  const cells = p.cells ? splitCells(crop, p.cells) : [crop];
+  const prepared = cells.map((c) => prepareDigitCrop(cv, c));
+  let lines;
   try {
-    [line] = await rec.recognize(cv, [mat], { allowed: p.mask });
+    lines = await rec.recognize(cv, prepared.map((x) => x.mat), { allowed: p.mask });
   } finally {
-    mat.delete();
+    for (const x of prepared) x.mat.delete();
   }
-  const blank = line.text === "" || (contrast < p.blank_contrast && line.score < CONFIDENT);
-  const data = { raw: line.text, score: line.score, contrast, blank };
-  if (blank) return { text: "", confidence: 1 - line.score, data };
-  const text = tidyDigitText(line.text, p.decimals);
-  return { text, value: parseNumber(text), confidence: line.score, data };
+  const reads: CellRead[] = lines.map((l, i) => {
+    const contrast = prepared[i].contrast;
+    const blank = l.text === "" || (contrast < p.blank_contrast && l.score < CONFIDENT);
+    return { raw: l.text, score: l.score, contrast, blank };
+  });
+  const data = p.cells ? { cells: reads } : reads[0];
+  const lit = reads.filter((r) => !r.blank);
+  if (lit.length === 0) return { text: "", confidence: 1 - mean(reads.map((r) => r.score)), data };
+  const text = tidyDigitText(lit.map((r) => r.raw).join(""), p.decimals);
+  return { text, value: parseNumber(text), confidence: mean(lit.map((r) => r.score)), data };
 }
 
 /** Loads the recogniser on the worker's ONNX backend. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadCv } from "../cv_loader.ts";
-import { decodeImage, fixturesPresent, listLabelled } from "../onnx/fixture_images.ts";
+import { decodeImage, fixturesPresent, joinCrops, listLabelled } from "../onnx/fixture_images.ts";
 import type { ModuleEngine, RgbaImage } from "../module_types.ts";
 import { createEngine } from "./engine.ts";
 
@@ -66,6 +66,20 @@ Deno.test({
       if (r.text === (f.label === "blank" ? "" : f.label)) ok++;
     }
     assert.ok(ok / files.length >= 0.95, `${ok}/${files.length}`);
+  },
+});
+
+Deno.test({
+  name: "digits with cells=4 reads a 4-digit strip of real seven-segment crops window by window",
+  ...opts,
+  async fn() {
+    const e = await digitsEngine();
+    const byLabel = new Map(firstOfEach("sevenseg", () => true).map((f) => [f.label, f.path]));
+    const images = await Promise.all(["2", "0", "4", "9"].map((d) => decodeImage(byLabel.get(d)!)));
+    const r = await e.read(joinCrops(images), { cells: 4 }, roi);
+    assert.equal(r.text, "2049");
+    assert.equal(r.value, 2049);
+    assert.equal((r.data as { cells: unknown[] }).cells.length, 4);
   },
 });
 

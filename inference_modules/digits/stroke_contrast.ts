@@ -17,10 +17,11 @@ export function strokeContrast(cv: Cv, gray: Cv): number {
     const x0 = Math.round(w * 0.15), y0 = Math.round(h * 0.15);
     const cw = Math.max(1, Math.round(w * 0.7)), ch = Math.max(1, Math.round(h * 0.7));
     const hatMid = new Uint8Array(cw * ch), grayMid = new Uint8Array(cw * ch);
+    const hatData: Uint8Array = hat.data, grayData: Uint8Array = gray.data;
     for (let y = 0; y < ch; y++) {
       const row = (y0 + y) * w + x0;
-      hatMid.set(hat.data.subarray(row, row + cw), y * cw);
-      grayMid.set(gray.data.subarray(row, row + cw), y * cw);
+      hatMid.set(hatData.subarray(row, row + cw), y * cw);
+      grayMid.set(grayData.subarray(row, row + cw), y * cw);
     }
     return quantile8(hatMid, 0.9) / Math.max(1, quantile8(grayMid, 0.5));
   } finally {

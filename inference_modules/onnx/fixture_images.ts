@@ -88,3 +88,23 @@ export async function hmiTextCrops(cv: Cv): Promise<{ roi: HmiRoi; crop: RgbaIma
     src.delete();
   }
 }
+
+/** Crops side by side, each scaled to the smallest height: a synthetic multi-digit strip. */
+export function joinCrops(images: RgbaImage[]): RgbaImage {
+  const h = Math.min(...images.map((i) => i.height));
+  const parts = images.map((i) => ({ i, w: Math.round((i.width * h) / i.height) }));
+  const width = parts.reduce((s, p) => s + p.w, 0);
+  const data = new Uint8Array(width * h * 4);
+  let x0 = 0;
+  for (const { i, w } of parts) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const sx = Math.floor((x * i.width) / w), sy = Math.floor((y * i.height) / h);
+        const s = (sy * i.width + sx) * 4;
+        data.set(i.data.subarray(s, s + 4), (y * width + x0 + x) * 4);
+      }
+    }
+    x0 += w;
+  }
+  return { width, height: h, data };
+}

@@ -52,7 +52,7 @@ export async function readText(
     const lines = readingOrder(boxes);
     for (const b of lines.flat()) mats.push(p.detect ? lineCrop(cv, src, b.points) : src);
     const allowed = p.allow ? allowedClassMask(models.rec.classes, p.allow) : undefined;
-    const texts = await models.rec.recognize(cv, mats, { minWidth: Number(Deno.env.get("MINW") ?? 320),
+    const texts = await models.rec.recognize(cv, mats, {
       allowed,
       spaceThreshold: SPACE_THRESHOLD,
     });

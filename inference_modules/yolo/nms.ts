@@ -30,24 +30,25 @@ export function yoloCandidates(
   scoreThreshold: number,
 ): Candidate[] {
   const [, rows, anchors] = dims;
-  const classes = rows - 4;
+  // Class-major scan (row by row) keeps reads sequential over the [classes, anchors] block.
+  const best = new Int32Array(anchors);
+  const bestScore = new Float32Array(anchors).fill(-Infinity);
+  for (let c = 0; c < rows - 4; c++) {
+    const row = (4 + c) * anchors;
+    for (let a = 0; a < anchors; a++) {
+      const s = data[row + a];
+      if (s > bestScore[a]) (bestScore[a] = s), (best[a] = c);
+    }
+  }
   const out: Candidate[] = [];
   for (let a = 0; a < anchors; a++) {
-    let best = 0, bestScore = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const s = data[(4 + c) * anchors + a];
-      if (s > bestScore) (bestScore = s), (best = c);
-    }
-    if (bestScore < scoreThreshold) continue;
+    if (bestScore[a] < scoreThreshold) continue;
     const cx = data[a],
       cy = data[anchors + a],
       w = data[2 * anchors + a],
       h = data[3 * anchors + a];
-    out.push({
-      classId: best,
-      score: bestScore,
-      box: { x: cx - w / 2, y: cy - h / 2, width: w, height: h },
-    });
+    const box = { x: cx - w / 2, y: cy - h / 2, width: w, height: h };
+    out.push({ classId: best[a], score: bestScore[a], box });
   }
   return out;
 }
