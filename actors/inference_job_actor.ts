@@ -11,6 +11,7 @@ import type { Frame } from "./frame_sources/frame.ts";
 import type { FrameResult, GroupMessage, ResultBus, RoiResultEntry } from "./result_bus.ts";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
 import type { ReadFrameOptions, RoiResult, RoiTask } from "../inference_modules/pool_types.ts";
+import { mapShape, type Matrix3 } from "../inference_modules/page_geometry.ts";
 
 /** An entry of the job's ROI list: VisionROI's `rois.json` fields the job uses. */
 export interface JobRoi {
@@ -48,8 +49,18 @@ export interface FrameReader {
   readFrame(frame: Frame, rois: RoiTask[], opts?: ReadFrameOptions): Promise<RoiResult[]>;
 }
 
+/** A page detector's answer: VisionROI's group message, plus where the selected page is now. */
+export interface PageDetection extends GroupMessage {
+  /** Capture-time frame pixels → this frame's pixels; the selected group's ROIs move by it. */
+  transform?: Matrix3;
+  /** The selected page's polygon in this frame (the preview draws it). */
+  outline?: { x: number; y: number }[];
+  /** The selected page's entry id. */
+  pageId?: string;
+}
+
 /** Scores page templates against a frame: `group` is the best page over the threshold or "". */
-export type PageDetector = (frame: Frame, pages: JobRoi[]) => Promise<GroupMessage>;
+export type PageDetector = (frame: Frame, pages: JobRoi[]) => Promise<PageDetection>;
 
 /** Job lifecycle: `waiting` means its camera has no frame yet. */
 export type JobStatus = "starting" | "running" | "waiting" | "stopped" | "failed";
@@ -73,6 +84,8 @@ export interface JobSnapshot {
   last_frame_duration: number | null;
   last_error: string | null;
   started_at: number;
+  /** Where the page selected on the last frame was found (auto mode), or null. */
+  detected_page: { id: string; page: string; points: { x: number; y: number }[] } | null;
 }
 
 /** Messages: only `reconfigure` from outside; the read loop runs in `onStart`. */
@@ -112,6 +125,7 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
       last_frame_duration: null,
       last_error: null,
       started_at: (deps.clock?.now() ?? Date.now()) / 1000,
+      detected_page: null,
     }, { clock: deps.clock });
     this.#config = config;
     this.#deps = deps;
@@ -245,11 +259,19 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     const pages = rois.filter((r) => r.type === "page" && r.image);
     if (pages.length === 0 || !this.#deps.detectPage) return { group: "", rois: readable };
     const scored = await this.#deps.detectPage(frame, pages);
-    this.#deps.bus.publishGroup(this.#config.camId, scored);
-    return {
-      group: scored.group,
-      rois: scored.group ? readable.filter((r) => r.group === scored.group) : [],
-    };
+    this.#deps.bus.publishGroup(this.#config.camId, { group: scored.group, scores: scored.scores });
+    const { group: found, outline, transform } = scored;
+    this.update({
+      detected_page: found && outline
+        ? { id: scored.pageId ?? "", page: found, points: outline }
+        : null,
+    });
+    const chosen = found ? readable.filter((r) => r.group === found) : [];
+    // The page moved since its ROIs were drawn: they follow it.
+    const moved = transform
+      ? chosen.map((r) => ({ ...r, points: mapShape(transform, r.points) }))
+      : chosen;
+    return { group: found, rois: moved };
   }
 
   #sleep(ms: number): Promise<void> {

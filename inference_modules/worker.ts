@@ -6,8 +6,16 @@
  */
 import { type Cv, cvErrorMessage, loadCv } from "./cv_loader.ts";
 import type { CreateEngine, EngineContext, ModuleEngine, ReadContext } from "./module_types.ts";
-import type { FromWorker, InitRequest, ReadRequest, ToWorker } from "./protocol.ts";
+import type {
+  DetectPagesRequest,
+  FromWorker,
+  InitRequest,
+  ReadRequest,
+  ToWorker,
+} from "./protocol.ts";
 import { cropRoi, type FramePixels, frameToMat } from "./roi_crop.ts";
+import { matchPages } from "./page_matcher.ts";
+import { TemplateCache } from "./page_templates.ts";
 
 interface HeldFrame {
   pixels: FramePixels;
@@ -24,6 +32,7 @@ const frames = new Map<number, HeldFrame>();
 const engines = new Map<string, Promise<ModuleEngine>>();
 let cv: Cv;
 let engineContext: EngineContext | undefined;
+let templates: TemplateCache | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -125,6 +134,22 @@ function plain(output: FromWorkerOutput): FromWorkerOutput {
 
 type FromWorkerOutput = Awaited<ReturnType<ModuleEngine["read"]>>;
 
+/** Page detection on a held frame; a failure answers with its message, never kills the worker. */
+async function detectPages(msg: DetectPagesRequest): Promise<void> {
+  const started = performance.now();
+  try {
+    const held = frames.get(msg.frameId);
+    if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
+    templates ??= new TemplateCache(cv);
+    const frame = { pixels: held.pixels, mat: () => (held.mat ??= frameToMat(cv, held.pixels)) };
+    const matches = await matchPages(cv, frame, msg.pages, { ...msg.options, templates });
+    post({ type: "pages", taskId: msg.taskId, matches, workMs: performance.now() - started });
+  } catch (e) {
+    const workMs = performance.now() - started;
+    post({ type: "pages", taskId: msg.taskId, message: errorText(e), workMs });
+  }
+}
+
 function release(frameId: number): void {
   const held = frames.get(frameId);
   held?.mat?.delete();
@@ -148,6 +173,9 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       break;
     case "read":
       void read(msg);
+      break;
+    case "detect_pages":
+      void detectPages(msg);
       break;
     case "release":
       release(msg.frameId);

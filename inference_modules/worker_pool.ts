@@ -26,14 +26,26 @@ import type {
 import { type Quad, validateRoiPolygon } from "./roi_polygon.ts";
 import { paramsError } from "./params_error.ts";
 import { withDefaults } from "./pool_defaults.ts";
-import { sharedFrame } from "./shared_frame.ts";
+import { type FrameRef as SharedRef, FrameRefs } from "./frame_refs.ts";
+import type { DetectPagesOptions, PageMatch, PageTemplate } from "./page_types.ts";
 
 type Timer = ReturnType<typeof setTimeout>;
+type FrameRef = SharedRef<Slot>;
 
-interface FrameRef {
+/** How long a frame stays in the workers after page detection, for the ROI reads that follow. */
+const PAGE_FRAME_LINGER_MS = 2000;
+
+interface PageTask {
   id: number;
-  frame: Frame;
-  holders: Set<Slot>;
+  ref: FrameRef;
+  pages: PageTemplate[];
+  options: Omit<DetectPagesOptions, "deadlineMs">;
+  deadlineMs: number;
+  settled: boolean;
+  timer?: Timer;
+  slot?: Slot;
+  resolve(matches: PageMatch[]): void;
+  reject(error: Error): void;
 }
 
 interface Task {
@@ -62,6 +74,7 @@ interface Slot {
   spawnedAt: number;
   lastSeen: number;
   task?: Task;
+  pageTask?: PageTask;
   overrunTimer?: Timer;
 }
 
@@ -71,6 +84,10 @@ export class WorkerPool {
   readonly #slots = new Set<Slot>();
   readonly #live: Task[] = [];
   readonly #batch: Task[] = [];
+  readonly #pages: PageTask[] = [];
+  readonly #frames = new FrameRefs<Slot>((ref) => {
+    for (const slot of ref.holders) this.#post(slot, { type: "release", frameId: ref.id });
+  });
   readonly #spawnTimers = new Set<Timer>();
   readonly #readyWaiters: (() => void)[] = [];
   readonly #heartbeat: ReturnType<typeof setInterval>;
@@ -99,11 +116,43 @@ export class WorkerPool {
     rois: RoiTask[],
     opts: ReadFrameOptions = {},
   ): Promise<RoiResult[]> {
-    const ref: FrameRef = { id: ++this.#seq, frame: sharedFrame(frame), holders: new Set() };
+    const ref = this.#frames.acquire(frame, () => ++this.#seq);
     const startedAt = performance.now();
     const results = await Promise.all(rois.map((roi) => this.#submit(roi, ref, startedAt, opts)));
-    for (const slot of ref.holders) this.#post(slot, { type: "release", frameId: ref.id });
+    this.#frames.unuse(ref);
     return results;
+  }
+
+  /**
+   * Scores page templates against a frame on one worker (ORB + homography, see page_matcher.ts);
+   * answers one match per page, in order. The frame is posted once and stays in the workers
+   * briefly, so the ROI reads of the same frame that follow do not post it again.
+   */
+  detectPages(
+    frame: Frame,
+    pages: PageTemplate[],
+    opts: DetectPagesOptions = {},
+  ): Promise<PageMatch[]> {
+    if (this.#closed) return Promise.reject(new Error("page detection: pool closed"));
+    if (pages.length === 0) return Promise.resolve([]);
+    const ref = this.#frames.acquire(frame, () => ++this.#seq);
+    const { deadlineMs = 10_000, ...options } = opts;
+    const answer = new Promise<PageMatch[]>((resolve, reject) => {
+      const task: PageTask = {
+        id: ++this.#seq,
+        ref,
+        pages,
+        options,
+        deadlineMs,
+        settled: false,
+        resolve,
+        reject,
+      };
+      task.timer = setTimeout(() => this.#pagesDeadline(task), deadlineMs);
+      this.#pages.push(task);
+      this.#pump();
+    });
+    return answer.finally(() => this.#frames.unuse(ref, PAGE_FRAME_LINGER_MS));
   }
 
   /** Counters and gauges for status pages. */
@@ -112,8 +161,8 @@ export class WorkerPool {
     return {
       workers: alive.length,
       ready: this.#readyCount(),
-      busy: alive.filter((s) => s.task).length,
-      queued: this.#live.length + this.#batch.length,
+      busy: alive.filter((s) => s.task || s.pageTask).length,
+      queued: this.#live.length + this.#batch.length + this.#pages.length,
       queuedLive: this.#live.length,
       ...this.#counts,
     };
@@ -125,10 +174,13 @@ export class WorkerPool {
     clearInterval(this.#heartbeat);
     for (const t of this.#spawnTimers) clearTimeout(t);
     for (const task of [...this.#live, ...this.#batch]) this.#fail(task, "pool closed");
+    for (const task of [...this.#pages]) this.#settlePages(task, new Error("pool closed"));
     for (const slot of [...this.#slots]) {
       if (slot.task) this.#fail(slot.task, "pool closed");
+      if (slot.pageTask) this.#settlePages(slot.pageTask, new Error("pool closed"));
       this.#retire(slot);
     }
+    this.#frames.clear();
     for (const w of this.#readyWaiters.splice(0)) w();
     return Promise.resolve();
   }
@@ -188,28 +240,67 @@ export class WorkerPool {
 
   #pump(): void {
     while (!this.#closed) {
-      const slot = [...this.#slots].find((s) => s.ready && !s.task && !s.dead);
+      const slot = [...this.#slots].find((s) => s.ready && !s.task && !s.pageTask && !s.dead);
       if (!slot) return;
+      // Page detection first: the live reads of its frame wait for its answer.
+      const pages = this.#pages.shift();
+      if (pages) {
+        this.#dispatchPages(slot, pages);
+        continue;
+      }
       const task = this.#live.shift() ?? this.#batch.shift();
       if (!task) return;
       this.#dispatch(slot, task);
     }
   }
 
-  #dispatch(slot: Slot, task: Task): void {
-    const { frame } = task.ref;
-    if (!task.ref.holders.has(slot)) {
-      this.#post(slot, {
-        type: "frame",
-        frameId: task.ref.id,
-        width: frame.width,
-        height: frame.height,
-        buffer: frame.data.buffer,
-        byteOffset: frame.data.byteOffset,
-      });
-      task.ref.holders.add(slot);
-      this.#counts.framePosts++;
+  /** Posts a frame's pixels to a worker unless it holds them already. */
+  #postFrame(slot: Slot, ref: FrameRef): void {
+    if (ref.holders.has(slot)) return;
+    const { frame } = ref;
+    this.#post(slot, {
+      type: "frame",
+      frameId: ref.id,
+      width: frame.width,
+      height: frame.height,
+      buffer: frame.data.buffer,
+      byteOffset: frame.data.byteOffset,
+    });
+    ref.holders.add(slot);
+    this.#counts.framePosts++;
+  }
+
+  #dispatchPages(slot: Slot, task: PageTask): void {
+    this.#postFrame(slot, task.ref);
+    slot.pageTask = task;
+    task.slot = slot;
+    const { id: taskId, ref, pages, options } = task;
+    this.#post(slot, { type: "detect_pages", taskId, frameId: ref.id, pages, options });
+  }
+
+  #pagesDeadline(task: PageTask): void {
+    const slot = task.slot;
+    this.#settlePages(task, new Error(`page detection: deadline of ${task.deadlineMs} ms passed`));
+    if (slot && slot.pageTask === task) {
+      slot.overrunTimer = setTimeout(() => {
+        if (slot.pageTask !== task) return;
+        this.#recycle(slot, `page detection still running ${this.#o.overrunMs} ms past its deadline`);
+      }, this.#o.overrunMs);
     }
+  }
+
+  #settlePages(task: PageTask, answer: PageMatch[] | Error): void {
+    if (task.settled) return;
+    task.settled = true;
+    clearTimeout(task.timer);
+    const i = this.#pages.indexOf(task);
+    if (i >= 0) this.#pages.splice(i, 1);
+    if (answer instanceof Error) task.reject(answer);
+    else task.resolve(answer);
+  }
+
+  #dispatch(slot: Slot, task: Task): void {
+    this.#postFrame(slot, task.ref);
     slot.task = task;
     task.slot = slot;
     this.#post(slot, {
@@ -311,6 +402,14 @@ export class WorkerPool {
         return;
       case "pong":
         return;
+      case "pages": {
+        const task = slot.pageTask;
+        if (!task || task.id !== msg.taskId) return;
+        slot.pageTask = undefined;
+        clearTimeout(slot.overrunTimer);
+        this.#settlePages(task, msg.matches ?? new Error(`page detection: ${msg.message}`));
+        break;
+      }
       case "result": {
         const task = slot.task;
         if (!task || task.id !== msg.taskId) return;
@@ -351,8 +450,10 @@ export class WorkerPool {
     if (!slot.ready) this.#startFailures++;
     this.#counts.restarts++;
     const task = slot.task;
+    const pageTask = slot.pageTask;
     this.#retire(slot);
     if (task) this.#fail(task, `worker died: ${cause}`);
+    if (pageTask) this.#settlePages(pageTask, new Error(`page detection: worker died: ${cause}`));
     const delay = this.#startFailures ? Math.min(5000, 100 * 2 ** this.#startFailures) : 0;
     const timer = setTimeout(() => {
       this.#spawnTimers.delete(timer);
@@ -364,6 +465,7 @@ export class WorkerPool {
   #retire(slot: Slot): void {
     slot.dead = true;
     slot.task = undefined;
+    slot.pageTask = undefined;
     clearTimeout(slot.overrunTimer);
     this.#slots.delete(slot);
     slot.worker.terminate();

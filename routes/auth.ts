@@ -3,6 +3,8 @@
  * `/_healthz` and the login page needs the token, as `Authorization: Bearer <token>` or the cookie
  * the login page sets. Always, loopback included: a state-changing request or a WebSocket whose
  * `Origin` is not this server is refused (VisionROI had no CSRF or cross-site WebSocket defence).
+ * Without the token, a request must name a loopback Host, so a DNS-rebinding page cannot reach a
+ * loopback server under its own name.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
@@ -114,9 +116,25 @@ function crossSiteWrite(c: Context): boolean {
   return c.req.header("sec-fetch-site") === "cross-site";
 }
 
+/** True when the request's Host is a loopback name (`localhost`, `*.localhost`, 127.x, [::1]). */
+export function loopbackHostHeader(c: Context): boolean {
+  const host = c.req.header("host") ?? new URL(c.req.url).host;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname;
+  } catch (err) {
+    if (err instanceof TypeError) return false;
+    throw err;
+  }
+  return isLoopbackHost(name) || name.endsWith(".localhost");
+}
+
 /** The middleware: origin checks always; the token when the policy requires it. */
 export function accessControl(policy: AccessPolicy): MiddlewareHandler {
   return async (c, next) => {
+    if (!policy.required && !loopbackHostHeader(c)) {
+      return refuse(c, 403, "host not allowed: this server only answers to localhost");
+    }
     if (isWebSocketRequest(c)) {
       const refused = checkWebSocketRequest(c, policy);
       if (refused) return refused;

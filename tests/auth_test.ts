@@ -213,6 +213,28 @@ Deno.test("WebSocket upgrade: foreign Origin → 403; off loopback no token → 
   });
 });
 
+Deno.test("loopback without a token: a foreign Host (DNS rebinding) → 403", async () => {
+  await withAuth(undefined, async (app) => {
+    const rebound = await app.request("http://evil.example:5000/data_sources", {
+      headers: { host: "evil.example:5000" },
+    });
+    assert.equal(rebound.status, 403);
+    assert.match((await rebound.json()).message, /host not allowed/);
+    for (const host of ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "app.localhost"]) {
+      const ok = await app.request(`http://${host}/data_sources`, { headers: { host } });
+      assert.equal(ok.status, 200, host);
+      await ok.body?.cancel();
+    }
+  });
+  await withAuth(required, async (app) => {
+    const proxied = await app.request("http://visionroi.example/data_sources", {
+      headers: { host: "visionroi.example", authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(proxied.status, 200, "with the token any Host is fine (reverse proxies)");
+    await proxied.body?.cancel();
+  });
+});
+
 Deno.test("a context without a policy fails closed off loopback", async () => {
   await withAuth(undefined, async (app) => {
     const res = await app.request("/data_sources", { headers: { authorization: "Bearer x" } });

@@ -60,15 +60,23 @@ export function makeDarkOnLight(cv: Cv, gray: Cv): boolean {
 /** Width / height above which a crop is taken to hold more than one digit. */
 export const SINGLE_DIGIT_MAX_ASPECT = 1.2;
 
-/** Blurs, gives single-digit crops a printed digit's proportions and adds a margin. */
-export function shapeForRecognizer(cv: Cv, gray: Cv, opts: { blur: number; aspect: number }): Cv {
+/**
+ * Blurs, gives digits a printed digit's proportions (`digits` of them, default: one when the
+ * crop is about square or narrower, else the crop is left as wide as it is) and adds a margin.
+ */
+export function shapeForRecognizer(
+  cv: Cv,
+  gray: Cv,
+  opts: { blur: number; aspect: number; digits?: number },
+): Cv {
   const blurred = new cv.Mat();
   const k = opts.blur | 1;
   if (k > 1) cv.GaussianBlur(gray, blurred, new cv.Size(k, k), 0);
   else gray.copyTo(blurred);
-  const singleDigit = gray.cols / gray.rows < SINGLE_DIGIT_MAX_ASPECT;
+  const digits = opts.digits ?? (gray.cols / gray.rows < SINGLE_DIGIT_MAX_ASPECT ? 1 : 0);
   const narrowed = new cv.Mat();
-  const width = singleDigit ? Math.max(1, Math.round(gray.rows * opts.aspect)) : gray.cols;
+  const target = Math.round(digits * gray.rows * opts.aspect);
+  const width = digits > 0 ? Math.max(1, Math.min(gray.cols, target)) : gray.cols;
   cv.resize(blurred, narrowed, new cv.Size(width, gray.rows), 0, 0, cv.INTER_AREA);
   const padded = new cv.Mat();
   const px = Math.round(width * 0.25), py = Math.round(gray.rows * 0.1);

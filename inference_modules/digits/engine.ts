@@ -10,6 +10,7 @@ import {
   makeDarkOnLight,
   normalizedGray,
   shapeForRecognizer,
+  SINGLE_DIGIT_MAX_ASPECT,
   stretchContrast,
 } from "./digit_image.ts";
 import { splitCells } from "./digit_cells.ts";
@@ -21,8 +22,15 @@ const DIGIT_ASPECT = 0.55;
 /** A reading this confident is kept even at low stroke contrast. */
 const CONFIDENT = 0.5;
 
-/** The image handed to the recogniser and the stroke contrast measured on the way. */
-export function prepareDigitCrop(cv: Cv, crop: RgbaImage): { mat: Cv; contrast: number } {
+/**
+ * The image handed to the recogniser and the stroke contrast measured on the way. `digits`
+ * (when known) narrows the crop to that many printed-digit widths.
+ */
+export function prepareDigitCrop(
+  cv: Cv,
+  crop: RgbaImage,
+  digits?: number,
+): { mat: Cv; contrast: number } {
   const rgba = cv.matFromImageData(crop);
   const gray = normalizedGray(cv, rgba);
   rgba.delete();
@@ -34,7 +42,8 @@ export function prepareDigitCrop(cv: Cv, crop: RgbaImage): { mat: Cv; contrast: 
     if (inverted) cv.bitwise_not(gray, gray);
     const contrast = strokeContrast(cv, gray);
     stretchContrast(gray);
-    return { mat: shapeForRecognizer(cv, gray, { blur: 1, aspect: DIGIT_ASPECT }), contrast };
+    const mat = shapeForRecognizer(cv, gray, { blur: 1, aspect: DIGIT_ASPECT, digits });
+    return { mat, contrast };
   } finally {
     gray.delete();
   }
@@ -50,26 +59,49 @@ interface CellRead {
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
-async function readDigits(
+/** Reads each image as one line (one batch) and decides which are unlit. */
+async function readBatch(
   cv: Cv,
   rec: TextRecognizer,
-  crop: RgbaImage,
-  p: DigitsParams & { mask: Uint8Array },
-): Promise<ReadOutput> {
-  const cells = p.cells ? splitCells(crop, p.cells) : [crop];
-  const prepared = cells.map((c) => prepareDigitCrop(cv, c));
+  images: RgbaImage[],
+  p: DigitsParams & { mask: Uint8Array; digits?: number },
+): Promise<CellRead[]> {
+  const prepared = images.map((c) => prepareDigitCrop(cv, c, p.digits));
   let lines;
   try {
     lines = await rec.recognize(cv, prepared.map((x) => x.mat), { allowed: p.mask });
   } finally {
     for (const x of prepared) x.mat.delete();
   }
-  const reads: CellRead[] = lines.map((l, i) => {
+  return lines.map((l, i) => {
     const contrast = prepared[i].contrast;
     const blank = l.text === "" || (contrast < p.blank_contrast && l.score < CONFIDENT);
     return { raw: l.text, score: l.score, contrast, blank };
   });
-  const data = p.cells ? { cells: reads } : reads[0];
+}
+
+/**
+ * Digits a multi-digit crop holds when they are wider than printed digits (square LCD cells):
+ * the recogniser then confuses 7 with 9 and drops 1s, and a second pass at printed proportions
+ * reads better (synthetic 4-digit strips: 24/40 → 30/40).
+ */
+function secondPassDigits(crop: RgbaImage, first: CellRead): number | undefined {
+  const n = first.raw.replace(/[^0-9]/g, "").length;
+  const aspect = crop.width / crop.height;
+  const wide = aspect >= SINGLE_DIGIT_MAX_ASPECT && aspect > n * DIGIT_ASPECT * 1.1;
+  return n >= 2 && !first.blank && wide ? n : undefined;
+}
+
+async function readDigits(
+  cv: Cv,
+  rec: TextRecognizer,
+  crop: RgbaImage,
+  p: DigitsParams & { mask: Uint8Array },
+): Promise<ReadOutput> {
+  let reads = await readBatch(cv, rec, p.cells ? splitCells(crop, p.cells) : [crop], p);
+  const digits = p.cells ? undefined : secondPassDigits(crop, reads[0]);
+  if (digits) reads = await readBatch(cv, rec, [crop], { ...p, digits });
+  const data = p.cells ? { cells: reads } : { ...reads[0], secondPass: digits !== undefined };
   const lit = reads.filter((r) => !r.blank);
   if (lit.length === 0) return { text: "", confidence: 1 - mean(reads.map((r) => r.score)), data };
   const text = tidyDigitText(lit.map((r) => r.raw).join(""), p.decimals);

@@ -7,6 +7,7 @@ export {
   type OnnxSessionOptions,
 } from "./onnx_session.ts";
 export { readOnnxMetadata } from "./onnx_metadata.ts";
+export { timeRuns } from "./run_timer.ts";
 export {
   loadOnnxRuntime,
   type OnnxBackendSetting,

@@ -1,0 +1,139 @@
+/**
+ * Page detection inside a worker. Each page template is found in the frame by ORB feature matching
+ * with a RANSAC homography, so a page that shifted, turned or changed scale in the view is still
+ * found and its ROIs can follow it. Templates too plain for features (fewer than `minKeypoints`)
+ * fall back to VisionROI's check: TM_CCOEFF_NORMED of the page's own polygon against the template.
+ */
+import type { Cv } from "./cv_loader.ts";
+import { type Features, freeFeatures, matchFeatures, orbFeatures } from "./page_features.ts";
+import {
+  boundingBox,
+  compose,
+  degenerateReason,
+  imageCorners,
+  invert,
+  mapPoint,
+  rectMapping,
+} from "./page_geometry.ts";
+import type { TemplateCache, TemplateEntry } from "./page_templates.ts";
+import type { DetectPagesOptions, PageMatch, PageTemplate } from "./page_types.ts";
+import { cropRoi, type FramePixels } from "./roi_crop.ts";
+import type { Quad } from "./roi_polygon.ts";
+
+/** RANSAC inliers that chance alone reaches: a wrong page or noise got 4–9 in our measurements. */
+export const CHANCE_INLIERS = 6;
+/** Inliers above chance at which the score is one half. */
+export const HALF_SCORE_INLIERS = 20;
+
+/**
+ * Score of a feature match, 0..1: `e / (e + 20)` with `e = max(0, inliers − 6)`. It grows with the
+ * geometric evidence and never saturates, so two present pages still rank. A ratio to the
+ * template's keypoints was rejected: a truly present page keeps only 5–26 % of them as inliers
+ * (rotation, scale, and the values on it changing since capture), so no threshold fits every page.
+ * VisionROI's threshold 0.4 lands at 20 inliers, about twice the worst chance count.
+ */
+export function featureScore(inliers: number): number {
+  const e = Math.max(0, inliers - CHANCE_INLIERS);
+  return e / (e + HALF_SCORE_INLIERS);
+}
+
+/** What the matcher needs from the worker's frame. */
+export interface FrameAccess {
+  /** The frame's pixels. */
+  pixels: FramePixels;
+  /** The frame as an RGBA Mat (owned by the caller, shared with ROI reads). */
+  mat(): Cv;
+}
+
+/** Scores every page against one frame, in the order given. */
+export async function matchPages(
+  cv: Cv,
+  frame: FrameAccess,
+  pages: PageTemplate[],
+  opts: DetectPagesOptions & { templates: TemplateCache },
+): Promise<PageMatch[]> {
+  const maxWidth = opts.maxWidth ?? 960;
+  let frameFeatures: Features | undefined;
+  const features = () => (frameFeatures ??= frameOrb(cv, frame.mat(), maxWidth));
+  try {
+    const out: PageMatch[] = [];
+    for (const page of pages) {
+      const tpl = await opts.templates.get(page.key, page.image, { maxWidth });
+      const base = { id: page.id, page: page.page };
+      if (tpl.features.count < (opts.minKeypoints ?? 80)) {
+        out.push({ ...base, ...templateScore(cv, frame, page.points, tpl) });
+      } else {
+        out.push({ ...base, ...locate(cv, tpl, features(), { page, frame: frame.pixels }) });
+      }
+    }
+    return out;
+  } finally {
+    if (frameFeatures) freeFeatures(frameFeatures);
+  }
+}
+
+function frameOrb(cv: Cv, rgba: Cv, maxWidth: number): Features {
+  const gray = new cv.Mat();
+  try {
+    cv.cvtColor(rgba, gray, cv.COLOR_RGBA2GRAY);
+    return orbFeatures(cv, gray, { maxWidth, nfeatures: 1500 });
+  } finally {
+    gray.delete();
+  }
+}
+
+type Scored = Omit<PageMatch, "id" | "page">;
+
+/** Finds one template by features; a missing or degenerate homography scores 0 with a reason. */
+function locate(
+  cv: Cv,
+  tpl: TemplateEntry,
+  frameFeatures: Features,
+  at: { page: PageTemplate; frame: FramePixels },
+): Scored {
+  const m = matchFeatures(cv, tpl.features, frameFeatures);
+  const stats = {
+    method: "features" as const,
+    keypoints: tpl.features.count,
+    matches: m.good,
+    inliers: m.inliers,
+  };
+  if (!m.homography) {
+    return { ...stats, score: 0, reason: `no homography from ${m.good} matches` };
+  }
+  const h = m.homography;
+  const projected = imageCorners(tpl).map((p) => mapPoint(h, p)) as Quad;
+  const reason = degenerateReason(projected, tpl, at.frame);
+  if (reason) return { ...stats, score: 0, reason };
+  // Template pixels ↔ capture-time frame pixels: the template is the page's bounding-box crop.
+  const capture = rectMapping(boundingBox(at.page.points), tpl);
+  const transform = compose(h, invert(capture));
+  const outline = at.page.points.map((p) => mapPoint(transform, p)) as Quad;
+  return { ...stats, score: featureScore(m.inliers), transform, outline };
+}
+
+/** VisionROI's score (§3.4): the page polygon warped, grey, resized to the template, TM_CCOEFF_NORMED. */
+function templateScore(cv: Cv, frame: FrameAccess, points: Quad, tpl: TemplateEntry): Scored {
+  const { crop } = cropRoi(cv, frame.mat(), { quad: points, frame: frame.pixels });
+  const rgba = new cv.Mat(crop.height, crop.width, cv.CV_8UC4);
+  const gray = new cv.Mat();
+  const sized = new cv.Mat();
+  const result = new cv.Mat();
+  try {
+    rgba.data.set(crop.data);
+    cv.cvtColor(rgba, gray, cv.COLOR_RGBA2GRAY);
+    cv.resize(gray, sized, new cv.Size(tpl.width, tpl.height), 0, 0, cv.INTER_LINEAR);
+    cv.matchTemplate(sized, tpl.gray, result, cv.TM_CCOEFF_NORMED);
+    const score = result.data32F[0];
+    return {
+      method: "template",
+      score: Number.isFinite(score) ? score : 0,
+      keypoints: tpl.features.count,
+    };
+  } finally {
+    rgba.delete();
+    gray.delete();
+    sized.delete();
+    result.delete();
+  }
+}
