@@ -12,9 +12,10 @@ import { writeFileAtomic } from "./actors/runtime/snapshot_store.ts";
 import { ResultBus } from "./actors/result_bus.ts";
 import { JobSystem } from "./actors/job_system.ts";
 import type { JobRoi } from "./actors/inference_job_actor.ts";
-import { DEMO_LAYOUT } from "./actors/frame_sources/demo.ts";
+import { demoRois } from "./actors/frame_sources/demo.ts";
 import { createRegistry, type ModuleRegistry } from "./inference_modules/registry.ts";
 import { WorkerPool } from "./inference_modules/worker_pool.ts";
+import { createPageDetector } from "./inference_modules/page_detector.ts";
 import { loadRois } from "./storage/roi_store.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
 import { countingReader, metrics } from "./actors/metrics.ts";
@@ -77,6 +78,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     reader: countingReader(pool, metrics),
     store: new FileSnapshotStore(join(config.dataDir, ".actors")),
     loadRois: (source) => loadSavedRois(sources, source),
+    detectPage: createPageDetector(pool),
   });
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
@@ -127,20 +129,7 @@ async function createDemo(sources: SourceStore, jobs: JobSystem): Promise<void> 
   if (!(await sources.get("demo"))) {
     await sources.create({ name: "demo", source: "demo", stream_type: "opencv" });
   }
-  const rois: JobRoi[] = DEMO_LAYOUT.map((r) => ({
-    id: r.id,
-    type: "roi",
-    name: r.name,
-    group: "demo",
-    module: r.module,
-    mqtt_config: "",
-    points: [
-      { x: r.x, y: r.y },
-      { x: r.x + r.width, y: r.y },
-      { x: r.x + r.width, y: r.y + r.height },
-      { x: r.x, y: r.y + r.height },
-    ],
-  }));
+  const rois: JobRoi[] = demoRois("demo");
   const dir = await sources.dirOf("demo");
   await writeFileAtomic(join(dir, "rois.json"), JSON.stringify(rois, null, 2) + "\n");
   const answer = await jobs.start("demo", {

@@ -57,6 +57,8 @@ export interface PageDetection extends GroupMessage {
   outline?: { x: number; y: number }[];
   /** The selected page's entry id. */
   pageId?: string;
+  /** Why detection failed on this frame, when it did (shown as the job's `last_error`). */
+  error?: string;
 }
 
 /** Scores page templates against a frame: `group` is the best page over the threshold or "". */
@@ -84,8 +86,13 @@ export interface JobSnapshot {
   last_frame_duration: number | null;
   last_error: string | null;
   started_at: number;
-  /** Where the page selected on the last frame was found (auto mode), or null. */
-  detected_page: { id: string; page: string; points: { x: number; y: number }[] } | null;
+  /** Where the page selected on the last frame was found (auto mode), and how its ROIs moved; or null. */
+  detected_page: {
+    id: string;
+    page: string;
+    points: { x: number; y: number }[];
+    transform: Matrix3 | null;
+  } | null;
 }
 
 /** Messages: only `reconfigure` from outside; the read loop runs in `onStart`. */
@@ -263,8 +270,9 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     const { group: found, outline, transform } = scored;
     this.update({
       detected_page: found && outline
-        ? { id: scored.pageId ?? "", page: found, points: outline }
+        ? { id: scored.pageId ?? "", page: found, points: outline, transform: transform ?? null }
         : null,
+      ...(scored.error ? { last_error: `page detection: ${scored.error}` } : {}),
     });
     const chosen = found ? readable.filter((r) => r.group === found) : [];
     // The page moved since its ROIs were drawn: they follow it.

@@ -43,6 +43,8 @@ export interface PageDetection {
   pageId?: string;
   /** Every page's full answer, in entry order (inliers, reasons), for status and tests. */
   matches: PageMatch[];
+  /** Why no page could be scored on this frame (worker death, deadline); the frame selects nothing. */
+  error?: string;
 }
 
 /** What the detector needs from the pool. */
@@ -68,7 +70,15 @@ export function createPageDetector(
   const keys = new TemplateKeys();
   return async (frame, entries) => {
     const usable = await toTemplates(entries, keys, log);
-    const matches = await pool.detectPages(frame, usable.map((u) => u.template), matchOpts);
+    let matches: PageMatch[];
+    try {
+      matches = await pool.detectPages(frame, usable.map((u) => u.template), matchOpts);
+    } catch (e) {
+      // One frame without a page is data, not a reason to crash (and restart) the job.
+      const error = (e as Error).message;
+      log(`page detection failed: ${error}`);
+      return { group: "", scores: [], matches: [], error };
+    }
     let best: { match: PageMatch; entry: PageEntry } | undefined;
     matches.forEach((match, i) => {
       const entry = usable[i].entry;

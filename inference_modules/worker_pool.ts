@@ -284,7 +284,7 @@ export class WorkerPool {
     if (slot && slot.pageTask === task) {
       slot.overrunTimer = setTimeout(() => {
         if (slot.pageTask !== task) return;
-        this.#recycle(slot, `page detection still running ${this.#o.overrunMs} ms past its deadline`);
+        this.#recycle(slot, `page detection still running ${this.#o.overrunMs} ms past deadline`);
       }, this.#o.overrunMs);
     }
   }

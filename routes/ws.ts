@@ -10,6 +10,7 @@ import { checkCamId } from "./streams.ts";
 import { frameJpeg } from "../actors/frame_jpeg.ts";
 import { type Outline, previewJpeg } from "../actors/preview.ts";
 import type { BusMessage } from "../actors/result_bus.ts";
+import { mapShape } from "../inference_modules/page_geometry.ts";
 
 /** WebSocket routes. */
 export function wsRoutes(ctx: AppContext): Hono {
@@ -105,16 +106,21 @@ function streamFrames(
   return () => (running = false);
 }
 
-/** The outlines of a cam_id's running job (none without a job). */
+/** The outlines of a cam_id's running job (none without a job); a detected page is drawn where it is now. */
 function outlinesOf(ctx: AppContext, camId: string): Outline[] {
   const config = ctx.jobs.config(camId);
   if (!config) return [];
+  const found = config.group === null ? ctx.jobs.snapshot(camId)?.detected_page : null;
   return config.rois
     .filter((r) =>
       (r.type === "roi" || (r.type === "page" && config.drawPageBoxes)) && Array.isArray(r.points)
     )
     .map((r) => ({
-      points: r.points as { x: number; y: number }[],
+      points: r.type === "page" && found && found.id === String(r.id)
+        ? found.points
+        : r.type === "roi" && found?.transform && r.group === found.page
+        ? mapShape(found.transform, r.points) as { x: number; y: number }[]
+        : r.points as { x: number; y: number }[],
       label: String(r.id),
       kind: r.type === "page" ? "page" as const : "roi" as const,
     }));

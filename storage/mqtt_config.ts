@@ -73,7 +73,9 @@ function bad(message: string): never {
 export function truthy(v: unknown): boolean {
   if (typeof v === "boolean") return v;
   if (typeof v === "number") return v !== 0;
-  if (typeof v === "string") return ["1", "true", "yes", "y", "on"].includes(v.trim().toLowerCase());
+  if (typeof v === "string") {
+    return ["1", "true", "yes", "y", "on"].includes(v.trim().toLowerCase());
+  }
   return false;
 }
 
@@ -114,7 +116,9 @@ export async function parseMqttBody(
   if (qos !== 0 && qos !== 1 && qos !== 2) bad("invalid qos");
   const keepalive = has("keepalive") ? toInt(body.keepalive) : base?.keepalive ?? 60;
   if (keepalive === undefined || keepalive <= 0) bad("invalid keepalive");
-  const timeout = has("publish_timeout") ? toFloat(body.publish_timeout) : base?.publish_timeout ?? 5;
+  const timeout = has("publish_timeout")
+    ? toFloat(body.publish_timeout)
+    : base?.publish_timeout ?? 5;
   if (timeout === undefined) bad("invalid publish_timeout");
   const text = (k: "username" | "base_topic" | "client_id") =>
     has(k) ? str(body[k]).trim() : base?.[k] ?? "";
@@ -157,7 +161,9 @@ function checkName(name: string): void {
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f/\\]/.test(name) || name.length > 100) {
     throw new RangeError(
-      `invalid name ${JSON.stringify(name)}: at most 100 characters, no slashes or control characters`,
+      `invalid name ${
+        JSON.stringify(name)
+      }: at most 100 characters, no slashes or control characters`,
     );
   }
 }
@@ -191,7 +197,9 @@ function outboxSize(raw: unknown): number {
   if (raw === undefined || raw === null || raw === "") return MQTT_DEFAULTS.outbox_size;
   const n = toInt(raw);
   if (n === undefined || n < 1 || n > 1_000_000 || (typeof raw === "number" && n !== raw)) {
-    throw new RangeError(`invalid outbox_size ${JSON.stringify(raw)}: expected an integer 1..1000000`);
+    throw new RangeError(
+      `invalid outbox_size ${JSON.stringify(raw)}: expected an integer 1..1000000`,
+    );
   }
   return n;
 }
@@ -200,7 +208,9 @@ function haPrefix(raw: unknown): string {
   if (raw === undefined || raw === null || raw === "") return MQTT_DEFAULTS.ha_prefix;
   if (typeof raw !== "string" || !/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(raw.trim())) {
     throw new RangeError(
-      `invalid ha_prefix ${JSON.stringify(raw)}: expected topic segments of letters, digits, _ and -`,
+      `invalid ha_prefix ${
+        JSON.stringify(raw)
+      }: expected topic segments of letters, digits, _ and -`,
     );
   }
   return raw.trim();

@@ -1,6 +1,7 @@
 /** Sources on disk in VisionROI's layout: `<dataDir>/<name>/config.json` and `rois.json`. */
 import { join } from "node:path";
 import { writeFileAtomic } from "../actors/runtime/snapshot_store.ts";
+import { NETWORK_SCHEMES } from "../actors/frame_sources/ffmpeg_args.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { checkSourceName, confinedPath, RESERVED_NAMES } from "./safe_name.ts";
 
@@ -27,19 +28,8 @@ export interface SourceListItem {
 /** Backends VisionROI knows; both map to our frame sources. */
 export const STREAM_TYPES = ["opencv", "ffmpeg"] as const;
 
-const SCHEMES = new Set([
-  "http",
-  "https",
-  "rtsp",
-  "rtsps",
-  "rtmp",
-  "rtmps",
-  "udp",
-  "tcp",
-  "srt",
-  "demo",
-  "v4l2",
-]);
+/** Schemes a source may use: ffmpeg's network ones, `demo:` and `v4l2:` devices. */
+const SCHEMES: ReadonlySet<string> = new Set([...NETWORK_SCHEMES, "demo", "v4l2"]);
 
 /**
  * Checks a capture source string: non-empty, no control characters, and a scheme (if any) from the

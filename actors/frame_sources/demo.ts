@@ -213,3 +213,21 @@ export class DemoSource implements FrameSource {
     }
   }
 }
+
+/** VisionROI `rois.json` entries over the demo's readouts and lamp, in design-size pixels. */
+export function demoRois(group = "demo") {
+  return DEMO_LAYOUT.map((r) => ({
+    id: r.id,
+    type: "roi",
+    name: r.name,
+    group,
+    module: r.module,
+    mqtt_config: "",
+    points: [
+      { x: r.x, y: r.y },
+      { x: r.x + r.width, y: r.y },
+      { x: r.x + r.width, y: r.y + r.height },
+      { x: r.x, y: r.y + r.height },
+    ],
+  }));
+}

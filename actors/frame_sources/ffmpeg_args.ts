@@ -8,7 +8,8 @@ export const DEFAULT_STREAM_FPS = 5;
 /** Network read timeout handed to ffmpeg, in microseconds (ffmpeg's unit): 5 s. */
 export const NETWORK_TIMEOUT_US = 5_000_000;
 
-const NETWORK_SCHEMES = new Set([
+/** URL schemes ffmpeg reads over the network. */
+export const NETWORK_SCHEMES: ReadonlySet<string> = new Set([
   "http",
   "https",
   "rtsp",

@@ -70,7 +70,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "digits with cells=4 reads a 4-digit strip of real seven-segment crops window by window",
+  name: "digits reads a 4-digit strip of real seven-segment crops whole and window by window",
   ...opts,
   async fn() {
     const e = await digitsEngine();
@@ -80,6 +80,9 @@ Deno.test({
     assert.equal(r.text, "2049");
     assert.equal(r.value, 2049);
     assert.equal((r.data as { cells: unknown[] }).cells.length, 4);
+    const whole = await e.read(joinCrops(images), {}, roi);
+    assert.equal(whole.text, "2049", "read whole, re-read at printed-digit proportions");
+    assert.equal((whole.data as { secondPass: boolean }).secondPass, true);
   },
 });
 

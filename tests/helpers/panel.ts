@@ -1,6 +1,6 @@
 /** Still images of the demo panel with known values, and ROIs that land on them. */
 import sharp from "sharp";
-import { DEMO_LAYOUT, demoStateAt, renderDemoPanel } from "../../actors/frame_sources/demo.ts";
+import { demoRois, demoStateAt, renderDemoPanel } from "../../actors/frame_sources/demo.ts";
 
 /** Writes the demo panel at `tick` as PNG and returns what it shows. */
 export async function writePanelPng(path: string, tick: number) {
@@ -19,18 +19,5 @@ export async function writePanelPng(path: string, tick: number) {
 
 /** VisionROI `rois.json` entries over the panel's readouts and lamp. */
 export function panelRois(group = "panel") {
-  return DEMO_LAYOUT.map((r) => ({
-    id: r.id,
-    type: "roi",
-    name: r.name,
-    group,
-    module: r.module,
-    mqtt_config: "",
-    points: [
-      { x: r.x, y: r.y },
-      { x: r.x + r.width, y: r.y },
-      { x: r.x + r.width, y: r.y + r.height },
-      { x: r.x, y: r.y + r.height },
-    ],
-  }));
+  return demoRois(group);
 }

@@ -1,0 +1,351 @@
+/**
+ * MQTT configs → one supervised {@linkcode MqttConnectionActor} each, with an outbox per config that
+ * outlives restarts. A ResultBus sink maps every ROI result whose `mqtt_config` names a config to a
+ * publish on VisionROI's topic; Home Assistant discovery follows the saved and running ROIs;
+ * `<base_topic>/<cam_id>/set` drives jobs.
+ */
+import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connection_actor.ts";
+import { MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
+import { camIdOfControlTopic, roiPayload, roiTopic } from "./mqtt_topics.ts";
+import { checkControlCamId, parseControl } from "./mqtt_control.ts";
+import { discoveryConfigs, type RoiSet } from "./ha_discovery.ts";
+import type { FrameResult, RoiResultEntry } from "./result_bus.ts";
+import type { JobConfig, JobRoi } from "./inference_job_actor.ts";
+import type { JobSystem } from "./job_system.ts";
+import {
+  type Clock,
+  type RestartPolicy,
+  type SnapshotStore,
+  Supervisor,
+  systemClock,
+} from "./runtime/mod.ts";
+import type { MqttConfig } from "../storage/mqtt_config.ts";
+
+/** What the system needs from jobs. */
+export type JobControl = Pick<JobSystem, "start" | "stop" | "config" | "camIds">;
+
+/** A connection's state as the API shows it (`GET /mqtt_configs` → `status`). */
+export interface MqttStatusView extends OutboxStats {
+  state: MqttConnectionStatus;
+  last_error: string | null;
+  /** When the current connection came up, seconds since the epoch. */
+  connected_at: number | null;
+  /** When the next connection attempt starts, seconds since the epoch. */
+  next_retry_at: number | null;
+  /** Reconnects since the config was loaded. */
+  restarts: number;
+}
+
+/** MQTT system options; defaults in brackets. */
+export interface MqttSystemOptions {
+  /** Folder TLS paths are relative to (the data dir). */
+  dataDir: string;
+  jobs: JobControl;
+  /** The ROIs discovery describes: saved sources and running jobs. */
+  roiSets: () => Promise<RoiSet[]>;
+  /** Where the published discovery topics of each config persist (`mqtt/<hex name>`). */
+  store: SnapshotStore;
+  /** Time source [system clock]. */
+  clock?: Clock;
+  /** Reconnect backoff [0.5 s doubling to 5 s, never parked for a broker that is away]. */
+  policy?: Partial<RestartPolicy>;
+}
+
+interface Link {
+  config: MqttConfig;
+  outbox: MqttOutbox;
+  /** Discovery topic → payload as last published on this connection. */
+  published: Map<string, string>;
+}
+
+const RECONNECT: Partial<RestartPolicy> = {
+  initialDelayMs: 500,
+  maxDelayMs: 5_000,
+  maxRestarts: Infinity,
+};
+
+const storeKey = (name: string) =>
+  `mqtt/c${[...new TextEncoder().encode(name)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+
+/** All MQTT connections of the process. */
+export class MqttSystem {
+  readonly supervisor: Supervisor<MqttConnectionActor>;
+  #o: MqttSystemOptions;
+  #clock: Clock;
+  #links = new Map<string, Link>();
+  #lastText = new Map<string, string>();
+  #warned = new Set<string>();
+  #roiIndex = new WeakMap<JobConfig, Map<string, JobRoi>>();
+  #syncing: Promise<void> = Promise.resolve();
+  #watcher: Deno.FsWatcher | undefined;
+  #debounce: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(opts: MqttSystemOptions) {
+    this.#o = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.supervisor = new Supervisor({ clock: this.#clock, policy: { ...RECONNECT, ...opts.policy } });
+  }
+
+  /** Starts a connection per config, then watches the data dir for ROI changes (discovery). */
+  async start(configs: readonly MqttConfig[]): Promise<void> {
+    for (const c of configs) await this.#startLink(c);
+    this.#watch();
+    await this.syncDiscovery();
+  }
+
+  /** Starts (or restarts with the new settings) the connection of a config. */
+  async apply(config: MqttConfig): Promise<void> {
+    await this.#startLink(config);
+    await this.syncDiscovery();
+  }
+
+  async #startLink(config: MqttConfig): Promise<void> {
+    const old = this.#links.get(config.name);
+    const link: Link = old ?? { config, outbox: new MqttOutbox(config.outbox_size), published: new Map() };
+    if (old && !sameDiscovery(old.config, config)) await this.#clearDiscovery(old);
+    link.config = config;
+    link.outbox.resize(config.outbox_size);
+    this.#links.set(config.name, link);
+    this.#warned.delete(config.name);
+    await this.supervisor.startChild({
+      id: `mqtt:${config.name}`,
+      kind: "permanent",
+      create: () => this.#connection(link),
+    });
+  }
+
+  /** Removes a config's discovery entries (best effort) and closes its connection. */
+  async remove(name: string): Promise<void> {
+    const link = this.#links.get(name);
+    if (!link) return;
+    await this.#clearDiscovery(link);
+    await this.#drained(link, 2_000);
+    await this.supervisor.stopChild(`mqtt:${name}`);
+    this.#links.delete(name);
+    await this.#o.store.delete(storeKey(name));
+  }
+
+  /** The API's status of a config's connection. */
+  status(name: string): MqttStatusView | undefined {
+    const link = this.#links.get(name);
+    if (!link) return undefined;
+    const sup = this.supervisor.status(`mqtt:${name}`);
+    const snap = this.supervisor.instance(`mqtt:${name}`)?.snapshot();
+    const state: MqttConnectionStatus = sup?.state === "failed"
+      ? "failed"
+      : sup?.state === "restarting" || sup?.state === "stopped" || !snap
+      ? "disconnected"
+      : snap.status;
+    return {
+      state,
+      last_error: snap?.last_error ?? sup?.lastError ?? null,
+      connected_at: snap?.connected_at ? snap.connected_at / 1000 : null,
+      next_retry_at: sup?.nextRestartAt ? sup.nextRestartAt / 1000 : null,
+      restarts: sup?.restarts ?? 0,
+      ...link.outbox.stats(),
+    };
+  }
+
+  /** The ResultBus sink: one publish per ROI result that names a config. */
+  readonly sink = (result: FrameResult): void => {
+    for (const entry of result.results) {
+      const name = entry.mqtt_config;
+      if (!name) continue;
+      const link = this.#links.get(name);
+      if (!link) {
+        if (!this.#warned.has(name)) console.error(`mqtt: ROI ${entry.id} names unknown config ${name}`);
+        this.#warned.add(name);
+        continue;
+      }
+      if (this.#unchanged(name, result, entry)) continue;
+      const c = link.config;
+      link.outbox.push({
+        topic: roiTopic(c.base_topic, {
+          source: entry.source,
+          camId: entry.cam_id,
+          group: entry.group,
+          roiId: entry.id,
+        }),
+        payload: JSON.stringify(roiPayload(entry)),
+        qos: c.qos,
+        retain: c.retain,
+        queuedAt: this.#clock.now(),
+      });
+    }
+  };
+
+  /**
+   * Publishes discovery for current ROIs and removes what no longer exists; one run at a time.
+   * A failure (an unreadable ROI file) is logged and retried on the next change or reconnect.
+   */
+  syncDiscovery(): Promise<void> {
+    this.#syncing = this.#syncing.then(() => this.#sync()).catch((err) => {
+      console.error(`mqtt discovery: ${(err as Error).message}`);
+    });
+    return this.#syncing;
+  }
+
+  /** Stops watching and every connection (each says `offline` first). */
+  async stopAll(): Promise<void> {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    clearTimeout(this.#debounce);
+    await this.#syncing;
+    await this.supervisor.stopAll();
+  }
+
+  /**
+   * Saved ROI files, source folders and job configs change on disk: resync discovery shortly after
+   * (debounced), so a deleted ROI or source loses its entity without the routes knowing about MQTT.
+   */
+  #watch(): void {
+    const dir = this.#o.dataDir;
+    const watcher = Deno.watchFs(dir, { recursive: true });
+    this.#watcher = watcher;
+    (async () => {
+      for await (const ev of watcher) {
+        if (!ev.paths.some((p) => affectsRois(dir, p))) continue;
+        clearTimeout(this.#debounce);
+        this.#debounce = setTimeout(() => void this.syncDiscovery(), 200);
+      }
+    })().catch((err) => {
+      console.error(`mqtt discovery: data dir watch ended, ROI changes apply on reconnect: ${err}`);
+    });
+  }
+
+  #connection(link: Link): MqttConnectionActor {
+    return new MqttConnectionActor(link.config, {
+      outbox: link.outbox,
+      dataDir: this.#o.dataDir,
+      clock: this.#clock,
+      onControl: (topic, payload) => void this.#control(link.config, topic, payload),
+      onConnected: () => {
+        // A restarted broker may have lost retained configs: send them again.
+        link.published.clear();
+        void this.syncDiscovery();
+      },
+    });
+  }
+
+  /** True when the ROI asks for changes only (`mqtt_on_change`) and its text did not change. */
+  #unchanged(name: string, result: FrameResult, entry: RoiResultEntry): boolean {
+    const job = this.#o.jobs.config(result.cam_id);
+    if (!job) return false;
+    let index = this.#roiIndex.get(job);
+    if (!index) {
+      index = new Map(job.rois.map((r) => [String(r.id), r]));
+      this.#roiIndex.set(job, index);
+    }
+    const roi = index.get(entry.id) as (JobRoi & { mqtt_on_change?: unknown }) | undefined;
+    if (roi?.mqtt_on_change !== true) return false;
+    const key = `${name}\u0000${result.cam_id}\u0000${entry.id}`;
+    if (this.#lastText.get(key) === entry.text) return true;
+    this.#lastText.set(key, entry.text);
+    return false;
+  }
+
+  async #control(cfg: MqttConfig, topic: string, payload: string): Promise<void> {
+    const raw = camIdOfControlTopic(cfg.base_topic, topic);
+    if (raw === undefined) return;
+    let camId: string;
+    let cmd;
+    try {
+      camId = checkControlCamId(raw);
+      cmd = parseControl(payload);
+    } catch (err) {
+      console.error(`mqtt ${cfg.name}: ignored control message on ${topic}: ${(err as Error).message}`);
+      return;
+    }
+    const jobs = this.#o.jobs;
+    try {
+      if (cmd.command === "stop") {
+        const a = await jobs.stop(camId);
+        console.log(`mqtt ${cfg.name}: stop ${camId} → ${a.status}`);
+      } else if (cmd.command === "start" || jobs.config(camId)) {
+        const a = await jobs.start(camId, cmd.interval !== undefined ? { interval: cmd.interval } : {});
+        console.log(`mqtt ${cfg.name}: start ${camId} → ${a.status}${a.message ? ` ${a.message}` : ""}`);
+      } else {
+        console.error(`mqtt ${cfg.name}: ignored interval for ${camId}: no job runs`);
+      }
+    } catch (err) {
+      console.error(`mqtt ${cfg.name}: control of ${camId} failed: ${(err as Error).message}`);
+    }
+  }
+
+  async #sync(): Promise<void> {
+    const links = [...this.#links.values()];
+    if (links.length === 0) return;
+    const sets = await this.#o.roiSets();
+    for (const link of links) {
+      const desired = link.config.ha_discovery ? discoveryConfigs(link.config, sets) : new Map();
+      await this.#publishDiscovery(link, desired);
+    }
+  }
+
+  /** Publishes changed entries, empties the ones that went away, and remembers the set. */
+  async #publishDiscovery(link: Link, desired: Map<string, string>): Promise<void> {
+    const key = storeKey(link.config.name);
+    const before = (await this.#o.store.load<{ discovery: string[] }>(key))?.discovery ?? [];
+    const push = (topic: string, payload: string) =>
+      link.outbox.push({ topic, payload, qos: 1, retain: true, queuedAt: this.#clock.now() });
+    for (const [topic, payload] of desired) {
+      if (link.published.get(topic) === payload) continue;
+      push(topic, payload);
+      link.published.set(topic, payload);
+    }
+    for (const topic of new Set([...before, ...link.published.keys()])) {
+      if (desired.has(topic)) continue;
+      push(topic, "");
+      link.published.delete(topic);
+    }
+    const after = [...desired.keys()].sort();
+    if (after.join("\n") !== [...before].sort().join("\n")) {
+      await this.#o.store.save(key, { discovery: after });
+    }
+  }
+
+  async #clearDiscovery(link: Link): Promise<void> {
+    await this.#syncing;
+    await this.#publishDiscovery(link, new Map());
+  }
+
+  /** Waits until the outbox is empty, at most `ms` (a broker that is away keeps it full). */
+  async #drained(link: Link, ms: number): Promise<void> {
+    const until = this.#clock.now() + ms;
+    while (link.outbox.stats().queued > 0 && this.#clock.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+/** Whether a changed path can change the ROI sets: ROI files, source configs, job configs, folders. */
+function affectsRois(dataDir: string, path: string): boolean {
+  if (!path.startsWith(dataDir + "/")) return false;
+  const rel = path.slice(dataDir.length + 1);
+  if (rel.endsWith(".tmp")) return false;
+  if (rel.startsWith(".actors/")) return rel.startsWith(".actors/job/");
+  const parts = rel.split("/");
+  return parts.length === 1 ? !rel.includes(".") : parts.length === 2 && rel.endsWith(".json");
+}
+
+/** The ROI sets discovery describes: every saved source's ROIs and every running job's. */
+export async function collectRoiSets(opts: {
+  sourceNames: () => Promise<string[]>;
+  loadRois: (source: string) => Promise<JobRoi[]>;
+  jobs: JobControl;
+}): Promise<RoiSet[]> {
+  const sets: RoiSet[] = [];
+  for (const source of await opts.sourceNames()) {
+    sets.push({ source, rois: await opts.loadRois(source) });
+  }
+  for (const camId of opts.jobs.camIds()) {
+    const cfg = opts.jobs.config(camId);
+    if (cfg) sets.push({ source: cfg.source, camId, rois: cfg.rois });
+  }
+  return sets;
+}
+
+function sameDiscovery(a: MqttConfig, b: MqttConfig): boolean {
+  return a.ha_discovery === b.ha_discovery && a.ha_prefix === b.ha_prefix &&
+    a.base_topic === b.base_topic;
+}
