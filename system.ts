@@ -15,6 +15,8 @@ import type { JobRoi } from "./actors/inference_job_actor.ts";
 import { demoRois } from "./actors/frame_sources/demo.ts";
 import { createRegistry, type ModuleRegistry } from "./inference_modules/registry.ts";
 import { WorkerPool } from "./inference_modules/worker_pool.ts";
+import { collectRoiSets, MqttSystem } from "./actors/mqtt_system.ts";
+import { MqttConfigStore } from "./storage/mqtt_config_store.ts";
 import { createPageDetector } from "./inference_modules/page_detector.ts";
 import { loadRois } from "./storage/roi_store.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
@@ -29,6 +31,10 @@ export interface System {
   bus: ResultBus;
   modules: ModuleRegistry;
   pool: WorkerPool;
+  /** MQTT connections (one actor per config). */
+  mqtt: MqttSystem;
+  /** `mqtt_configs.json`. */
+  mqttConfigs: MqttConfigStore;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -80,6 +86,20 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     loadRois: (source) => loadSavedRois(sources, source),
     detectPage: createPageDetector(pool),
   });
+  const mqttConfigs = new MqttConfigStore(config.dataDir);
+  const mqtt = new MqttSystem({
+    dataDir: config.dataDir,
+    jobs,
+    store: new FileSnapshotStore(join(config.dataDir, ".actors")),
+    roiSets: () =>
+      collectRoiSets({
+        sourceNames: () => sources.names(),
+        loadRois: (source) => loadSavedRois(sources, source),
+        jobs,
+      }),
+  });
+  bus.addSink(mqtt.sink);
+  await mqtt.start(await mqttConfigs.load());
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
   if (fresh && config.demo) await createDemo(sources, jobs);
@@ -92,8 +112,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     bus,
     modules,
     pool,
+    mqtt,
+    mqttConfigs,
     async stop() {
       await jobs.stopAll();
+      await mqtt.stopAll();
       await cameras.stopAll();
       await pool.close();
       await killAllChildren();
@@ -166,4 +189,5 @@ async function cleanTemps(dataDir: string): Promise<void> {
     if (e.isDirectory) await removeStaleTemps(join(dataDir, e.name));
   }
   await removeStaleTemps(join(dataDir, ".actors", "camera"));
+  await removeStaleTemps(join(dataDir, ".actors", "job"));
 }

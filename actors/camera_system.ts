@@ -9,6 +9,7 @@ import {
   ActorRegistry,
   type ChildStatus,
   type Clock,
+  keySegment,
   type SnapshotStore,
   Supervisor,
   systemClock,
@@ -101,7 +102,7 @@ export class CameraSystem {
     await this.#registry.passivate(id);
     this.#specs.delete(id);
     this.#persisted.delete(id);
-    await this.#opts.store.delete(`camera/${id}`);
+    await this.#opts.store.delete(`camera/${keySegment(id)}`);
   }
 
   /** Wakes a camera on demand (idle-passivated later) and returns whether it could. */
@@ -200,7 +201,7 @@ export class CameraSystem {
   }
 
   async #load(id: string): Promise<Persisted | undefined> {
-    const p = await this.#opts.store.load<Persisted>(`camera/${id}`).catch((err) => {
+    const p = await this.#opts.store.load<Persisted>(`camera/${keySegment(id)}`).catch((err) => {
       console.error(`camera ${id}: ignoring unreadable snapshot: ${err.message}`);
       return undefined;
     });
@@ -248,9 +249,11 @@ export class CameraSystem {
   /** Saves in order per camera (the newest write lands last); failures are logged, not thrown. */
   #save(id: string, p: Persisted): Promise<void> {
     const prev = this.#chains.get(id) ?? Promise.resolve();
-    const work = prev.then(() => this.#opts.store.save(`camera/${id}`, p)).catch((err) => {
-      console.error(`camera ${id}: snapshot not saved: ${(err as Error).message}`);
-    });
+    const work = prev.then(() => this.#opts.store.save(`camera/${keySegment(id)}`, p)).catch(
+      (err) => {
+        console.error(`camera ${id}: snapshot not saved: ${(err as Error).message}`);
+      },
+    );
     this.#chains.set(id, work);
     this.#saving.add(work);
     work.finally(() => this.#saving.delete(work));

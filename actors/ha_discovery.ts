@@ -26,7 +26,10 @@ export interface DiscoveryConfig {
 }
 
 /** Discovery topic → retained JSON payload for every ROI of `sets` that publishes to `cfg`. */
-export function discoveryConfigs(cfg: DiscoveryConfig, sets: readonly RoiSet[]): Map<string, string> {
+export function discoveryConfigs(
+  cfg: DiscoveryConfig,
+  sets: readonly RoiSet[],
+): Map<string, string> {
   const out = new Map<string, string>();
   const base = baseSegments(cfg.base_topic).join("_") || "visionroi";
   for (const set of sets) {

@@ -14,7 +14,13 @@ import {
 import type { CameraSystem } from "./camera_system.ts";
 import type { ResultBus } from "./result_bus.ts";
 import type { CamSettings, StreamSessions } from "./stream_sessions.ts";
-import { type Clock, type SnapshotStore, Supervisor, systemClock } from "./runtime/mod.ts";
+import {
+  type Clock,
+  keySegment,
+  type SnapshotStore,
+  Supervisor,
+  systemClock,
+} from "./runtime/mod.ts";
 
 /** A start request after validation; `undefined` fields were absent from the body. */
 export interface StartRequest {
@@ -56,7 +62,7 @@ export interface JobSystemOptions {
   clock?: Clock;
 }
 
-const key = (camId: string) => `job/${encodeURIComponent(camId).replace(/%/g, "@")}`;
+const key = (camId: string) => `job/${keySegment(camId)}`;
 
 /** All inference jobs. */
 export class JobSystem {

@@ -89,7 +89,9 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
   publishNow(topic: string, payload: string, opts: { qos: 0 | 1 | 2; retain: boolean }): boolean {
     if (!this.#connected || !this.#client) return false;
     this.#client.publish(topic, payload, opts, (err) => {
-      if (err) console.error(`mqtt ${this.config.name}: publish to ${topic} failed: ${err.message}`);
+      if (err) {
+        console.error(`mqtt ${this.config.name}: publish to ${topic} failed: ${err.message}`);
+      }
     });
     return true;
   }
@@ -144,7 +146,9 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     this.publishNow(statusTopic(base), "online", { qos: 1, retain: true });
     if (this.config.control) {
       client.subscribe(controlFilter(base), { qos: 1 }, (err) => {
-        if (err) console.error(`mqtt ${this.config.name}: control subscribe failed: ${err.message}`);
+        if (err) {
+          console.error(`mqtt ${this.config.name}: control subscribe failed: ${err.message}`);
+        }
       });
     }
     this.#opts.onConnected?.();
@@ -180,8 +184,9 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
       const oldest = this.#opts.outbox.oldestInflightAt();
       if (oldest === undefined || this.ended) return;
       const waited = this.clock.now() - oldest;
-      if (waited >= limitMs && this.#connected) void this.send({ type: "ack_timeout", waitedMs: waited });
-      else this.#armAckWatch();
+      if (waited >= limitMs && this.#connected) {
+        void this.send({ type: "ack_timeout", waitedMs: waited });
+      } else this.#armAckWatch();
     }, limitMs);
   }
 
@@ -194,8 +199,12 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     if (wasConnected && !client.disconnecting) {
       // A graceful stop sends no will: say `offline` ourselves, then disconnect cleanly.
       const offline = new Promise<void>((resolve) =>
-        client.publish(statusTopic(this.config.base_topic), "offline", { qos: 1, retain: true }, () =>
-          resolve())
+        client.publish(
+          statusTopic(this.config.base_topic),
+          "offline",
+          { qos: 1, retain: true },
+          () => resolve(),
+        )
       );
       await withTimeout(offline, 1_000);
       await withTimeout(client.endAsync(), 1_000);
@@ -232,7 +241,9 @@ async function clientOptions(cfg: MqttConfig, dataDir: string): Promise<IClientO
     if (cfg.tls_cert_file) {
       options.cert = await readTlsFile(dataDir, cfg.tls_cert_file, "tls_cert_file");
     }
-    if (cfg.tls_key_file) options.key = await readTlsFile(dataDir, cfg.tls_key_file, "tls_key_file");
+    if (cfg.tls_key_file) {
+      options.key = await readTlsFile(dataDir, cfg.tls_key_file, "tls_key_file");
+    }
   }
   return options;
 }
@@ -254,6 +265,9 @@ function isFatal(err: Error): boolean {
 async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([p.then(() => undefined, (err) => console.error(`mqtt: ${err.message}`)), late]);
+  await Promise.race([
+    p.then(() => undefined, (err) => console.error(`mqtt: ${err.message}`)),
+    late,
+  ]);
   clearTimeout(timer);
 }

@@ -65,7 +65,9 @@ const RECONNECT: Partial<RestartPolicy> = {
 };
 
 const storeKey = (name: string) =>
-  `mqtt/c${[...new TextEncoder().encode(name)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  `mqtt/c${
+    [...new TextEncoder().encode(name)].map((b) => b.toString(16).padStart(2, "0")).join("")
+  }`;
 
 /** All MQTT connections of the process. */
 export class MqttSystem {
@@ -77,13 +79,17 @@ export class MqttSystem {
   #warned = new Set<string>();
   #roiIndex = new WeakMap<JobConfig, Map<string, JobRoi>>();
   #syncing: Promise<void> = Promise.resolve();
+  #controls: Promise<void> = Promise.resolve();
   #watcher: Deno.FsWatcher | undefined;
   #debounce: ReturnType<typeof setTimeout> | undefined;
 
   constructor(opts: MqttSystemOptions) {
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
-    this.supervisor = new Supervisor({ clock: this.#clock, policy: { ...RECONNECT, ...opts.policy } });
+    this.supervisor = new Supervisor({
+      clock: this.#clock,
+      policy: { ...RECONNECT, ...opts.policy },
+    });
   }
 
   /** Starts a connection per config, then watches the data dir for ROI changes (discovery). */
@@ -101,7 +107,8 @@ export class MqttSystem {
 
   async #startLink(config: MqttConfig): Promise<void> {
     const old = this.#links.get(config.name);
-    const link: Link = old ?? { config, outbox: new MqttOutbox(config.outbox_size), published: new Map() };
+    const link: Link = old ??
+      { config, outbox: new MqttOutbox(config.outbox_size), published: new Map() };
     if (old && !sameDiscovery(old.config, config)) await this.#clearDiscovery(old);
     link.config = config;
     link.outbox.resize(config.outbox_size);
@@ -153,7 +160,9 @@ export class MqttSystem {
       if (!name) continue;
       const link = this.#links.get(name);
       if (!link) {
-        if (!this.#warned.has(name)) console.error(`mqtt: ROI ${entry.id} names unknown config ${name}`);
+        if (!this.#warned.has(name)) {
+          console.error(`mqtt: ROI ${entry.id} names unknown config ${name}`);
+        }
         this.#warned.add(name);
         continue;
       }
@@ -218,7 +227,10 @@ export class MqttSystem {
       outbox: link.outbox,
       dataDir: this.#o.dataDir,
       clock: this.#clock,
-      onControl: (topic, payload) => void this.#control(link.config, topic, payload),
+      // Commands run one after another, in arrival order (a start must not overtake a stop).
+      onControl: (topic, payload) => {
+        this.#controls = this.#controls.then(() => this.#control(link.config, topic, payload));
+      },
       onConnected: () => {
         // A restarted broker may have lost retained configs: send them again.
         link.published.clear();
@@ -253,7 +265,9 @@ export class MqttSystem {
       camId = checkControlCamId(raw);
       cmd = parseControl(payload);
     } catch (err) {
-      console.error(`mqtt ${cfg.name}: ignored control message on ${topic}: ${(err as Error).message}`);
+      console.error(
+        `mqtt ${cfg.name}: ignored control message on ${topic}: ${(err as Error).message}`,
+      );
       return;
     }
     const jobs = this.#o.jobs;
@@ -262,8 +276,13 @@ export class MqttSystem {
         const a = await jobs.stop(camId);
         console.log(`mqtt ${cfg.name}: stop ${camId} → ${a.status}`);
       } else if (cmd.command === "start" || jobs.config(camId)) {
-        const a = await jobs.start(camId, cmd.interval !== undefined ? { interval: cmd.interval } : {});
-        console.log(`mqtt ${cfg.name}: start ${camId} → ${a.status}${a.message ? ` ${a.message}` : ""}`);
+        const a = await jobs.start(
+          camId,
+          cmd.interval !== undefined ? { interval: cmd.interval } : {},
+        );
+        console.log(
+          `mqtt ${cfg.name}: start ${camId} → ${a.status}${a.message ? ` ${a.message}` : ""}`,
+        );
       } else {
         console.error(`mqtt ${cfg.name}: ignored interval for ${camId}: no job runs`);
       }

@@ -251,7 +251,7 @@ async function stripSets(rig: Rig, crops: LabelledCrop[]): Promise<SetResult[]> 
     };
   });
   const out: SetResult[] = [];
-  for (const params of [{}, { cells: 4 }]) {
+  for (const params of [{}, { digit_count: 4 }, { cells: 4 }]) {
     const runs: Timed[] = [];
     const misses: string[] = [];
     let correct = 0;
@@ -261,7 +261,7 @@ async function stripSets(rig: Rig, crops: LabelledCrop[]): Promise<SetResult[]> 
       if (r.text === s.expected) correct++;
       else misses.push(`${s.expected}→"${r.text}"`);
     }
-    const module = "cells" in params ? "digits cells=4" : "digits";
+    const module = `digits ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(" ")}`.trim();
     const set = "4-digit strips of seven-segment crops (synthetic)";
     out.push(summarise({ module, set, backend: rig.backend, correct, misses }, runs));
   }
@@ -345,8 +345,9 @@ function markdown(results: SetResult[], load: { before: Load; after: Load }): st
     "|---|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    "The synthetic strips join 4 crops from different displays side by side; `cells=4` reads each",
-    "digit window alone. Misses (onnxruntime-node):",
+    "The synthetic strips join 4 crops from different displays side by side; `digit_count=4`",
+    "narrows them to printed-digit proportions; `cells=4` reads each digit window alone.",
+    "Misses (onnxruntime-node):",
     "",
     ...misses,
     "",

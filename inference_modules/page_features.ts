@@ -115,7 +115,8 @@ export function matchFeatures(
   return { good, ...fitHomography(cv, src, dst, (opts.ransacPx ?? 3) * frame.upscale) };
 }
 
-function fitHomography(
+/** RANSAC homography of point pairs (x, y interleaved) and its inlier count; none when degenerate. */
+export function fitHomography(
   cv: Cv,
   src: number[],
   dst: number[],

@@ -6,6 +6,7 @@
  */
 import type { Cv } from "./cv_loader.ts";
 import { type Features, freeFeatures, matchFeatures, orbFeatures } from "./page_features.ts";
+import { refineHomography } from "./page_refine.ts";
 import {
   boundingBox,
   compose,
@@ -13,6 +14,7 @@ import {
   imageCorners,
   invert,
   mapPoint,
+  type Matrix3,
   rectMapping,
 } from "./page_geometry.ts";
 import type { TemplateCache, TemplateEntry } from "./page_templates.ts";
@@ -24,6 +26,8 @@ import type { Quad } from "./roi_polygon.ts";
 export const CHANCE_INLIERS = 6;
 /** Inliers above chance at which the score is one half. */
 export const HALF_SCORE_INLIERS = 20;
+/** First-pass inliers from which a match is refined (below, it is chance or too weak to move ROIs by). */
+const REFINE_MIN_INLIERS = 12;
 
 /**
  * Score of a feature match, 0..1: `e / (e + 20)` with `e = max(0, inliers − 6)`. It grows with the
@@ -53,8 +57,14 @@ export async function matchPages(
   opts: DetectPagesOptions & { templates: TemplateCache },
 ): Promise<PageMatch[]> {
   const maxWidth = opts.maxWidth ?? 960;
+  let gray: Cv | undefined;
   let frameFeatures: Features | undefined;
-  const features = () => (frameFeatures ??= frameOrb(cv, frame.mat(), maxWidth));
+  const seen: SeenFrame = {
+    gray: () => (gray ??= grayOf(cv, frame.mat())),
+    features: () => (frameFeatures ??= orbFeatures(cv, seen.gray(), { maxWidth, nfeatures: 1500 })),
+    pixels: frame.pixels,
+    maxWidth,
+  };
   try {
     const out: PageMatch[] = [];
     for (const page of pages) {
@@ -63,35 +73,40 @@ export async function matchPages(
       if (tpl.features.count < (opts.minKeypoints ?? 80)) {
         out.push({ ...base, ...templateScore(cv, frame, page.points, tpl) });
       } else {
-        out.push({ ...base, ...locate(cv, tpl, features(), { page, frame: frame.pixels }) });
+        out.push({ ...base, ...locate(cv, tpl, seen, page) });
       }
     }
     return out;
   } finally {
     if (frameFeatures) freeFeatures(frameFeatures);
+    gray?.delete();
   }
 }
 
-function frameOrb(cv: Cv, rgba: Cv, maxWidth: number): Features {
+/** The frame as the feature matcher sees it, computed on first use. */
+interface SeenFrame {
+  gray(): Cv;
+  features(): Features;
+  pixels: FramePixels;
+  maxWidth: number;
+}
+
+function grayOf(cv: Cv, rgba: Cv): Cv {
   const gray = new cv.Mat();
   try {
     cv.cvtColor(rgba, gray, cv.COLOR_RGBA2GRAY);
-    return orbFeatures(cv, gray, { maxWidth, nfeatures: 1500 });
-  } finally {
+    return gray;
+  } catch (e) {
     gray.delete();
+    throw e;
   }
 }
 
 type Scored = Omit<PageMatch, "id" | "page">;
 
 /** Finds one template by features; a missing or degenerate homography scores 0 with a reason. */
-function locate(
-  cv: Cv,
-  tpl: TemplateEntry,
-  frameFeatures: Features,
-  at: { page: PageTemplate; frame: FramePixels },
-): Scored {
-  const m = matchFeatures(cv, tpl.features, frameFeatures);
+function locate(cv: Cv, tpl: TemplateEntry, seen: SeenFrame, page: PageTemplate): Scored {
+  const m = matchFeatures(cv, tpl.features, seen.features());
   const stats = {
     method: "features" as const,
     keypoints: tpl.features.count,
@@ -101,15 +116,25 @@ function locate(
   if (!m.homography) {
     return { ...stats, score: 0, reason: `no homography from ${m.good} matches` };
   }
-  const h = m.homography;
-  const projected = imageCorners(tpl).map((p) => mapPoint(h, p)) as Quad;
-  const reason = degenerateReason(projected, tpl, at.frame);
+  const degenerate = (h: Matrix3) =>
+    degenerateReason(imageCorners(tpl).map((p) => mapPoint(h, p)) as Quad, tpl, seen.pixels);
+  const reason = degenerate(m.homography);
   if (reason) return { ...stats, score: 0, reason };
+  let h = m.homography, inliers = m.inliers;
+  let refinedInliers: number | undefined;
+  if (m.inliers >= REFINE_MIN_INLIERS) {
+    const r = refineHomography(cv, seen.gray(), tpl, h, { maxWidth: seen.maxWidth });
+    if (r && !degenerate(r.homography)) {
+      h = r.homography;
+      refinedInliers = r.inliers;
+      inliers = Math.max(inliers, r.inliers);
+    }
+  }
   // Template pixels ↔ capture-time frame pixels: the template is the page's bounding-box crop.
-  const capture = rectMapping(boundingBox(at.page.points), tpl);
+  const capture = rectMapping(boundingBox(page.points), tpl);
   const transform = compose(h, invert(capture));
-  const outline = at.page.points.map((p) => mapPoint(transform, p)) as Quad;
-  return { ...stats, score: featureScore(m.inliers), transform, outline };
+  const outline = page.points.map((p) => mapPoint(transform, p)) as Quad;
+  return { ...stats, refinedInliers, score: featureScore(inliers), transform, outline };
 }
 
 /** VisionROI's score (§3.4): the page polygon warped, grey, resized to the template, TM_CCOEFF_NORMED. */

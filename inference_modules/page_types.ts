@@ -33,8 +33,10 @@ export interface PageMatch {
   keypoints?: number;
   /** Ratio-tested matches (features only). */
   matches?: number;
-  /** RANSAC inliers (features only). */
+  /** RANSAC inliers of the first pass (features only). */
   inliers?: number;
+  /** Inliers of the refinement pass, when it ran (features only). */
+  refinedInliers?: number;
   /** Capture-time frame pixels → current frame pixels; ROIs of the page move with it. */
   transform?: Matrix3;
   /** Where the page polygon is in this frame. */

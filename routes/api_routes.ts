@@ -13,7 +13,7 @@ import {
   type RouteDoc,
   statusAnswer,
 } from "./api_spec.ts";
-import { roiDocs, sourceDocs } from "./api_routes_storage.ts";
+import { mqttDocs, roiDocs, sourceDocs } from "./api_routes_storage.ts";
 import { camSettingsSchema } from "./streams.ts";
 import { startInferenceSchema } from "./inference.ts";
 import { readJsonBodySchema } from "./read.ts";
@@ -257,6 +257,7 @@ export const apiRoutes: readonly RouteDoc[] = describeRoutes([
   ...cameraDocs,
   ...jobDocs,
   ...roiDocs,
+  ...mqttDocs,
   ...wsDocs,
   ...accessDocs,
   ...opsDocs,

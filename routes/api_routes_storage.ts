@@ -153,3 +153,83 @@ export const roiDocs: RouteDoc[] = [
     },
   },
 ];
+
+/*
+ * The MQTT routes validate by hand (storage/mqtt_config.ts parseMqttBody); this schema describes
+ * those checks. Omitted fields take MQTT_DEFAULTS; on PUT an omitted password keeps the stored one.
+ */
+const mqttBody = z.object({
+  name: z.string().describe("config name (not changeable by PUT)"),
+  host: z.string().describe("broker host"),
+  port: z.union([z.number(), z.string()]).optional(),
+  username: z.string().optional(),
+  password: z.string().optional().describe("stored with mode 0600, never returned"),
+  base_topic: z.string().optional(),
+  client_id: z.string().optional(),
+  qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+  retain: z.unknown().optional(),
+  keepalive: z.number().optional(),
+  publish_timeout: z.number().optional(),
+  tls: z.unknown().optional(),
+  tls_ca_file: z.string().optional().describe("PEM file relative to the data dir"),
+  tls_cert_file: z.string().optional(),
+  tls_key_file: z.string().optional(),
+  tls_insecure: z.boolean().optional(),
+  outbox_size: z.number().optional(),
+  ha_discovery: z.boolean().optional(),
+  ha_prefix: z.string().optional(),
+  control: z.boolean().optional(),
+}).loose();
+
+const MQTT_NAME = "MQTT config name";
+
+/** MQTT config routes (`/mqtt_configs`, `/mqtt_configs/{name}`). */
+export const mqttDocs: RouteDoc[] = [
+  {
+    method: "get",
+    path: "/mqtt_configs",
+    tag: "mqtt",
+    summary: "Every MQTT config (has_password instead of the password) with its live status",
+    responses: { 200: { description: "configs", schema: z.array(objectAnswer) } },
+  },
+  {
+    method: "post",
+    path: "/mqtt_configs",
+    tag: "mqtt",
+    summary: "Create an MQTT config and connect it",
+    body: { schema: mqttBody },
+    responses: {
+      201: { description: "created", schema: statusAnswer },
+      400: badInput(),
+      500: { description: "save failed" },
+    },
+  },
+  {
+    method: "put",
+    path: "/mqtt_configs/{name}",
+    tag: "mqtt",
+    params: { name: MQTT_NAME },
+    summary: "Replace an MQTT config (an omitted password keeps the stored one)",
+    body: { schema: mqttBody },
+    responses: {
+      200: { description: "updated", schema: statusAnswer },
+      400: badInput(),
+      404: notFound(),
+    },
+  },
+  {
+    method: "delete",
+    path: "/mqtt_configs/{name}",
+    tag: "mqtt",
+    params: { name: MQTT_NAME },
+    summary: "Delete an MQTT config and disconnect it",
+    responses: { 200: { description: "deleted", schema: statusAnswer }, 404: notFound() },
+  },
+  {
+    method: "delete",
+    path: "/mqtt_configs/",
+    tag: "mqtt",
+    summary: "An empty name: always 400 invalid name (VisionROI's answer)",
+    responses: { 400: badInput() },
+  },
+];

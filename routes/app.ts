@@ -15,6 +15,7 @@ import { wsRoutes } from "./ws.ts";
 import { readRoutes } from "./read.ts";
 import { roiRoutes } from "./rois.ts";
 import { logRoutes } from "./logs.ts";
+import { mqttRoutes } from "./mqtt.ts";
 import { bodyLimit } from "hono/body-limit";
 
 /** Largest request body outside uploads (page templates travel as base64 inside ROI lists). */
@@ -52,6 +53,7 @@ export function createApp(ctx: AppContext): Hono {
   );
   app.route("/", roiRoutes(ctx));
   app.route("/", logRoutes(ctx));
+  app.route("/", mqttRoutes(ctx));
   app.route("/", pageRoutes());
   return app;
 }

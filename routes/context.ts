@@ -8,6 +8,8 @@ import type { JobSystem } from "../actors/job_system.ts";
 import type { ResultBus } from "../actors/result_bus.ts";
 import type { ModuleRegistry } from "../inference_modules/registry.ts";
 import type { WorkerPool } from "../inference_modules/worker_pool.ts";
+import type { MqttSystem } from "../actors/mqtt_system.ts";
+import type { MqttConfigStore } from "../storage/mqtt_config_store.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */
 export interface AppContext {
@@ -27,6 +29,10 @@ export interface AppContext {
   modules: ModuleRegistry;
   /** ROI workers. */
   pool: WorkerPool;
+  /** MQTT connections (one actor per config). */
+  mqtt: MqttSystem;
+  /** `mqtt_configs.json`. */
+  mqttConfigs: MqttConfigStore;
   /** Graceful shutdown: actors stop newest first, no ffmpeg child left; then the process exits. */
   shutdown: () => Promise<void>;
   /** Who may call (mod.ts loads it); absent → derived from config, token-less (fails closed). */

@@ -10,6 +10,7 @@ import { checkCamId } from "./streams.ts";
 import { frameJpeg } from "../actors/frame_jpeg.ts";
 import { type Outline, previewJpeg } from "../actors/preview.ts";
 import type { BusMessage } from "../actors/result_bus.ts";
+import { metrics } from "../actors/metrics.ts";
 import { mapShape } from "../inference_modules/page_geometry.ts";
 
 /** WebSocket routes. */
@@ -51,6 +52,7 @@ export function wsRoutes(ctx: AppContext): Hono {
         let stop = () => {};
         return {
           onOpen(_e, ws) {
+            metrics.wsOpened(half ? "ws" : "ws_roi");
             stop = streamFrames(
               ctx,
               camId,
@@ -60,6 +62,7 @@ export function wsRoutes(ctx: AppContext): Hono {
             );
           },
           onClose() {
+            metrics.wsClosed(half ? "ws" : "ws_roi");
             stop();
           },
         };

@@ -202,7 +202,7 @@ Deno.test("GET /metrics counts a running job's ROI reads by module (the demo job
     const first = await waitFor(async () => {
       const s = await scrape();
       return reads(s, "digits") > 0 && s;
-    }, { what: "digits reads in /metrics", timeoutMs: 60_000, everyMs: 250 });
+    }, { what: "digits reads in /metrics", timeoutMs: 120_000, everyMs: 250 });
     assert.equal(first.get("visionroi_jobs_running"), 1);
     await waitFor(async () => reads(await scrape(), "digits") > reads(first, "digits"), {
       what: "digits reads to move",

@@ -63,7 +63,7 @@ Deno.test("openapi.json is OpenAPI 3.1 and describes exactly the routes the app 
     const documented = documentedRoutes(doc);
     const undocumented = [...served].filter((r) => !documented.has(r));
     const stale = [...documented].filter((r) => !served.has(r));
-    assert.deepEqual(undocumented, [], "routes without a description in routes/api_routes.ts");
+    assert.deepEqual(undocumented, [], "routes without a description in routes/api_routes*.ts");
     assert.deepEqual(stale, [], "descriptions of routes the app does not serve");
     assert.ok(served.size >= 30, `expected the whole API, got ${served.size} routes`);
   } finally {

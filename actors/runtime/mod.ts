@@ -19,7 +19,12 @@ export {
   shouldRestart,
 } from "./restart_policy.ts";
 export type { RestartKind, RestartPolicy } from "./restart_policy.ts";
-export { FileSnapshotStore, removeStaleTemps, writeFileAtomic } from "./snapshot_store.ts";
+export {
+  FileSnapshotStore,
+  keySegment,
+  removeStaleTemps,
+  writeFileAtomic,
+} from "./snapshot_store.ts";
 export type { SnapshotStore } from "./snapshot_store.ts";
 export { Supervisor } from "./supervisor.ts";
 export type { ChildSpec, ChildState, ChildStatus, SupervisorOptions } from "./supervisor.ts";

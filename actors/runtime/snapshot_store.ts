@@ -13,6 +13,17 @@ export interface SnapshotStore {
   list(prefix?: string): Promise<string[]>;
 }
 
+/**
+ * Turns any id (a Thai source name, `cam:1`) into one safe key segment: letters, digits, `_` and `-`
+ * stay, everything else becomes `@` and its UTF-16 code in hex. Distinct ids stay distinct.
+ */
+export function keySegment(id: string): string {
+  return id.replace(
+    /[^A-Za-z0-9_-]/g,
+    (ch) => `@${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
 const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*(\/[A-Za-z0-9_][A-Za-z0-9_.@-]*)*$/;
 
 /** Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync the folder. */

@@ -8,6 +8,11 @@ export const digitsParams = z.object({
   allow: z.string().min(1).default("0123456789.-"),
   /** Digits after an implied decimal point (a meter counter with no printed point): 12345 → 123.45. */
   decimals: z.number().int().min(0).max(9).optional(),
+  /**
+   * Digits the display shows: wide LCD digits are narrowed to printed proportions first, which
+   * the recogniser reads better (it confuses wide 7s with 9s and drops 1s).
+   */
+  digit_count: z.number().int().min(1).max(32).optional(),
   /** Digit windows: split the crop into this many equal columns and read each as one digit. */
   cells: z.number().int().min(1).max(32).optional(),
   /** Below this stroke contrast an unconfident reading counts as an unlit display (empty text). */

@@ -10,7 +10,6 @@ import {
   makeDarkOnLight,
   normalizedGray,
   shapeForRecognizer,
-  SINGLE_DIGIT_MAX_ASPECT,
   stretchContrast,
 } from "./digit_image.ts";
 import { splitCells } from "./digit_cells.ts";
@@ -80,28 +79,16 @@ async function readBatch(
   });
 }
 
-/**
- * Digits a multi-digit crop holds when they are wider than printed digits (square LCD cells):
- * the recogniser then confuses 7 with 9 and drops 1s, and a second pass at printed proportions
- * reads better (synthetic 4-digit strips: 24/40 → 30/40).
- */
-function secondPassDigits(crop: RgbaImage, first: CellRead): number | undefined {
-  const n = first.raw.replace(/[^0-9]/g, "").length;
-  const aspect = crop.width / crop.height;
-  const wide = aspect >= SINGLE_DIGIT_MAX_ASPECT && aspect > n * DIGIT_ASPECT * 1.1;
-  return n >= 2 && !first.blank && wide ? n : undefined;
-}
-
 async function readDigits(
   cv: Cv,
   rec: TextRecognizer,
   crop: RgbaImage,
   p: DigitsParams & { mask: Uint8Array },
 ): Promise<ReadOutput> {
-  let reads = await readBatch(cv, rec, p.cells ? splitCells(crop, p.cells) : [crop], p);
-  const digits = p.cells ? undefined : secondPassDigits(crop, reads[0]);
-  if (digits) reads = await readBatch(cv, rec, [crop], { ...p, digits });
-  const data = p.cells ? { cells: reads } : { ...reads[0], secondPass: digits !== undefined };
+  const images = p.cells ? splitCells(crop, p.cells) : [crop];
+  const digits = p.cells ? undefined : p.digit_count;
+  const reads = await readBatch(cv, rec, images, { ...p, digits });
+  const data = p.cells ? { cells: reads } : reads[0];
   const lit = reads.filter((r) => !r.blank);
   if (lit.length === 0) return { text: "", confidence: 1 - mean(reads.map((r) => r.score)), data };
   const text = tidyDigitText(lit.map((r) => r.raw).join(""), p.decimals);

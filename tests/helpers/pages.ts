@@ -5,6 +5,7 @@ import { demoStateAt, renderDemoPanel } from "../../actors/frame_sources/demo.ts
 import { allocFrameData, type Frame } from "../../actors/frame_sources/frame.ts";
 import { Painter, type Rgb } from "../../actors/frame_sources/raster.ts";
 import { loadCv } from "../../inference_modules/cv_loader.ts";
+import type { Quad } from "../../inference_modules/roi_polygon.ts";
 
 /** RGBA pixels in ordinary memory. */
 export interface Image {
@@ -93,6 +94,6 @@ export async function templateBase64(img: Image): Promise<string> {
 }
 
 /** The 4 corners TL, TR, BR, BL of the rectangle (x, y, w, h). */
-export function rectPoints(x: number, y: number, w: number, h: number) {
+export function rectPoints(x: number, y: number, w: number, h: number): Quad {
   return [{ x, y }, { x: x + w, y }, { x: x + w, y: y + h }, { x, y: y + h }];
 }

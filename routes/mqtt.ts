@@ -1,0 +1,74 @@
+/**
+ * MQTT configs on VisionROI's paths (`GET`/`POST /mqtt_configs`, `DELETE /mqtt_configs/<name>`) with
+ * its messages, plus `PUT /mqtt_configs/<name>` (an omitted password keeps the stored one) and a
+ * live `status` per config. Passwords are never returned: `has_password` instead.
+ */
+import { Hono } from "hono";
+import type { AppContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
+import { jsonBody } from "./sources.ts";
+import { type MqttConfig, parseMqttBody, publicView } from "../storage/mqtt_config.ts";
+import { ConflictError, NotFoundError } from "../storage/errors.ts";
+
+/** What the MQTT routes use. */
+export type MqttRouteContext = Pick<AppContext, "config" | "mqtt" | "mqttConfigs">;
+
+/** `/mqtt_configs` and `/mqtt_configs/:name`. */
+export function mqttRoutes(ctx: MqttRouteContext): Hono {
+  const app = new Hono();
+  const { mqtt, mqttConfigs: store } = ctx;
+  const view = (cfg: MqttConfig) => ({ ...publicView(cfg), status: mqtt.status(cfg.name) ?? null });
+
+  app.get("/mqtt_configs", (c) => c.json(store.list().map(view)));
+
+  app.post("/mqtt_configs", async (c) => {
+    const cfg = await parseMqttBody(await jsonBody(c.req.raw), { dataDir: ctx.config.dataDir });
+    await saved(() => store.create(cfg));
+    await mqtt.apply(cfg);
+    return c.json({ status: "created", config: view(cfg) }, 201);
+  });
+
+  app.put("/mqtt_configs/:name", async (c) => {
+    const name = c.req.param("name");
+    const base = store.get(name);
+    if (!base) throw new HttpError(404, "not found");
+    const body = await jsonBody(c.req.raw);
+    if (body.name !== undefined && body.name !== name) {
+      throw new RangeError(
+        `invalid name ${JSON.stringify(body.name)}: a config cannot be renamed (it is ${
+          JSON.stringify(name)
+        }); create a new one`,
+      );
+    }
+    const cfg = await parseMqttBody(body, { dataDir: ctx.config.dataDir, base });
+    await saved(() => store.replace(cfg));
+    await mqtt.apply(cfg);
+    return c.json({ status: "updated", config: view(cfg) });
+  });
+
+  app.delete("/mqtt_configs/:name", async (c) => {
+    const name = c.req.param("name");
+    if (name.trim() === "") throw new HttpError(400, "invalid name");
+    await saved(() => store.remove(name));
+    await mqtt.remove(name);
+    return c.json({ status: "deleted" });
+  });
+
+  app.delete("/mqtt_configs/", () => {
+    throw new HttpError(400, "invalid name");
+  });
+
+  return app;
+}
+
+/** VisionROI's 500 `save failed` when the file cannot be written (memory is rolled back). */
+async function saved(write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (err instanceof ConflictError) throw new HttpError(400, err.message);
+    if (err instanceof NotFoundError) throw new HttpError(404, err.message);
+    console.error(`mqtt_configs.json: ${(err as Error).message}`);
+    throw new HttpError(500, "save failed");
+  }
+}
