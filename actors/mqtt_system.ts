@@ -7,11 +7,11 @@
 import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connection_actor.ts";
 import { MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
 import { camIdOfControlTopic, roiPayload, roiTopic } from "./mqtt_topics.ts";
-import { checkControlCamId, parseControl } from "./mqtt_control.ts";
+import { checkControlCamId, type ControlCommand, parseControl } from "./mqtt_control.ts";
 import { discoveryConfigs, type RoiSet } from "./ha_discovery.ts";
 import type { FrameResult, RoiResultEntry } from "./result_bus.ts";
 import type { JobConfig, JobRoi } from "./inference_job_actor.ts";
-import type { JobSystem } from "./job_system.ts";
+import type { JobSystem, StartRequest } from "./job_system.ts";
 import {
   type Clock,
   type RestartPolicy,
@@ -80,6 +80,7 @@ export class MqttSystem {
   #roiIndex = new WeakMap<JobConfig, Map<string, JobRoi>>();
   #syncing: Promise<void> = Promise.resolve();
   #controls: Promise<void> = Promise.resolve();
+  #stoppedJobs = new Map<string, JobConfig>();
   #watcher: Deno.FsWatcher | undefined;
   #debounce: ReturnType<typeof setTimeout> | undefined;
 
@@ -260,7 +261,7 @@ export class MqttSystem {
     const raw = camIdOfControlTopic(cfg.base_topic, topic);
     if (raw === undefined) return;
     let camId: string;
-    let cmd;
+    let cmd: ControlCommand;
     try {
       camId = checkControlCamId(raw);
       cmd = parseControl(payload);
@@ -270,25 +271,43 @@ export class MqttSystem {
       );
       return;
     }
-    const jobs = this.#o.jobs;
     try {
-      if (cmd.command === "stop") {
-        const a = await jobs.stop(camId);
-        console.log(`mqtt ${cfg.name}: stop ${camId} → ${a.status}`);
-      } else if (cmd.command === "start" || jobs.config(camId)) {
-        const a = await jobs.start(
-          camId,
-          cmd.interval !== undefined ? { interval: cmd.interval } : {},
-        );
-        console.log(
-          `mqtt ${cfg.name}: start ${camId} → ${a.status}${a.message ? ` ${a.message}` : ""}`,
-        );
-      } else {
-        console.error(`mqtt ${cfg.name}: ignored interval for ${camId}: no job runs`);
-      }
+      const answer = await this.#runControl(camId, cmd);
+      console.log(`mqtt ${cfg.name}: ${topic} ${payload} → ${answer}`);
     } catch (err) {
       console.error(`mqtt ${cfg.name}: control of ${camId} failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Applies a command. A stop remembers the job's config so that a later `start` brings the same
+   * job back (its inline ROIs included); a start with nothing remembered starts the cam_id the way
+   * `/start_inference` with an empty body does. An interval alone changes a running job only.
+   */
+  async #runControl(camId: string, cmd: ControlCommand): Promise<string> {
+    const jobs = this.#o.jobs;
+    const running = jobs.config(camId);
+    if (cmd.command === "stop") {
+      const a = await jobs.stop(camId);
+      if (running) this.#stoppedJobs.set(camId, running);
+      return a.status;
+    }
+    if (cmd.command !== "start" && !running) return "ignored: no job runs";
+    const prev = running ? undefined : this.#stoppedJobs.get(camId);
+    const req: StartRequest = prev
+      ? {
+        settings: prev.source ? { name: prev.source } : undefined,
+        rois: prev.rois,
+        group: prev.group,
+        interval: prev.interval,
+        resultTimeout: prev.resultTimeout,
+        drawPageBoxes: prev.drawPageBoxes,
+      }
+      : {};
+    if (cmd.interval !== undefined) req.interval = cmd.interval;
+    const a = await jobs.start(camId, req);
+    if (a.status === "started") this.#stoppedJobs.delete(camId);
+    return `${a.status}${a.message ? ` ${a.message}` : ""}`;
   }
 
   async #sync(): Promise<void> {

@@ -86,7 +86,10 @@ Deno.test({
           duration: 0,
         },
       );
-      assert.equal(JSON.parse(sub.on("vision/panel/panel/counter")[0].payload).text, expected.counter);
+      assert.equal(
+        JSON.parse(sub.on("vision/panel/panel/counter")[0].payload).text,
+        expected.counter,
+      );
       assert.equal(sub.on("vision/panel/panel/pump_lamp").length, 1, "unchanged lamp sent once");
       assert.equal(
         JSON.parse(sub.on("vision/panel/panel/pump_lamp")[0].payload).text,

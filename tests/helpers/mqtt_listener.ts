@@ -16,7 +16,11 @@ export interface Listener {
   /** Messages on one topic. */
   on(topic: string): Received[];
   /** Waits until `check` finds something among the messages. */
-  until<T>(check: (m: Received[]) => T | undefined | false, what: string, timeoutMs?: number): Promise<T>;
+  until<T>(
+    check: (m: Received[]) => T | undefined | false,
+    what: string,
+    timeoutMs?: number,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 

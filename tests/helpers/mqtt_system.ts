@@ -17,7 +17,8 @@ export async function loneMqtt(configs: MqttConfig[] = []): Promise<LoneMqtt> {
   const sys = new MqttSystem({
     dataDir,
     jobs: {
-      start: (camId) => Promise.resolve({ status: "error", cam_id: camId, message: "no jobs here" }),
+      start: (camId) =>
+        Promise.resolve({ status: "error", cam_id: camId, message: "no jobs here" }),
       stop: (camId) => Promise.resolve({ status: "no_task", cam_id: camId }),
       config: () => undefined,
       camIds: () => [],
@@ -37,7 +38,9 @@ export async function loneMqtt(configs: MqttConfig[] = []): Promise<LoneMqtt> {
 }
 
 /** A config with defaults for the fields not given. */
-export function mqttConfig(fields: Partial<MqttConfig> & { name: string; port: number }): MqttConfig {
+export function mqttConfig(
+  fields: Partial<MqttConfig> & { name: string; port: number },
+): MqttConfig {
   return { ...normaliseStored({ host: "127.0.0.1", ...fields })!, ...fields };
 }
 
