@@ -115,6 +115,10 @@ export class BatchSystem {
   async delete(id: string): Promise<boolean> {
     const task = this.db.task(id);
     if (!task) return false;
+    // Not runnable any more, so the queue does not start it again while it stops.
+    if (task.status === "pending" || task.status === "processing") {
+      this.db.updateTask(id, { status: "cancelled" });
+    }
     await this.supervisor.stopChild(`batch:${id}`);
     this.#running.delete(id);
     this.db.deleteTask(id);

@@ -282,7 +282,8 @@ export class MqttSystem {
   /**
    * Applies a command. A stop remembers the job's config so that a later `start` brings the same
    * job back (its inline ROIs included); a start with nothing remembered starts the cam_id the way
-   * `/start_inference` with an empty body does. An interval alone changes a running job only.
+   * `/start_inference` with an empty body does. An interval alone changes a running job only, and
+   * keeps its ROIs and group.
    */
   async #runControl(camId: string, cmd: ControlCommand): Promise<string> {
     const jobs = this.#o.jobs;
@@ -293,15 +294,16 @@ export class MqttSystem {
       return a.status;
     }
     if (cmd.command !== "start" && !running) return "ignored: no job runs";
-    const prev = running ? undefined : this.#stoppedJobs.get(camId);
-    const req: StartRequest = prev
+    // Keep what runs (or ran): a start without ROIs would re-read the source's rois.json.
+    const base = running ?? this.#stoppedJobs.get(camId);
+    const req: StartRequest = base
       ? {
-        settings: prev.source ? { name: prev.source } : undefined,
-        rois: prev.rois,
-        group: prev.group,
-        interval: prev.interval,
-        resultTimeout: prev.resultTimeout,
-        drawPageBoxes: prev.drawPageBoxes,
+        settings: base.source ? { name: base.source } : undefined,
+        rois: base.rois,
+        group: base.group,
+        interval: base.interval,
+        resultTimeout: base.resultTimeout,
+        drawPageBoxes: base.drawPageBoxes,
       }
       : {};
     if (cmd.interval !== undefined) req.interval = cmd.interval;

@@ -121,6 +121,7 @@ Deno.test({
       });
       await ctl(JSON.stringify({ interval: 3 }));
       await waitFor(() => t.system.jobs.snapshot("line1")?.interval === 3, { what: "interval 3" });
+      assert.equal(t.system.jobs.config("line1")!.rois.length, 4, "same ROIs after MQTT commands");
       await ctl("{not json");
       await ctl(JSON.stringify({ command: "explode" }));
       await ctl(JSON.stringify({ command: "stop" }));
