@@ -11,6 +11,11 @@
  * | `--onnx-backend` | `VISIONROI_ONNX_BACKEND` | auto | `auto`, `web` (WASM) or `node` (native) |
  * | `--idle-timeout` | `VISIONROI_IDLE_TIMEOUT` | 60 | seconds before a camera woken only by a request stops |
  * | `--auth` | `VISIONROI_AUTH` | auto | `auto`: token required unless bound to loopback; `required`: always |
+ * | `--batch-workers` | `VISIONROI_BATCH_WORKERS` | 1 | batch tasks processed at once |
+ * | `--max-upload` | `VISIONROI_MAX_UPLOAD` | 2 GiB | largest batch upload in bytes (413 beyond) |
+ * | `--max-queued` | `VISIONROI_MAX_QUEUED` | 100 | pending batch tasks accepted (429 beyond) |
+ * | `--results-retention-days` | `VISIONROI_RESULTS_RETENTION_DAYS` | 30 | live results history kept |
+ * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 5000000 | live history rows kept (newest) |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -34,6 +39,16 @@ export interface Config {
   idleTimeoutS: number;
   /** Access control: `auto` needs the token off loopback only, `required` always. */
   auth: "auto" | "required";
+  /** Batch tasks processed at once. */
+  batchWorkers: number;
+  /** Largest batch upload, bytes. */
+  maxUploadBytes: number;
+  /** Pending batch tasks accepted before 429. */
+  maxQueued: number;
+  /** Days of live results history kept. */
+  resultsRetentionDays: number;
+  /** Rows of live results history kept. */
+  resultsMaxRows: number;
 }
 
 const schema = z.object({
@@ -45,6 +60,11 @@ const schema = z.object({
   onnxBackend: z.enum(["auto", "web", "node"]),
   idleTimeoutS: z.coerce.number().positive().max(86_400),
   auth: z.enum(["auto", "required"]),
+  batchWorkers: z.coerce.number().int().min(1).max(64),
+  maxUploadBytes: z.coerce.number().int().min(1),
+  maxQueued: z.coerce.number().int().min(1),
+  resultsRetentionDays: z.coerce.number().positive(),
+  resultsMaxRows: z.coerce.number().int().min(1),
 });
 
 /** Raised for a flag or variable with a bad value; the message names it. */
@@ -68,6 +88,11 @@ export function loadConfig(
       "onnx-backend": { type: "string" },
       "idle-timeout": { type: "string" },
       auth: { type: "string" },
+      "batch-workers": { type: "string" },
+      "max-upload": { type: "string" },
+      "max-queued": { type: "string" },
+      "results-retention-days": { type: "string" },
+      "results-max-rows": { type: "string" },
     },
     strict: true,
   });
@@ -81,6 +106,12 @@ export function loadConfig(
     onnxBackend: values["onnx-backend"] ?? env("VISIONROI_ONNX_BACKEND") ?? "auto",
     idleTimeoutS: values["idle-timeout"] ?? env("VISIONROI_IDLE_TIMEOUT") ?? "60",
     auth: values.auth ?? env("VISIONROI_AUTH") ?? "auto",
+    batchWorkers: values["batch-workers"] ?? env("VISIONROI_BATCH_WORKERS") ?? "1",
+    maxUploadBytes: values["max-upload"] ?? env("VISIONROI_MAX_UPLOAD") ?? String(2 * 1024 ** 3),
+    maxQueued: values["max-queued"] ?? env("VISIONROI_MAX_QUEUED") ?? "100",
+    resultsRetentionDays: values["results-retention-days"] ??
+      env("VISIONROI_RESULTS_RETENTION_DAYS") ?? "30",
+    resultsMaxRows: values["results-max-rows"] ?? env("VISIONROI_RESULTS_MAX_ROWS") ?? "5000000",
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

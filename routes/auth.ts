@@ -10,7 +10,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { type Config, isLoopbackHost } from "../config.ts";
-import { loadOrCreateToken } from "../storage/token_store.ts";
+import { loadOrCreateToken, loadUserTokens, type UserToken } from "../storage/token_store.ts";
 
 /** Name of the cookie the login page sets (HttpOnly, SameSite=Strict). */
 export const AUTH_COOKIE = "visionroi_token";
@@ -30,6 +30,16 @@ export interface AccessPolicy {
   created?: boolean;
   /** Where the token is stored. */
   path?: string;
+  /** Per-user tokens (`.access_tokens.json`): full access, but they see only their own batch tasks. */
+  users?: UserToken[];
+}
+
+/** Who a request is: `admin` (the main token), a user of the tokens file, or `local` (no access control). */
+export interface Identity {
+  /** Owner name stored with what the request creates. */
+  owner: string;
+  /** True for the main token and without access control: sees every user's tasks. */
+  admin: boolean;
 }
 
 /** True when `config` asks for the token: `--auth required`, or `auto` off loopback. */
@@ -43,7 +53,13 @@ export async function loadAccessPolicy(
 ): Promise<AccessPolicy> {
   if (!authRequired(config)) return { required: false };
   const stored = await loadOrCreateToken(config.dataDir);
-  return { required: true, token: stored.token, created: stored.created, path: stored.path };
+  return {
+    required: true,
+    token: stored.token,
+    created: stored.created,
+    path: stored.path,
+    users: await loadUserTokens(config.dataDir),
+  };
 }
 
 /** The policy an app uses: the given one, else one derived from config with no token. */
@@ -65,7 +81,19 @@ export function isAuthenticated(c: Context, policy: AccessPolicy): boolean {
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
   if (bearer !== undefined && tokensEqual(bearer, policy.token)) return true;
   const cookie = getCookie(c, AUTH_COOKIE);
-  return cookie !== undefined && tokensEqual(cookie, policy.token);
+  if (cookie !== undefined && tokensEqual(cookie, policy.token)) return true;
+  return identityOf(c, policy) !== undefined;
+}
+
+/** The identity of a request, or undefined when it carries no valid token. */
+export function identityOf(c: Context, policy: AccessPolicy): Identity | undefined {
+  if (!policy.required) return { owner: "local", admin: true };
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1] ??
+    getCookie(c, AUTH_COOKIE);
+  if (given === undefined) return undefined;
+  if (policy.token && tokensEqual(given, policy.token)) return { owner: "admin", admin: true };
+  const user = policy.users?.find((u) => tokensEqual(given, u.token));
+  return user && { owner: user.name, admin: false };
 }
 
 /**

@@ -59,3 +59,44 @@ export async function loadOrCreateToken(dataDir: string): Promise<StoredToken> {
   if (info.mode !== null && (info.mode & 0o077) !== 0) await Deno.chmod(path, 0o600);
   return { token, created: false, path };
 }
+
+/** File of extra per-user tokens inside the data dir: `{"alice": "<token>", …}` (optional). */
+export const USERS_FILE = ".access_tokens.json";
+
+/** A user's token: batch tasks it creates are visible to it and to the admin token only. */
+export interface UserToken {
+  /** The user's name (letters, digits, `_.-`, up to 64; not `admin` or `local`). */
+  name: string;
+  /** The user's secret (at least 32 characters, no spaces). */
+  token: string;
+}
+
+/**
+ * Reads `<dataDir>/.access_tokens.json` ([] when missing). A bad name or a short token is refused
+ * with an error naming the file and the entry, so a typo never opens the server.
+ */
+export async function loadUserTokens(dataDir: string): Promise<UserToken[]> {
+  const path = join(dataDir, USERS_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  const json = JSON.parse(text) as unknown;
+  if (!json || typeof json !== "object" || Array.isArray(json)) {
+    throw new RangeError(`${path} must be an object of user name → token`);
+  }
+  return Object.entries(json).map(([name, token]) => {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name === "admin" || name === "local") {
+      throw new RangeError(`${path}: invalid user name ${JSON.stringify(name)}`);
+    }
+    if (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+      throw new RangeError(
+        `${path}: token of "${name}" must be a string of at least ${MIN_TOKEN_LENGTH} characters without spaces`,
+      );
+    }
+    return { name, token };
+  });
+}

@@ -56,9 +56,11 @@ Deno.test({
     const server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "2"]);
     try {
       await createSource(server.url, "panel", `${dir}/panel.png`);
+      const saved = await post(`${server.url}/save_roi`, { source: "panel", rois: panelRois() });
+      assert.equal(saved.status, 200, JSON.stringify(saved.json));
+      // No inline ROIs: the job reads the saved rois.json.
       const start = await post(`${server.url}/start_inference/line1`, {
         name: "panel",
-        rois: panelRois(),
         group: "all",
         interval: 0,
       });
