@@ -17,10 +17,14 @@ import { createRegistry, type ModuleRegistry } from "./inference_modules/registr
 import { WorkerPool } from "./inference_modules/worker_pool.ts";
 import { collectRoiSets, MqttSystem } from "./actors/mqtt_system.ts";
 import { MqttConfigStore } from "./storage/mqtt_config_store.ts";
+import { loadTelegramSettings, TelegramNotifier } from "./actors/telegram_notifier.ts";
 import { createPageDetector } from "./inference_modules/page_detector.ts";
 import { loadRois } from "./storage/roi_store.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
 import { countingReader, metrics } from "./actors/metrics.ts";
+import { BatchDb } from "./storage/batch_db.ts";
+import { BatchSystem } from "./actors/batch_system.ts";
+import { historySink, startRetention } from "./actors/results_history.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -31,10 +35,14 @@ export interface System {
   bus: ResultBus;
   modules: ModuleRegistry;
   pool: WorkerPool;
+  /** Batch tasks and the results database. */
+  batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
   /** `mqtt_configs.json`. */
   mqttConfigs: MqttConfigStore;
+  /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
+  telegram?: TelegramNotifier;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -99,7 +107,21 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       }),
   });
   bus.addSink(mqtt.sink);
+  const telegram = await startTelegram(config.dataDir, bus);
   await mqtt.start(await mqttConfigs.load());
+  const db = new BatchDb(config.dataDir);
+  bus.addSink(historySink(db));
+  const stopRetention = startRetention(db, {
+    maxAgeDays: config.resultsRetentionDays,
+    maxRows: config.resultsMaxRows,
+  });
+  const batch = new BatchSystem({
+    db,
+    reader: countingReader(pool, metrics),
+    dataDir: config.dataDir,
+    concurrency: config.batchWorkers,
+  });
+  await batch.start();
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
   if (fresh && config.demo) await createDemo(sources, jobs);
@@ -114,12 +136,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     pool,
     mqtt,
     mqttConfigs,
+    telegram,
+    batch,
     async stop() {
+      stopRetention();
+      await batch.stopAll();
       await jobs.stopAll();
       await mqtt.stopAll();
       await cameras.stopAll();
       await pool.close();
       await killAllChildren();
+      db.close();
     },
   };
 }
@@ -172,6 +199,16 @@ async function loadSavedRois(sources: SourceStore, name: string): Promise<JobRoi
     console.error(`rois of ${name} not loaded: ${(err as Error).message}`);
     return [];
   }
+}
+
+/** The Telegram notifier of `telegram.json` / VISIONROI_TELEGRAM_* (none without a bot). */
+async function startTelegram(dataDir: string, bus: ResultBus) {
+  const settings = await loadTelegramSettings(dataDir, (n) => Deno.env.get(n));
+  if (!settings) return undefined;
+  const telegram = new TelegramNotifier(settings);
+  bus.addSink(telegram.sink);
+  bus.demandImages((camId) => telegram.wantsImages(camId));
+  return telegram;
 }
 
 /** Environment variables modules may read (API keys of VLM endpoints); nothing else is passed. */

@@ -8,15 +8,15 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { Actor, type Clock, FatalError, type TimerId } from "./runtime/mod.ts";
-import type { MqttOutbox } from "./mqtt_outbox.ts";
+import type { MqttOutbox, OutboxStats } from "./mqtt_outbox.ts";
 import { controlFilter, statusTopic } from "./mqtt_topics.ts";
 import type { MqttConfig } from "../storage/mqtt_config.ts";
 
 /** What users see: `connecting`, `connected`, `disconnected` (waiting to retry) or `failed`. */
 export type MqttConnectionStatus = "connecting" | "connected" | "disconnected" | "failed";
 
-/** JSON snapshot of a connection. */
-export interface MqttConnectionSnapshot {
+/** JSON snapshot of a connection, with its outbox counters (sent, queued, dropped). */
+export interface MqttConnectionSnapshot extends OutboxStats {
   status: MqttConnectionStatus;
   /** Config name. */
   name: string;
@@ -47,7 +47,7 @@ export interface MqttConnectionOptions {
   onConnected?: () => void;
   /** Time source [system clock]. */
   clock?: Clock;
-  /** Most messages in flight at once [1000]. */
+  /** Most messages in flight at once [500; mqtt.js warns past 1000 waiting on a full socket]. */
   window?: number;
 }
 
@@ -80,9 +80,15 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
       broker: brokerUrl(config),
       last_error: null,
       connected_at: null,
+      ...opts.outbox.stats(),
     }, { clock: opts.clock });
     this.config = config;
     this.#opts = opts;
+  }
+
+  /** The snapshot with the outbox's counters as they are now. */
+  override snapshot(): MqttConnectionSnapshot {
+    return { ...super.snapshot(), ...this.#opts.outbox.stats() };
   }
 
   /** Publishes straight to the broker when connected (not through the outbox); false otherwise. */
@@ -160,7 +166,7 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     const client = this.#client;
     if (!this.#connected || !client || this.ended) return;
     const outbox = this.#opts.outbox;
-    const window = this.#opts.window ?? 1000;
+    const window = this.#opts.window ?? 500;
     while (outbox.inflight() < window) {
       const item = outbox.take(this.clock.now());
       if (!item) break;

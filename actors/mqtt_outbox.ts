@@ -39,6 +39,8 @@ export class MqttOutbox {
   /** No queued entry sits before this index (a scan cursor). */
   #next = 0;
   #inflight = 0;
+  /** Entries not yet done (acked entries behind an un-acked head are not waiting). */
+  #waiting = 0;
   #capacity: number;
   #sent = 0;
   #dropped = 0;
@@ -65,6 +67,7 @@ export class MqttOutbox {
   /** Queues a message (dropping the oldest beyond the bound) and wakes the sender. */
   push(msg: OutboxMessage): void {
     this.#entries.push({ msg, state: "queued", sentAt: 0 });
+    this.#waiting++;
     this.#trim();
     for (const fn of this.#listeners) fn();
   }
@@ -115,7 +118,7 @@ export class MqttOutbox {
 
   /** Counters. */
   stats(): OutboxStats {
-    return { queued: this.#entries.length - this.#head, sent: this.#sent, dropped: this.#dropped };
+    return { queued: this.#waiting, sent: this.#sent, dropped: this.#dropped };
   }
 
   #ack(e: Entry): void {
@@ -123,6 +126,7 @@ export class MqttOutbox {
     if (e.state === "done") return;
     if (e.state === "inflight") this.#inflight--;
     e.state = "done";
+    this.#waiting--;
     this.#sent++;
     while (this.#head < this.#entries.length && this.#entries[this.#head].state === "done") {
       this.#head++;
@@ -131,11 +135,12 @@ export class MqttOutbox {
   }
 
   #trim(): void {
-    while (this.#entries.length - this.#head > this.#capacity) {
+    while (this.#waiting > this.#capacity) {
       const e = this.#entries[this.#head++];
       if (e.state !== "done") {
         if (e.state === "inflight") this.#inflight--;
         e.state = "done";
+        this.#waiting--;
         this.#dropped++;
       }
     }

@@ -105,6 +105,7 @@ export type ResultSink = (result: FrameResult) => void | Promise<void>;
 export class ResultBus {
   #subs = new Map<string, Set<Subscription>>();
   #sinks: ResultSink[] = [];
+  #imageDemands: ((camId: string) => boolean)[] = [];
   #recent: FrameResult[] = [];
   #droppedTotal = 0;
   /** How many recent results are kept in memory (VisionROI kept 200). */
@@ -127,9 +128,14 @@ export class ResultBus {
     return sub;
   }
 
-  /** Whether anyone listens to a cam_id (jobs skip crop images when nobody does). */
+  /** Whether anyone listens to a cam_id, or a sink wants its crops (jobs skip crops otherwise). */
   hasSubscribers(camId: string): boolean {
-    return (this.#subs.get(camId)?.size ?? 0) > 0;
+    return (this.#subs.get(camId)?.size ?? 0) > 0 || this.#imageDemands.some((f) => f(camId));
+  }
+
+  /** Makes jobs attach crops for the cam_ids `wants` says yes to (a sink that sends photos). */
+  demandImages(wants: (camId: string) => boolean): void {
+    this.#imageDemands.push(wants);
   }
 
   /** Adds a sink that sees every result. */

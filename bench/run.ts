@@ -4,7 +4,14 @@
  */
 import type { BenchSection } from "./section.ts";
 
-const SECTIONS = ["ffmpeg_source", "modules", "onnx_modules", "jobs", "page_detect"] as const;
+const SECTIONS = [
+  "ffmpeg_source",
+  "modules",
+  "onnx_modules",
+  "jobs",
+  "page_detect",
+  "mqtt",
+] as const;
 
 const wanted = Deno.args.length ? Deno.args : [...SECTIONS];
 const here = new URL(".", import.meta.url);

@@ -2,7 +2,8 @@
  * Frames the pool has posted to workers, shared by every call on the same frame: page detection
  * and then the ROI reads of one frame post its pixels to a worker once. A frame is released (its
  * workers drop their Mat) when its last user is done, or a little later when that user asked the
- * frame to linger for a call that usually follows (the reads after a page detection).
+ * frame to linger for a call that usually follows (the reads after a page detection); the next
+ * new frame ends any lingering.
  */
 import type { Frame } from "../actors/frame_sources/frame.ts";
 import { sharedFrame } from "./shared_frame.ts";
@@ -37,6 +38,8 @@ export class FrameRefs<S> {
   acquire(frame: Frame, nextId: () => number): FrameRef<S> {
     let ref = this.#refs.get(frame);
     if (!ref) {
+      // A new frame supersedes lingering ones: at most one frame waits in the workers unused.
+      for (const old of [...this.#refs.values()]) if (old.users === 0) this.#drop(old);
       ref = { id: nextId(), frame: sharedFrame(frame), holders: new Set(), users: 0, key: frame };
       this.#refs.set(frame, ref);
     }
@@ -61,6 +64,7 @@ export class FrameRefs<S> {
 
   #drop(ref: FrameRef<S>): void {
     if (ref.users > 0 || this.#refs.get(ref.key) !== ref) return;
+    clearTimeout(ref.linger);
     this.#refs.delete(ref.key);
     this.#release(ref);
   }

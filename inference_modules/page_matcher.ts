@@ -4,7 +4,7 @@
  * found and its ROIs can follow it. Templates too plain for features (fewer than `minKeypoints`)
  * fall back to VisionROI's check: TM_CCOEFF_NORMED of the page's own polygon against the template.
  */
-import type { Cv } from "./cv_loader.ts";
+import { type Cv, cvErrorMessage } from "./cv_loader.ts";
 import { type Features, freeFeatures, matchFeatures, orbFeatures } from "./page_features.ts";
 import { refineHomography } from "./page_refine.ts";
 import {
@@ -30,7 +30,8 @@ export const HALF_SCORE_INLIERS = 20;
 const REFINE_MIN_INLIERS = 12;
 
 /**
- * Score of a feature match, 0..1: `e / (e + 20)` with `e = max(0, inliers − 6)`. It grows with the
+ * Score of a feature match, 0..1: `e / (e + 20)` with `e = max(0, inliers − 6)`, inliers being the
+ * larger count of the first pass and the refinement (which only runs from 12). It grows with the
  * geometric evidence and never saturates, so two present pages still rank. A ratio to the
  * template's keypoints was rejected: a truly present page keeps only 5–26 % of them as inliers
  * (rotation, scale, and the values on it changing since capture), so no threshold fits every page.
@@ -62,19 +63,14 @@ export async function matchPages(
   const seen: SeenFrame = {
     gray: () => (gray ??= grayOf(cv, frame.mat())),
     features: () => (frameFeatures ??= orbFeatures(cv, seen.gray(), { maxWidth, nfeatures: 1500 })),
+    mat: () => frame.mat(),
     pixels: frame.pixels,
     maxWidth,
   };
   try {
     const out: PageMatch[] = [];
     for (const page of pages) {
-      const tpl = await opts.templates.get(page.key, page.image, { maxWidth });
-      const base = { id: page.id, page: page.page };
-      if (tpl.features.count < (opts.minKeypoints ?? 80)) {
-        out.push({ ...base, ...templateScore(cv, frame, page.points, tpl) });
-      } else {
-        out.push({ ...base, ...locate(cv, tpl, seen, page) });
-      }
+      out.push({ id: page.id, page: page.page, ...(await scorePage(cv, page, seen, opts)) });
     }
     return out;
   } finally {
@@ -83,12 +79,30 @@ export async function matchPages(
   }
 }
 
-/** The frame as the feature matcher sees it, computed on first use. */
+/** The frame as the matchers see it, computed on first use. */
 interface SeenFrame {
   gray(): Cv;
   features(): Features;
+  mat(): Cv;
   pixels: FramePixels;
   maxWidth: number;
+}
+
+/** One page's score; a template that cannot be decoded or matched scores 0 with the reason. */
+async function scorePage(
+  cv: Cv,
+  page: PageTemplate,
+  seen: SeenFrame,
+  opts: DetectPagesOptions & { templates: TemplateCache },
+): Promise<Scored> {
+  let tpl: TemplateEntry;
+  try {
+    tpl = await opts.templates.get(page.key, page.image, { maxWidth: seen.maxWidth });
+  } catch (e) {
+    return { method: "features", score: 0, reason: `template unusable: ${cvErrorMessage(cv, e)}` };
+  }
+  if (tpl.features.count < (opts.minKeypoints ?? 80)) return templateScore(cv, seen, page, tpl);
+  return locate(cv, tpl, seen, page);
 }
 
 function grayOf(cv: Cv, rgba: Cv): Cv {
@@ -138,8 +152,8 @@ function locate(cv: Cv, tpl: TemplateEntry, seen: SeenFrame, page: PageTemplate)
 }
 
 /** VisionROI's score (§3.4): the page polygon warped, grey, resized to the template, TM_CCOEFF_NORMED. */
-function templateScore(cv: Cv, frame: FrameAccess, points: Quad, tpl: TemplateEntry): Scored {
-  const { crop } = cropRoi(cv, frame.mat(), { quad: points, frame: frame.pixels });
+function templateScore(cv: Cv, seen: SeenFrame, page: PageTemplate, tpl: TemplateEntry): Scored {
+  const { crop } = cropRoi(cv, seen.mat(), { quad: page.points, frame: seen.pixels });
   const rgba = new cv.Mat(crop.height, crop.width, cv.CV_8UC4);
   const gray = new cv.Mat();
   const sized = new cv.Mat();
@@ -154,6 +168,7 @@ function templateScore(cv: Cv, frame: FrameAccess, points: Quad, tpl: TemplateEn
       method: "template",
       score: Number.isFinite(score) ? score : 0,
       keypoints: tpl.features.count,
+      outline: page.points,
     };
   } finally {
     rgba.delete();

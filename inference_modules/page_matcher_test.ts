@@ -162,3 +162,19 @@ Deno.test({
     assert.equal(p.stats().framePosts - before, 1);
   },
 });
+
+Deno.test({
+  name: "a template that is not an image scores 0 with the reason; the other pages still score",
+  ...workerTest,
+  fn: async () => {
+    const p = await sharedPool();
+    const frame = await placePage(alarmPage(), similarity(0, 1, 40, 40), FRAME);
+    const broken = { id: "x", page: "x", key: "k-x", image: btoa("no image"), points: CAPTURED };
+    const alarms = { ...broken, id: "a", page: "a", key: "k-a" };
+    alarms.image = await templateBase64(alarmPage());
+    const [bad, good] = await p.detectPages(frame, [broken, alarms]);
+    assert.equal(bad.score, 0);
+    assert.match(bad.reason ?? "", /^template unusable: /);
+    assert.ok(good.score > 0.6, JSON.stringify(good));
+  },
+});

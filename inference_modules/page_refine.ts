@@ -15,7 +15,7 @@ export interface RefineOptions {
   maxWidth?: number;
   /** Largest distance, in template pixels, between paired keypoints [12]. */
   gatePx?: number;
-  /** Largest Hamming distance of a pair (of 256 bits; unrelated descriptors sit near 128) [64]. */
+  /** Largest Hamming distance of a pair (of 256 bits; unrelated descriptors sit near 128) [40]. */
   maxHamming?: number;
 }
 
@@ -38,7 +38,7 @@ export function refineHomography(
     const flags = cv.INTER_LINEAR + cv.WARP_INVERSE_MAP;
     cv.warpPerspective(frameGray, warped, m, size, flags, cv.BORDER_CONSTANT, new cv.Scalar());
     seen = orbFeatures(cv, warped, { maxWidth: size.width, nfeatures: 1500 });
-    const pairs = gatedPairs(cv, tpl.features, seen, { ...opts, scale });
+    const pairs = gatedPairs(tpl.features, seen, { ...opts, scale });
     if (pairs.src.length / 2 < 12) return undefined;
     const fit = fitHomography(cv, pairs.src, pairs.dst, 2 / scale);
     if (!fit.homography) return undefined;
@@ -51,40 +51,60 @@ export function refineHomography(
   }
 }
 
-/** Template keypoints paired with the closest-descriptor warped keypoint within the gate. */
+/**
+ * Template keypoints paired with the closest-descriptor warped keypoint within the gate. A grid of
+ * gate-sized cells finds the few candidates near each keypoint, so this costs a few Hamming
+ * distances per keypoint instead of a brute-force match of every pair.
+ */
 function gatedPairs(
-  cv: Cv,
   tpl: Features,
   seen: Features,
   opts: RefineOptions & { scale: number },
 ): { src: number[]; dst: number[] } {
+  const gate = opts.gatePx ?? 12, maxHamming = opts.maxHamming ?? 40;
   const src: number[] = [], dst: number[] = [];
-  if (tpl.count < 1 || seen.count < 1) return { src, dst };
-  const gate = opts.gatePx ?? 12, maxHamming = opts.maxHamming ?? 64;
-  const matcher = new cv.BFMatcher(cv.NORM_HAMMING, false);
-  const knn = new cv.DMatchVectorVector();
-  try {
-    matcher.knnMatch(tpl.descriptors, seen.descriptors, knn, 4);
-    for (let i = 0; i < knn.size(); i++) {
-      const candidates = knn.get(i);
-      for (let k = 0; k < candidates.size(); k++) {
-        const c = candidates.get(k);
-        if (c.distance > maxHamming) break;
-        const tx = tpl.points[c.queryIdx * 2], ty = tpl.points[c.queryIdx * 2 + 1];
-        // Warped keypoints are in small template pixels (the warp was made at `scale`).
-        const wx = (seen.points[c.trainIdx * 2] + 0.5) / opts.scale - 0.5;
-        const wy = (seen.points[c.trainIdx * 2 + 1] + 0.5) / opts.scale - 0.5;
-        if (Math.hypot(wx - tx, wy - ty) <= gate) {
-          src.push(tx, ty);
-          dst.push(wx, wy);
-          break;
+  // Warped keypoints are in small template pixels (the warp was made at `scale`).
+  const wx = new Float32Array(seen.count), wy = new Float32Array(seen.count);
+  const grid = new Map<number, number[]>();
+  const cell = (x: number, y: number) => Math.floor(x / gate) * 100_003 + Math.floor(y / gate);
+  for (let j = 0; j < seen.count; j++) {
+    wx[j] = (seen.points[j * 2] + 0.5) / opts.scale - 0.5;
+    wy[j] = (seen.points[j * 2 + 1] + 0.5) / opts.scale - 0.5;
+    const key = cell(wx[j], wy[j]);
+    const list = grid.get(key);
+    if (list) list.push(j);
+    else grid.set(key, [j]);
+  }
+  const a: Uint8Array = tpl.descriptors.data, b: Uint8Array = seen.descriptors.data;
+  for (let i = 0; i < tpl.count; i++) {
+    const tx = tpl.points[i * 2], ty = tpl.points[i * 2 + 1];
+    let best = -1, bestDist = maxHamming + 1;
+    for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -1; dy <= 1; dy++) {
+        for (const j of grid.get(cell(tx + dx * gate, ty + dy * gate)) ?? []) {
+          if (Math.hypot(wx[j] - tx, wy[j] - ty) > gate) continue;
+          const d = hamming(a, i * 32, b, j * 32);
+          if (d < bestDist) [best, bestDist] = [j, d];
         }
       }
-      candidates.delete();
     }
-  } finally {
-    matcher.delete();
-    knn.delete();
+    if (best >= 0) {
+      src.push(tx, ty);
+      dst.push(wx[best], wy[best]);
+    }
   }
   return { src, dst };
+}
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let x = v; x; x >>= 1) n += x & 1;
+  return n;
+});
+
+/** Hamming distance of two 32-byte ORB descriptors. */
+function hamming(a: Uint8Array, ai: number, b: Uint8Array, bi: number): number {
+  let d = 0;
+  for (let k = 0; k < 32; k++) d += POPCOUNT[a[ai + k] ^ b[bi + k]];
+  return d;
 }

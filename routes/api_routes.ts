@@ -18,6 +18,7 @@ import { camSettingsSchema } from "./streams.ts";
 import { startInferenceSchema } from "./inference.ts";
 import { readJsonBodySchema } from "./read.ts";
 import { loginBodySchema } from "./login.ts";
+import { batchDocs } from "./api_routes_batch.ts";
 
 const CAM_ID = "the stream's id (letters, digits and _.:@-, up to 100)";
 
@@ -257,6 +258,7 @@ export const apiRoutes: readonly RouteDoc[] = describeRoutes([
   ...cameraDocs,
   ...jobDocs,
   ...roiDocs,
+  ...batchDocs,
   ...mqttDocs,
   ...wsDocs,
   ...accessDocs,

@@ -17,6 +17,8 @@ import { roiRoutes } from "./rois.ts";
 import { logRoutes } from "./logs.ts";
 import { mqttRoutes } from "./mqtt.ts";
 import { bodyLimit } from "hono/body-limit";
+import { batchRoutes } from "./batch.ts";
+import { resultsRoutes } from "./results.ts";
 
 /** Largest request body outside uploads (page templates travel as base64 inside ROI lists). */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -53,6 +55,8 @@ export function createApp(ctx: AppContext): Hono {
   );
   app.route("/", roiRoutes(ctx));
   app.route("/", logRoutes(ctx));
+  app.route("/", batchRoutes(ctx));
+  app.route("/", resultsRoutes(ctx));
   app.route("/", mqttRoutes(ctx));
   app.route("/", pageRoutes());
   return app;

@@ -8,6 +8,7 @@ import type { JobSystem } from "../actors/job_system.ts";
 import type { ResultBus } from "../actors/result_bus.ts";
 import type { ModuleRegistry } from "../inference_modules/registry.ts";
 import type { WorkerPool } from "../inference_modules/worker_pool.ts";
+import type { BatchSystem } from "../actors/batch_system.ts";
 import type { MqttSystem } from "../actors/mqtt_system.ts";
 import type { MqttConfigStore } from "../storage/mqtt_config_store.ts";
 
@@ -29,6 +30,8 @@ export interface AppContext {
   modules: ModuleRegistry;
   /** ROI workers. */
   pool: WorkerPool;
+  /** Batch tasks and the results database. */
+  batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
   /** `mqtt_configs.json`. */

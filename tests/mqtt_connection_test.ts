@@ -128,18 +128,28 @@ Deno.test({
 
 Deno.test({
   ...T,
-  name: "mqtt: TLS with a CA file connects; without it fails with the reason; tls_insecure skips",
+  name: "mqtt: TLS with a CA file (and a client certificate) connects; without the CA it fails",
   fn: async () => {
     const broker = await startBroker({ tls: true });
     const sub = await listen(broker.url, ["tls/#"]);
     const m = await loneMqtt();
     try {
       await mkdir(`${m.dataDir}/certs`);
-      await copyFile(`${broker.dir}/ca.pem`, `${m.dataDir}/certs/ca.pem`);
+      for (const f of ["ca.pem", "client.pem", "client.key"]) {
+        await copyFile(`${broker.dir}/${f}`, `${m.dataDir}/certs/${f}`);
+      }
       const tls = { port: broker.tlsPort, tls: true, base_topic: "tls" };
       await m.sys.apply(mqttConfig({ name: "ca", ...tls, tls_ca_file: "certs/ca.pem" }));
       await m.sys.apply(mqttConfig({ name: "noca", ...tls }));
       await m.sys.apply(mqttConfig({ name: "insecure", ...tls, tls_insecure: true }));
+      const mtls = { ...tls, port: broker.mtlsPort, tls_ca_file: "certs/ca.pem" };
+      await m.sys.apply(mqttConfig({ name: "nocert", ...mtls }));
+      await m.sys.apply(mqttConfig({
+        name: "cert",
+        ...mtls,
+        tls_cert_file: "certs/client.pem",
+        tls_key_file: "certs/client.key",
+      }));
       await connected(m.sys, "ca");
       m.sys.sink(seqResult(1, "ca"));
       await sub.until((ms) => ms.some((x) => x.topic === "tls/src/g/r1"), "a message over TLS");
@@ -149,6 +159,12 @@ Deno.test({
       }, { what: "noca failed" });
       assert.match(failed.last_error ?? "", /self-signed certificate/);
       await connected(m.sys, "insecure");
+      await connected(m.sys, "cert");
+      const nocert = await waitFor(() => {
+        const s = m.sys.status("nocert");
+        return s && s.restarts >= 1 && s.state !== "connected" && s;
+      }, { what: "nocert refused" });
+      assert.ok(nocert.last_error, "a reason is shown");
     } finally {
       await sub.close();
       await m.close();

@@ -90,7 +90,10 @@ Deno.test({
       assert.equal((await call(t.app, "DELETE", "/delete_source/panel")).status, 200);
       for (const id of ["temperature", "pressure", "counter"]) {
         const topic = `${dev}/panel_${id}/config`;
-        await sub.until((ms) => ms.some((m) => m.topic === topic && m.payload === ""), `${id} gone`);
+        await sub.until(
+          (ms) => ms.some((m) => m.topic === topic && m.payload === ""),
+          `${id} gone`,
+        );
       }
     } finally {
       await sub.close();

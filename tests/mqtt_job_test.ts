@@ -98,7 +98,11 @@ Deno.test({
       assert.equal(sub.on("vision/panel/panel/pressure").length, 0, "its config is broken");
 
       // The broken config retries with its reason; the job is unaffected.
-      const list = (await call(t.app, "GET", "/mqtt_configs")).json as Record<string, any>[];
+      type Row = {
+        name: string;
+        status: { state: string; last_error: string } & Record<string, number>;
+      };
+      const list = (await call(t.app, "GET", "/mqtt_configs")).json as Row[];
       const broken = list.find((c) => c.name === "broken")!;
       assert.notEqual(broken.status.state, "connected");
       assert.match(broken.status.last_error, /ECONNREFUSED/);

@@ -10,7 +10,10 @@ const MOSQUITTO = Deno.env.get("MOSQUITTO_BIN") ?? "/usr/sbin/mosquitto";
 
 /** Broker options; defaults in brackets. */
 export interface BrokerOptions {
-  /** Also listen with TLS (server cert signed by a test CA) [false]. */
+  /**
+   * Also listen with TLS (server cert signed by a test CA), and on a second port that requires a
+   * client certificate signed by the same CA (`client.pem`/`client.key` in `dir`) [false].
+   */
   tls?: boolean;
   /** Users and passwords; when set, anonymous clients are refused [anonymous allowed]. */
   users?: Record<string, string>;
@@ -24,6 +27,8 @@ export interface Broker {
   port: number;
   /** TLS listener port (0 without TLS). */
   tlsPort: number;
+  /** TLS listener that requires a client certificate (0 without TLS). */
+  mtlsPort: number;
   /** `mqtt://127.0.0.1:<port>`. */
   url: string;
   /** Folder with `ca.pem` (and the server cert) when TLS is on. */
@@ -43,6 +48,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const dir = await Deno.makeTempDir({ prefix: "visionroi-mosquitto-" });
   const port = await freePort();
   const tlsPort = opts.tls ? await freePort() : 0;
+  const mtlsPort = opts.tls ? await freePort() : 0;
   const caPem = opts.tls ? await makeCerts(dir) : "";
   const lines = [
     `listener ${port} 127.0.0.1`,
@@ -68,6 +74,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       `cafile ${join(dir, "ca.pem")}`,
       `certfile ${join(dir, "server.pem")}`,
       `keyfile ${join(dir, "server.key")}`,
+      `listener ${mtlsPort} 127.0.0.1`,
+      `cafile ${join(dir, "ca.pem")}`,
+      `certfile ${join(dir, "server.pem")}`,
+      `keyfile ${join(dir, "server.key")}`,
+      "require_certificate true",
     );
   }
   if (opts.persistence) {
@@ -80,12 +91,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const broker: Broker = {
     port,
     tlsPort,
+    mtlsPort,
     url: `mqtt://127.0.0.1:${port}`,
     dir,
     caPem,
     async start() {
       if (child) return;
-      child = await launch(conf, [port, ...(tlsPort ? [tlsPort] : [])]);
+      child = await launch(conf, [port, ...(tlsPort ? [tlsPort, mtlsPort] : [])]);
     },
     async stop() {
       const c = child;
@@ -166,24 +178,32 @@ async function makeCerts(dir: string): Promise<string> {
     "-out",
     p("ca.pem"),
   ]);
+  await Deno.writeTextFile(p("san.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  await signed(dir, "server", "/CN=127.0.0.1", "san.cnf");
+  await signed(dir, "client", "/CN=visionroi-test-client");
+  return await Deno.readTextFile(p("ca.pem"));
+}
+
+/** A key and a certificate signed by the test CA: `<name>.key`, `<name>.pem`. */
+async function signed(dir: string, name: string, subject: string, ext?: string): Promise<void> {
+  const p = (f: string) => join(dir, f);
   await run("openssl", [
     "req",
     "-newkey",
     "rsa:2048",
     "-nodes",
     "-subj",
-    "/CN=127.0.0.1",
+    subject,
     "-keyout",
-    p("server.key"),
+    p(`${name}.key`),
     "-out",
-    p("server.csr"),
+    p(`${name}.csr`),
   ]);
-  await Deno.writeTextFile(p("san.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
   await run("openssl", [
     "x509",
     "-req",
     "-in",
-    p("server.csr"),
+    p(`${name}.csr`),
     "-CA",
     p("ca.pem"),
     "-CAkey",
@@ -191,12 +211,10 @@ async function makeCerts(dir: string): Promise<string> {
     "-CAcreateserial",
     "-days",
     "2",
-    "-extfile",
-    p("san.cnf"),
+    ...(ext ? ["-extfile", p(ext)] : []),
     "-out",
-    p("server.pem"),
+    p(`${name}.pem`),
   ]);
-  return await Deno.readTextFile(p("ca.pem"));
 }
 
 async function writePasswords(path: string, users: Record<string, string>): Promise<void> {

@@ -1,0 +1,79 @@
+/** The selected ROI's fields: id, name, group, module (+ its settings), MQTT config, save-crop; or a page's name and template. */
+import type { ModuleInfo, MqttView, RoiItem } from "../stores/types.ts";
+import { SchemaFields } from "./SchemaFields.tsx";
+
+/** Props of {@linkcode RoiForm}. */
+export interface RoiFormProps {
+  roi: RoiItem;
+  modules: ModuleInfo[];
+  /** MQTT configs; undefined when the server has no MQTT routes. */
+  mqtt: MqttView[] | undefined;
+  groups: string[];
+  onChange(patch: Partial<RoiItem>): void;
+  onDelete(): void;
+  onCapture(): void;
+}
+
+function Text({ label, value, onChange, name }: { label: string; value: string; name: string; onChange(v: string): void }) {
+  return (
+    <label>
+      {label}
+      <input name={name} value={value} list={name === "group" ? "roi-groups" : undefined} onChange={(e) => onChange(e.currentTarget.value)} />
+    </label>
+  );
+}
+
+/** The form. */
+export function RoiForm({ roi, modules, mqtt, groups, onChange, onDelete, onCapture }: RoiFormProps) {
+  const mod = modules.find((m) => m.name === roi.module);
+  const isPage = roi.type === "page";
+  return (
+    <div class="stack" aria-label="Selected ROI">
+      <div class="form-grid">
+        <Text name="id" label="ID" value={String(roi.id)} onChange={(v) => onChange({ id: v })} />
+        {isPage
+          ? <Text name="page" label="Page name" value={roi.page ?? ""} onChange={(v) => onChange({ page: v, name: v })} />
+          : <Text name="name" label="Name" value={roi.name ?? ""} onChange={(v) => onChange({ name: v })} />}
+        {!isPage && <Text name="group" label="Group" value={roi.group ?? ""} onChange={(v) => onChange({ group: v })} />}
+      </div>
+      <datalist id="roi-groups">{groups.map((g) => <option key={g} value={g} />)}</datalist>
+      {isPage && (
+        <div class="stack">
+          {roi.image
+            ? <img class="thumb" alt="page template" src={`data:image/jpeg;base64,${roi.image}`} />
+            : <p class="notice error">No template yet: capture one.</p>}
+          <button type="button" onClick={onCapture}>Capture template from the current frame</button>
+        </div>
+      )}
+      {!isPage && (
+        <>
+          <label>
+            Module
+            <select name="module" value={roi.module ?? ""} onChange={(e) => onChange({ module: e.currentTarget.value, params: undefined })}>
+              <option value="">— none (not read) —</option>
+              {modules.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
+            </select>
+          </label>
+          {mod && <p class="muted small">{mod.description}</p>}
+          {mod && <SchemaFields schema={mod.params_schema} values={roi.params ?? {}} onChange={(params) => onChange({ params })} />}
+          <label>
+            MQTT config
+            {mqtt
+              ? (
+                <select name="mqtt_config" value={roi.mqtt_config ?? ""} onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })}>
+                  <option value="">— don't publish —</option>
+                  {mqtt.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
+                </select>
+              )
+              : <input name="mqtt_config" value={roi.mqtt_config ?? ""} onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })} />}
+          </label>
+          <label class="check">
+            <input type="checkbox" name="save_crop" checked={roi.save_crop === true} onChange={(e) => onChange({ save_crop: e.currentTarget.checked })} />
+            Save crops
+          </label>
+        </>
+      )}
+      <button type="button" class="danger" onClick={onDelete}>Delete</button>
+    </div>
+  );
+}

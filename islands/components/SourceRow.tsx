@@ -1,0 +1,82 @@
+/** One row of the sources table: inline rename, source and stream type edits, status, thumbnail, delete. */
+import { useState } from "preact/hooks";
+import type { SourceRow as Row } from "../stores/types.ts";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+/** What a row asks its table to do. */
+export interface SourceActions {
+  rename(oldName: string, name: string): Promise<boolean>;
+  setSource(name: string, source: string): Promise<boolean>;
+  setStreamType(name: string, type: string): Promise<boolean>;
+  remove(name: string): Promise<void>;
+}
+
+/** An input that commits on blur or Enter and reverts on Escape. */
+function InlineEdit(
+  { value, label, commit }: { value: string; label: string; commit: (v: string) => Promise<boolean> },
+) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const done = async () => {
+    if (draft === null || draft === value) return setDraft(null);
+    if (await commit(draft)) setDraft(null);
+  };
+  return (
+    <input
+      aria-label={label}
+      value={draft ?? value}
+      onInput={(e) => setDraft(e.currentTarget.value)}
+      onBlur={done}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") e.currentTarget.blur();
+        if (e.key === "Escape") setDraft(null);
+      }}
+    />
+  );
+}
+
+/** The row. */
+export function SourceRow({ row, tick, actions }: { row: Row; tick: number; actions: SourceActions }) {
+  const [thumbOk, setThumbOk] = useState(true);
+  const cam = row.camera;
+  const name = row.name;
+  return (
+    <tr data-source={name}>
+      <td>
+        {thumbOk
+          ? (
+            <img
+              class="thumb-sm"
+              alt={`${name} thumbnail`}
+              src={`/ws_snapshot/${encodeURIComponent(name)}?t=${tick}`}
+              onError={() => setThumbOk(false)}
+            />
+          )
+          : <span class="muted small">no frame</span>}
+      </td>
+      <td><InlineEdit value={name} label={`name of ${name}`} commit={(v) => actions.rename(name, v)} /></td>
+      <td>
+        <InlineEdit value={row.source} label={`source of ${name}`} commit={(v) => actions.setSource(name, v)} />
+      </td>
+      <td>
+        <select
+          aria-label={`stream type of ${name}`}
+          value={row.stream_type}
+          onChange={(e) => actions.setStreamType(name, e.currentTarget.value)}
+        >
+          <option value="opencv">opencv</option>
+          <option value="ffmpeg">ffmpeg</option>
+        </select>
+      </td>
+      <td class="small">{row.width && row.height ? `${row.width}×${row.height}` : "native"}</td>
+      <td>
+        <StatusBadge state={cam.status} title={cam.last_error} />
+        {cam.last_error && <div class="small muted">{cam.last_error}</div>}
+        {cam.fps !== undefined && cam.status === "live" && <div class="small muted">{cam.fps} fps</div>}
+      </td>
+      <td class="row">
+        <a class="button" href={`/roi?source=${encodeURIComponent(name)}`}>ROIs</a>
+        <button type="button" class="danger" onClick={() => actions.remove(name)}>Delete</button>
+      </td>
+    </tr>
+  );
+}

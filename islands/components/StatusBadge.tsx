@@ -1,0 +1,25 @@
+/** A coloured badge for a camera, job, socket or connection state word. */
+
+const TONE: Record<string, string> = {
+  live: "ok",
+  active: "ok",
+  running: "ok",
+  open: "ok",
+  connected: "ok",
+  inference: "ok",
+  roi_stream: "info",
+  starting: "info",
+  connecting: "info",
+  restarting: "warn",
+  stalled: "warn",
+  retrying: "warn",
+  disconnected: "warn",
+  outage: "warn",
+  failed: "bad",
+  error: "bad",
+};
+
+/** The state as a badge; `title` shows the reason (for example the last error). */
+export function StatusBadge({ state, title }: { state: string; title?: string | null }) {
+  return <span class={`badge ${TONE[state] ?? ""}`} title={title ?? undefined}>{state}</span>;
+}

@@ -1,0 +1,93 @@
+/** Shapes of VisionROI's answers as the browser uses them (the server's types, trimmed). */
+import type { FrameResult, GroupMessage, RoiResultEntry } from "../../actors/result_bus.ts";
+
+export type { FrameResult, GroupMessage, RoiResultEntry };
+
+/** A `/source_list` row. */
+export interface SourceRow {
+  name: string;
+  source: string;
+  width: number | null;
+  height: number | null;
+  stream_type: string;
+  camera: { status: string; fps?: number; last_error?: string | null; restarts?: number };
+}
+
+/** An `/api/jobs` (`/inference_status`) entry. */
+export interface JobStatus {
+  running: boolean;
+  cam_id: string;
+  source: string;
+  group: string | null;
+  stream_health: { state: string; camera_status?: string; last_error?: string | null };
+  job: {
+    status: string;
+    interval: number;
+    result_timeout: number;
+    frames_processed: number;
+    last_error: string | null;
+    active_group: string | null;
+    group: string | null;
+  } | null;
+}
+
+/** A point of an ROI, in frame pixels. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** A `rois.json` entry as the editor keeps it (unknown fields are carried along). */
+export interface RoiItem {
+  id: string;
+  type: string;
+  points: Point[];
+  name?: string | null;
+  group?: string | null;
+  module?: string | null;
+  mqtt_config?: string | null;
+  params?: Record<string, unknown>;
+  save_crop?: boolean;
+  page?: string;
+  image?: string | null;
+  [key: string]: unknown;
+}
+
+/** A `/api/modules` entry. */
+export interface ModuleInfo {
+  name: string;
+  description: string;
+  output: string;
+  params_schema: JsonSchema;
+}
+
+/** The part of JSON Schema the module fields use. */
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  enum?: unknown[];
+  description?: string;
+}
+
+/** A `/mqtt_configs` entry. */
+export interface MqttView {
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  has_password: boolean;
+  base_topic: string;
+  client_id: string;
+  qos: number;
+  retain: boolean;
+  tls: boolean;
+  keepalive: number;
+  publish_timeout: number;
+  status?: { state: string; last_error: string | null; connected_at: number | null } | null;
+  [key: string]: unknown;
+}

@@ -1,0 +1,63 @@
+/**
+ * `GET /api/results`: the live results history (every ROI reading of running jobs), filtered by
+ * source, ROI and time, as CSV or JSON. Rows older than the retention are pruned by the system.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppContext } from "./context.ts";
+import { tableResponse } from "./table_download.ts";
+
+/** A time bound: seconds since the epoch, or an ISO 8601 date/time. */
+const timeBound = z.string().optional().transform((v, ctx) => {
+  if (v === undefined || v === "") return undefined;
+  const n = /^\d+(\.\d+)?$/.test(v) ? Number(v) : Date.parse(v) / 1000;
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: "custom", message: "expected epoch seconds or an ISO 8601 time" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** Query of `GET /api/results`. */
+export const resultsQuery = z.object({
+  source: z.string().optional().describe("only this source"),
+  roi: z.string().optional().describe("only this ROI id"),
+  from: timeBound.describe("from this time (epoch seconds or ISO 8601)"),
+  to: timeBound.describe("up to this time (epoch seconds or ISO 8601)"),
+  format: z.enum(["csv", "json"]).default("json").describe("csv or json [json]"),
+  limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000)
+    .describe("most rows, oldest first [100000]"),
+});
+
+/** Columns of a results download, in order. */
+export const LIVE_RESULT_COLUMNS = [
+  "time",
+  "iso_time",
+  "cam_id",
+  "source",
+  "roi_id",
+  "name",
+  "module",
+  "text",
+  "value",
+  "duration",
+] as const;
+
+/** The results history sub-app. */
+export function resultsRoutes(ctx: AppContext): Hono {
+  const app = new Hono();
+  app.get("/api/results", (c) => {
+    const q = resultsQuery.parse(c.req.query());
+    const rows = ctx.batch.db.liveRows(q).map((r) => ({
+      ...r,
+      iso_time: new Date(r.time * 1000).toISOString(),
+    }));
+    return tableResponse(rows.values(), {
+      format: q.format,
+      columns: [...LIVE_RESULT_COLUMNS],
+      filename: "results",
+      head: { count: rows.length },
+    });
+  });
+  return app;
+}
