@@ -93,10 +93,9 @@ export class MqttSystem {
     });
   }
 
-  /** Starts a connection per config, then watches the data dir for ROI changes (discovery). */
+  /** Starts a connection per config; with one or more, the data dir is watched for ROI changes. */
   async start(configs: readonly MqttConfig[]): Promise<void> {
     for (const c of configs) await this.#startLink(c);
-    this.#watch();
     await this.syncDiscovery();
   }
 
@@ -114,6 +113,7 @@ export class MqttSystem {
     link.config = config;
     link.outbox.resize(config.outbox_size);
     this.#links.set(config.name, link);
+    this.#watcher ??= this.#watch();
     this.#warned.delete(config.name);
     await this.supervisor.startChild({
       id: `mqtt:${config.name}`,
@@ -208,10 +208,9 @@ export class MqttSystem {
    * Saved ROI files, source folders and job configs change on disk: resync discovery shortly after
    * (debounced), so a deleted ROI or source loses its entity without the routes knowing about MQTT.
    */
-  #watch(): void {
+  #watch(): Deno.FsWatcher {
     const dir = this.#o.dataDir;
     const watcher = Deno.watchFs(dir, { recursive: true });
-    this.#watcher = watcher;
     (async () => {
       for await (const ev of watcher) {
         if (!ev.paths.some((p) => affectsRois(dir, p))) continue;
@@ -221,6 +220,7 @@ export class MqttSystem {
     })().catch((err) => {
       console.error(`mqtt discovery: data dir watch ended, ROI changes apply on reconnect: ${err}`);
     });
+    return watcher;
   }
 
   #connection(link: Link): MqttConnectionActor {
@@ -349,10 +349,11 @@ export class MqttSystem {
     await this.#publishDiscovery(link, new Map());
   }
 
-  /** Waits until the outbox is empty, at most `ms` (a broker that is away keeps it full). */
+  /** While connected, waits until the outbox is empty, at most `ms`. */
   async #drained(link: Link, ms: number): Promise<void> {
     const until = this.#clock.now() + ms;
-    while (link.outbox.stats().queued > 0 && this.#clock.now() < until) {
+    const up = () => this.status(link.config.name)?.state === "connected";
+    while (up() && link.outbox.stats().queued > 0 && this.#clock.now() < until) {
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -71,6 +71,7 @@ export async function run(): Promise<BenchSection> {
   const dataDir = await Deno.makeTempDir({ prefix: "visionroi-bench-pages-" });
   const pool = new WorkerPool({ registry: await createRegistry({ dataDir }), dataDir, workers: 1 });
   const rows: Record<string, unknown>[] = [];
+  const loadBefore = await loadAverage();
   try {
     await pool.ready();
     const detect = createPageDetector(pool);
@@ -110,11 +111,17 @@ export async function run(): Promise<BenchSection> {
     await pool.close();
     await Deno.remove(dataDir, { recursive: true });
   }
+  const load = `${loadBefore} before, ${await loadAverage()} after`;
   return {
     title: "Page detection (ORB + homography, one worker)",
-    markdown: table(rows),
-    data: { runs: RUNS, rows },
+    markdown: table(rows) + `Load average (1 min) while it ran: ${load}.\n`,
+    data: { runs: RUNS, load, rows },
   };
+}
+
+/** The 1-minute load average: what else was running. */
+async function loadAverage(): Promise<string> {
+  return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
 }
 
 function table(rows: Record<string, unknown>[]): string {

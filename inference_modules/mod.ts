@@ -7,6 +7,14 @@ export {
 } from "./registry.ts";
 export type { ModuleProblem, ModuleRegistry, RegistryOptions } from "./registry.ts";
 export { WorkerPool } from "./worker_pool.ts";
+export { createPageDetector, DEFAULT_PAGE_THRESHOLD } from "./page_detector.ts";
+export type {
+  PageDetection,
+  PageDetectorOptions,
+  PageEntry,
+  PageMatcher,
+} from "./page_detector.ts";
+export type { DetectPagesOptions, PageMatch, PageMethod, PageTemplate } from "./page_types.ts";
 export type {
   DescriptorLookup,
   PoolStats,

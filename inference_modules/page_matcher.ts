@@ -88,7 +88,7 @@ interface SeenFrame {
   maxWidth: number;
 }
 
-/** One page's score; a template that cannot be decoded or matched scores 0 with the reason. */
+/** One page's score; a template that cannot be decoded scores 0 with the reason. */
 async function scorePage(
   cv: Cv,
   page: PageTemplate,
@@ -97,7 +97,8 @@ async function scorePage(
 ): Promise<Scored> {
   let tpl: TemplateEntry;
   try {
-    tpl = await opts.templates.get(page.key, page.image, { maxWidth: seen.maxWidth });
+    const key = `${page.key}@${seen.maxWidth}`; // features depend on the detection width
+    tpl = await opts.templates.get(key, page.image, { maxWidth: seen.maxWidth });
   } catch (e) {
     return { method: "features", score: 0, reason: `template unusable: ${cvErrorMessage(cv, e)}` };
   }

@@ -156,7 +156,7 @@ export function RoiEditor({ source: initial }: { source: string }) {
           <RoiList rois={rois} selected={selected} readings={readings} onSelect={setSelected} />
           <hr />
           {sel
-            ? <RoiForm roi={sel} modules={modules.list} mqtt={mqtt.missing ? undefined : mqtt.data ?? []} groups={groups} onChange={patch} onDelete={remove} onCapture={capture} />
+            ? <RoiForm key={String(sel.id)} roi={sel} modules={modules.list} mqtt={mqtt.missing ? undefined : mqtt.data ?? []} groups={groups} onChange={patch} onDelete={remove} onCapture={capture} />
             : <p class="muted">Select a ROI to edit its fields.</p>}
         </aside>
       </div>

@@ -18,6 +18,7 @@ import { camSettingsSchema } from "./streams.ts";
 import { startInferenceSchema } from "./inference.ts";
 import { readJsonBodySchema } from "./read.ts";
 import { loginBodySchema } from "./login.ts";
+import { uiDocs } from "./api_routes_ui.ts";
 import { batchDocs } from "./api_routes_batch.ts";
 
 const CAM_ID = "the stream's id (letters, digits and _.:@-, up to 100)";
@@ -241,19 +242,9 @@ const wsDocs: RouteDoc[] = ([
   responses: { 101: { description: "switching protocols" } },
 }));
 
-const pageDocs: RouteDoc[] = [
-  {
-    method: "get",
-    path: "/",
-    tag: "pages",
-    summary: "Home page",
-    responses: { 200: { description: "HTML page", contentType: "text/html" } },
-  },
-];
-
 /** Every route of the app. */
 export const apiRoutes: readonly RouteDoc[] = describeRoutes([
-  ...pageDocs,
+  ...uiDocs,
   ...sourceDocs,
   ...cameraDocs,
   ...jobDocs,

@@ -7,7 +7,8 @@ import { loginRoutes } from "./login.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { opsRoutes } from "./ops.ts";
-import { pageRoutes } from "./pages.ts";
+import { uiRoutes } from "./ui.ts";
+import { moduleRoutes } from "./modules.ts";
 import { sourceRoutes } from "./sources.ts";
 import { streamRoutes } from "./streams.ts";
 import { inferenceRoutes } from "./inference.ts";
@@ -58,6 +59,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route("/", batchRoutes(ctx));
   app.route("/", resultsRoutes(ctx));
   app.route("/", mqttRoutes(ctx));
-  app.route("/", pageRoutes());
+  app.route("/", moduleRoutes(ctx));
+  app.route("/", uiRoutes());
   return app;
 }

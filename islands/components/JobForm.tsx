@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../stores/api.ts";
 import type { PanelSettings } from "../stores/panel_settings.ts";
 import type { RoiItem, SourceRow } from "../stores/types.ts";
+import { DraftInput } from "./DraftInput.tsx";
 
 /** Props of {@linkcode JobForm}. */
 export interface JobFormProps {
@@ -58,11 +59,11 @@ export function JobForm({ camId, mode, sources, value, disabled, onChange }: Job
         )}
         <label>
           Interval (s)
-          <input type="number" name={`interval-${camId}`} min={0} step={0.1} value={value.interval} disabled={disabled} onChange={(e) => set({ interval: Number(e.currentTarget.value) })} />
+          <DraftInput type="number" name={`interval-${camId}`} min={0} step={0.1} value={String(value.interval)} disabled={disabled} onCommit={(v) => set({ interval: Number(v) })} />
         </label>
         <label>
           Result timeout (s)
-          <input type="number" min={0.1} step={0.5} value={value.result_timeout} disabled={disabled} onChange={(e) => set({ result_timeout: Number(e.currentTarget.value) })} />
+          <DraftInput type="number" name={`timeout-${camId}`} min={0.1} step={0.5} value={String(value.result_timeout)} disabled={disabled} onCommit={(v) => set({ result_timeout: Number(v) })} />
         </label>
       </div>
       {g.error && <p class="notice error">{g.error}</p>}

@@ -24,7 +24,7 @@ export interface LayoutProps {
   /** Module scripts to load (island bundles). */
   scripts: string[];
   /** The page body. */
-  children: ComponentChildren;
+  children?: ComponentChildren;
 }
 
 /** The whole document. */

@@ -1,6 +1,7 @@
 /** The selected ROI's fields: id, name, group, module (+ its settings), MQTT config, save-crop; or a page's name and template. */
 import type { ModuleInfo, MqttView, RoiItem } from "../stores/types.ts";
 import { SchemaFields } from "./SchemaFields.tsx";
+import { DraftInput } from "./DraftInput.tsx";
 
 /** Props of {@linkcode RoiForm}. */
 export interface RoiFormProps {
@@ -18,7 +19,7 @@ function Text({ label, value, onChange, name }: { label: string; value: string; 
   return (
     <label>
       {label}
-      <input name={name} value={value} list={name === "group" ? "roi-groups" : undefined} onChange={(e) => onChange(e.currentTarget.value)} />
+      <DraftInput name={name} value={value} list={name === "group" ? "roi-groups" : undefined} onCommit={onChange} />
     </label>
   );
 }
@@ -65,7 +66,7 @@ export function RoiForm({ roi, modules, mqtt, groups, onChange, onDelete, onCapt
                   {mqtt.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
                 </select>
               )
-              : <input name="mqtt_config" value={roi.mqtt_config ?? ""} onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })} />}
+              : <DraftInput name="mqtt_config" value={roi.mqtt_config ?? ""} onCommit={(v) => onChange({ mqtt_config: v })} />}
           </label>
           <label class="check">
             <input type="checkbox" name="save_crop" checked={roi.save_crop === true} onChange={(e) => onChange({ save_crop: e.currentTarget.checked })} />

@@ -1,5 +1,6 @@
 /** Form fields generated from a module's params JSON Schema; an empty field means the default. */
 import type { JsonSchema } from "../stores/types.ts";
+import { DraftInput } from "./DraftInput.tsx";
 
 /** Props of {@linkcode SchemaFields}. */
 export interface SchemaFieldsProps {
@@ -54,7 +55,7 @@ export function SchemaFields({ schema, values, onChange }: SchemaFieldsProps) {
         return (
           <label key={key} title={s.description}>
             {key}
-            <input
+            <DraftInput
               name={`param-${key}`}
               type={numeric ? "number" : "text"}
               step={kind === "integer" ? 1 : "any"}
@@ -62,10 +63,7 @@ export function SchemaFields({ schema, values, onChange }: SchemaFieldsProps) {
               max={s.maximum}
               placeholder={hint}
               value={cur === undefined ? "" : String(cur)}
-              onChange={(e) => {
-                const raw = e.currentTarget.value;
-                set(key, numeric ? (raw === "" ? undefined : Number(raw)) : raw);
-              }}
+              onCommit={(raw) => set(key, numeric ? (raw === "" ? undefined : Number(raw)) : raw)}
             />
           </label>
         );

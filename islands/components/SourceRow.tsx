@@ -1,5 +1,6 @@
 /** One row of the sources table: inline rename, source and stream type edits, status, thumbnail, delete. */
 import { useState } from "preact/hooks";
+import { DraftInput } from "./DraftInput.tsx";
 import type { SourceRow as Row } from "../stores/types.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
@@ -9,29 +10,6 @@ export interface SourceActions {
   setSource(name: string, source: string): Promise<boolean>;
   setStreamType(name: string, type: string): Promise<boolean>;
   remove(name: string): Promise<void>;
-}
-
-/** An input that commits on blur or Enter and reverts on Escape. */
-function InlineEdit(
-  { value, label, commit }: { value: string; label: string; commit: (v: string) => Promise<boolean> },
-) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const done = async () => {
-    if (draft === null || draft === value) return setDraft(null);
-    if (await commit(draft)) setDraft(null);
-  };
-  return (
-    <input
-      aria-label={label}
-      value={draft ?? value}
-      onInput={(e) => setDraft(e.currentTarget.value)}
-      onBlur={done}
-      onKeyDown={(e) => {
-        if (e.key === "Enter") e.currentTarget.blur();
-        if (e.key === "Escape") setDraft(null);
-      }}
-    />
-  );
 }
 
 /** The row. */
@@ -53,9 +31,9 @@ export function SourceRow({ row, tick, actions }: { row: Row; tick: number; acti
           )
           : <span class="muted small">no frame</span>}
       </td>
-      <td><InlineEdit value={name} label={`name of ${name}`} commit={(v) => actions.rename(name, v)} /></td>
+      <td><DraftInput value={name} aria-label={`name of ${name}`} onCommit={(v) => actions.rename(name, v)} /></td>
       <td>
-        <InlineEdit value={row.source} label={`source of ${name}`} commit={(v) => actions.setSource(name, v)} />
+        <DraftInput value={row.source} aria-label={`source of ${name}`} onCommit={(v) => actions.setSource(name, v)} />
       </td>
       <td>
         <select

@@ -34,7 +34,7 @@ export function useRoiDoc(source: string): RoiDoc {
   const [save, setSave] = useState<SaveState>({ kind: "idle" });
   const [loadError, setLoadError] = useState<string | undefined>();
   const dirty = useRef<RoiItem[] | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout>>();
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   useEffect(() => {
     if (!source) return;
