@@ -113,7 +113,12 @@ export class BatchJobActor extends Actor<BatchJobMessage, BatchJobSnapshot> {
           : rois.map((r) => failed(r, error ?? "no frame"));
         if (signal.aborted) break; // cancelled or stopping: this frame's rows are not stored
         const now = this.clock.now();
-        this.#deps.db.storeFrame(task.id, index, results.map((r) => rowOf(r, index, time)), now - mark);
+        this.#deps.db.storeFrame(
+          task.id,
+          index,
+          results.map((r) => rowOf(r, index, time)),
+          now - mark,
+        );
         mark = now;
         this.update({ frames_done: this.snapshot().frames_done + 1 });
       }

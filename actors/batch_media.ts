@@ -117,7 +117,10 @@ async function unzipImages(dir: string, part: StoredPart, maxBytes: number): Pro
   };
   await walk(out);
   found.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
-  return found.map((p) => ({ stored: relative(dir, p), filename: `${part.filename}:${relative(out, p)}` }));
+  return found.map((p) => ({
+    stored: relative(dir, p),
+    filename: `${part.filename}:${relative(out, p)}`,
+  }));
 }
 
 async function run(cmd: string, args: string[], name: string): Promise<string> {

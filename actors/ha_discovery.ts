@@ -4,16 +4,8 @@
  * `light_button` ROI, all tied to the connection's availability topic. Pure: builds topic → payload.
  */
 import type { JobRoi } from "./inference_job_actor.ts";
+import type { RoiSet } from "./roi_sets.ts";
 import { baseSegments, deviceKey, roiTopic, sanitizeSegment, statusTopic } from "./mqtt_topics.ts";
-
-/** The ROIs of one camera: a saved source's `rois.json`, or a running job's (inline) list. */
-export interface RoiSet {
-  /** Source name ("" for a job without one). */
-  source: string;
-  /** cam_id of the job, when the set comes from one. */
-  camId?: string;
-  rois: readonly JobRoi[];
-}
 
 /** Modules whose text is a number. */
 const NUMERIC_MODULES = new Set(["digits"]);

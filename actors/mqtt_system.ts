@@ -8,7 +8,10 @@ import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connectio
 import { MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
 import { camIdOfControlTopic, roiPayload, roiTopic } from "./mqtt_topics.ts";
 import { checkControlCamId, type ControlCommand, parseControl } from "./mqtt_control.ts";
-import { discoveryConfigs, type RoiSet } from "./ha_discovery.ts";
+import { discoveryConfigs } from "./ha_discovery.ts";
+import { type RoiSet, watchRoiChanges } from "./roi_sets.ts";
+
+export { collectRoiSets } from "./roi_sets.ts";
 import type { FrameResult, RoiResultEntry } from "./result_bus.ts";
 import type { JobConfig, JobRoi } from "./inference_job_actor.ts";
 import type { JobSystem, StartRequest } from "./job_system.ts";
@@ -41,7 +44,7 @@ export interface MqttSystemOptions {
   /** Folder TLS paths are relative to (the data dir). */
   dataDir: string;
   jobs: JobControl;
-  /** The ROIs discovery describes: saved sources and running jobs. */
+  /** The ROIs discovery describes: saved sources and running jobs (see `collectRoiSets`). */
   roiSets: () => Promise<RoiSet[]>;
   /** Where the published discovery topics of each config persist (`mqtt/<hex name>`). */
   store: SnapshotStore;
@@ -209,18 +212,10 @@ export class MqttSystem {
    * (debounced), so a deleted ROI or source loses its entity without the routes knowing about MQTT.
    */
   #watch(): Deno.FsWatcher {
-    const dir = this.#o.dataDir;
-    const watcher = Deno.watchFs(dir, { recursive: true });
-    (async () => {
-      for await (const ev of watcher) {
-        if (!ev.paths.some((p) => affectsRois(dir, p))) continue;
-        clearTimeout(this.#debounce);
-        this.#debounce = setTimeout(() => void this.syncDiscovery(), 200);
-      }
-    })().catch((err) => {
-      console.error(`mqtt discovery: data dir watch ended, ROI changes apply on reconnect: ${err}`);
+    return watchRoiChanges(this.#o.dataDir, () => {
+      clearTimeout(this.#debounce);
+      this.#debounce = setTimeout(() => void this.syncDiscovery(), 200);
     });
-    return watcher;
   }
 
   #connection(link: Link): MqttConnectionActor {
@@ -357,33 +352,6 @@ export class MqttSystem {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-}
-
-/** Whether a changed path can change the ROI sets: ROI files, source configs, job configs, folders. */
-function affectsRois(dataDir: string, path: string): boolean {
-  if (!path.startsWith(dataDir + "/")) return false;
-  const rel = path.slice(dataDir.length + 1);
-  if (rel.endsWith(".tmp")) return false;
-  if (rel.startsWith(".actors/")) return rel.startsWith(".actors/job/");
-  const parts = rel.split("/");
-  return parts.length === 1 ? !rel.includes(".") : parts.length === 2 && rel.endsWith(".json");
-}
-
-/** The ROI sets discovery describes: every saved source's ROIs and every running job's. */
-export async function collectRoiSets(opts: {
-  sourceNames: () => Promise<string[]>;
-  loadRois: (source: string) => Promise<JobRoi[]>;
-  jobs: JobControl;
-}): Promise<RoiSet[]> {
-  const sets: RoiSet[] = [];
-  for (const source of await opts.sourceNames()) {
-    sets.push({ source, rois: await opts.loadRois(source) });
-  }
-  for (const camId of opts.jobs.camIds()) {
-    const cfg = opts.jobs.config(camId);
-    if (cfg) sets.push({ source: cfg.source, camId, rois: cfg.rois });
-  }
-  return sets;
 }
 
 function sameDiscovery(a: MqttConfig, b: MqttConfig): boolean {

@@ -140,7 +140,7 @@ function md(d: {
   const k = (x: number) => `${(x / 1000).toFixed(1)}k`;
   const f = (x: number) => x.toFixed(2);
   return [
-    `${N.toLocaleString("en")} results (one ROI each, VisionROI's payload ≈ 200 B), publisher and`,
+    `${N.toLocaleString("en")} results (one ROI each, VisionROI's payload, 180 B), publisher and`,
     `subscriber in one process, mosquitto on loopback; medians of ${RUNS} runs. Load average at`,
     `the start: ${d.loadAverage} (other work was running on the machine).`,
     "",

@@ -42,14 +42,17 @@ export function Home(_props: Record<string, never>) {
         <Stat value={s.alerts_last_hour} label="results, last hour" />
         <Stat value={`${(s.average_latency * 1000).toFixed(0)} ms`} label="average ROI latency" />
         <Stat value={`${(s.latency_p95 * 1000).toFixed(0)} ms`} label="p95 ROI latency" />
-        <Stat value={`${data.pool.busy} / ${data.pool.workers}`} label={`workers busy · ${data.pool.queued} queued`} />
+        <Stat
+          value={`${data.pool.busy} / ${data.pool.workers}`}
+          label={`workers busy · ${data.pool.queued} queued`}
+        />
       </div>
       {running.length === 0 && (
         <p class="notice">
           No job is running. Start one on <a href="/inference">Inference</a>.
         </p>
       )}
-      <div class="grid">
+      <div class="wide-grid">
         {running.map((c) => <CameraCard key={c.cam_id} cam={c} />)}
       </div>
       <div class="grid" style="margin-top:1rem">
@@ -57,14 +60,25 @@ export function Home(_props: Record<string, never>) {
           <h2>Streams</h2>
           <div class="table-wrap">
             <table>
-              <thead><tr><th>cam_id</th><th>Source</th><th>State</th><th>Camera</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>cam_id</th>
+                  <th>Source</th>
+                  <th>State</th>
+                  <th>Camera</th>
+                </tr>
+              </thead>
               <tbody>
                 {data.cameras.map((c) => (
                   <tr key={c.cam_id}>
                     <td class="mono">{c.cam_id}</td>
                     <td>{c.source}</td>
-                    <td><StatusBadge state={c.status} /></td>
-                    <td><StatusBadge state={c.camera_status} title={c.camera_error} /></td>
+                    <td>
+                      <StatusBadge state={c.status} />
+                    </td>
+                    <td>
+                      <StatusBadge state={c.camera_status} title={c.camera_error} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -76,7 +90,15 @@ export function Home(_props: Record<string, never>) {
           <h2>Modules</h2>
           <div class="table-wrap">
             <table>
-              <thead><tr><th>Module</th><th>avg ms</th><th>max ms</th><th>reads</th><th>errors</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Module</th>
+                  <th>avg ms</th>
+                  <th>max ms</th>
+                  <th>reads</th>
+                  <th>errors</th>
+                </tr>
+              </thead>
               <tbody>
                 {data.roi_metrics.module_details.map((m) => (
                   <tr key={m.name}>
@@ -94,10 +116,22 @@ export function Home(_props: Record<string, never>) {
         <section class="card">
           <h2>Groups</h2>
           <table>
-            <thead><tr><th>Group</th><th>Jobs</th><th>Running</th><th>ROIs</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Group</th>
+                <th>Jobs</th>
+                <th>Running</th>
+                <th>ROIs</th>
+              </tr>
+            </thead>
             <tbody>
               {data.groups.map((g) => (
-                <tr key={g.name}><td>{g.name}</td><td>{g.cameras}</td><td>{g.running}</td><td>{g.roi}</td></tr>
+                <tr key={g.name}>
+                  <td>{g.name}</td>
+                  <td>{g.cameras}</td>
+                  <td>{g.running}</td>
+                  <td>{g.roi}</td>
+                </tr>
               ))}
             </tbody>
           </table>

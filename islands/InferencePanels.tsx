@@ -26,7 +26,9 @@ export function InferencePanels({ mode, focus }: InferencePanelsProps) {
   const [ids, setIds] = useState<string[]>([]);
   useEffect(() => setIds(loadPanelIds(mode)), []);
   useEffect(() => {
-    const running = (jobs.data ?? []).filter((j) => j.running && belongs(j.cam_id, mode)).map((j) => j.cam_id);
+    const running = (jobs.data ?? []).filter((j) => j.running && belongs(j.cam_id, mode)).map((j) =>
+      j.cam_id
+    );
     const extra = [...running, ...(focus ? [focus] : [])].filter((id) => !ids.includes(id));
     if (extra.length) update([...ids, ...extra]);
   }, [jobs.data]);
@@ -64,7 +66,7 @@ export function InferencePanels({ mode, focus }: InferencePanelsProps) {
       </p>
       {jobs.error && <p class="notice error">{jobs.error}</p>}
       {ids.length === 0 && <p class="notice">No panels: add one to start a job.</p>}
-      <div class="grid">
+      <div class="wide-grid">
         {ids.map((id) => <JobPanel key={id} camId={id} mode={mode} onRemove={() => remove(id)} />)}
       </div>
     </div>

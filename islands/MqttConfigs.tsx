@@ -16,7 +16,9 @@ async function testConnection(name: string): Promise<Note> {
     const list = await api<MqttView[]>("/mqtt_configs");
     const st = list.find((c) => c.name === name)?.status;
     if (st?.state === "connected") return { kind: "ok", text: `${name}: connected.` };
-    if (st?.last_error && i >= 2) return { kind: "error", text: `${name}: ${st.state}: ${st.last_error}` };
+    if (st?.last_error && i >= 2) {
+      return { kind: "error", text: `${name}: ${st.state}: ${st.last_error}` };
+    }
   }
   return { kind: "error", text: `${name}: no connection within 10 s.` };
 }
@@ -38,7 +40,10 @@ export function MqttConfigs(_props: Record<string, never>) {
     return (
       <div>
         <h1>MQTT</h1>
-        <p class="notice">This server has no MQTT configuration routes (<code>/mqtt_configs</code>), so results are not published over MQTT.</p>
+        <p class="notice">
+          This server has no MQTT configuration routes (<code>/mqtt_configs</code>), so results are
+          not published over MQTT.
+        </p>
       </div>
     );
   }
@@ -54,7 +59,12 @@ export function MqttConfigs(_props: Record<string, never>) {
     <div>
       <h1>MQTT</h1>
       <Notice note={note} />
-      <MqttForm key={editing?.name ?? "new"} editing={editing} onDone={(n) => (setNote(n), n?.kind === "ok" && setEditing(null), void refreshMqtt())} onCancel={() => setEditing(null)} />
+      <MqttForm
+        key={editing?.name ?? "new"}
+        editing={editing}
+        onDone={(n) => (setNote(n), n?.kind === "ok" && setEditing(null), void refreshMqtt())}
+        onCancel={() => setEditing(null)}
+      />
       <section class="card">
         <h2>Configs</h2>
         {error && <p class="notice error">{error}</p>}
@@ -62,22 +72,41 @@ export function MqttConfigs(_props: Record<string, never>) {
         {data && data.length > 0 && (
           <div class="table-wrap">
             <table id="mqtt-configs">
-              <thead><tr><th>Name</th><th>Broker</th><th>Topic</th><th>QoS</th><th>Connection</th><th></th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Broker</th>
+                  <th>Topic</th>
+                  <th>QoS</th>
+                  <th>Connection</th>
+                  <th></th>
+                </tr>
+              </thead>
               <tbody>
                 {data.map((c) => (
                   <tr key={c.name} data-config={c.name}>
                     <td>{c.name}</td>
-                    <td class="mono small">{c.tls ? "mqtts" : "mqtt"}://{c.username ? `${c.username}@` : ""}{c.host}:{c.port}</td>
+                    <td class="mono small">
+                      {c.tls ? "mqtts" : "mqtt"}://{c.username ? `${c.username}@` : ""}
+                      {c.host}:{c.port}
+                    </td>
                     <td class="mono small">{c.base_topic || "–"}</td>
                     <td>{c.qos}{c.retain ? " · retain" : ""}</td>
                     <td>
-                      <StatusBadge state={c.status?.state ?? "unknown"} title={c.status?.last_error} />
+                      <StatusBadge
+                        state={c.status?.state ?? "unknown"}
+                        title={c.status?.last_error}
+                      />
                       {c.status?.last_error && <div class="small muted">{c.status.last_error}</div>}
                     </td>
                     <td class="row">
                       <button type="button" onClick={() => setEditing(c)}>Edit</button>
-                      <button type="button" onClick={() => run(() => testConnection(c.name))}>Test connection</button>
-                      <button type="button" class="danger" onClick={() => remove(c.name)}>Delete</button>
+                      <button type="button" onClick={() => run(() => testConnection(c.name))}>
+                        Test connection
+                      </button>
+                      <button type="button" class="danger" onClick={() => remove(c.name)}>
+                        Delete
+                      </button>
                     </td>
                   </tr>
                 ))}

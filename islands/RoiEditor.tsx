@@ -12,7 +12,7 @@ import { frameStore, idleFrames } from "./stores/frames.ts";
 import { useRoiSession } from "./stores/roi_session.ts";
 import { type SaveState, useRoiDoc } from "./stores/roi_doc.ts";
 import { nextId, type Size } from "./stores/roi_geometry.ts";
-import { api, errorText } from "./stores/api.ts";
+import { errorText } from "./stores/api.ts";
 import type { Point, RoiItem } from "./stores/types.ts";
 import { RoiStage, type Tool, type View } from "./components/RoiStage.tsx";
 import { RoiForm } from "./components/RoiForm.tsx";
@@ -29,7 +29,10 @@ function saveText(s: SaveState): Note {
 }
 
 /** The live frame (from this tab's stream) and its pixel size, once the first frame decoded. */
-function useLiveFrame(sid: string, started: boolean): { url: string | null; size: Size | null; img: HTMLImageElement | null } {
+function useLiveFrame(
+  sid: string,
+  started: boolean,
+): { url: string | null; size: Size | null; img: HTMLImageElement | null } {
   const [img, setImg] = useState<HTMLImageElement | null>(null);
   const [size, setSize] = useState<Size | null>(null);
   const frames = useStore(started ? frameStore(`/ws_roi/${sid}`) : idleFrames);
@@ -38,7 +41,12 @@ function useLiveFrame(sid: string, started: boolean): { url: string | null; size
     const el = new Image();
     el.onload = () => {
       setImg(el);
-      setSize((s) => (s && s.width === el.naturalWidth && s.height === el.naturalHeight ? s : { width: el.naturalWidth, height: el.naturalHeight }));
+      setSize((
+        s,
+      ) => (s && s.width === el.naturalWidth && s.height === el.naturalHeight
+        ? s
+        : { width: el.naturalWidth, height: el.naturalHeight })
+      );
     };
     el.src = frames.url;
   }, [frames.url, started]);
@@ -86,8 +94,23 @@ export function RoiEditor({ source: initial }: { source: string }) {
     const ids = rois.map((r) => String(r.id));
     const group = rois.find((r) => r.type === "roi" && r.group)?.group ?? "main";
     const item: RoiItem = kind === "page"
-      ? { id: nextId("page", ids), type: "page", page: nextId("page", ids), name: nextId("page", ids), image: live.img ? captureTemplate(live.img, points) : null, points }
-      : { id: nextId("roi", ids), type: "roi", name: "", group, module: "", mqtt_config: "", points };
+      ? {
+        id: nextId("page", ids),
+        type: "page",
+        page: nextId("page", ids),
+        name: nextId("page", ids),
+        image: live.img ? captureTemplate(live.img, points) : null,
+        points,
+      }
+      : {
+        id: nextId("roi", ids),
+        type: "roi",
+        name: "",
+        group,
+        module: "",
+        mqtt_config: "",
+        points,
+      };
     doc.commit([...rois, item]);
     setSelected(item.id);
     setTool("select");
@@ -97,12 +120,25 @@ export function RoiEditor({ source: initial }: { source: string }) {
   };
   const test = async () => {
     const targets = rois.filter((r) => r.type === "roi" && r.module && (!sel || r === sel));
-    if (targets.length === 0) return setNote({ kind: "error", text: "Test reads ROIs that have a module: pick one first." });
+    if (targets.length === 0) {
+      return setNote({
+        kind: "error",
+        text: "Test reads ROIs that have a module: pick one first.",
+      });
+    }
     setNote({ kind: "info", text: `Reading ${targets.length} ROI(s) on the current frame…` });
     try {
       const res = await readRois(session.sid, targets);
-      setReadings((old) => ({ ...old, ...Object.fromEntries(res.results.map((r) => [r.id, r.error ? `error: ${r.error}` : r.text])) }));
-      setNote({ kind: "ok", text: `Read ${res.results.length} ROI(s) in ${(res.duration * 1000).toFixed(0)} ms.` });
+      setReadings((old) => ({
+        ...old,
+        ...Object.fromEntries(
+          res.results.map((r) => [r.id, r.error ? `error: ${r.error}` : r.text]),
+        ),
+      }));
+      setNote({
+        kind: "ok",
+        text: `Read ${res.results.length} ROI(s) in ${(res.duration * 1000).toFixed(0)} ms.`,
+      });
     } catch (err) {
       setNote({ kind: "error", text: `Test failed: ${errorText(err)}` });
     }
@@ -117,7 +153,9 @@ export function RoiEditor({ source: initial }: { source: string }) {
         return e.shiftKey ? doc.redo() : doc.undo();
       }
       if (mod && e.key.toLowerCase() === "y") return (e.preventDefault(), doc.redo());
-      if ((e.key === "Delete" || e.key === "Backspace") && sel) return (e.preventDefault(), remove());
+      if ((e.key === "Delete" || e.key === "Backspace") && sel) {
+        return (e.preventDefault(), remove());
+      }
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
@@ -130,7 +168,12 @@ export function RoiEditor({ source: initial }: { source: string }) {
         <h1>ROI editor</h1>
         <label class="row">
           Source
-          <select name="source" value={source} onChange={(e) => setSource(e.currentTarget.value)} style="min-width:10rem">
+          <select
+            name="source"
+            value={source}
+            onChange={(e) => setSource(e.currentTarget.value)}
+            style="min-width:10rem"
+          >
             {!source && <option value="">—</option>}
             {(sources.data ?? []).map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}
           </select>
@@ -141,14 +184,43 @@ export function RoiEditor({ source: initial }: { source: string }) {
       <Notice note={saveText(doc.save)} />
       <div class="editor">
         <div>
-          <RoiToolbar tool={tool} setTool={setTool} view={view} setView={setView} size={live.size} doc={doc} onTest={test} />
+          <RoiToolbar
+            tool={tool}
+            setTool={setTool}
+            view={view}
+            setView={setView}
+            size={live.size}
+            doc={doc}
+            onTest={test}
+          />
           <div class="stage" id="stage">
             {live.url && live.size
-              ? <RoiStage frameUrl={live.url} size={live.size} rois={rois} selected={selected} tool={tool} view={view} readings={readings} onView={setView} onSelect={setSelected} onPreview={doc.preview} onCommit={doc.commit} onCreate={create} />
-              : <div class="empty">{source ? "Waiting for the first frame…" : "Create a source first."}</div>}
+              ? (
+                <RoiStage
+                  frameUrl={live.url}
+                  size={live.size}
+                  rois={rois}
+                  selected={selected}
+                  tool={tool}
+                  view={view}
+                  readings={readings}
+                  onView={setView}
+                  onSelect={setSelected}
+                  onPreview={doc.preview}
+                  onCommit={doc.commit}
+                  onCreate={create}
+                />
+              )
+              : (
+                <div class="empty">
+                  {source ? "Waiting for the first frame…" : "Create a source first."}
+                </div>
+              )}
           </div>
           <p class="muted small">
-            Rectangle / page: drag. Polygon: click 4 corners. Select: drag a ROI to move it, a yellow corner to reshape, the background to pan; wheel zooms. Ctrl+Z / Ctrl+Shift+Z undo and redo, Delete removes.
+            Rectangle / page: drag. Polygon: click 4 corners. Select: drag a ROI to move it, a
+            yellow corner to reshape, the background to pan; wheel zooms. Ctrl+Z / Ctrl+Shift+Z undo
+            and redo, Delete removes.
           </p>
         </div>
         <aside class="card">
@@ -156,7 +228,18 @@ export function RoiEditor({ source: initial }: { source: string }) {
           <RoiList rois={rois} selected={selected} readings={readings} onSelect={setSelected} />
           <hr />
           {sel
-            ? <RoiForm key={String(sel.id)} roi={sel} modules={modules.list} mqtt={mqtt.missing ? undefined : mqtt.data ?? []} groups={groups} onChange={patch} onDelete={remove} onCapture={capture} />
+            ? (
+              <RoiForm
+                key={String(sel.id)}
+                roi={sel}
+                modules={modules.list}
+                mqtt={mqtt.missing ? undefined : mqtt.data ?? []}
+                groups={groups}
+                onChange={patch}
+                onDelete={remove}
+                onCapture={capture}
+              />
+            )
             : <p class="muted">Select a ROI to edit its fields.</p>}
         </aside>
       </div>

@@ -29,10 +29,16 @@ function CreateForm({ onDone }: { onDone: (n: Note) => void }) {
     <form class="card" onSubmit={submit} aria-label="New source">
       <h2>New source</h2>
       <div class="form-grid">
-        <label>Name<input name="name" required maxLength={100} placeholder="line1" /></label>
+        <label>
+          Name<input name="name" required maxLength={100} placeholder="line1" />
+        </label>
         <label style="grid-column: span 2">
           Source
-          <input name="source" required placeholder="rtsp://…, /path/video.mp4, image.png, /dev/video0, demo" />
+          <input
+            name="source"
+            required
+            placeholder="rtsp://…, /path/video.mp4, image.png, /dev/video0, demo"
+          />
         </label>
         <label>
           Stream type
@@ -41,10 +47,26 @@ function CreateForm({ onDone }: { onDone: (n: Note) => void }) {
             <option value="ffmpeg">ffmpeg</option>
           </select>
         </label>
-        <label class="check"><input type="checkbox" checked={sized} onChange={(e) => setSized(e.currentTarget.checked)} />Scale frames</label>
-        {sized && <label>Width<input name="width" type="number" min={1} max={8192} /></label>}
-        {sized && <label>Height<input name="height" type="number" min={1} max={8192} /></label>}
-        <div><button class="primary" type="submit">Create</button></div>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={sized}
+            onChange={(e) => setSized(e.currentTarget.checked)}
+          />Scale frames
+        </label>
+        {sized && (
+          <label>
+            Width<input name="width" type="number" min={1} max={8192} />
+          </label>
+        )}
+        {sized && (
+          <label>
+            Height<input name="height" type="number" min={1} max={8192} />
+          </label>
+        )}
+        <div>
+          <button class="primary" type="submit">Create</button>
+        </div>
       </div>
     </form>
   );
@@ -74,15 +96,27 @@ export function Sources(_props: Record<string, never>) {
   const enc = encodeURIComponent;
   const actions: SourceActions = {
     rename: (old, name) =>
-      run(`Renamed "${old}" to "${name}".`, () => api(`/rename_source/${enc(old)}`, { method: "PATCH", body: { name } })),
+      run(
+        `Renamed "${old}" to "${name}".`,
+        () => api(`/rename_source/${enc(old)}`, { method: "PATCH", body: { name } }),
+      ),
     setSource: (name, source) =>
-      run(`Source of "${name}" updated.`, () => api(`/update_source/${enc(name)}`, { method: "PATCH", body: { source } })),
+      run(
+        `Source of "${name}" updated.`,
+        () => api(`/update_source/${enc(name)}`, { method: "PATCH", body: { source } }),
+      ),
     setStreamType: (name, t) =>
-      run(`Stream type of "${name}" set to ${t}.`, () =>
-        api(`/update_stream_type/${enc(name)}`, { method: "PATCH", body: { stream_type: t } })),
+      run(
+        `Stream type of "${name}" set to ${t}.`,
+        () =>
+          api(`/update_stream_type/${enc(name)}`, { method: "PATCH", body: { stream_type: t } }),
+      ),
     remove: async (name) => {
       if (!confirm(`Delete source "${name}" with its ROIs and logs?`)) return;
-      await run(`Deleted "${name}".`, () => api(`/delete_source/${enc(name)}`, { method: "DELETE" }));
+      await run(
+        `Deleted "${name}".`,
+        () => api(`/delete_source/${enc(name)}`, { method: "DELETE" }),
+      );
     },
   };
   return (
@@ -99,7 +133,15 @@ export function Sources(_props: Record<string, never>) {
           <div class="table-wrap">
             <table id="sources">
               <thead>
-                <tr><th></th><th>Name</th><th>Source</th><th>Type</th><th>Size</th><th>Camera</th><th></th></tr>
+                <tr>
+                  <th></th>
+                  <th>Name</th>
+                  <th>Source</th>
+                  <th>Type</th>
+                  <th>Size</th>
+                  <th>Camera</th>
+                  <th></th>
+                </tr>
               </thead>
               <tbody>
                 {data.map((r) => <SourceRow key={r.name} row={r} tick={tick} actions={actions} />)}

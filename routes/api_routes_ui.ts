@@ -5,7 +5,10 @@ import { ModuleInfoSchema } from "./modules.ts";
 
 const PAGES: [string, string][] = [
   ["/home", "Dashboard: streams, jobs, live values, plots of values and module latency"],
-  ["/create_source", "Sources: create, rename, re-point, retype, delete; camera status and thumbnails"],
+  [
+    "/create_source",
+    "Sources: create, rename, re-point, retype, delete; camera status and thumbnails",
+  ],
   ["/roi", "ROI editor on a live frame of a source (`?source=`)"],
   ["/inference", "Inference job panels by group (`?cam_id=` opens that job)"],
   ["/inference_page", "Page-detection job panels"],

@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
-import { identityOf, type Identity, policyOf } from "./auth.ts";
+import { type Identity, identityOf, policyOf } from "./auth.ts";
 import { receiveUpload } from "./multipart_upload.ts";
 import { tableResponse } from "./table_download.ts";
 import { BATCH_STATUSES, type BatchTask } from "../storage/batch_db.ts";

@@ -12,14 +12,21 @@ export const ModuleInfoSchema = z.object({
 });
 
 /** Each module's name, description, output kind and params schema, in registry order. */
-export function moduleInfos(modules: Pick<ModuleRegistry, "list">): z.infer<typeof ModuleInfoSchema>[] {
+export function moduleInfos(
+  modules: Pick<ModuleRegistry, "list">,
+): z.infer<typeof ModuleInfoSchema>[] {
   return modules.list().map((d) => {
     const schema = z.toJSONSchema(d.params, { io: "input", unrepresentable: "any" }) as Record<
       string,
       unknown
     >;
     delete schema.$schema;
-    return { name: d.name, description: d.description, output: String(d.output), params_schema: schema };
+    return {
+      name: d.name,
+      description: d.description,
+      output: String(d.output),
+      params_schema: schema,
+    };
   });
 }
 

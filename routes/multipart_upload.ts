@@ -63,6 +63,7 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
   });
   const upload: Upload = { fields: {}, files: [], bytes: 0 };
   const writes: Promise<void>[] = [];
+  const streams: BusboyFileStream[] = [];
   let failure: Error | undefined;
   bb.on("field", (name: string, value: string, _n: boolean, truncated: boolean) => {
     if (truncated) failure ??= new HttpError(413, `field ${name} is too long`);
@@ -76,6 +77,7 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
       bytes: 0,
     };
     upload.files.push(entry);
+    streams.push(stream);
     writes.push(
       writeStream(stream, join(opts.dir, entry.stored), entry).catch((err) => {
         failure ??= err as Error;
@@ -101,6 +103,8 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
   } catch (err) {
     await reader.cancel().catch((e) => console.warn(`upload: cancel failed: ${e}`));
     bb.destroy();
+    // A destroyed parser leaves its open file streams hanging: end them so the writers close.
+    for (const s of streams) s.destroy(err as Error);
     await Promise.allSettled(writes);
     if (err instanceof HttpError) throw err;
     throw new HttpError(400, `invalid multipart body: ${(err as Error).message}`);

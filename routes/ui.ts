@@ -63,7 +63,10 @@ function q(v: string | undefined): string {
 export function uiRoutes(): Hono {
   const app = new Hono();
   const page = (path: string, spec: (url: URL) => PageSpec) =>
-    app.get(path, async (c) => c.html(await renderPage(path, spec(new URL(c.req.url))), 200, PAGE_HEADERS));
+    app.get(
+      path,
+      async (c) => c.html(await renderPage(path, spec(new URL(c.req.url))), 200, PAGE_HEADERS),
+    );
   app.get("/", (c) => c.redirect("/home", 302));
   app.get("/dashboard", (c) => c.redirect("/home", 302));
   page("/home", () => ({ title: "Home", island: { name: "Home", component: Home, props: {} } }));
@@ -73,7 +76,11 @@ export function uiRoutes(): Hono {
   }));
   page("/roi", (u) => ({
     title: "ROI editor",
-    island: { name: "RoiEditor", component: RoiEditor, props: { source: q(u.searchParams.get("source") ?? "") } },
+    island: {
+      name: "RoiEditor",
+      component: RoiEditor,
+      props: { source: q(u.searchParams.get("source") ?? "") },
+    },
   }));
   page("/inference", (u) => ({
     title: "Inference",

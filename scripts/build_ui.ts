@@ -66,7 +66,10 @@ export async function uiIsStale(): Promise<boolean> {
 const islandEntries: esbuild.Plugin = {
   name: "island-entries",
   setup(build) {
-    build.onResolve({ filter: /^island:/ }, (a) => ({ path: a.path.slice(7), namespace: "island" }));
+    build.onResolve(
+      { filter: /^island:/ },
+      (a) => ({ path: a.path.slice(7), namespace: "island" }),
+    );
     build.onLoad({ filter: /.*/, namespace: "island" }, (a) => ({
       contents: `import { hydrateIsland } from "./islands/stores/hydrate.ts";\n` +
         `import { ${a.path} } from "./islands/${a.path}.tsx";\n` +

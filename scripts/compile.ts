@@ -4,7 +4,14 @@
  * server; where that is unreachable, set `DENORT_BIN` to a local denort binary.
  */
 const out = Deno.args[0] ?? "dist/visionroi";
-const include = ["inference_modules", "actors", "routes", "storage", "data_sources/demo", "dist/ui"];
+const include = [
+  "inference_modules",
+  "actors",
+  "routes",
+  "storage",
+  "data_sources/demo",
+  "dist/ui",
+];
 const existing: string[] = [];
 for (const p of include) {
   try {

@@ -152,8 +152,10 @@ export class BatchDb {
 
   /** The schema version (`PRAGMA user_version`). */
   version(): number {
-    return Number((this.#db.prepare("PRAGMA user_version").get() as { user_version: number })
-      .user_version);
+    return Number(
+      (this.#db.prepare("PRAGMA user_version").get() as { user_version: number })
+        .user_version,
+    );
   }
 
   /** Inserts a pending task. */
@@ -203,8 +205,10 @@ export class BatchDb {
   updateTask(id: string, patch: Partial<Omit<BatchTask, "id">>): void {
     const cols = Object.keys(patch);
     if (cols.length === 0) return;
-    this.#db.prepare(`UPDATE batch_tasks SET ${cols.map((c) => `${c} = :${c}`).join(", ")} ` +
-      "WHERE id = :id").run({ ...(patch as Record<string, SQLInputValue>), id });
+    this.#db.prepare(
+      `UPDATE batch_tasks SET ${cols.map((c) => `${c} = :${c}`).join(", ")} ` +
+        "WHERE id = :id",
+    ).run({ ...(patch as Record<string, SQLInputValue>), id });
   }
 
   /**
@@ -301,7 +305,17 @@ export class BatchDb {
     );
     this.#transaction(() => {
       for (const r of rows) {
-        ins.run(r.time, r.cam_id, r.source, r.roi_id, r.name, r.module, r.text, r.value, r.duration);
+        ins.run(
+          r.time,
+          r.cam_id,
+          r.source,
+          r.roi_id,
+          r.name,
+          r.module,
+          r.text,
+          r.value,
+          r.duration,
+        );
       }
     });
   }
@@ -322,8 +336,10 @@ export class BatchDb {
 
   /** Deletes live rows older than `before` (epoch seconds) and beyond the newest `maxRows`; returns how many went. */
   pruneLive(opts: { before: number; maxRows: number }): number {
-    let removed = Number(this.#stmt("DELETE FROM live_results WHERE time < ?").run(opts.before)
-      .changes);
+    let removed = Number(
+      this.#stmt("DELETE FROM live_results WHERE time < ?").run(opts.before)
+        .changes,
+    );
     const cut = this.#stmt("SELECT id FROM live_results ORDER BY id DESC LIMIT 1 OFFSET ?")
       .get(opts.maxRows) as { id: number } | undefined;
     if (cut) {

@@ -65,7 +65,7 @@ export class MqttConfigStore {
     this.path = join(dataDir, MQTT_CONFIGS_FILE);
   }
 
-  /** Reads the file (a missing one is empty; a corrupt one is reported and treated as empty). */
+  /** Reads the file (a missing one is empty; a corrupt one is moved aside and reported). */
   async load(): Promise<MqttConfig[]> {
     let text: string;
     try {
@@ -77,7 +77,10 @@ export class MqttConfigStore {
     try {
       this.#configs = new Map(parseMqttConfigsFile(text).map((c) => [c.name, c]));
     } catch (err) {
-      console.error(`${this.path} unreadable, no MQTT configs loaded: ${(err as Error).message}`);
+      // Keep the broken file aside: the next save would otherwise overwrite what is in it.
+      const aside = `${this.path}.unreadable-${Date.now()}`;
+      await Deno.rename(this.path, aside);
+      console.error(`${this.path} unreadable (${(err as Error).message}); moved to ${aside}`);
     }
     return this.list();
   }

@@ -31,3 +31,18 @@ Deno.test("mqtt config store: a failed write is refused and memory is rolled bac
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("mqtt config store: a corrupt file is moved aside, not overwritten by the next save", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/mqtt_configs.json`, "{not json");
+    const store = new MqttConfigStore(dir);
+    assert.deepEqual(await store.load(), []);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    assert.equal(names.length, 1);
+    assert.match(names[0], /^mqtt_configs\.json\.unreadable-\d+$/);
+    assert.equal(await Deno.readTextFile(`${dir}/${names[0]}`), "{not json");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

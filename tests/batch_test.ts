@@ -13,6 +13,7 @@ import { multipartStream } from "../scripts/multipart_stream.ts";
 
 type Json = Record<string, unknown>;
 const ROIS = JSON.stringify(panelRois());
+const CLIENT = new URL("../scripts/client.ts", import.meta.url).pathname;
 
 /** Every row's text is what the panel showed at that frame's time. */
 function assertTexts(rows: Json[], values: PanelValues[]): void {
@@ -52,73 +53,127 @@ Deno.test({
     ]);
     const base = server.url;
     try {
-      await t.step("a 5 s clip completes with 25 frames × 4 ROIs of the expected texts", async () => {
-        const up = await uploadBatch(base, [{ name: "panel.mp4", path: clip.path }], {
-          rois: ROIS,
-        });
-        assert.equal(up.status, 201, JSON.stringify(up.json));
-        assert.equal(up.json.status, "pending");
-        const id = String(up.json.task_id);
-        const seen: number[] = [];
-        const done = await waitFor(async () => {
-          const { json } = await getJson(`${base}/api/batch/${id}`);
-          seen.push(Number(json.progress));
-          return json.status === "completed" ? json : undefined;
-        }, { timeoutMs: 60_000, everyMs: 20, what: "completed" });
-        assert.equal(seen[0], 0, "progress starts at 0");
-        assert.equal(seen.at(-1), 100);
-        assert.ok(seen.some((p) => p > 0 && p < 100), `progress in between: ${seen.join()}`);
-        assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "progress never goes back");
-        assert.equal(done.frames_done, 25);
-        assert.equal(Number(done.roi_reads) + Number(done.errors), 100);
-        assert.ok(done.started_at && done.finished_at);
-        const rows = await resultRows(base, id);
-        assert.equal(rows.length, 100);
-        assertTexts(rows, clip.values);
-        assert.equal(rows[4].frame_index, 1);
-        assert.equal(rows[4].frame_time, 0.2);
-        const csv = await (await fetch(`${base}/api/batch/${id}/results?format=csv`)).text();
-        const lines = csv.trim().split("\n");
-        assert.equal(lines[0], "task_id,frame_index,frame_time,roi_id,name,module,text,value," +
-          "confidence,duration,error");
-        assert.equal(lines.length, 101);
-        assert.match(lines[1], new RegExp(`^${id},0,0,temperature,Temperature °C,digits,23\\.7,`));
-        const stats = (await getJson(`${base}/api/batch/stats`)).json;
-        assert.equal(stats.done, 1);
-        assert.ok(Number(stats.avg_seconds_per_frame) > 0);
-      });
+      await t.step(
+        "a 5 s clip completes with 25 frames × 4 ROIs of the expected texts",
+        async () => {
+          const up = await uploadBatch(base, [{ name: "panel.mp4", path: clip.path }], {
+            rois: ROIS,
+          });
+          assert.equal(up.status, 201, JSON.stringify(up.json));
+          assert.equal(up.json.status, "pending");
+          const id = String(up.json.task_id);
+          const seen: number[] = [];
+          const done = await waitFor(async () => {
+            const { json } = await getJson(`${base}/api/batch/${id}`);
+            seen.push(Number(json.progress));
+            return json.status === "completed" ? json : undefined;
+          }, { timeoutMs: 60_000, everyMs: 20, what: "completed" });
+          assert.equal(seen[0], 0, "progress starts at 0");
+          assert.equal(seen.at(-1), 100);
+          assert.ok(seen.some((p) => p > 0 && p < 100), `progress in between: ${seen.join()}`);
+          assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "progress never goes back");
+          assert.equal(done.frames_done, 25);
+          assert.equal(Number(done.roi_reads) + Number(done.errors), 100);
+          assert.ok(done.started_at && done.finished_at);
+          const rows = await resultRows(base, id);
+          assert.equal(rows.length, 100);
+          assertTexts(rows, clip.values);
+          assert.equal(rows[4].frame_index, 1);
+          assert.equal(rows[4].frame_time, 0.2);
+          const csv = await (await fetch(`${base}/api/batch/${id}/results?format=csv`)).text();
+          const lines = csv.trim().split("\n");
+          assert.equal(
+            lines[0],
+            "task_id,frame_index,frame_time,roi_id,name,module,text,value," +
+              "confidence,duration,error",
+          );
+          assert.equal(lines.length, 101);
+          assert.match(
+            lines[1],
+            new RegExp(`^${id},0,0,temperature,Temperature °C,digits,23\\.7,`),
+          );
+          const stats = (await getJson(`${base}/api/batch/stats`)).json;
+          assert.equal(stats.done, 1);
+          assert.ok(Number(stats.avg_seconds_per_frame) > 0);
+        },
+      );
 
-      await t.step("two uploads with the same file name are two tasks with their own file", async () => {
-        await Deno.mkdir(join(dir, "short"));
-        const short = await makePanelClip(join(dir, "short"), { seconds: 2, fps: 5 });
-        const [a, b] = await Promise.all([
-          uploadBatch(base, [{ name: "clip.mp4", path: clip.path }], {
-            rois: ROIS,
-            every_n_frames: "5",
-          }),
-          uploadBatch(base, [{ name: "clip.mp4", path: short.path }], {
-            rois: ROIS,
-            every_n_frames: "5",
-          }),
-        ]);
-        assert.equal(a.status, 201);
-        assert.equal(b.status, 201);
-        assert.notEqual(a.json.task_id, b.json.task_id);
-        const ta = await waitForStatus(base, String(a.json.task_id), ["completed"]);
-        const tb = await waitForStatus(base, String(b.json.task_id), ["completed"]);
-        assert.equal(ta.frames_done, 5);
-        assert.equal(tb.frames_done, 2);
-        assertTexts(await resultRows(base, String(a.json.task_id)), clip.values);
-        assertTexts(await resultRows(base, String(b.json.task_id)), short.values);
-        const sizeA = (await Deno.stat(join(data, "uploads", String(a.json.task_id), "0-clip.mp4")))
-          .size;
-        const sizeB = (await Deno.stat(join(data, "uploads", String(b.json.task_id), "0-clip.mp4")))
-          .size;
-        assert.deepEqual([sizeA, sizeB], [
-          (await Deno.stat(clip.path)).size,
-          (await Deno.stat(short.path)).size,
-        ]);
-      });
+      await t.step(
+        "two uploads with the same file name are two tasks with their own file",
+        async () => {
+          await Deno.mkdir(join(dir, "short"));
+          const short = await makePanelClip(join(dir, "short"), { seconds: 2, fps: 5 });
+          const [a, b] = await Promise.all([
+            uploadBatch(base, [{ name: "clip.mp4", path: clip.path }], {
+              rois: ROIS,
+              every_n_frames: "5",
+            }),
+            uploadBatch(base, [{ name: "clip.mp4", path: short.path }], {
+              rois: ROIS,
+              every_n_frames: "5",
+            }),
+          ]);
+          assert.equal(a.status, 201);
+          assert.equal(b.status, 201);
+          assert.notEqual(a.json.task_id, b.json.task_id);
+          const ta = await waitForStatus(base, String(a.json.task_id), ["completed"]);
+          const tb = await waitForStatus(base, String(b.json.task_id), ["completed"]);
+          assert.equal(ta.frames_done, 5);
+          assert.equal(tb.frames_done, 2);
+          assertTexts(await resultRows(base, String(a.json.task_id)), clip.values);
+          assertTexts(await resultRows(base, String(b.json.task_id)), short.values);
+          const sizeA =
+            (await Deno.stat(join(data, "uploads", String(a.json.task_id), "0-clip.mp4")))
+              .size;
+          const sizeB =
+            (await Deno.stat(join(data, "uploads", String(b.json.task_id), "0-clip.mp4")))
+              .size;
+          assert.deepEqual([sizeA, sizeB], [
+            (await Deno.stat(clip.path)).size,
+            (await Deno.stat(short.path)).size,
+          ]);
+        },
+      );
+
+      await t.step(
+        "the CLI client uploads with a progress bar, waits and downloads CSV",
+        async () => {
+          const rois = join(dir, "rois.json");
+          await Deno.writeTextFile(rois, ROIS);
+          const out = await new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "-A",
+              CLIENT,
+              "upload",
+              clip.path,
+              "--rois",
+              rois,
+              "--every-n-frames",
+              "5",
+            ]
+              .concat(["--wait", "--download", join(dir, "dl"), "--server", base]),
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const stdout = new TextDecoder().decode(out.stdout);
+          const stderr = new TextDecoder().decode(out.stderr);
+          assert.equal(out.code, 0, stderr);
+          const [id, path] = stdout.trim().split("\n");
+          assert.match(stderr, /\[#+\] 100%  upload/);
+          assert.match(stderr, /100%  completed 5\/5 frames/);
+          assert.equal(path, join(dir, "dl", `batch-${id}.csv`));
+          assert.equal((await Deno.readTextFile(path)).trim().split("\n").length, 21);
+          const list = await new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", CLIENT, "list", "--status", "completed", "--server", base],
+            stdout: "piped",
+          }).output();
+          assert.match(new TextDecoder().decode(list.stdout), new RegExp(`${id}\tcompleted\t100%`));
+          await fetch(`${base}/api/batch/${id}`, { method: "DELETE" }).then((r) =>
+            r.body?.cancel()
+          );
+        },
+      );
 
       await t.step("an upload over --max-upload is 413 and leaves no file", async () => {
         const before = await taskIds(base);

@@ -175,7 +175,8 @@ Deno.test({
 
 Deno.test({
   ...T,
-  name: "mqtt: a wrong password parks the connection as failed; an unreachable broker retries",
+  name: "mqtt: a wrong password parks the connection as failed; an unreachable broker retries; " +
+    "a fixed config reconnects",
   fn: async () => {
     const broker = await startBroker({ users: { vision: "right" } });
     const m = await loneMqtt([
@@ -197,6 +198,11 @@ Deno.test({
       m.sys.sink(seqResult(1, "away"));
       assert.equal(m.sys.status("away")!.queued, 1, "kept for later");
       await connected(m.sys, "ok");
+      // A changed config reconnects at once, without a restart, even when it was parked.
+      await m.sys.apply(
+        mqttConfig({ name: "pw", port: broker.port, username: "vision", password: "right" }),
+      );
+      await connected(m.sys, "pw");
     } finally {
       await m.close();
       await broker.close();

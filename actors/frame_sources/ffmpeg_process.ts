@@ -82,8 +82,10 @@ export class ChildHandle {
 
   async #drainStderr(stderr: ReadableStream<Uint8Array>): Promise<void> {
     let partial = "";
+    const decoder = new TextDecoder();
     try {
-      for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
+      for await (const bytes of stderr) {
+        const chunk = decoder.decode(bytes, { stream: true });
         const lines = (partial + chunk).split(/\r?\n|\r/);
         partial = lines.pop() ?? "";
         for (const line of lines) this.#keep(line);

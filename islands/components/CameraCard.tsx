@@ -14,7 +14,10 @@ export function staleness(age: number, interval: number): "" | "stale" | "very-s
   return "";
 }
 
-const fmt = (x: number | null | undefined, d = 2) => (x === null || x === undefined ? "–" : x.toFixed(d));
+const fmt = (
+  x: number | null | undefined,
+  d = 2,
+) => (x === null || x === undefined ? "–" : x.toFixed(d));
 
 /** One camera's card. */
 export function CameraCard({ cam }: { cam: DashCamera }) {
@@ -27,8 +30,10 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
     <section class="card" data-cam={cam.cam_id}>
       <div class="spread">
         <h2>
-          <a href={`/inference?cam_id=${encodeURIComponent(cam.cam_id)}`}>{cam.source || cam.cam_id}</a>
-          <span class="muted small"> · {cam.cam_id}</span>
+          <a href={`/inference?cam_id=${encodeURIComponent(cam.cam_id)}`}>
+            {cam.source || cam.cam_id}
+          </a>
+          <span class="muted small">· {cam.cam_id}</span>
         </h2>
         <StatusBadge state={cam.camera_status} title={cam.camera_error} />
       </div>
@@ -42,11 +47,20 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
       <div class="row" style="margin:.4rem 0">
         {cam.modules.map((m) => <span class="badge info" key={m}>{m}</span>)}
       </div>
-      {cam.snapshot_url && <img class="thumb" src={cam.snapshot_url} alt={`${cam.source} live`} />}
-      <div class="table-wrap">
+      <div class="cam-top">
+        {cam.snapshot_url
+          ? <img class="thumb" src={cam.snapshot_url} alt={`${cam.source} live`} />
+          : <div class="thumb" />}
+        <div class="table-wrap">
         <table class="roi-values">
           <thead>
-            <tr><th>ROI</th><th>Value</th><th>Module</th><th>ms</th><th>Age</th></tr>
+            <tr>
+              <th>ROI</th>
+              <th>Value</th>
+              <th>Module</th>
+              <th>ms</th>
+              <th>Age</th>
+            </tr>
           </thead>
           <tbody>
             {entries.map((e) => {
@@ -63,20 +77,23 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
             })}
           </tbody>
         </table>
+        </div>
       </div>
       {entries.length === 0 && <p class="muted small">Waiting for results…</p>}
-      {numeric.map((k) => (
-        <div key={k}>
-          <h3 class="small">{k}</h3>
-          <TimeChart series={live.values} keys={[k]} height={110} label={`${k} over time`} />
-        </div>
-      ))}
-      {live.latency.times.length > 0 && (
-        <div>
-          <h3 class="small">Read latency per module (ms)</h3>
-          <TimeChart series={live.latency} height={140} unit="ms" label="latency per module" />
-        </div>
-      )}
+      <div class="charts">
+        {numeric.map((k) => (
+          <div key={k}>
+            <h3 class="small">{k}</h3>
+            <TimeChart series={live.values} keys={[k]} height={110} label={`${k} over time`} />
+          </div>
+        ))}
+        {live.latency.times.length > 0 && (
+          <div>
+            <h3 class="small">Read latency per module (ms)</h3>
+            <TimeChart series={live.latency} height={110} unit="ms" label="latency per module" />
+          </div>
+        )}
+      </div>
     </section>
   );
 }

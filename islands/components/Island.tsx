@@ -12,7 +12,9 @@ export interface IslandProps<P extends JSX.IntrinsicAttributes> {
 }
 
 /** Renders `component` inside `<div data-island=name data-props=json>` for hydration. */
-export function Island<P extends JSX.IntrinsicAttributes>({ name, component: C, props }: IslandProps<P>) {
+export function Island<P extends JSX.IntrinsicAttributes>(
+  { name, component: C, props }: IslandProps<P>,
+) {
   return (
     <div data-island={name} data-props={JSON.stringify(props)}>
       <C {...props} />

@@ -17,7 +17,10 @@ export interface JobFormProps {
 
 /** The groups of a source's saved ROIs. */
 function useGroups(source: string): { groups: string[]; pages: number; error?: string } {
-  const [state, setState] = useState<{ groups: string[]; pages: number; error?: string }>({ groups: [], pages: 0 });
+  const [state, setState] = useState<{ groups: string[]; pages: number; error?: string }>({
+    groups: [],
+    pages: 0,
+  });
   useEffect(() => {
     if (!source) return;
     api<{ rois: RoiItem[] }>(`/load_roi/${encodeURIComponent(source)}`).then(
@@ -43,7 +46,12 @@ export function JobForm({ camId, mode, sources, value, disabled, onChange }: Job
       <div class="form-grid">
         <label>
           Source
-          <select name={`source-${camId}`} value={value.source} disabled={disabled} onChange={(e) => set({ source: e.currentTarget.value })}>
+          <select
+            name={`source-${camId}`}
+            value={value.source}
+            disabled={disabled}
+            onChange={(e) => set({ source: e.currentTarget.value })}
+          >
             <option value="">— choose —</option>
             {sources.map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}
           </select>
@@ -51,7 +59,12 @@ export function JobForm({ camId, mode, sources, value, disabled, onChange }: Job
         {mode === "group" && (
           <label>
             Group
-            <select name={`group-${camId}`} value={value.group} disabled={disabled} onChange={(e) => set({ group: e.currentTarget.value })}>
+            <select
+              name={`group-${camId}`}
+              value={value.group}
+              disabled={disabled}
+              onChange={(e) => set({ group: e.currentTarget.value })}
+            >
               <option value="all">All</option>
               {g.groups.map((x) => <option key={x} value={x}>{x}</option>)}
             </select>
@@ -59,16 +72,35 @@ export function JobForm({ camId, mode, sources, value, disabled, onChange }: Job
         )}
         <label>
           Interval (s)
-          <DraftInput type="number" name={`interval-${camId}`} min={0} step={0.1} value={String(value.interval)} disabled={disabled} onCommit={(v) => set({ interval: Number(v) })} />
+          <DraftInput
+            type="number"
+            name={`interval-${camId}`}
+            min={0}
+            step={0.1}
+            value={String(value.interval)}
+            disabled={disabled}
+            onCommit={(v) => set({ interval: Number(v) })}
+          />
         </label>
         <label>
           Result timeout (s)
-          <DraftInput type="number" name={`timeout-${camId}`} min={0.1} step={0.5} value={String(value.result_timeout)} disabled={disabled} onCommit={(v) => set({ result_timeout: Number(v) })} />
+          <DraftInput
+            type="number"
+            name={`timeout-${camId}`}
+            min={0.1}
+            step={0.5}
+            value={String(value.result_timeout)}
+            disabled={disabled}
+            onCommit={(v) => set({ result_timeout: Number(v) })}
+          />
         </label>
       </div>
       {g.error && <p class="notice error">{g.error}</p>}
       {mode === "page" && value.source && g.pages === 0 && !g.error && (
-        <p class="notice">This source has no page templates: draw page rectangles on the ROI editor, or every ROI is read.</p>
+        <p class="notice">
+          This source has no page templates: draw page rectangles on the ROI editor, or every ROI is
+          read.
+        </p>
       )}
     </div>
   );

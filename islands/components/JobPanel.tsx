@@ -23,11 +23,15 @@ export interface JobPanelProps {
 /** The body `/start_inference` gets from a panel. */
 export function startBody(s: PanelSettings, mode: "group" | "page") {
   const base = { name: s.source, interval: s.interval, result_timeout: s.result_timeout };
-  return mode === "page" ? { ...base, group: null, draw_page_boxes: true } : { ...base, group: s.group || "all" };
+  return mode === "page"
+    ? { ...base, group: null, draw_page_boxes: true }
+    : { ...base, group: s.group || "all" };
 }
 
 /** Live part of a running job: results (and page detection), video, log. */
-function Running({ camId, mode, source }: { camId: string; mode: "group" | "page"; source: string }) {
+function Running(
+  { camId, mode, source }: { camId: string; mode: "group" | "page"; source: string },
+) {
   const r = useStore(resultsStore(camId));
   const page = mode === "page" ? r.group?.group || r.latest?.group : undefined;
   return (
@@ -35,19 +39,38 @@ function Running({ camId, mode, source }: { camId: string; mode: "group" | "page
       <LiveVideo camId={camId} />
       {mode === "page" && (
         <div class="stack">
-          <div class="row">Current page <span class="chip">{page || "none detected"}</span></div>
+          <div class="row">
+            Current page <span class="chip">{page || "none detected"}</span>
+          </div>
           {r.group?.scores.length
             ? (
               <table class="small">
-                <thead><tr><th>Page</th><th>Score</th></tr></thead>
-                <tbody>{r.group.scores.map((s) => <tr key={s.page}><td>{s.page}</td><td>{s.score.toFixed(2)}</td></tr>)}</tbody>
+                <thead>
+                  <tr>
+                    <th>Page</th>
+                    <th>Score</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {r.group.scores.map((s) => (
+                    <tr key={s.page}>
+                      <td>{s.page}</td>
+                      <td>{s.score.toFixed(2)}</td>
+                    </tr>
+                  ))}
+                </tbody>
               </table>
             )
             : null}
         </div>
       )}
-      <div class="row small muted">results <StatusBadge state={r.state} title={r.detail} /></div>
-      <RoiCards results={r.latest?.results ?? []} group={mode === "page" && page && page !== "all" ? page : undefined} />
+      <div class="row small muted">
+        results <StatusBadge state={r.state} title={r.detail} />
+      </div>
+      <RoiCards
+        results={r.latest?.results ?? []}
+        group={mode === "page" && page && page !== "all" ? page : undefined}
+      />
       <LogTail source={source} />
     </div>
   );
@@ -66,7 +89,12 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
   useEffect(() => {
     // A job started elsewhere (or before a reload) shows its own settings.
     if (running && status?.source && status.source !== settings.source) {
-      setSettings((s) => ({ ...s, source: status.source, interval: status.job?.interval ?? s.interval, group: status.group || s.group }));
+      setSettings((s) => ({
+        ...s,
+        source: status.source,
+        interval: status.job?.interval ?? s.interval,
+        group: status.group || s.group,
+      }));
     }
   }, [running, status?.source]);
   const change = (s: PanelSettings) => {
@@ -77,7 +105,10 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
     setBusy(true);
     try {
       const path = `/${what}_inference/${encodeURIComponent(camId)}`;
-      const ans = await api<{ status: string }>(path, { method: "POST", body: what === "start" ? startBody(settings, mode) : undefined });
+      const ans = await api<{ status: string }>(path, {
+        method: "POST",
+        body: what === "start" ? startBody(settings, mode) : undefined,
+      });
       setNote({ kind: "ok", text: `${camId}: ${ans.status}` });
     } catch (err) {
       setNote({ kind: "error", text: `Cannot ${what} ${camId}: ${errorText(err)}` });
@@ -98,13 +129,35 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
       </div>
       <Notice note={note} />
       {status?.job?.last_error && <p class="notice error">{status.job.last_error}</p>}
-      <JobForm camId={camId} mode={mode} sources={sources.data ?? []} value={settings} disabled={running || busy} onChange={change} />
+      <JobForm
+        camId={camId}
+        mode={mode}
+        sources={sources.data ?? []}
+        value={settings}
+        disabled={running || busy}
+        onChange={change}
+      />
       <div class="row" style="margin:.6rem 0">
         {running
-          ? <button type="button" class="danger" disabled={busy} onClick={() => act("stop")}>Stop</button>
-          : <button type="button" class="primary" disabled={busy || !settings.source} onClick={() => act("start")}>Start</button>}
+          ? (
+            <button type="button" class="danger" disabled={busy} onClick={() => act("stop")}>
+              Stop
+            </button>
+          )
+          : (
+            <button
+              type="button"
+              class="primary"
+              disabled={busy || !settings.source}
+              onClick={() => act("start")}
+            >
+              Start
+            </button>
+          )}
         <button type="button" onClick={onRemove}>Close panel</button>
-        {running && <span class="muted small">{status?.job?.frames_processed ?? 0} frames read</span>}
+        {running && (
+          <span class="muted small">{status?.job?.frames_processed ?? 0} frames read</span>
+        )}
       </div>
       {running && <Running camId={camId} mode={mode} source={status?.source || settings.source} />}
     </section>

@@ -46,7 +46,9 @@ export function Layout({ title, path, css, scripts, children }: LayoutProps) {
           </a>
           <nav class="nav" aria-label="Main">
             {NAV.map(([href, label]) => (
-              <a key={href} href={href} aria-current={href === path ? "page" : undefined}>{label}</a>
+              <a key={href} href={href} aria-current={href === path ? "page" : undefined}>
+                {label}
+              </a>
             ))}
           </nav>
         </header>

@@ -8,7 +8,9 @@ export function LiveVideo({ camId }: { camId: string }) {
   const f = useStore(frameStore(`/ws/${encodeURIComponent(camId)}`));
   return (
     <div class="stack">
-      {f.url ? <img class="video" src={f.url} alt={`live video of ${camId}`} /> : <div class="video" />}
+      {f.url
+        ? <img class="video" src={f.url} alt={`live video of ${camId}`} />
+        : <div class="video" />}
       <div class="row small muted">
         video <StatusBadge state={f.state} title={f.detail} /> {f.frames} frames
       </div>

@@ -52,14 +52,16 @@ export function MqttForm({ editing, onDone, onCancel }: MqttFormProps) {
   const text = (k: string, extra: Record<string, unknown> = {}) => ({
     name: k,
     value: String(f[k]),
-    onInput: (ev: Event) => setF((o) => ({ ...o, [k]: (ev.currentTarget as HTMLInputElement).value })),
+    onInput: (ev: Event) =>
+      setF((o) => ({ ...o, [k]: (ev.currentTarget as HTMLInputElement).value })),
     ...extra,
   });
   const check = (k: string) => ({
     name: k,
     type: "checkbox" as const,
     checked: f[k] === true,
-    onChange: (ev: Event) => setF((o) => ({ ...o, [k]: (ev.currentTarget as HTMLInputElement).checked })),
+    onChange: (ev: Event) =>
+      setF((o) => ({ ...o, [k]: (ev.currentTarget as HTMLInputElement).checked })),
   });
   const submit = async (ev: Event) => {
     ev.preventDefault();
@@ -77,31 +79,64 @@ export function MqttForm({ editing, onDone, onCancel }: MqttFormProps) {
     <form class="card" onSubmit={submit} aria-label="MQTT config">
       <h2>{e ? `Edit "${e.name}"` : "New MQTT config"}</h2>
       <div class="form-grid">
-        <label>Name<input {...text("name", { required: true, readOnly: !!e })} /></label>
-        <label>Host<input {...text("host", { required: true, placeholder: "broker.local" })} /></label>
-        <label>Port<input {...text("port", { type: "number", min: 1, max: 65535 })} /></label>
-        <label>Username<input {...text("username", { autoComplete: "off" })} /></label>
+        <label>
+          Name<input {...text("name", { required: true, readOnly: !!e })} />
+        </label>
+        <label>
+          Host<input {...text("host", { required: true, placeholder: "broker.local" })} />
+        </label>
+        <label>
+          Port<input {...text("port", { type: "number", min: 1, max: 65535 })} />
+        </label>
+        <label>
+          Username<input {...text("username", { autoComplete: "off" })} />
+        </label>
         <label>
           Password
-          <input {...text("password", { type: "password", autoComplete: "new-password", placeholder: e?.has_password ? "unchanged" : "" })} />
+          <input
+            {...text("password", {
+              type: "password",
+              autoComplete: "new-password",
+              placeholder: e?.has_password ? "unchanged" : "",
+            })}
+          />
         </label>
-        <label>Client id<input {...text("client_id")} /></label>
-        <label>Base topic<input {...text("base_topic", { placeholder: "visionroi" })} /></label>
-        <label>Keepalive (s)<input {...text("keepalive", { type: "number", min: 1 })} /></label>
+        <label>
+          Client id<input {...text("client_id")} />
+        </label>
+        <label>
+          Base topic<input {...text("base_topic", { placeholder: "visionroi" })} />
+        </label>
+        <label>
+          Keepalive (s)<input {...text("keepalive", { type: "number", min: 1 })} />
+        </label>
         <label>
           QoS
-          <select {...text("qos")} onChange={(ev) => setF((o) => ({ ...o, qos: ev.currentTarget.value }))}>
+          <select
+            {...text("qos")}
+            onChange={(ev) => setF((o) => ({ ...o, qos: ev.currentTarget.value }))}
+          >
             <option value="0">0</option>
             <option value="1">1</option>
             <option value="2">2</option>
           </select>
         </label>
-        <label>Publish timeout (s)<input {...text("publish_timeout", { type: "number", min: 0.1, step: 0.1 })} /></label>
-        <label class="check"><input {...check("retain")} />Retain</label>
-        <label class="check"><input {...check("tls")} />TLS</label>
+        <label>
+          Publish timeout (s)<input
+            {...text("publish_timeout", { type: "number", min: 0.1, step: 0.1 })}
+          />
+        </label>
+        <label class="check">
+          <input {...check("retain")} />Retain
+        </label>
+        <label class="check">
+          <input {...check("tls")} />TLS
+        </label>
       </div>
       <p class="muted small">
-        Each result is published on <code>&lt;base topic&gt;/&lt;source&gt;/&lt;group&gt;/&lt;ROI id&gt;</code>; the password is stored on the server and never shown again.
+        Each result is published on{" "}
+        <code>&lt;base topic&gt;/&lt;source&gt;/&lt;group&gt;/&lt;ROI id&gt;</code>; the password is
+        stored on the server and never shown again.
       </p>
       <div class="row">
         <button class="primary" type="submit">{e ? "Save changes" : "Create"}</button>

@@ -15,17 +15,31 @@ export interface RoiFormProps {
   onCapture(): void;
 }
 
-function Text({ label, value, onChange, name }: { label: string; value: string; name: string; onChange(v: string): void }) {
+function Text(
+  { label, value, onChange, name }: {
+    label: string;
+    value: string;
+    name: string;
+    onChange(v: string): void;
+  },
+) {
   return (
     <label>
       {label}
-      <DraftInput name={name} value={value} list={name === "group" ? "roi-groups" : undefined} onCommit={onChange} />
+      <DraftInput
+        name={name}
+        value={value}
+        list={name === "group" ? "roi-groups" : undefined}
+        onCommit={onChange}
+      />
     </label>
   );
 }
 
 /** The form. */
-export function RoiForm({ roi, modules, mqtt, groups, onChange, onDelete, onCapture }: RoiFormProps) {
+export function RoiForm(
+  { roi, modules, mqtt, groups, onChange, onDelete, onCapture }: RoiFormProps,
+) {
   const mod = modules.find((m) => m.name === roi.module);
   const isPage = roi.type === "page";
   return (
@@ -33,9 +47,30 @@ export function RoiForm({ roi, modules, mqtt, groups, onChange, onDelete, onCapt
       <div class="form-grid">
         <Text name="id" label="ID" value={String(roi.id)} onChange={(v) => onChange({ id: v })} />
         {isPage
-          ? <Text name="page" label="Page name" value={roi.page ?? ""} onChange={(v) => onChange({ page: v, name: v })} />
-          : <Text name="name" label="Name" value={roi.name ?? ""} onChange={(v) => onChange({ name: v })} />}
-        {!isPage && <Text name="group" label="Group" value={roi.group ?? ""} onChange={(v) => onChange({ group: v })} />}
+          ? (
+            <Text
+              name="page"
+              label="Page name"
+              value={roi.page ?? ""}
+              onChange={(v) => onChange({ page: v, name: v })}
+            />
+          )
+          : (
+            <Text
+              name="name"
+              label="Name"
+              value={roi.name ?? ""}
+              onChange={(v) => onChange({ name: v })}
+            />
+          )}
+        {!isPage && (
+          <Text
+            name="group"
+            label="Group"
+            value={roi.group ?? ""}
+            onChange={(v) => onChange({ group: v })}
+          />
+        )}
       </div>
       <datalist id="roi-groups">{groups.map((g) => <option key={g} value={g} />)}</datalist>
       {isPage && (
@@ -50,26 +85,51 @@ export function RoiForm({ roi, modules, mqtt, groups, onChange, onDelete, onCapt
         <>
           <label>
             Module
-            <select name="module" value={roi.module ?? ""} onChange={(e) => onChange({ module: e.currentTarget.value, params: undefined })}>
+            <select
+              name="module"
+              value={roi.module ?? ""}
+              onChange={(e) => onChange({ module: e.currentTarget.value, params: undefined })}
+            >
               <option value="">— none (not read) —</option>
               {modules.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
             </select>
           </label>
           {mod && <p class="muted small">{mod.description}</p>}
-          {mod && <SchemaFields schema={mod.params_schema} values={roi.params ?? {}} onChange={(params) => onChange({ params })} />}
+          {mod && (
+            <SchemaFields
+              schema={mod.params_schema}
+              values={roi.params ?? {}}
+              onChange={(params) => onChange({ params })}
+            />
+          )}
           <label>
             MQTT config
             {mqtt
               ? (
-                <select name="mqtt_config" value={roi.mqtt_config ?? ""} onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })}>
+                <select
+                  name="mqtt_config"
+                  value={roi.mqtt_config ?? ""}
+                  onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })}
+                >
                   <option value="">— don't publish —</option>
                   {mqtt.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
                 </select>
               )
-              : <DraftInput name="mqtt_config" value={roi.mqtt_config ?? ""} onCommit={(v) => onChange({ mqtt_config: v })} />}
+              : (
+                <DraftInput
+                  name="mqtt_config"
+                  value={roi.mqtt_config ?? ""}
+                  onCommit={(v) => onChange({ mqtt_config: v })}
+                />
+              )}
           </label>
           <label class="check">
-            <input type="checkbox" name="save_crop" checked={roi.save_crop === true} onChange={(e) => onChange({ save_crop: e.currentTarget.checked })} />
+            <input
+              type="checkbox"
+              name="save_crop"
+              checked={roi.save_crop === true}
+              onChange={(e) => onChange({ save_crop: e.currentTarget.checked })}
+            />
             Save crops
           </label>
         </>

@@ -16,9 +16,17 @@ export function RoiList({ rois, selected, readings, onSelect }: RoiListProps) {
     <ul class="roi-list" role="listbox" aria-label="ROIs">
       {rois.map((r) => {
         const id = String(r.id);
-        const label = r.type === "page" ? `page ${r.page ?? ""}` : (r.name || r.module || "no module");
+        const label = r.type === "page"
+          ? `page ${r.page ?? ""}`
+          : (r.name || r.module || "no module");
         return (
-          <li key={id} role="option" aria-selected={id === selected} data-roi={id} onClick={() => onSelect(id)}>
+          <li
+            key={id}
+            role="option"
+            aria-selected={id === selected}
+            data-roi={id}
+            onClick={() => onSelect(id)}
+          >
             <span>
               <b class="mono">{id}</b> <span class="muted small">{label}</span>
             </span>

@@ -5,7 +5,14 @@
  */
 import { useRef, useState } from "preact/hooks";
 import type { Point, RoiItem } from "../stores/types.ts";
-import { area, clampPoint, movePoints, orderCorners, rectFrom, type Size } from "../stores/roi_geometry.ts";
+import {
+  area,
+  clampPoint,
+  movePoints,
+  orderCorners,
+  rectFrom,
+  type Size,
+} from "../stores/roi_geometry.ts";
 
 /** The drawing tool. */
 export type Tool = "select" | "poly" | "rect" | "page";
@@ -93,7 +100,9 @@ export function RoiStage(p: RoiStageProps) {
     if (p.tool === "select" && id) {
       p.onSelect(id);
       const corner = t?.dataset.corner;
-      if (corner !== undefined) return setDrag({ kind: "corner", id, index: Number(corner), before: p.rois });
+      if (corner !== undefined) {
+        return setDrag({ kind: "corner", id, index: Number(corner), before: p.rois });
+      }
       return setDrag({ kind: "move", id, start: pt, before: p.rois });
     }
     if (p.tool === "poly") {
@@ -156,7 +165,9 @@ export function RoiStage(p: RoiStageProps) {
       data-width={size.width}
       data-height={size.height}
       data-tool={p.tool}
-      style={{ cursor: p.tool === "select" ? (drag?.kind === "pan" ? "grabbing" : "default") : "crosshair" }}
+      style={{
+        cursor: p.tool === "select" ? (drag?.kind === "pan" ? "grabbing" : "default") : "crosshair",
+      }}
       onPointerDown={down}
       onPointerMove={move}
       onPointerUp={up}
@@ -166,21 +177,54 @@ export function RoiStage(p: RoiStageProps) {
     >
       <image href={p.frameUrl} x={0} y={0} width={size.width} height={size.height} />
       {shapes.map((r) => (
-        <RoiShape key={String(r.id)} roi={r} unit={unit} selected={String(r.id) === p.selected} reading={p.readings[String(r.id)]} />
+        <RoiShape
+          key={String(r.id)}
+          roi={r}
+          unit={unit}
+          selected={String(r.id) === p.selected}
+          reading={p.readings[String(r.id)]}
+        />
       ))}
-      {rect && <polygon points={rect.map((q) => `${q.x},${q.y}`).join(" ")} class="draft" fill="rgba(239,68,68,.15)" stroke="#ef4444" stroke-width={2 * unit} stroke-dasharray={`${6 * unit}`} />}
-      {poly && <polyline points={poly.map((q) => `${q.x},${q.y}`).join(" ")} fill="none" stroke="#ef4444" stroke-width={2 * unit} stroke-dasharray={`${6 * unit}`} />}
-      {poly && draft.map((q, i) => <circle key={i} cx={q.x} cy={q.y} r={4 * unit} fill="#ef4444" />)}
+      {rect && (
+        <polygon
+          points={rect.map((q) => `${q.x},${q.y}`).join(" ")}
+          class="draft"
+          fill="rgba(239,68,68,.15)"
+          stroke="#ef4444"
+          stroke-width={2 * unit}
+          stroke-dasharray={`${6 * unit}`}
+        />
+      )}
+      {poly && (
+        <polyline
+          points={poly.map((q) => `${q.x},${q.y}`).join(" ")}
+          fill="none"
+          stroke="#ef4444"
+          stroke-width={2 * unit}
+          stroke-dasharray={`${6 * unit}`}
+        />
+      )}
+      {poly &&
+        draft.map((q, i) => <circle key={i} cx={q.x} cy={q.y} r={4 * unit} fill="#ef4444" />)}
     </svg>
   );
 }
 
 /** One ROI or page outline with its label, reading and (when selected) corner handles. */
-function RoiShape({ roi, unit, selected, reading }: { roi: RoiItem; unit: number; selected: boolean; reading?: string }) {
+function RoiShape(
+  { roi, unit, selected, reading }: {
+    roi: RoiItem;
+    unit: number;
+    selected: boolean;
+    reading?: string;
+  },
+) {
   const id = String(roi.id);
   const color = roi.type === "page" ? "#22c55e" : "#3b82f6";
   const pts = roi.points;
-  const label = roi.type === "page" ? `${roi.page || id} (page)` : (roi.name ? `${id} · ${roi.name}` : id);
+  const label = roi.type === "page"
+    ? `${roi.page || id} (page)`
+    : (roi.name ? `${id} · ${roi.name}` : id);
   return (
     <g data-roi={id} class="roi-shape" style={{ cursor: "move" }}>
       <polygon
@@ -189,17 +233,48 @@ function RoiShape({ roi, unit, selected, reading }: { roi: RoiItem; unit: number
         stroke={selected ? "#facc15" : color}
         stroke-width={(selected ? 3 : 2) * unit}
       />
-      <text x={pts[0].x + 4 * unit} y={pts[0].y - 6 * unit} fill={selected ? "#facc15" : color} font-size={14 * unit} font-weight="600" paint-order="stroke" stroke="#0f172a" stroke-width={3 * unit}>
+      <text
+        x={pts[0].x + 4 * unit}
+        y={pts[0].y - 6 * unit}
+        fill={selected ? "#facc15" : color}
+        font-size={14 * unit}
+        font-weight="600"
+        paint-order="stroke"
+        stroke="#0f172a"
+        stroke-width={3 * unit}
+      >
         {label}
       </text>
       {reading !== undefined && (
-        <text x={pts[3].x + 4 * unit} y={pts[3].y + 18 * unit} fill="#fde047" font-size={16 * unit} font-weight="700" paint-order="stroke" stroke="#0f172a" stroke-width={3 * unit} class="reading">
+        <text
+          x={pts[3].x + 4 * unit}
+          y={pts[3].y + 18 * unit}
+          fill="#fde047"
+          font-size={16 * unit}
+          font-weight="700"
+          paint-order="stroke"
+          stroke="#0f172a"
+          stroke-width={3 * unit}
+          class="reading"
+        >
           {reading}
         </text>
       )}
-      {selected && pts.map((q, i) => (
-        <circle key={i} data-roi={id} data-corner={String(i)} cx={q.x} cy={q.y} r={7 * unit} fill="#facc15" stroke="#0f172a" stroke-width={1.5 * unit} style={{ cursor: "crosshair" }} />
-      ))}
+      {selected &&
+        pts.map((q, i) => (
+          <circle
+            key={i}
+            data-roi={id}
+            data-corner={String(i)}
+            cx={q.x}
+            cy={q.y}
+            r={7 * unit}
+            fill="#facc15"
+            stroke="#0f172a"
+            stroke-width={1.5 * unit}
+            style={{ cursor: "crosshair" }}
+          />
+        ))}
     </g>
   );
 }

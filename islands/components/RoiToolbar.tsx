@@ -25,22 +25,47 @@ export interface RoiToolbarProps {
 export function RoiToolbar({ tool, setTool, view, setView, size, doc, onTest }: RoiToolbarProps) {
   const zoom = (f: number) => {
     if (!size) return;
-    const center = { x: view.x + size.width / view.zoom / 2, y: view.y + size.height / view.zoom / 2 };
+    const center = {
+      x: view.x + size.width / view.zoom / 2,
+      y: view.y + size.height / view.zoom / 2,
+    };
     setView(zoomAt(view, f, center, size));
   };
   return (
     <div class="toolbar" role="toolbar" aria-label="ROI tools">
       {TOOLS.map(([t, label, title]) => (
-        <button key={t} type="button" title={title} aria-pressed={tool === t} onClick={() => setTool(t)}>{label}</button>
+        <button
+          key={t}
+          type="button"
+          title={title}
+          aria-pressed={tool === t}
+          onClick={() => setTool(t)}
+        >
+          {label}
+        </button>
       ))}
       <span class="sep" />
-      <button type="button" title="Zoom in" aria-label="Zoom in" onClick={() => zoom(1.25)}>+</button>
-      <button type="button" title="Zoom out" aria-label="Zoom out" onClick={() => zoom(0.8)}>−</button>
-      <button type="button" title="Whole frame" onClick={() => size && setView(clampView({ x: 0, y: 0, zoom: 1 }, size))}>Fit</button>
+      <button type="button" title="Zoom in" aria-label="Zoom in" onClick={() => zoom(1.25)}>
+        +
+      </button>
+      <button type="button" title="Zoom out" aria-label="Zoom out" onClick={() => zoom(0.8)}>
+        −
+      </button>
+      <button
+        type="button"
+        title="Whole frame"
+        onClick={() => size && setView(clampView({ x: 0, y: 0, zoom: 1 }, size))}
+      >
+        Fit
+      </button>
       <span class="muted small">{Math.round(view.zoom * 100)}%</span>
       <span class="sep" />
-      <button type="button" onClick={doc.undo} disabled={doc.history.past.length === 0}>Undo</button>
-      <button type="button" onClick={doc.redo} disabled={doc.history.future.length === 0}>Redo</button>
+      <button type="button" onClick={doc.undo} disabled={doc.history.past.length === 0}>
+        Undo
+      </button>
+      <button type="button" onClick={doc.redo} disabled={doc.history.future.length === 0}>
+        Redo
+      </button>
       <span class="sep" />
       <button type="button" class="primary" onClick={onTest}>Test</button>
     </div>

@@ -35,7 +35,11 @@ export function SchemaFields({ schema, values, onChange }: SchemaFieldsProps) {
         if (kind === "boolean") {
           return (
             <label class="check" key={key} title={s.description}>
-              <input type="checkbox" checked={cur === undefined ? s.default === true : cur === true} onChange={(e) => set(key, e.currentTarget.checked)} />
+              <input
+                type="checkbox"
+                checked={cur === undefined ? s.default === true : cur === true}
+                onChange={(e) => set(key, e.currentTarget.checked)}
+              />
               {key}
             </label>
           );
@@ -44,9 +48,14 @@ export function SchemaFields({ schema, values, onChange }: SchemaFieldsProps) {
           return (
             <label key={key} title={s.description}>
               {key}
-              <select value={cur === undefined ? "" : String(cur)} onChange={(e) => set(key, e.currentTarget.value || undefined)}>
+              <select
+                value={cur === undefined ? "" : String(cur)}
+                onChange={(e) => set(key, e.currentTarget.value || undefined)}
+              >
                 <option value="">{hint}</option>
-                {(s.enum ?? []).map((o) => <option key={String(o)} value={String(o)}>{String(o)}</option>)}
+                {(s.enum ?? []).map((o) => (
+                  <option key={String(o)} value={String(o)}>{String(o)}</option>
+                ))}
               </select>
             </label>
           );

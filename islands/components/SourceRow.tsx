@@ -4,6 +4,9 @@ import { DraftInput } from "./DraftInput.tsx";
 import type { SourceRow as Row } from "../stores/types.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
+/** Names that can be a cam_id (the snapshot route refuses others). */
+const CAM_ID = /^[\p{L}\p{N}_.:@-]{1,100}$/u;
+
 /** What a row asks its table to do. */
 export interface SourceActions {
   rename(oldName: string, name: string): Promise<boolean>;
@@ -13,14 +16,19 @@ export interface SourceActions {
 }
 
 /** The row. */
-export function SourceRow({ row, tick, actions }: { row: Row; tick: number; actions: SourceActions }) {
+export function SourceRow(
+  { row, tick, actions }: { row: Row; tick: number; actions: SourceActions },
+) {
   const [thumbOk, setThumbOk] = useState(true);
+  const [wanted, setWanted] = useState(false);
+  // Only live cameras get a thumbnail unasked: a snapshot wakes a stopped camera.
+  const thumb = CAM_ID.test(row.name) && (wanted || row.camera.status === "live");
   const cam = row.camera;
   const name = row.name;
   return (
     <tr data-source={name}>
       <td>
-        {thumbOk
+        {thumb && thumbOk
           ? (
             <img
               class="thumb-sm"
@@ -29,11 +37,31 @@ export function SourceRow({ row, tick, actions }: { row: Row; tick: number; acti
               onError={() => setThumbOk(false)}
             />
           )
-          : <span class="muted small">no frame</span>}
+          : CAM_ID.test(name)
+          ? (
+            <button
+              type="button"
+              title="Wakes the camera and shows its frame"
+              onClick={() => (setWanted(true), setThumbOk(true))}
+            >
+              Preview
+            </button>
+          )
+          : <span class="muted small">no preview</span>}
       </td>
-      <td><DraftInput value={name} aria-label={`name of ${name}`} onCommit={(v) => actions.rename(name, v)} /></td>
       <td>
-        <DraftInput value={row.source} aria-label={`source of ${name}`} onCommit={(v) => actions.setSource(name, v)} />
+        <DraftInput
+          value={name}
+          aria-label={`name of ${name}`}
+          onCommit={(v) => actions.rename(name, v)}
+        />
+      </td>
+      <td>
+        <DraftInput
+          value={row.source}
+          aria-label={`source of ${name}`}
+          onCommit={(v) => actions.setSource(name, v)}
+        />
       </td>
       <td>
         <select
@@ -49,7 +77,9 @@ export function SourceRow({ row, tick, actions }: { row: Row; tick: number; acti
       <td>
         <StatusBadge state={cam.status} title={cam.last_error} />
         {cam.last_error && <div class="small muted">{cam.last_error}</div>}
-        {cam.fps !== undefined && cam.status === "live" && <div class="small muted">{cam.fps} fps</div>}
+        {cam.fps !== undefined && cam.status === "live" && (
+          <div class="small muted">{cam.fps} fps</div>
+        )}
       </td>
       <td class="row">
         <a class="button" href={`/roi?source=${encodeURIComponent(name)}`}>ROIs</a>

@@ -39,16 +39,21 @@ export function TimeChart({ series, keys, height = 160, unit, label }: TimeChart
       legend: { show: cols.length > 1 },
       scales: { x: { time: true } },
       axes: [{}, { label: unit, size: 56 }],
-      series: [{}, ...cols.map((k, i) => ({
-        label: k,
-        stroke: COLORS[i % COLORS.length],
-        width: 2,
-        spanGaps: true,
-      }))],
+      series: [
+        {},
+        ...cols.map((k, i) => ({
+          label: k,
+          stroke: COLORS[i % COLORS.length],
+          width: 2,
+          spanGaps: true,
+        })),
+      ],
     };
     const u = new uPlot(opts, dataOf(series, cols), el);
     plot.current = u;
-    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
+    const ro = new ResizeObserver(() =>
+      u.setSize({ width: Math.max(200, el.clientWidth), height })
+    );
     ro.observe(el);
     return () => {
       ro.disconnect();

@@ -16,7 +16,11 @@ export interface LiveFrame {
 const stores = new Map<string, WritableAtom<LiveFrame>>();
 
 /** A frame store with no socket, for while there is nothing to show. */
-export const idleFrames: WritableAtom<LiveFrame> = atom<LiveFrame>({ url: null, state: "closed", frames: 0 });
+export const idleFrames: WritableAtom<LiveFrame> = atom<LiveFrame>({
+  url: null,
+  state: "closed",
+  frames: 0,
+});
 
 /** The frame store of a WebSocket path (one per path, shared on the page). */
 export function frameStore(path: string): WritableAtom<LiveFrame> {

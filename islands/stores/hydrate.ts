@@ -5,6 +5,11 @@ import { type ComponentType, h, hydrate } from "preact";
 export function hydrateIsland<P>(name: string, component: ComponentType<P>): void {
   for (const el of document.querySelectorAll<HTMLElement>(`[data-island="${name}"]`)) {
     const props = JSON.parse(el.dataset.props ?? "{}") as P;
-    hydrate(h(component as ComponentType<Record<string, unknown>>, props as Record<string, unknown>), el);
+    hydrate(
+      h(component as ComponentType<Record<string, unknown>>, props as Record<string, unknown>),
+      el,
+    );
+    // Tests (and curious users) can tell a live island from server-rendered markup.
+    el.dataset.hydrated = "1";
   }
 }

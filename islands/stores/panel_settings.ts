@@ -10,7 +10,12 @@ export interface PanelSettings {
 }
 
 /** Defaults of a new panel. */
-export const DEFAULT_SETTINGS: PanelSettings = { source: "", group: "all", interval: 1, result_timeout: 10 };
+export const DEFAULT_SETTINGS: PanelSettings = {
+  source: "",
+  group: "all",
+  interval: 1,
+  result_timeout: 10,
+};
 
 function read<T>(key: string, fallback: T): T {
   const raw = localStorage.getItem(key);

@@ -46,7 +46,9 @@ export function appendRow(s: Series, t: number, row: Record<string, number>): Se
 }
 
 /** The numeric values and per-module latencies of one frame result. */
-export function rowsOf(r: FrameResult): { values: Record<string, number>; latency: Record<string, number> } {
+export function rowsOf(
+  r: FrameResult,
+): { values: Record<string, number>; latency: Record<string, number> } {
   const values: Record<string, number> = {};
   const sums: Record<string, number[]> = {};
   for (const e of r.results) {
@@ -55,7 +57,9 @@ export function rowsOf(r: FrameResult): { values: Record<string, number>; latenc
     (sums[e.module] ??= []).push(e.duration * 1000);
   }
   const latency: Record<string, number> = {};
-  for (const [m, ds] of Object.entries(sums)) latency[m] = ds.reduce((a, b) => a + b, 0) / ds.length;
+  for (const [m, ds] of Object.entries(sums)) {
+    latency[m] = ds.reduce((a, b) => a + b, 0) / ds.length;
+  }
   return { values, latency };
 }
 

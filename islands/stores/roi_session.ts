@@ -35,7 +35,10 @@ export function useRoiSession(source: string): RoiSession {
       () => live && setState({ sid, started: true, error: undefined }),
       (err) => live && setState({ sid, started: false, error: errorText(err) }),
     );
-    const stop = () => void api(`/stop_roi_stream/${sid}`, { method: "POST", keepalive: true }).catch(() => undefined);
+    const stop = () =>
+      void api(`/stop_roi_stream/${sid}`, { method: "POST", keepalive: true }).catch((err) =>
+        console.warn(`stopping ${sid}: ${errorText(err)}`)
+      );
     addEventListener("pagehide", stop);
     return () => {
       live = false;

@@ -111,7 +111,12 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       await Deno.remove(dir, { recursive: true });
     },
   };
-  await broker.start();
+  try {
+    await broker.start();
+  } catch (err) {
+    await Deno.remove(dir, { recursive: true });
+    throw err;
+  }
   return broker;
 }
 
@@ -125,12 +130,20 @@ export async function freePort(): Promise<number> {
 }
 
 async function launch(conf: string, ports: number[]): Promise<Deno.ChildProcess> {
-  const child = new Deno.Command(MOSQUITTO, {
-    args: ["-c", conf],
-    stdout: "null",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(MOSQUITTO, {
+      args: ["-c", conf],
+      stdout: "null",
+      stderr: "piped",
+      stdin: "null",
+    }).spawn();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    throw new Error(
+      `mosquitto not found at ${MOSQUITTO}: apt-get install mosquitto (or set MOSQUITTO_BIN)`,
+    );
+  }
   let log = "";
   const ready = (async () => {
     const dec = new TextDecoder();

@@ -45,7 +45,9 @@ export async function makePanelClip(
     stderr: "piped",
   }).output();
   if (!out.success) {
-    throw new Error(`ffmpeg could not make the panel clip: ${new TextDecoder().decode(out.stderr)}`);
+    throw new Error(
+      `ffmpeg could not make the panel clip: ${new TextDecoder().decode(out.stderr)}`,
+    );
   }
   return { path, values };
 }
