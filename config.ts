@@ -15,7 +15,7 @@
  * | `--max-upload` | `VISIONROI_MAX_UPLOAD` | 2 GiB | largest batch upload in bytes (413 beyond) |
  * | `--max-queued` | `VISIONROI_MAX_QUEUED` | 100 | pending batch tasks accepted (429 beyond) |
  * | `--results-retention-days` | `VISIONROI_RESULTS_RETENTION_DAYS` | 30 | live results history kept |
- * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 5000000 | live history rows kept (newest) |
+ * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 1000000 | live history rows kept (newest; ~125 MB) |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -111,7 +111,7 @@ export function loadConfig(
     maxQueued: values["max-queued"] ?? env("VISIONROI_MAX_QUEUED") ?? "100",
     resultsRetentionDays: values["results-retention-days"] ??
       env("VISIONROI_RESULTS_RETENTION_DAYS") ?? "30",
-    resultsMaxRows: values["results-max-rows"] ?? env("VISIONROI_RESULTS_MAX_ROWS") ?? "5000000",
+    resultsMaxRows: values["results-max-rows"] ?? env("VISIONROI_RESULTS_MAX_ROWS") ?? "1000000",
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

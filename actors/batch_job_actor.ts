@@ -93,6 +93,8 @@ export class BatchJobActor extends Actor<BatchJobMessage, BatchJobSnapshot> {
     const frames = batchFrames(planOf(task), signal);
     const guard = <T>(p: Promise<T>) => {
       p.catch((err) => {
+        // The awaited copy of `p` reports the error; this copy only keeps it from being unhandled.
+        // After an abort the decoder was killed on purpose, and its error says nothing new.
         if (!signal.aborted) console.error(`batch ${task.id}: ${(err as Error).message}`);
       });
       return p;

@@ -124,7 +124,13 @@ async function unzipImages(dir: string, part: StoredPart, maxBytes: number): Pro
 }
 
 async function run(cmd: string, args: string[], name: string): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    throw new RangeError(`invalid file: "${name}" is a zip, and ${cmd} is not installed here`);
+  }
   if (!out.success) {
     const why = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-2).join("; ");
     throw new RangeError(`invalid file: "${name}" is no readable zip: ${why}`);

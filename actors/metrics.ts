@@ -35,6 +35,8 @@ export interface ScrapeInputs {
   pool?: PoolStats;
   /** `/ws_roi_result` subscribers now and messages dropped so far (`ResultBus.stats()`). */
   results?: { subscribers: number; dropped: number };
+  /** Batch tasks by status (`BatchSystem.stats()`). */
+  batch?: { queued: number; running: number; done: number; failed: number; cancelled: number };
 }
 
 const CAMERA_STATUSES: readonly CameraStatus[] = [
@@ -203,7 +205,8 @@ function snapshotMetrics(registry: Registry) {
       [],
     ),
   };
-  const all = [...Object.values(cam), ...Object.values(jobs), ...Object.values(pool)];
+  const batchTasks = gauge("visionroi_batch_tasks", "Batch tasks by status.", ["status"]);
+  const all = [...Object.values(cam), ...Object.values(jobs), ...Object.values(pool), batchTasks];
   return {
     fill(inputs: ScrapeInputs): void {
       for (const m of [...all, ...Object.values(results)]) m.reset();
@@ -234,6 +237,11 @@ function snapshotMetrics(registry: Registry) {
         pool.queued.set(p.queued);
         pool.restarts.inc(p.restarts);
         pool.failures.inc(p.failures);
+      }
+      if (inputs.batch) {
+        const { queued, running, done, failed, cancelled } = inputs.batch;
+        const counts = { pending: queued, processing: running, completed: done, failed, cancelled };
+        for (const [status, n] of Object.entries(counts)) batchTasks.set({ status }, n);
       }
       if (inputs.results) {
         results.clients.set(inputs.results.subscribers);

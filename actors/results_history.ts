@@ -11,7 +11,7 @@ import { mainNumber } from "../inference_modules/main_number.ts";
 export interface RetentionOptions {
   /** Rows older than this many days go [30]. */
   maxAgeDays?: number;
-  /** At most this many rows stay, newest kept [5,000,000]. */
+  /** At most this many rows stay, newest kept [1,000,000]. */
   maxRows?: number;
   /** Milliseconds between prunes [1 hour]. */
   everyMs?: number;
@@ -39,7 +39,7 @@ export function historySink(db: BatchDb): ResultSink {
 
 /** Prunes now and every `everyMs`; returns the stop function. */
 export function startRetention(db: BatchDb, opts: RetentionOptions = {}): () => void {
-  const { maxAgeDays = 30, maxRows = 5_000_000, everyMs = 3_600_000 } = opts;
+  const { maxAgeDays = 30, maxRows = 1_000_000, everyMs = 3_600_000 } = opts;
   const prune = () => {
     const removed = db.pruneLive({ before: Date.now() / 1000 - maxAgeDays * 86_400, maxRows });
     if (removed > 0) console.log(`results history: pruned ${removed} rows`);

@@ -11,6 +11,8 @@ const SECTIONS = [
   "jobs",
   "page_detect",
   "mqtt",
+  "batch",
+  "ui",
 ] as const;
 
 const wanted = Deno.args.length ? Deno.args : [...SECTIONS];

@@ -24,7 +24,10 @@ export function belongs(camId: string, mode: "group" | "page"): boolean {
 export function InferencePanels({ mode, focus }: InferencePanelsProps) {
   const jobs = useStore($jobs);
   const [ids, setIds] = useState<string[]>([]);
-  useEffect(() => setIds(loadPanelIds(mode)), []);
+  useEffect(() => {
+    // Merged, not replaced: a panel added before this effect ran must stay.
+    setIds((now) => [...new Set([...loadPanelIds(mode), ...now])]);
+  }, []);
   useEffect(() => {
     const running = (jobs.data ?? []).filter((j) => j.running && belongs(j.cam_id, mode)).map((j) =>
       j.cam_id

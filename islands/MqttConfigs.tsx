@@ -5,7 +5,7 @@ import { $mqtt, refreshMqtt } from "./stores/mqtt.ts";
 import { api, errorText } from "./stores/api.ts";
 import type { MqttView } from "./stores/types.ts";
 import { type Note, Notice } from "./components/Notice.tsx";
-import { StatusBadge } from "./components/StatusBadge.tsx";
+import { MqttTable } from "./components/MqttTable.tsx";
 import { MqttForm } from "./components/MqttForm.tsx";
 
 /** Re-applies a config (the server reconnects) and waits up to 10 s for it to connect or fail. */
@@ -70,49 +70,12 @@ export function MqttConfigs(_props: Record<string, never>) {
         {error && <p class="notice error">{error}</p>}
         {data?.length === 0 && <p class="muted">No MQTT configs yet.</p>}
         {data && data.length > 0 && (
-          <div class="table-wrap">
-            <table id="mqtt-configs">
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Broker</th>
-                  <th>Topic</th>
-                  <th>QoS</th>
-                  <th>Connection</th>
-                  <th></th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((c) => (
-                  <tr key={c.name} data-config={c.name}>
-                    <td>{c.name}</td>
-                    <td class="mono small">
-                      {c.tls ? "mqtts" : "mqtt"}://{c.username ? `${c.username}@` : ""}
-                      {c.host}:{c.port}
-                    </td>
-                    <td class="mono small">{c.base_topic || "–"}</td>
-                    <td>{c.qos}{c.retain ? " · retain" : ""}</td>
-                    <td>
-                      <StatusBadge
-                        state={c.status?.state ?? "unknown"}
-                        title={c.status?.last_error}
-                      />
-                      {c.status?.last_error && <div class="small muted">{c.status.last_error}</div>}
-                    </td>
-                    <td class="row">
-                      <button type="button" onClick={() => setEditing(c)}>Edit</button>
-                      <button type="button" onClick={() => run(() => testConnection(c.name))}>
-                        Test connection
-                      </button>
-                      <button type="button" class="danger" onClick={() => remove(c.name)}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <MqttTable
+            configs={data}
+            onEdit={setEditing}
+            onTest={(name) => run(() => testConnection(name))}
+            onDelete={remove}
+          />
         )}
       </section>
     </div>

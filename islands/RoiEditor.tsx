@@ -11,15 +11,15 @@ import { $mqtt } from "./stores/mqtt.ts";
 import { frameStore, idleFrames } from "./stores/frames.ts";
 import { useRoiSession } from "./stores/roi_session.ts";
 import { type SaveState, useRoiDoc } from "./stores/roi_doc.ts";
-import { nextId, type Size } from "./stores/roi_geometry.ts";
-import { errorText } from "./stores/api.ts";
+import type { Size } from "./stores/roi_geometry.ts";
 import type { Point, RoiItem } from "./stores/types.ts";
 import { RoiStage, type Tool, type View } from "./components/RoiStage.tsx";
-import { RoiForm } from "./components/RoiForm.tsx";
+import { RoiForm, type RoiFormProps } from "./components/RoiForm.tsx";
 import { RoiToolbar } from "./components/RoiToolbar.tsx";
 import { RoiList } from "./components/RoiList.tsx";
 import { type Note, Notice } from "./components/Notice.tsx";
-import { captureTemplate, readRois } from "./stores/roi_test.ts";
+import { captureTemplate } from "./stores/roi_test.ts";
+import { newEntry, testRois, useEditorKeys } from "./components/roi_edit_actions.ts";
 
 function saveText(s: SaveState): Note {
   if (s.kind === "error") return { kind: "error", text: `Not saved: ${s.message}` };
@@ -51,6 +51,29 @@ function useLiveFrame(
     el.src = frames.url;
   }, [frames.url, started]);
   return { url: started ? frames.url : null, size, img };
+}
+
+/** Title and the source picker. */
+function Header(
+  { source, names, onPick }: { source: string; names: string[]; onPick(s: string): void },
+) {
+  return (
+    <div class="spread">
+      <h1>ROI editor</h1>
+      <label class="row">
+        Source
+        <select
+          name="source"
+          value={source}
+          onChange={(e) => onPick(e.currentTarget.value)}
+          style="min-width:10rem"
+        >
+          {!source && <option value="">—</option>}
+          {names.map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+    </div>
+  );
 }
 
 /** The editor island. */
@@ -86,31 +109,11 @@ export function RoiEditor({ source: initial }: { source: string }) {
     if (p.id !== undefined) setSelected(String(p.id));
   };
   const remove = () => {
-    if (!sel) return;
     doc.commit(rois.filter((r) => r !== sel));
     setSelected(null);
   };
   const create = (kind: "roi" | "page", points: Point[]) => {
-    const ids = rois.map((r) => String(r.id));
-    const group = rois.find((r) => r.type === "roi" && r.group)?.group ?? "main";
-    const item: RoiItem = kind === "page"
-      ? {
-        id: nextId("page", ids),
-        type: "page",
-        page: nextId("page", ids),
-        name: nextId("page", ids),
-        image: live.img ? captureTemplate(live.img, points) : null,
-        points,
-      }
-      : {
-        id: nextId("roi", ids),
-        type: "roi",
-        name: "",
-        group,
-        module: "",
-        mqtt_config: "",
-        points,
-      };
+    const item = newEntry(kind, points, { rois, img: live.img });
     doc.commit([...rois, item]);
     setSelected(item.id);
     setTool("select");
@@ -119,66 +122,25 @@ export function RoiEditor({ source: initial }: { source: string }) {
     if (sel && live.img) patch({ image: captureTemplate(live.img, sel.points) });
   };
   const test = async () => {
-    const targets = rois.filter((r) => r.type === "roi" && r.module && (!sel || r === sel));
-    if (targets.length === 0) {
-      return setNote({
-        kind: "error",
-        text: "Test reads ROIs that have a module: pick one first.",
-      });
-    }
-    setNote({ kind: "info", text: `Reading ${targets.length} ROI(s) on the current frame…` });
-    try {
-      const res = await readRois(session.sid, targets);
-      setReadings((old) => ({
-        ...old,
-        ...Object.fromEntries(
-          res.results.map((r) => [r.id, r.error ? `error: ${r.error}` : r.text]),
-        ),
-      }));
-      setNote({
-        kind: "ok",
-        text: `Read ${res.results.length} ROI(s) in ${(res.duration * 1000).toFixed(0)} ms.`,
-      });
-    } catch (err) {
-      setNote({ kind: "error", text: `Test failed: ${errorText(err)}` });
-    }
+    setNote({ kind: "info", text: "Reading on the current frame…" });
+    const out = await testRois(session.sid, rois, sel);
+    setNote(out.note);
+    if (out.readings) setReadings((old) => ({ ...old, ...out.readings }));
   };
+  useEditorKeys(doc, sel ? remove : null);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if ((e.target as HTMLElement).closest("input, select, textarea")) return;
-      const mod = e.ctrlKey || e.metaKey;
-      if (mod && e.key.toLowerCase() === "z") {
-        e.preventDefault();
-        return e.shiftKey ? doc.redo() : doc.undo();
-      }
-      if (mod && e.key.toLowerCase() === "y") return (e.preventDefault(), doc.redo());
-      if ((e.key === "Delete" || e.key === "Backspace") && sel) {
-        return (e.preventDefault(), remove());
-      }
-    };
-    addEventListener("keydown", onKey);
-    return () => removeEventListener("keydown", onKey);
+  const formProps = (roi: RoiItem): RoiFormProps => ({
+    roi,
+    modules: modules.list,
+    mqtt: mqtt.missing ? undefined : mqtt.data ?? [],
+    groups: [...new Set(rois.map((r) => r.group).filter((g): g is string => !!g))],
+    onChange: patch,
+    onDelete: remove,
+    onCapture: capture,
   });
-
-  const groups = [...new Set(rois.map((r) => r.group).filter((g): g is string => !!g))];
   return (
     <div>
-      <div class="spread">
-        <h1>ROI editor</h1>
-        <label class="row">
-          Source
-          <select
-            name="source"
-            value={source}
-            onChange={(e) => setSource(e.currentTarget.value)}
-            style="min-width:10rem"
-          >
-            {!source && <option value="">—</option>}
-            {(sources.data ?? []).map((s) => <option key={s.name} value={s.name}>{s.name}</option>)}
-          </select>
-        </label>
-      </div>
+      <Header source={source} names={(sources.data ?? []).map((s) => s.name)} onPick={setSource} />
       {session.error && <p class="notice error">Cannot start the stream: {session.error}</p>}
       {doc.loadError && <p class="notice error">Cannot load ROIs: {doc.loadError}</p>}
       <Notice note={saveText(doc.save)} />
@@ -228,18 +190,7 @@ export function RoiEditor({ source: initial }: { source: string }) {
           <RoiList rois={rois} selected={selected} readings={readings} onSelect={setSelected} />
           <hr />
           {sel
-            ? (
-              <RoiForm
-                key={String(sel.id)}
-                roi={sel}
-                modules={modules.list}
-                mqtt={mqtt.missing ? undefined : mqtt.data ?? []}
-                groups={groups}
-                onChange={patch}
-                onDelete={remove}
-                onCapture={capture}
-              />
-            )
+            ? <RoiForm key={String(sel.id)} {...formProps(sel)} />
             : <p class="muted">Select a ROI to edit its fields.</p>}
         </aside>
       </div>

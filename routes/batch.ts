@@ -9,7 +9,6 @@ import { z } from "zod";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { type Identity, identityOf, policyOf } from "./auth.ts";
-import { receiveUpload } from "./multipart_upload.ts";
 import { tableResponse } from "./table_download.ts";
 import { BATCH_STATUSES, type BatchTask } from "../storage/batch_db.ts";
 import { taskView } from "./batch_view.ts";

@@ -21,7 +21,8 @@ const PAGE_HEADERS = {
   "content-security-policy":
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
+  // Not no-referrer: under it Chrome posts the form with `Origin: null`, which the CSRF check refuses.
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
 };
 
@@ -42,11 +43,20 @@ function loginPage(next: string, error?: string) {
         <meta charset="utf-8">
         <title>VisionROI · sign in</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <style>body{font-family:system-ui,sans-serif;margin:3rem auto;max-width:26rem;padding:0 1rem}
-    input{width:100%;padding:.5rem;margin:.3rem 0 1rem;box-sizing:border-box;font:inherit}
-    button{padding:.5rem 1.2rem;font:inherit}.err{color:#b00020}</style>
+        <style>body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
+    background:#f4f6f9;color:#1c2430;line-height:1.45}header{background:#111827;color:#fff;
+    padding:.7rem 1rem;font-weight:700}header span{color:#60a5fa}main{margin:3rem auto;
+    max-width:26rem;padding:1.2rem 1.4rem;background:#fff;border:1px solid #dde2ea;border-radius:8px}
+    h1{font-size:1.35rem;margin:0 0 .75rem}label{font-size:.85rem;color:#5b6675}
+    input{width:100%;padding:.45rem .5rem;margin:.3rem 0 1rem;box-sizing:border-box;font:inherit;
+    border:1px solid #c4cbd6;border-radius:6px}button{padding:.4rem 1.1rem;font:inherit;
+    border-radius:6px;border:1px solid #2563eb;background:#2563eb;color:#fff;cursor:pointer}
+    .err{background:#fef2f2;color:#b91c1c;padding:.5rem .75rem;border-radius:6px}
+    code{font-size:.9em}</style>
       </head>
-      <body><h1>VisionROI</h1>
+      <body>
+        <header>Vision<span>ROI</span></header>
+        <main><h1>Sign in</h1>
     <p>This server is reachable from the network, so it needs its access token. The token was printed
     when the server first started and is stored in <code>.access_token</code> in its data dir.</p>
     ${error ? html`<p class="err" role="alert">${error}</p>` : ""}
@@ -55,7 +65,8 @@ function loginPage(next: string, error?: string) {
     <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
     <input type="hidden" name="next" value="${next}">
     <button type="submit">Sign in</button>
-    </form></body>
+    </form></main>
+      </body>
     </html>
   `;
 }

@@ -6,7 +6,7 @@ import { type JobCounters, type Metrics, metrics as processMetrics } from "../ac
 /** What the scrape reads; every part but `cameras` is optional so a partial system still scrapes. */
 export type MetricsContext =
   & Pick<AppContext, "cameras">
-  & Partial<Pick<AppContext, "jobs" | "pool" | "bus">>;
+  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch">>;
 
 /** The `/metrics` sub-app over `ctx`, reporting into `registry` (the process's by default). */
 export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMetrics): Hono {
@@ -17,6 +17,7 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
       jobs: ctx.jobs && runningJobs(ctx.jobs),
       pool: ctx.pool?.stats(),
       results: ctx.bus?.stats(),
+      batch: ctx.batch?.stats(),
     });
     return c.body(text, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
   });

@@ -4,7 +4,7 @@
  * The whole body is counted; past `maxBytes` reading stops with a 413 and the caller removes the
  * folder. Parsing is @fastify/busboy's.
  */
-import { Busboy, type BusboyFileStream } from "@fastify/busboy";
+import { Busboy, type BusboyFileStream, type BusboyInstance } from "@fastify/busboy";
 import { once } from "node:events";
 import { join } from "node:path";
 import { HttpError } from "./errors.ts";
@@ -62,56 +62,88 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
     limits: { fieldSize: opts.maxFieldBytes ?? 16 * 1024 * 1024, files: opts.maxFiles ?? 10_000 },
   });
   const upload: Upload = { fields: {}, files: [], bytes: 0 };
-  const writes: Promise<void>[] = [];
-  const streams: BusboyFileStream[] = [];
-  let failure: Error | undefined;
-  bb.on("field", (name: string, value: string, _n: boolean, truncated: boolean) => {
-    if (truncated) failure ??= new HttpError(413, `field ${name} is too long`);
-    upload.fields[name] = value;
-  });
-  bb.on("file", (field: string, stream: BusboyFileStream, filename: string) => {
-    const entry: UploadedFile = {
-      field,
-      filename,
-      stored: safeFileName(filename, upload.files.length),
-      bytes: 0,
-    };
-    upload.files.push(entry);
-    streams.push(stream);
-    writes.push(
-      writeStream(stream, join(opts.dir, entry.stored), entry).catch((err) => {
-        failure ??= err as Error;
-        stream.resume(); // keep parsing so the request can finish; the failure is reported below
-      }),
-    );
-  });
+  const parts = collectParts(bb, upload, opts.dir);
   const finished = new Promise<void>((resolve, reject) => {
     bb.on("finish", resolve);
     bb.on("error", reject);
   });
   const reader = req.body.getReader();
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      upload.bytes += value.byteLength;
-      if (upload.bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
-      if (!bb.write(value)) await Promise.race([once(bb, "drain"), finished]);
-    }
-    bb.end();
-    await finished;
+    await pump(reader, bb, finished, { upload, maxBytes: opts.maxBytes });
   } catch (err) {
     await reader.cancel().catch((e) => console.warn(`upload: cancel failed: ${e}`));
     bb.destroy();
     // A destroyed parser leaves its open file streams hanging: end them so the writers close.
-    for (const s of streams) s.destroy(err as Error);
-    await Promise.allSettled(writes);
+    for (const s of parts.streams) s.destroy(err as Error);
+    await Promise.allSettled(parts.writes);
     if (err instanceof HttpError) throw err;
     throw new HttpError(400, `invalid multipart body: ${(err as Error).message}`);
   }
-  await Promise.all(writes);
-  if (failure) throw failure;
+  await Promise.all(parts.writes);
+  if (parts.failure) throw parts.failure;
   return upload;
+}
+
+interface Parts {
+  writes: Promise<void>[];
+  streams: BusboyFileStream[];
+  failure?: Error;
+}
+
+/** Keeps text fields and starts writing each file part to its own file. */
+function collectParts(bb: BusboyInstance, upload: Upload, dir: string): Parts {
+  const parts: Parts = { writes: [], streams: [] };
+  bb.on("field", (name: string, value: string, _n: boolean, truncated: boolean) => {
+    if (truncated) parts.failure ??= new HttpError(413, `field ${name} is too long`);
+    upload.fields[name] = value;
+  });
+  bb.on("file", (field: string, stream: BusboyFileStream, filename: string) => {
+    const stored = safeFileName(filename, upload.files.length);
+    const entry: UploadedFile = { field, filename, stored, bytes: 0 };
+    upload.files.push(entry);
+    parts.streams.push(stream);
+    parts.writes.push(
+      writeStream(stream, join(dir, stored), entry).catch((err) => {
+        parts.failure ??= err as Error;
+        stream.resume(); // keep parsing so the request can finish; the failure is reported after
+      }),
+    );
+  });
+  return parts;
+}
+
+/**
+ * Feeds the body to the parser, counting bytes. The server hands over ~32 KiB chunks and each
+ * parser write costs a few event-loop turns, so chunks are joined into ~4 MiB writes (200 MB:
+ * 26 s with 32 KiB writes, 3–4 s with 4 MiB).
+ */
+async function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  bb: BusboyInstance,
+  finished: Promise<void>,
+  opts: { upload: Upload; maxBytes: number },
+): Promise<void> {
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const joined = pending.length === 1 ? pending[0] : concat(pending, pendingBytes);
+    pending.length = 0;
+    pendingBytes = 0;
+    if (!bb.write(joined)) await Promise.race([once(bb, "drain"), finished]);
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    opts.upload.bytes += value.byteLength;
+    if (opts.upload.bytes > opts.maxBytes) throw tooLarge(opts.maxBytes);
+    pending.push(value);
+    pendingBytes += value.byteLength;
+    if (pendingBytes >= WRITE_BYTES) await flush();
+  }
+  await flush();
+  bb.end();
+  await finished;
 }
 
 async function writeStream(stream: BusboyFileStream, path: string, entry: UploadedFile) {
@@ -119,12 +151,27 @@ async function writeStream(stream: BusboyFileStream, path: string, entry: Upload
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array>) {
       let off = 0;
-      while (off < chunk.byteLength) off += await file.write(chunk.subarray(off));
+      // Synchronous on purpose: under a busy upload socket, async file writes waited ~0.4 s each
+      // for their completion (200 MB: 33 s); a 4 MiB writeSync blocks for a few milliseconds.
+      while (off < chunk.byteLength) off += file.writeSync(chunk.subarray(off));
       entry.bytes += chunk.byteLength;
     }
   } finally {
     file.close();
   }
+}
+
+/** Size of the parser's writes. */
+const WRITE_BYTES = 4 * 1024 * 1024;
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.byteLength;
+  }
+  return out;
 }
 
 function tooLarge(max: number): HttpError {

@@ -19,6 +19,8 @@ export interface UiManifest {
   islands: Record<string, string>;
   /** The stylesheet (relative to `/static/ui/`). */
   css: string;
+  /** Island name → every script its page loads (entry first, then the chunks it imports). */
+  island_files: Record<string, string[]>;
   /** Every output file with its size and gzip size in bytes. */
   files: Record<string, { bytes: number; gzip: number }>;
   /** Build time (ms since epoch). */
@@ -122,13 +124,38 @@ export async function buildUi(opts: { minify?: boolean } = {}): Promise<UiManife
   );
   const cssName = await hashName("app", css, "css");
   await Deno.writeFile(`${UI_DIR}/${cssName}`, css);
-  const manifest: UiManifest = { islands, css: cssName, files: {}, built_at: Date.now() };
+  const islandFiles = Object.fromEntries(
+    Object.entries(islands).map(([name, file]) => [name, closure(result.metafile, file)]),
+  );
+  const manifest: UiManifest = {
+    islands,
+    css: cssName,
+    island_files: islandFiles,
+    files: {},
+    built_at: Date.now(),
+  };
   for (const rel of [...Object.values(islands), cssName, ...chunkFiles(result.metafile)]) {
     const bytes = await Deno.readFile(`${UI_DIR}/${rel}`);
     manifest.files[rel] = { bytes: bytes.length, gzip: gzipSync(bytes).length };
   }
   await Deno.writeTextFile(`${UI_DIR}/manifest.json`, JSON.stringify(manifest, null, 2));
   return manifest;
+}
+
+/** `file` and every chunk it imports, transitively (paths relative to dist/ui/). */
+function closure(meta: esbuild.Metafile, file: string): string[] {
+  const rel = (o: string) => o.slice(o.indexOf("dist/ui/") + 8);
+  const byRel = new Map(Object.entries(meta.outputs).map(([o, m]) => [rel(o), m]));
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of byRel.get(f)?.imports ?? []) {
+      if (i.kind === "import-statement") visit(rel(i.path));
+    }
+  };
+  visit(file);
+  return [...seen];
 }
 
 function chunkFiles(meta: esbuild.Metafile): string[] {

@@ -95,6 +95,8 @@ Deno.test({
           const stats = (await getJson(`${base}/api/batch/stats`)).json;
           assert.equal(stats.done, 1);
           assert.ok(Number(stats.avg_seconds_per_frame) > 0);
+          const prom = await (await fetch(`${base}/metrics`)).text();
+          assert.match(prom, /visionroi_batch_tasks\{status="completed"\} 1/);
         },
       );
 
@@ -160,8 +162,8 @@ Deno.test({
           const stderr = new TextDecoder().decode(out.stderr);
           assert.equal(out.code, 0, stderr);
           const [id, path] = stdout.trim().split("\n");
-          assert.match(stderr, /\[#+\] 100%  upload/);
-          assert.match(stderr, /100%  completed 5\/5 frames/);
+          assert.match(stderr, /\[#+\] 100% {2}upload/);
+          assert.match(stderr, /100% {2}completed 5\/5 frames/);
           assert.equal(path, join(dir, "dl", `batch-${id}.csv`));
           assert.equal((await Deno.readTextFile(path)).trim().split("\n").length, 21);
           const list = await new Deno.Command(Deno.execPath(), {
@@ -174,6 +176,33 @@ Deno.test({
           );
         },
       );
+
+      await t.step("images, and a zip of images, are read one frame per picture", async () => {
+        const zip = join(dir, "pics.zip");
+        const made = await new Deno.Command("zip", {
+          args: ["-q", "-j", zip, join(dir, "p1.png"), join(dir, "p0.png")],
+        }).output();
+        assert.ok(made.success);
+        const z = await uploadBatch(base, [{ name: "pics.zip", path: zip }], { rois: ROIS });
+        const many = await uploadBatch(base, [
+          { name: "a.png", path: join(dir, "p2.png") },
+          { name: "a.png", path: join(dir, "p3.png") },
+        ], { rois: ROIS });
+        assert.equal(z.status, 201, JSON.stringify(z.json));
+        assert.equal(many.status, 201, JSON.stringify(many.json));
+        for (const [up, ticks] of [[z, [0, 1]], [many, [2, 3]]] as const) {
+          const done = await waitForStatus(base, String(up.json.task_id), ["completed"]);
+          assert.equal(done.kind, "images");
+          assert.equal(done.frames_done, 2);
+          const rows = await resultRows(base, String(up.json.task_id));
+          assert.equal(rows.length, 8);
+          for (const r of rows) {
+            assert.equal(r.frame_time, null);
+            const want = clip.values[ticks[Number(r.frame_index)]];
+            assert.equal(r.text, want[r.roi_id as keyof PanelValues]);
+          }
+        }
+      });
 
       await t.step("an upload over --max-upload is 413 and leaves no file", async () => {
         const before = await taskIds(base);

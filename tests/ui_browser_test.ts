@@ -12,6 +12,7 @@ import { launchChromium, watchPage } from "./helpers/browser.ts";
 import { writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
+import { TOKEN_FILE } from "../storage/token_store.ts";
 
 const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
   new URL("./screenshots/", import.meta.url).pathname;
@@ -88,32 +89,41 @@ Deno.test({
           timeoutMs: 15_000,
           what: "the counter to change",
         });
-        await waitFor(async () =>
-          Number(await page.locator(".chart").first().getAttribute("data-points")) >= 2, {
-          timeoutMs: 15_000,
-          what: "a plot with points",
-        });
+        await waitFor(
+          async () => Number(await page.locator(".chart").first().getAttribute("data-points")) >= 2,
+          {
+            timeoutMs: 15_000,
+            what: "a plot with points",
+          },
+        );
         assert.ok(await page.locator(".chart canvas").count() >= 2, "uPlot canvases drawn");
         await shot(page, "home");
       });
 
-      await t.step("a source is created from the form; a script-like name shows as text", async () => {
-        await open(page, `${base}/create_source`);
-        for (const [name, source] of [["panel", png], [XSS, "demo"]]) {
-          await page.fill('form[aria-label="New source"] input[name="name"]', name);
-          await page.fill('form[aria-label="New source"] input[name="source"]', source);
-          await page.click('form[aria-label="New source"] button[type="submit"]');
-          await page.locator(`#sources tr[data-source="${name.replace(/"/g, '\\"')}"]`).waitFor();
-        }
-        const names = (await json<{ name: string }[]>(`${base}/source_list`)).map((s) => s.name);
-        assert.ok(names.includes("panel") && names.includes(XSS), names.join(", "));
-        assert.equal(await page.locator('img[src="x"]').count(), 0, "the name did not become an img");
-        const values = await page.locator("#sources input").evaluateAll((els) =>
-          els.map((e) => (e as unknown as { value: string }).value)
-        );
-        assert.ok(values.includes(XSS), "the name is shown literally");
-        await shot(page, "create_source");
-      });
+      await t.step(
+        "a source is created from the form; a script-like name shows as text",
+        async () => {
+          await open(page, `${base}/create_source`);
+          for (const [name, source] of [["panel", png], [XSS, "demo"]]) {
+            await page.fill('form[aria-label="New source"] input[name="name"]', name);
+            await page.fill('form[aria-label="New source"] input[name="source"]', source);
+            await page.click('form[aria-label="New source"] button[type="submit"]');
+            await page.locator(`#sources tr[data-source="${name.replace(/"/g, '\\"')}"]`).waitFor();
+          }
+          const names = (await json<{ name: string }[]>(`${base}/source_list`)).map((s) => s.name);
+          assert.ok(names.includes("panel") && names.includes(XSS), names.join(", "));
+          assert.equal(
+            await page.locator('img[src="x"]').count(),
+            0,
+            "the name did not become an img",
+          );
+          const values = await page.locator("#sources input").evaluateAll((els) =>
+            els.map((e) => (e as unknown as { value: string }).value)
+          );
+          assert.ok(values.includes(XSS), "the name is shown literally");
+          await shot(page, "create_source");
+        },
+      );
 
       const rect = [{ x: 80, y: 150 }, { x: 600, y: 150 }, { x: 600, y: 280 }, { x: 80, y: 280 }];
       const poly = [{ x: 700, y: 420 }, { x: 830, y: 425 }, { x: 825, y: 550 }, { x: 705, y: 545 }];
@@ -135,6 +145,18 @@ Deno.test({
         }, { timeoutMs: 10_000, what: "both ROIs saved" });
         assert.ok(near(saved[0].points, rect), JSON.stringify(saved[0].points));
         assert.ok(near(saved[1].points, poly), JSON.stringify(saved[1].points));
+        await page.getByRole("button", { name: "Page", exact: true }).click();
+        await drag(
+          page,
+          await onStage(page, { x: 20, y: 20 }),
+          await onStage(page, { x: 1260, y: 700 }),
+        );
+        const pageEntry = await waitFor(async () => (await savedRois(base, "panel"))[2], {
+          timeoutMs: 10_000,
+          what: "the page rectangle saved",
+        }) as Roi & { page?: string; image?: string };
+        assert.equal(pageEntry.type, "page");
+        assert.ok(pageEntry.page && (pageEntry.image?.length ?? 0) > 1000, "template captured");
         await page.getByText("All changes saved.").waitFor();
       });
 
@@ -170,7 +192,10 @@ Deno.test({
         await open(page, `${base}/inference`);
         await page.getByRole("button", { name: "Add job panel" }).click();
         const panel = page.locator('section.job-panel[data-cam^="inf_"]');
-        await panel.locator('select[name^="source-"] option[value="panel"]').waitFor({ state: "attached" });
+        // Preact sets option values as properties, so match the text, not a value attribute.
+        await panel.locator('select[name^="source-"] option', { hasText: /^panel$/ }).waitFor({
+          state: "attached",
+        });
         await panel.locator('select[name^="source-"]').selectOption("panel");
         await panel.getByRole("button", { name: "Start" }).click();
         const card = panel.locator('.roi-card[data-roi="roi_1"] .text');
@@ -237,6 +262,40 @@ Deno.test({
       });
 
       assert.deepEqual(dialogs.filter((d) => d.startsWith("alert")), [], "no alert ran");
+      assert.deepEqual(problems, [], "no console errors");
+    } finally {
+      await chrome.close();
+      server.child.kill("SIGTERM");
+      await server.exited();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "browser UI with --auth required: /home redirects to /login; after login pages and sockets work",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    if (await uiIsStale()) await buildUi();
+    const dataDir = await Deno.makeTempDir({ prefix: "visionroi-ui-auth-" });
+    const chrome = await launchChromium();
+    const server = await startServer(dataDir, ["--auth", "required"]);
+    const problems: string[] = [];
+    const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 720 } });
+    watchPage(page, problems, []);
+    try {
+      const token = (await Deno.readTextFile(`${dataDir}/${TOKEN_FILE}`)).trim();
+      await page.goto(`${server.url}/home`);
+      assert.match(new URL(page.url()).pathname, /^\/login$/);
+      await shot(page, "login");
+      await page.fill('input[name="token"]', token);
+      await page.click('button[type="submit"]');
+      await page.waitForURL(/\/home$/);
+      const value = page.locator('section[data-cam="demo"] tr[data-roi="temperature"] .value');
+      await value.waitFor({ timeout: 20_000 }); // results arrive over the WebSocket
+      await page.locator('section[data-cam="demo"] .badge', { hasText: "open" }).first().waitFor();
       assert.deepEqual(problems, [], "no console errors");
     } finally {
       await chrome.close();

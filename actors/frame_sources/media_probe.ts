@@ -98,7 +98,7 @@ export async function probeMedia(
     if (!status.success) {
       throw new FrameSourceError(
         `"${name}" is no image or video ffmpeg reads: ${
-          child.stderrTail() || `exit ${status.code}`
+          child.stderrTail().replaceAll(`${path}: `, "") || `exit ${status.code}`
         }`,
       );
     }

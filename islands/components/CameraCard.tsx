@@ -52,31 +52,31 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
           ? <img class="thumb" src={cam.snapshot_url} alt={`${cam.source} live`} />
           : <div class="thumb" />}
         <div class="table-wrap">
-        <table class="roi-values">
-          <thead>
-            <tr>
-              <th>ROI</th>
-              <th>Value</th>
-              <th>Module</th>
-              <th>ms</th>
-              <th>Age</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => {
-              const age = now - e.result_time;
-              return (
-                <tr key={e.id} class={staleness(age, cam.interval)} data-roi={e.id}>
-                  <td>{e.name || e.id}</td>
-                  <td class="mono value">{e.error ? `error: ${e.error}` : e.text}</td>
-                  <td>{e.module}</td>
-                  <td>{(e.duration * 1000).toFixed(0)}</td>
-                  <td>{age < 0 ? "0" : age.toFixed(0)} s</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+          <table class="roi-values">
+            <thead>
+              <tr>
+                <th>ROI</th>
+                <th>Value</th>
+                <th>Module</th>
+                <th>ms</th>
+                <th>Age</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.map((e) => {
+                const age = now - e.result_time;
+                return (
+                  <tr key={e.id} class={staleness(age, cam.interval)} data-roi={e.id}>
+                    <td>{e.name || e.id}</td>
+                    <td class="mono value">{e.error ? `error: ${e.error}` : e.text}</td>
+                    <td>{e.module}</td>
+                    <td>{(e.duration * 1000).toFixed(0)}</td>
+                    <td>{age < 0 ? "0" : age.toFixed(0)} s</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
         </div>
       </div>
       {entries.length === 0 && <p class="muted small">Waiting for results…</p>}

@@ -3,26 +3,15 @@
  * pointer positions map to frame pixels exactly. Tools: select (move a ROI, drag a corner, pan),
  * polygon (4 clicks), rectangle and page rectangle (drag). Wheel zooms about the pointer.
  */
-import { useRef, useState } from "preact/hooks";
+import { useRef } from "preact/hooks";
+import { useStagePointer } from "./stage_pointer.ts";
 import type { Point, RoiItem } from "../stores/types.ts";
-import {
-  area,
-  clampPoint,
-  movePoints,
-  orderCorners,
-  rectFrom,
-  type Size,
-} from "../stores/roi_geometry.ts";
+import { rectFrom, type Size, type View } from "../stores/roi_geometry.ts";
+
+export type { View };
 
 /** The drawing tool. */
 export type Tool = "select" | "poly" | "rect" | "page";
-
-/** The visible part of the frame: top-left corner and zoom (1 = whole frame). */
-export interface View {
-  x: number;
-  y: number;
-  zoom: number;
-}
 
 /** Props of {@linkcode RoiStage}. */
 export interface RoiStageProps {
@@ -43,119 +32,17 @@ export interface RoiStageProps {
   onCreate(kind: "roi" | "page", points: Point[]): void;
 }
 
-type Drag =
-  | { kind: "move"; id: string; start: Point; before: RoiItem[] }
-  | { kind: "corner"; id: string; index: number; before: RoiItem[] }
-  | { kind: "pan"; client: Point; view: View }
-  | { kind: "rect"; start: Point; end: Point };
-
-/** Zooms `view` by `factor` keeping frame point `at` under the pointer. */
-export function zoomAt(view: View, factor: number, at: Point, size: Size): View {
-  const zoom = Math.min(8, Math.max(1, view.zoom * factor));
-  const k = view.zoom / zoom;
-  return clampView({ zoom, x: at.x - (at.x - view.x) * k, y: at.y - (at.y - view.y) * k }, size);
-}
-
-/** Keeps the visible part inside the frame. */
-export function clampView(v: View, size: Size): View {
-  const w = size.width / v.zoom, h = size.height / v.zoom;
-  return {
-    zoom: v.zoom,
-    x: Math.min(Math.max(v.x, 0), size.width - w),
-    y: Math.min(Math.max(v.y, 0), size.height - h),
-  };
-}
-
-function framePoint(svg: SVGSVGElement, e: { clientX: number; clientY: number }): Point {
-  const m = svg.getScreenCTM();
-  const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(m ? m.inverse() : undefined);
-  return { x: p.x, y: p.y };
-}
-
-function replacePoints(rois: RoiItem[], id: string, points: Point[]): RoiItem[] {
-  return rois.map((r) => (String(r.id) === id ? { ...r, points } : r));
-}
-
 /** The stage. */
 export function RoiStage(p: RoiStageProps) {
   const svg = useRef<SVGSVGElement>(null);
-  const [drag, setDrag] = useState<Drag | null>(null);
-  const [draft, setDraft] = useState<Point[]>([]);
-  const [hover, setHover] = useState<Point | null>(null);
+  const { drag, draft, hover, handlers } = useStagePointer(p, svg);
   const { size, view } = p;
   const vw = size.width / view.zoom, vh = size.height / view.zoom;
   const unit = svg.current ? vw / Math.max(1, svg.current.clientWidth) : vw / 900;
-  const at = (e: PointerEvent) => clampPoint(framePoint(svg.current!, e), size);
-
-  const down = (e: PointerEvent) => {
-    if (!svg.current || e.button === 2) return;
-    svg.current.setPointerCapture(e.pointerId);
-    const pt = at(e);
-    const t = (e.target as Element).closest("[data-roi]") as SVGElement | null;
-    const id = t?.dataset.roi ?? null;
-    if (e.button === 1 || (p.tool === "select" && !id)) {
-      if (p.tool === "select") p.onSelect(null);
-      return setDrag({ kind: "pan", client: { x: e.clientX, y: e.clientY }, view });
-    }
-    if (p.tool === "select" && id) {
-      p.onSelect(id);
-      const corner = t?.dataset.corner;
-      if (corner !== undefined) {
-        return setDrag({ kind: "corner", id, index: Number(corner), before: p.rois });
-      }
-      return setDrag({ kind: "move", id, start: pt, before: p.rois });
-    }
-    if (p.tool === "poly") {
-      const next = [...draft, pt];
-      if (next.length < 4) return setDraft(next);
-      setDraft([]);
-      if (area(next) >= 4) p.onCreate("roi", orderCorners(next));
-      return;
-    }
-    setDrag({ kind: "rect", start: pt, end: pt });
-  };
-
-  const move = (e: PointerEvent) => {
-    if (!svg.current) return;
-    const pt = at(e);
-    setHover(pt);
-    if (!drag) return;
-    if (drag.kind === "pan") {
-      const k = vw / svg.current.clientWidth;
-      const x = drag.view.x - (e.clientX - drag.client.x) * k;
-      const y = drag.view.y - (e.clientY - drag.client.y) * k;
-      return p.onView(clampView({ zoom: drag.view.zoom, x, y }, size));
-    }
-    if (drag.kind === "rect") return setDrag({ ...drag, end: pt });
-    const orig = drag.before.find((r) => String(r.id) === drag.id);
-    if (!orig) return;
-    const pts = drag.kind === "move"
-      ? movePoints(orig.points, { x: pt.x - drag.start.x, y: pt.y - drag.start.y }, size)
-      : orig.points.map((q, i) => (i === drag.index ? pt : q));
-    p.onPreview(replacePoints(drag.before, drag.id, pts));
-  };
-
-  const up = () => {
-    if (!drag) return;
-    setDrag(null);
-    if (drag.kind === "rect") {
-      const pts = rectFrom(drag.start, drag.end);
-      if (area(pts) >= 16) p.onCreate(p.tool === "page" ? "page" : "roi", pts);
-    } else if (drag.kind === "move" || drag.kind === "corner") {
-      const now = p.rois.find((r) => String(r.id) === drag.id);
-      if (now && drag.kind === "corner") {
-        p.onCommit(replacePoints(p.rois, drag.id, orderCorners(now.points)), drag.before);
-      } else if (now) p.onCommit(p.rois, drag.before);
-    }
-  };
-
-  const wheel = (e: WheelEvent) => {
-    if (!svg.current) return;
-    e.preventDefault();
-    p.onView(zoomAt(view, e.deltaY < 0 ? 1.25 : 0.8, framePoint(svg.current, e), size));
-  };
-
-  const shapes = p.rois.filter((r) => Array.isArray(r.points) && r.points.length === 4);
+  // Pages (usually large) always under ROIs, the selected ROI on top: a click finds what it shows.
+  const rank = (r: RoiItem) => (r.type === "page" ? 0 : String(r.id) === p.selected ? 2 : 1);
+  const shapes = p.rois.filter((r) => Array.isArray(r.points) && r.points.length === 4)
+    .sort((a, b) => rank(a) - rank(b));
   const rect = drag?.kind === "rect" ? rectFrom(drag.start, drag.end) : null;
   const poly = p.tool === "poly" && draft.length ? [...draft, ...(hover ? [hover] : [])] : null;
   return (
@@ -168,11 +55,11 @@ export function RoiStage(p: RoiStageProps) {
       style={{
         cursor: p.tool === "select" ? (drag?.kind === "pan" ? "grabbing" : "default") : "crosshair",
       }}
-      onPointerDown={down}
-      onPointerMove={move}
-      onPointerUp={up}
-      onPointerCancel={up}
-      onWheel={wheel}
+      onPointerDown={handlers.down}
+      onPointerMove={handlers.move}
+      onPointerUp={handlers.up}
+      onPointerCancel={handlers.up}
+      onWheel={handlers.wheel}
       onContextMenu={(e) => e.preventDefault()}
     >
       <image href={p.frameUrl} x={0} y={0} width={size.width} height={size.height} />

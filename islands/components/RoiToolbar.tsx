@@ -1,7 +1,7 @@
 /** The ROI editor's toolbar: tools, zoom, undo/redo and Test. */
-import type { Size } from "../stores/roi_geometry.ts";
+import { clampView, type Size, type View, zoomAt } from "../stores/roi_geometry.ts";
 import type { RoiDoc } from "../stores/roi_doc.ts";
-import { clampView, type Tool, type View, zoomAt } from "./RoiStage.tsx";
+import type { Tool } from "./RoiStage.tsx";
 
 const TOOLS: [Tool, string, string][] = [
   ["select", "Select", "Select, move, reshape; drag the background to pan"],

@@ -81,9 +81,11 @@ export function SourceRow(
           <div class="small muted">{cam.fps} fps</div>
         )}
       </td>
-      <td class="row">
-        <a class="button" href={`/roi?source=${encodeURIComponent(name)}`}>ROIs</a>
-        <button type="button" class="danger" onClick={() => actions.remove(name)}>Delete</button>
+      <td>
+        <div class="row">
+          <a class="button" href={`/roi?source=${encodeURIComponent(name)}`}>ROIs</a>
+          <button type="button" class="danger" onClick={() => actions.remove(name)}>Delete</button>
+        </div>
       </td>
     </tr>
   );

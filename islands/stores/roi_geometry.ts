@@ -72,3 +72,27 @@ export function nextId(prefix: string, taken: Iterable<string>): string {
   const used = new Set(taken);
   for (let n = 1;; n++) if (!used.has(`${prefix}_${n}`)) return `${prefix}_${n}`;
 }
+
+/** The visible part of the frame: top-left corner and zoom (1 = whole frame). */
+export interface View {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+/** Zooms `view` by `factor` keeping frame point `at` under the pointer. */
+export function zoomAt(view: View, factor: number, at: Point, size: Size): View {
+  const zoom = Math.min(8, Math.max(1, view.zoom * factor));
+  const k = view.zoom / zoom;
+  return clampView({ zoom, x: at.x - (at.x - view.x) * k, y: at.y - (at.y - view.y) * k }, size);
+}
+
+/** Keeps the visible part inside the frame. */
+export function clampView(v: View, size: Size): View {
+  const w = size.width / v.zoom, h = size.height / v.zoom;
+  return {
+    zoom: v.zoom,
+    x: Math.min(Math.max(v.x, 0), size.width - w),
+    y: Math.min(Math.max(v.y, 0), size.height - h),
+  };
+}

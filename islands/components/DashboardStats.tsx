@@ -1,0 +1,31 @@
+/** The dashboard's totals: streams, jobs, groups, ROIs, results, latency, workers. */
+import type { Dashboard } from "../stores/dashboard.ts";
+
+function Stat({ value, label }: { value: string | number; label: string }) {
+  return (
+    <div class="stat">
+      <b>{value}</b>
+      <span>{label}</span>
+    </div>
+  );
+}
+
+/** The row of totals. */
+export function DashboardStats({ data }: { data: Dashboard }) {
+  const s = data.summary;
+  return (
+    <div class="stats">
+      <Stat value={`${s.online_cameras} / ${s.total_cameras}`} label="streams online" />
+      <Stat value={s.inference_running} label="jobs running" />
+      <Stat value={`${s.running_groups} / ${s.total_groups}`} label="groups running" />
+      <Stat value={s.total_roi} label="ROIs read" />
+      <Stat value={s.alerts_last_hour} label="results, last hour" />
+      <Stat value={`${(s.average_latency * 1000).toFixed(0)} ms`} label="average ROI latency" />
+      <Stat value={`${(s.latency_p95 * 1000).toFixed(0)} ms`} label="p95 ROI latency" />
+      <Stat
+        value={`${data.pool.busy} / ${data.pool.workers}`}
+        label={`workers busy · ${data.pool.queued} queued`}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+/** The MQTT configs table: broker, topic, QoS, live connection state, and row actions. */
+import type { MqttView } from "../stores/types.ts";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+/** Props of {@linkcode MqttTable}. */
+export interface MqttTableProps {
+  configs: MqttView[];
+  onEdit(c: MqttView): void;
+  onTest(name: string): void;
+  onDelete(name: string): void;
+}
+
+/** The table. */
+export function MqttTable({ configs, onEdit, onTest, onDelete }: MqttTableProps) {
+  return (
+    <div class="table-wrap">
+      <table id="mqtt-configs">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Broker</th>
+            <th>Topic</th>
+            <th>QoS</th>
+            <th>Connection</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {configs.map((c) => (
+            <tr key={c.name} data-config={c.name}>
+              <td>{c.name}</td>
+              <td class="mono small">
+                {c.tls ? "mqtts" : "mqtt"}://{c.username ? `${c.username}@` : ""}
+                {c.host}:{c.port}
+              </td>
+              <td class="mono small">{c.base_topic || "–"}</td>
+              <td>{c.qos}{c.retain ? " · retain" : ""}</td>
+              <td>
+                <StatusBadge
+                  state={c.status?.state ?? "unknown"}
+                  title={c.status?.last_error}
+                />
+                {c.status?.last_error && <div class="small muted">{c.status.last_error}</div>}
+              </td>
+              <td>
+                <div class="row">
+                  <button type="button" onClick={() => onEdit(c)}>Edit</button>
+                  <button type="button" onClick={() => onTest(c.name)}>
+                    Test connection
+                  </button>
+                  <button type="button" class="danger" onClick={() => onDelete(c.name)}>
+                    Delete
+                  </button>
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
