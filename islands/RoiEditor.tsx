@@ -13,7 +13,7 @@ import { useRoiSession } from "./stores/roi_session.ts";
 import { type SaveState, useRoiDoc } from "./stores/roi_doc.ts";
 import type { Size } from "./stores/roi_geometry.ts";
 import type { Point, RoiItem } from "./stores/types.ts";
-import { RoiStage, type Tool, type View } from "./components/RoiStage.tsx";
+import { RoiStage, type RoiStageProps, type Tool, type View } from "./components/RoiStage.tsx";
 import { RoiForm, type RoiFormProps } from "./components/RoiForm.tsx";
 import { RoiToolbar } from "./components/RoiToolbar.tsx";
 import { RoiList } from "./components/RoiList.tsx";
@@ -52,6 +52,10 @@ function useLiveFrame(
   }, [frames.url, started]);
   return { url: started ? frames.url : null, size, img };
 }
+
+const HINT = "Rectangle / page: drag. Polygon: click 4 corners. Select: drag a ROI to move it, " +
+  "a yellow corner to reshape, the background to pan; wheel zooms. Ctrl+Z / Ctrl+Shift+Z undo " +
+  "and redo, Delete removes.";
 
 /** Title and the source picker. */
 function Header(
@@ -129,6 +133,20 @@ export function RoiEditor({ source: initial }: { source: string }) {
   };
   useEditorKeys(doc, sel ? remove : null);
 
+  const stageProps = (frameUrl: string, size: Size): RoiStageProps => ({
+    frameUrl,
+    size,
+    rois,
+    selected,
+    tool,
+    view,
+    readings,
+    onView: setView,
+    onSelect: setSelected,
+    onPreview: doc.preview,
+    onCommit: doc.commit,
+    onCreate: create,
+  });
   const formProps = (roi: RoiItem): RoiFormProps => ({
     roi,
     modules: modules.list,
@@ -157,33 +175,14 @@ export function RoiEditor({ source: initial }: { source: string }) {
           />
           <div class="stage" id="stage">
             {live.url && live.size
-              ? (
-                <RoiStage
-                  frameUrl={live.url}
-                  size={live.size}
-                  rois={rois}
-                  selected={selected}
-                  tool={tool}
-                  view={view}
-                  readings={readings}
-                  onView={setView}
-                  onSelect={setSelected}
-                  onPreview={doc.preview}
-                  onCommit={doc.commit}
-                  onCreate={create}
-                />
-              )
+              ? <RoiStage {...stageProps(live.url, live.size)} />
               : (
                 <div class="empty">
                   {source ? "Waiting for the first frame…" : "Create a source first."}
                 </div>
               )}
           </div>
-          <p class="muted small">
-            Rectangle / page: drag. Polygon: click 4 corners. Select: drag a ROI to move it, a
-            yellow corner to reshape, the background to pan; wheel zooms. Ctrl+Z / Ctrl+Shift+Z undo
-            and redo, Delete removes.
-          </p>
+          <p class="muted small">{HINT}</p>
         </div>
         <aside class="card">
           <Notice note={note} />

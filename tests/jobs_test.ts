@@ -166,6 +166,9 @@ Deno.test({
       };
       await waitFor(() => running("j1"), { what: "j1 reading", timeoutMs: 30_000 });
       await waitFor(() => running("j2"), { what: "j2 reading", timeoutMs: 30_000 });
+      const cams = await (await fetch(`${server.url}/api/cameras`)).json();
+      assert.equal(cams.length, 1, "two jobs on one source share one camera");
+      assert.deepEqual(cams[0].holders.sort(), ["job:j1", "job:j2"]);
       await server.kill9();
       server = await startServer(data, ["--no-demo", "--workers", "1"]);
       const j1 = await waitFor(() => running("j1"), { what: "j1 back", timeoutMs: 30_000 });

@@ -76,6 +76,41 @@ function Running(
   );
 }
 
+/** Start or Stop, Close panel, and the frame count. */
+function Controls(
+  { running, busy, canStart, frames, act, onRemove }: {
+    running: boolean;
+    busy: boolean;
+    canStart: boolean;
+    frames: number;
+    act(what: "start" | "stop"): void;
+    onRemove(): void;
+  },
+) {
+  return (
+    <div class="row" style="margin:.6rem 0">
+      {running
+        ? (
+          <button type="button" class="danger" disabled={busy} onClick={() => act("stop")}>
+            Stop
+          </button>
+        )
+        : (
+          <button
+            type="button"
+            class="primary"
+            disabled={busy || !canStart}
+            onClick={() => act("start")}
+          >
+            Start
+          </button>
+        )}
+      <button type="button" onClick={onRemove}>Close panel</button>
+      {running && <span class="muted small">{frames} frames read</span>}
+    </div>
+  );
+}
+
 /** The panel. */
 export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
   const jobs = useStore($jobs);
@@ -137,28 +172,14 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
         disabled={running || busy}
         onChange={change}
       />
-      <div class="row" style="margin:.6rem 0">
-        {running
-          ? (
-            <button type="button" class="danger" disabled={busy} onClick={() => act("stop")}>
-              Stop
-            </button>
-          )
-          : (
-            <button
-              type="button"
-              class="primary"
-              disabled={busy || !settings.source}
-              onClick={() => act("start")}
-            >
-              Start
-            </button>
-          )}
-        <button type="button" onClick={onRemove}>Close panel</button>
-        {running && (
-          <span class="muted small">{status?.job?.frames_processed ?? 0} frames read</span>
-        )}
-      </div>
+      <Controls
+        running={running}
+        busy={busy}
+        canStart={!!settings.source}
+        frames={status?.job?.frames_processed ?? 0}
+        act={act}
+        onRemove={onRemove}
+      />
       {running && <Running camId={camId} mode={mode} source={status?.source || settings.source} />}
     </section>
   );

@@ -1,4 +1,4 @@
-/** The selected ROI's fields: id, name, group, module (+ its settings), MQTT config, save-crop; or a page's name and template. */
+/** The selected entry's fields: an ROI's id, name, group, module (+ its settings), MQTT config and save-crops; a page's name and template. */
 import type { ModuleInfo, MqttView, RoiItem } from "../stores/types.ts";
 import { SchemaFields } from "./SchemaFields.tsx";
 import { DraftInput } from "./DraftInput.tsx";
@@ -14,6 +14,8 @@ export interface RoiFormProps {
   onDelete(): void;
   onCapture(): void;
 }
+
+type Change = (patch: Partial<RoiItem>) => void;
 
 function Text(
   { label, value, onChange, name }: {
@@ -36,105 +38,127 @@ function Text(
   );
 }
 
-/** The form. */
-export function RoiForm(
-  { roi, modules, mqtt, groups, onChange, onDelete, onCapture }: RoiFormProps,
+/** id, name (page name for a page) and group. */
+function NameFields(
+  { roi, groups, onChange }: { roi: RoiItem; groups: string[]; onChange: Change },
 ) {
-  const mod = modules.find((m) => m.name === roi.module);
   const isPage = roi.type === "page";
   return (
-    <div class="stack" aria-label="Selected ROI">
-      <div class="form-grid">
-        <Text name="id" label="ID" value={String(roi.id)} onChange={(v) => onChange({ id: v })} />
-        {isPage
-          ? (
-            <Text
-              name="page"
-              label="Page name"
-              value={roi.page ?? ""}
-              onChange={(v) => onChange({ page: v, name: v })}
-            />
-          )
-          : (
-            <Text
-              name="name"
-              label="Name"
-              value={roi.name ?? ""}
-              onChange={(v) => onChange({ name: v })}
-            />
-          )}
-        {!isPage && (
+    <div class="form-grid">
+      <Text name="id" label="ID" value={String(roi.id)} onChange={(v) => onChange({ id: v })} />
+      {isPage
+        ? (
           <Text
-            name="group"
-            label="Group"
-            value={roi.group ?? ""}
-            onChange={(v) => onChange({ group: v })}
+            name="page"
+            label="Page name"
+            value={roi.page ?? ""}
+            onChange={(v) => onChange({ page: v, name: v })}
+          />
+        )
+        : (
+          <Text
+            name="name"
+            label="Name"
+            value={roi.name ?? ""}
+            onChange={(v) => onChange({ name: v })}
           />
         )}
-      </div>
-      <datalist id="roi-groups">{groups.map((g) => <option key={g} value={g} />)}</datalist>
-      {isPage && (
-        <div class="stack">
-          {roi.image
-            ? <img class="thumb" alt="page template" src={`data:image/jpeg;base64,${roi.image}`} />
-            : <p class="notice error">No template yet: capture one.</p>}
-          <button type="button" onClick={onCapture}>Capture template from the current frame</button>
-        </div>
-      )}
       {!isPage && (
-        <>
-          <label>
-            Module
+        <Text
+          name="group"
+          label="Group"
+          value={roi.group ?? ""}
+          onChange={(v) => onChange({ group: v })}
+        />
+      )}
+      <datalist id="roi-groups">{groups.map((g) => <option key={g} value={g} />)}</datalist>
+    </div>
+  );
+}
+
+/** A page's template image and the button that re-captures it. */
+function PageTemplate({ roi, onCapture }: { roi: RoiItem; onCapture(): void }) {
+  return (
+    <div class="stack">
+      {roi.image
+        ? <img class="thumb" alt="page template" src={`data:image/jpeg;base64,${roi.image}`} />
+        : <p class="notice error">No template yet: capture one.</p>}
+      <button type="button" onClick={onCapture}>Capture template from the current frame</button>
+    </div>
+  );
+}
+
+/** An ROI's module with its generated settings, MQTT config and save-crops flag. */
+function ModuleFields(
+  { roi, modules, mqtt, onChange }: Pick<RoiFormProps, "roi" | "modules" | "mqtt"> & {
+    onChange: Change;
+  },
+) {
+  const mod = modules.find((m) => m.name === roi.module);
+  return (
+    <>
+      <label>
+        Module
+        <select
+          name="module"
+          value={roi.module ?? ""}
+          onChange={(e) => onChange({ module: e.currentTarget.value, params: undefined })}
+        >
+          <option value="">— none (not read) —</option>
+          {modules.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
+        </select>
+      </label>
+      {mod && <p class="muted small">{mod.description}</p>}
+      {mod && (
+        <SchemaFields
+          schema={mod.params_schema}
+          values={roi.params ?? {}}
+          onChange={(params) => onChange({ params })}
+        />
+      )}
+      <label>
+        MQTT config
+        {mqtt
+          ? (
             <select
-              name="module"
-              value={roi.module ?? ""}
-              onChange={(e) => onChange({ module: e.currentTarget.value, params: undefined })}
+              name="mqtt_config"
+              value={roi.mqtt_config ?? ""}
+              onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })}
             >
-              <option value="">— none (not read) —</option>
-              {modules.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
+              <option value="">— don't publish —</option>
+              {mqtt.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
             </select>
-          </label>
-          {mod && <p class="muted small">{mod.description}</p>}
-          {mod && (
-            <SchemaFields
-              schema={mod.params_schema}
-              values={roi.params ?? {}}
-              onChange={(params) => onChange({ params })}
+          )
+          : (
+            <DraftInput
+              name="mqtt_config"
+              value={roi.mqtt_config ?? ""}
+              onCommit={(v) => onChange({ mqtt_config: v })}
             />
           )}
-          <label>
-            MQTT config
-            {mqtt
-              ? (
-                <select
-                  name="mqtt_config"
-                  value={roi.mqtt_config ?? ""}
-                  onChange={(e) => onChange({ mqtt_config: e.currentTarget.value })}
-                >
-                  <option value="">— don't publish —</option>
-                  {mqtt.map((m) => <option key={m.name} value={m.name}>{m.name}</option>)}
-                </select>
-              )
-              : (
-                <DraftInput
-                  name="mqtt_config"
-                  value={roi.mqtt_config ?? ""}
-                  onCommit={(v) => onChange({ mqtt_config: v })}
-                />
-              )}
-          </label>
-          <label class="check">
-            <input
-              type="checkbox"
-              name="save_crop"
-              checked={roi.save_crop === true}
-              onChange={(e) => onChange({ save_crop: e.currentTarget.checked })}
-            />
-            Save crops
-          </label>
-        </>
-      )}
-      <button type="button" class="danger" onClick={onDelete}>Delete</button>
+      </label>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="save_crop"
+          checked={roi.save_crop === true}
+          onChange={(e) => onChange({ save_crop: e.currentTarget.checked })}
+        />
+        Save crops
+      </label>
+    </>
+  );
+}
+
+/** The form. */
+export function RoiForm(p: RoiFormProps) {
+  return (
+    <div class="stack" aria-label="Selected ROI">
+      <NameFields roi={p.roi} groups={p.groups} onChange={p.onChange} />
+      {p.roi.type === "page"
+        ? <PageTemplate roi={p.roi} onCapture={p.onCapture} />
+        : <ModuleFields roi={p.roi} modules={p.modules} mqtt={p.mqtt} onChange={p.onChange} />}
+      <button type="button" class="danger" onClick={p.onDelete}>Delete</button>
     </div>
   );
 }
