@@ -60,6 +60,6 @@ export function createApp(ctx: AppContext): Hono {
   app.route("/", resultsRoutes(ctx));
   app.route("/", mqttRoutes(ctx));
   app.route("/", moduleRoutes(ctx));
-  app.route("/", uiRoutes());
+  app.route("/", uiRoutes(policyOf(ctx)));
   return app;
 }

@@ -14,7 +14,10 @@ import { Sources } from "../islands/Sources.tsx";
 import { RoiEditor } from "../islands/RoiEditor.tsx";
 import { InferencePanels } from "../islands/InferencePanels.tsx";
 import { MqttConfigs } from "../islands/MqttConfigs.tsx";
+import { BatchJobs } from "../islands/BatchJobs.tsx";
+import { BatchResults } from "../islands/BatchResults.tsx";
 import { staticRoutes, uiBundle } from "./ui_assets.ts";
+import type { AccessPolicy } from "./auth.ts";
 
 /** Headers of every UI page. */
 export const PAGE_HEADERS: Record<string, string> = {
@@ -35,7 +38,11 @@ interface PageSpec {
 }
 
 /** Renders a page as a full HTML document. */
-export async function renderPage(path: string, spec: PageSpec): Promise<string> {
+export async function renderPage(
+  path: string,
+  spec: PageSpec,
+  opts: { signOut?: boolean } = {},
+): Promise<string> {
   const bundle = await uiBundle();
   const css = bundle ? `/static/ui/${bundle.css}` : "";
   const script = spec.island && bundle?.islands[spec.island.name];
@@ -51,7 +58,9 @@ export async function renderPage(path: string, spec: PageSpec): Promise<string> 
     "The UI bundle is missing: run `deno task build` (deno task start builds it).",
   );
   return "<!doctype html>" +
-    renderToString(h(Layout, { title: spec.title, path, css, scripts }, missing, content));
+    renderToString(
+      h(Layout, { title: spec.title, path, css, scripts, signOut: opts.signOut }, missing, content),
+    );
 }
 
 /** Query value, trimmed, at most 200 characters (props only; the islands validate further). */
@@ -59,14 +68,14 @@ function q(v: string | undefined): string {
   return (v ?? "").trim().slice(0, 200);
 }
 
-/** `/`, `/home`, `/create_source`, `/roi`, `/inference`, `/inference_page`, `/create_mqtt`, `/docs`, `/dashboard`, `/static/*`. */
-export function uiRoutes(): Hono {
+/** `/`, `/home`, `/create_source`, `/roi`, `/inference`, `/inference_page`, `/jobs`, `/jobs/:id`, `/create_mqtt`, `/docs`, `/dashboard`, `/static/*`. */
+export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
   const app = new Hono();
   const page = (path: string, spec: (url: URL) => PageSpec) =>
-    app.get(
-      path,
-      async (c) => c.html(await renderPage(path, spec(new URL(c.req.url))), 200, PAGE_HEADERS),
-    );
+    app.get(path, async (c) => {
+      const html = await renderPage(path, spec(new URL(c.req.url)), { signOut: policy.required });
+      return c.html(html, 200, PAGE_HEADERS);
+    });
   app.get("/", (c) => c.redirect("/home", 302));
   app.get("/dashboard", (c) => c.redirect("/home", 302));
   page("/home", () => ({ title: "Home", island: { name: "Home", component: Home, props: {} } }));
@@ -96,6 +105,18 @@ export function uiRoutes(): Hono {
       name: "InferencePanels",
       component: InferencePanels,
       props: { mode: "page", focus: q(u.searchParams.get("cam_id") ?? "") },
+    },
+  }));
+  page("/jobs", () => ({
+    title: "Batch jobs",
+    island: { name: "BatchJobs", component: BatchJobs, props: {} },
+  }));
+  page("/jobs/:id", (u) => ({
+    title: "Batch results",
+    island: {
+      name: "BatchResults",
+      component: BatchResults,
+      props: { id: q(u.pathname.split("/")[2]) },
     },
   }));
   page("/create_mqtt", () => ({

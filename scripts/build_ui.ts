@@ -91,9 +91,8 @@ async function hashName(prefix: string, bytes: Uint8Array, ext: string): Promise
 /** Builds the bundle into `dist/ui/` (replacing it) and returns the manifest. */
 export async function buildUi(opts: { minify?: boolean } = {}): Promise<UiManifest> {
   const names = await islandNames();
-  await Deno.remove(UI_DIR, { recursive: true }).catch((err) => {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  });
+  // No wipe first: names are content-hashed, so a running server keeps serving the old files
+  // until the new manifest (written last, atomically) points at the new ones.
   const result = await esbuild.build({
     entryPoints: names.map((n) => ({ in: `island:${n}`, out: n })),
     plugins: [islandEntries],
@@ -138,13 +137,33 @@ export async function buildUi(opts: { minify?: boolean } = {}): Promise<UiManife
     const bytes = await Deno.readFile(`${UI_DIR}/${rel}`);
     manifest.files[rel] = { bytes: bytes.length, gzip: gzipSync(bytes).length };
   }
-  await Deno.writeTextFile(`${UI_DIR}/manifest.json`, JSON.stringify(manifest, null, 2));
+  await Deno.writeTextFile(`${UI_DIR}/manifest.json.tmp`, JSON.stringify(manifest, null, 2));
+  await Deno.rename(`${UI_DIR}/manifest.json.tmp`, `${UI_DIR}/manifest.json`);
+  await prune(UI_DIR, new Set([...Object.keys(result.metafile.outputs).map(rel), cssName]));
   return manifest;
+}
+
+const rel = (o: string) => o.slice(o.indexOf("dist/ui/") + 8);
+
+/** Files older than this that no build output names are removed (pages still open may use them). */
+const STALE_MS = 10 * 60_000;
+
+/** Removes old files of earlier builds from `dir` (not the manifest, not this build's outputs). */
+async function prune(dir: string, keep: Set<string>, sub = ""): Promise<void> {
+  for await (const e of Deno.readDir(`${dir}/${sub}`)) {
+    const path = sub ? `${sub}/${e.name}` : e.name;
+    if (e.isDirectory) {
+      await prune(dir, keep, path);
+      continue;
+    }
+    if (keep.has(path) || path === "manifest.json") continue;
+    const age = Date.now() - ((await Deno.stat(`${dir}/${path}`)).mtime?.getTime() ?? 0);
+    if (age > STALE_MS) await Deno.remove(`${dir}/${path}`);
+  }
 }
 
 /** `file` and every chunk it imports, transitively (paths relative to dist/ui/). */
 function closure(meta: esbuild.Metafile, file: string): string[] {
-  const rel = (o: string) => o.slice(o.indexOf("dist/ui/") + 8);
   const byRel = new Map(Object.entries(meta.outputs).map(([o, m]) => [rel(o), m]));
   const seen = new Set<string>();
   const visit = (f: string) => {

@@ -273,8 +273,7 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "browser UI with --auth required: /home redirects to /login; after login pages and sockets work",
+  name: "browser UI with --auth required: login, then pages and sockets work; sign out",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -296,6 +295,8 @@ Deno.test({
       const value = page.locator('section[data-cam="demo"] tr[data-roi="temperature"] .value');
       await value.waitFor({ timeout: 20_000 }); // results arrive over the WebSocket
       await page.locator('section[data-cam="demo"] .badge', { hasText: "open" }).first().waitFor();
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.waitForURL(/\/login$/);
       assert.deepEqual(problems, [], "no console errors");
     } finally {
       await chrome.close();

@@ -1,4 +1,4 @@
-/** The dashboard's tables: every stream, module read times, groups. */
+/** The dashboard's tables: every stream, module read times, groups, recent results. */
 import type { Dashboard } from "../stores/dashboard.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
@@ -98,13 +98,42 @@ function GroupsTable({ data }: { data: Dashboard }) {
   );
 }
 
-/** The three tables. */
+function RecentTable({ data }: { data: Dashboard }) {
+  return (
+    <section class="card">
+      <h2>Recent results</h2>
+      <div class="table-wrap">
+        <table class="small">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>cam_id</th>
+              <th>Values</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.alerts.slice(0, 8).map((a) => (
+              <tr key={`${a.cam_id}/${a.result_time}`}>
+                <td>{new Date(a.result_time * 1000).toLocaleTimeString()}</td>
+                <td class="mono">{a.cam_id}</td>
+                <td class="mono">{a.results.map((r) => `${r.id}=${r.text}`).join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+/** The dashboard's tables. */
 export function DashboardTables({ data }: { data: Dashboard }) {
   return (
     <div class="grid" style="margin-top:1rem">
       <StreamsTable data={data} />
       <ModulesTable data={data} />
       <GroupsTable data={data} />
+      <RecentTable data={data} />
     </div>
   );
 }

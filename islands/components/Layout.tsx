@@ -8,6 +8,7 @@ export const NAV: readonly (readonly [string, string])[] = [
   ["/roi", "ROI editor"],
   ["/inference", "Inference"],
   ["/inference_page", "Page mode"],
+  ["/jobs", "Jobs"],
   ["/create_mqtt", "MQTT"],
   ["/docs", "Docs"],
   ["/api/docs", "API"],
@@ -23,12 +24,14 @@ export interface LayoutProps {
   css: string;
   /** Module scripts to load (island bundles). */
   scripts: string[];
+  /** Show "Sign out" (when the server requires the token). */
+  signOut?: boolean;
   /** The page body. */
   children?: ComponentChildren;
 }
 
 /** The whole document. */
-export function Layout({ title, path, css, scripts, children }: LayoutProps) {
+export function Layout({ title, path, css, scripts, signOut, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -51,6 +54,11 @@ export function Layout({ title, path, css, scripts, children }: LayoutProps) {
               </a>
             ))}
           </nav>
+          {signOut && (
+            <form method="post" action="/logout" class="signout">
+              <button type="submit">Sign out</button>
+            </form>
+          )}
         </header>
         <main>{children}</main>
       </body>

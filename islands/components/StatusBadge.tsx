@@ -15,6 +15,9 @@ const TONE: Record<string, string> = {
   retrying: "warn",
   disconnected: "warn",
   outage: "warn",
+  processing: "info",
+  completed: "ok",
+  cancelled: "warn",
   failed: "bad",
   error: "bad",
 };

@@ -17,6 +17,10 @@ export interface TimeChartProps {
   unit?: string;
   /** Accessible name of the chart. */
   label: string;
+  /** X values are epoch seconds shown as clock times [true]; false: plain numbers (video seconds). */
+  clock?: boolean;
+  /** X axis label (none by default). */
+  xLabel?: string;
 }
 
 function dataOf(series: Series, keys: string[]): uPlot.AlignedData {
@@ -24,7 +28,9 @@ function dataOf(series: Series, keys: string[]): uPlot.AlignedData {
 }
 
 /** The chart; `data-points` tells how many points it holds (tests read it). */
-export function TimeChart({ series, keys, height = 160, unit, label }: TimeChartProps) {
+export function TimeChart(
+  { series, keys, height = 160, unit, label, clock = true, xLabel }: TimeChartProps,
+) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const cols = keys ?? Object.keys(series.columns).sort();
@@ -37,8 +43,14 @@ export function TimeChart({ series, keys, height = 160, unit, label }: TimeChart
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: cols.length > 1 },
-      scales: { x: { time: true } },
-      axes: [{}, { label: unit, size: 56 }],
+      scales: {
+        // One point would make uPlot span years around it: show the minute before it instead.
+        x: {
+          time: clock,
+          range: (_u, min, max) => (min === max ? [min - 60, max + 1] : [min, max]),
+        },
+      },
+      axes: [{ label: xLabel }, { label: unit, size: 56 }],
       series: [
         {},
         ...cols.map((k, i) => ({
@@ -60,7 +72,7 @@ export function TimeChart({ series, keys, height = 160, unit, label }: TimeChart
       u.destroy();
       plot.current = null;
     };
-  }, [shape, height, unit]);
+  }, [shape, height, unit, clock, xLabel]);
 
   useEffect(() => {
     plot.current?.setData(dataOf(series, cols));

@@ -5,6 +5,7 @@
  */
 import { atom, onMount, type WritableAtom } from "nanostores";
 import { openLiveSocket, type SocketState } from "./live_socket.ts";
+import { api, errorText } from "./api.ts";
 import type { FrameResult, GroupMessage } from "./types.ts";
 
 /** Points kept per series (10 minutes at 1 result a second). */
@@ -77,6 +78,22 @@ function apply(store: WritableAtom<CamResults>, data: string | Blob) {
   });
 }
 
+/**
+ * Shows the job's last result at once (the dashboard keeps it) instead of waiting up to one
+ * interval for the socket's next message; a failure only means waiting for that message.
+ */
+async function seed(store: WritableAtom<CamResults>, camId: string): Promise<void> {
+  try {
+    const d = await api<{ cameras: { cam_id: string; latest: FrameResult | null }[] }>(
+      "/api/dashboard",
+    );
+    const latest = d.cameras.find((c) => c.cam_id === camId)?.latest;
+    if (latest && !store.get().latest) apply(store, JSON.stringify(latest));
+  } catch (err) {
+    console.warn(`no last result for ${camId}: ${errorText(err)}`);
+  }
+}
+
 /** The results store of `camId` (one per cam_id, shared by every island on the page). */
 export function resultsStore(camId: string): WritableAtom<CamResults> {
   let store = stores.get(camId);
@@ -89,11 +106,13 @@ export function resultsStore(camId: string): WritableAtom<CamResults> {
     values: empty,
     latency: empty,
   });
-  onMount(s, () =>
-    openLiveSocket(`/ws_roi_result/${encodeURIComponent(camId)}`, {
+  onMount(s, () => {
+    void seed(s, camId);
+    return openLiveSocket(`/ws_roi_result/${encodeURIComponent(camId)}`, {
       onMessage: (data) => apply(s, data),
       onState: (state, detail) => s.set({ ...s.get(), state, detail }),
-    }));
+    });
+  });
   stores.set(camId, s);
   store = s;
   return store;
