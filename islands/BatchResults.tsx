@@ -8,6 +8,12 @@ import { BatchResultsTable } from "./components/BatchResultsTable.tsx";
 import { StatusBadge } from "./components/StatusBadge.tsx";
 import { TimeChart } from "./components/TimeChart.tsx";
 
+const TONE: Record<string, "ok" | "bad" | "muted" | undefined> = {
+  completed: "ok",
+  failed: "bad",
+  cancelled: "muted",
+};
+
 function Summary({ task: t }: { task: BatchTask }) {
   return (
     <section class="card stack" id="batch-summary">
@@ -23,28 +29,38 @@ function Summary({ task: t }: { task: BatchTask }) {
           <a class="button" href={resultsUrl(t.task_id, "json")} download>Download JSON</a>
         </div>
       </div>
-      <BatchProgress value={t.progress} label={`progress of ${t.name}`} />
+      <BatchProgress value={t.progress} label={`progress of ${t.name}`} tone={TONE[t.status]} />
       {t.error && <p class="notice error">{t.error}</p>}
     </section>
   );
 }
 
-function Plot({ rows, name }: { rows: BatchRow[]; name: string }) {
+function Plot({ rows }: { rows: BatchRow[] }) {
   const { series, time } = useMemo(() => seriesOfRows(rows), [rows]);
   const keys = Object.keys(series.columns).sort();
+  const x = time ? "seconds into the video" : "image";
   return (
     <section class="card" id="batch-plot">
-      <h2>Numeric values over {time ? "video time" : "images"}</h2>
-      {keys.length === 0 ? <p class="muted">No ROI of this task read a number.</p> : (
-        <TimeChart
-          series={series}
-          keys={keys}
-          height={260}
-          clock={false}
-          xLabel={time ? "seconds into the video" : "image"}
-          label={`numeric ROI values of ${name}`}
-        />
-      )}
+      <h2>Numeric values over {time ? "video time" : "the images"}</h2>
+      {keys.length === 0
+        ? <p class="muted">No ROI of this task read a number.</p>
+        : (
+          <div class="charts">
+            {keys.map((k) => (
+              <div key={k}>
+                <h3 class="small">{k}</h3>
+                <TimeChart
+                  series={series}
+                  keys={[k]}
+                  height={140}
+                  clock={false}
+                  xLabel={x}
+                  label={`${k} over ${x}`}
+                />
+              </div>
+            ))}
+          </div>
+        )}
     </section>
   );
 }
@@ -63,7 +79,7 @@ export function BatchResults({ id }: { id: string }) {
       {error && !missing && <p class="notice error">{error}</p>}
       {!task && !error && <p class="muted">Loading…</p>}
       {task && <Summary task={task} />}
-      {task && rows && <Plot rows={rows} name={task.name} />}
+      {task && rows && <Plot rows={rows} />}
       {rows && (
         <section class="card">
           <h2>Rows</h2>

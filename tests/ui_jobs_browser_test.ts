@@ -2,7 +2,8 @@
  * The `/jobs` page in real headless Chromium against a real server process (`--no-demo`, real
  * ffmpeg, the real SQLite file): an upload through the page's form shows its upload progress, the
  * task runs to completed in the list, the CSV link downloads its rows, the results page shows the
- * table and a plot; cancel and delete work on a second task; user text stays text; phone width.
+ * table and a plot; a refused upload shows the server's message; cancel and delete work on a second
+ * task; user text stays text; phone width.
  * Screenshots go to tests/screenshots/ (or $VISIONROI_SCREENSHOTS).
  */
 import assert from "node:assert/strict";
@@ -13,6 +14,7 @@ import { launchChromium, watchPage } from "./helpers/browser.ts";
 import { panelRois } from "./helpers/panel.ts";
 import { makePanelClip } from "./helpers/panel_clip.ts";
 import { getJson, uploadBatch } from "./helpers/batch_client.ts";
+import { waitFor } from "./helpers/wait.ts";
 import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
 
 const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
@@ -80,16 +82,20 @@ Deno.test({
     const dialogs: string[] = [];
     const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 720 } });
     watchPage(page, problems, dialogs);
+    page.setDefaultTimeout(15_000);
     let taskId = "";
+    // A failed step ends the test: the later ones build on it.
+    const step = async (name: string, fn: () => Promise<void>) => {
+      if (!await t.step(name, fn)) throw new Error(`step failed: ${name}`);
+    };
     try {
       await makeSource(base, join(dir, "p0.png"));
 
-      await t.step("the form uploads with a progress bar and the task appears", async () => {
+      await step("the form uploads with a progress bar and the task appears", async () => {
         await open(page, `${base}/jobs`);
         assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), "Jobs");
-        await page.locator(`select[name="source"] option[value="${SOURCE}"]`).waitFor({
-          state: "attached",
-        });
+        await page.locator('select[name="source"] option', { hasText: SOURCE })
+          .waitFor({ state: "attached" });
         await page.selectOption('select[name="source"]', SOURCE);
         await page.setInputFiles('input[name="file"]', clip.path);
         await page.fill('input[name="name"]', `panel ${XSS}`);
@@ -121,7 +127,7 @@ Deno.test({
         assert.match(taskId, /^[0-9a-f-]{36}$/);
       });
 
-      await t.step("the task's progress bar reaches 100 % and completed", async () => {
+      await step("the task's progress bar reaches 100 % and completed", async () => {
         const row = page.locator(`li.batch-task[data-task="${taskId}"]`);
         await row.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 30_000 });
         const bar = row.locator('[role="progressbar"]');
@@ -131,7 +137,7 @@ Deno.test({
         await page.screenshot({ path: `${SHOTS}/jobs.png`, fullPage: true });
       });
 
-      await t.step("the CSV link downloads one row per frame × ROI", async () => {
+      await step("the CSV link downloads one row per frame × ROI", async () => {
         const row = page.locator(`li.batch-task[data-task="${taskId}"]`);
         const [download] = await Promise.all([
           page.waitForEvent("download"),
@@ -145,7 +151,7 @@ Deno.test({
         assert.match(lines[1], new RegExp(`^${taskId},0,0,temperature,Temperature °C,digits,`));
       });
 
-      await t.step("the results page shows the rows and a plot of the numeric ROIs", async () => {
+      await step("the results page shows the rows and a plot of the numeric ROIs", async () => {
         await page.locator(`li.batch-task[data-task="${taskId}"] a`, { hasText: "Results" })
           .click();
         await page.waitForURL(`${base}/jobs/${taskId}`);
@@ -158,16 +164,44 @@ Deno.test({
           .allTextContents();
         assert.deepEqual(first.slice(0, 3), ["0", "0:00.000", "temperature"]);
         assert.equal(first[5], clip.values[0].temperature);
-        const chart = page.locator("#batch-plot .chart");
-        assert.equal(await chart.getAttribute("data-points"), "15");
-        assert.equal(await chart.locator("canvas").count(), 1);
-        assert.match(String(await chart.textContent()), /Temperature °C/);
+        const charts = page.locator("#batch-plot .chart");
+        assert.equal(await charts.count(), 4, "one plot per numeric ROI");
+        for (const points of await charts.evaluateAll((els) => els.map((e) => e.dataset.points))) {
+          assert.equal(points, "15");
+        }
+        assert.equal(await page.locator("#batch-plot canvas").count(), 4);
+        assert.deepEqual(await page.locator("#batch-plot h3").allTextContents(), [
+          "Batch counter",
+          "Pressure bar",
+          "Pump running",
+          "Temperature °C",
+        ]);
         await page.selectOption('select[aria-label="show rows of ROI"]', "pump_lamp");
         assert.equal(await page.locator("#batch-rows tbody tr").count(), 15);
         await page.screenshot({ path: `${SHOTS}/jobs_results.png`, fullPage: true });
       });
 
-      await t.step("cancel and delete work on a second task", async () => {
+      await step("a refused upload shows the server's message and makes no task", async () => {
+        await open(page, `${base}/jobs`);
+        await page.locator("li.batch-task").first().waitFor();
+        await page.selectOption('select[name="source"]', "");
+        await page.setInputFiles('input[name="file"]', clip.path);
+        await page.fill('textarea[name="rois"]', "[not json");
+        await page.click('#batch-upload button[type="submit"]');
+        const alert = page.locator('.notice.error[role="alert"]');
+        await alert.waitFor();
+        assert.match(
+          String(await alert.textContent()),
+          /^Cannot upload "panel\.mp4": 400: .*invalid rois: not JSON/,
+        );
+        assert.equal(await page.locator("li.batch-task").count(), 1);
+        // Chromium logs the refused request itself as a console error: that one is expected.
+        const at = () => problems.findIndex((p) => /status of 400 \(Bad Request\)/.test(p));
+        await waitFor(() => at() >= 0, { what: "the console line of the 400" });
+        problems.splice(at(), 1);
+      });
+
+      await step("cancel and delete work on a second task", async () => {
         const up = await uploadBatch(base, [{ name: "long.mp4", path: long }], {
           source: SOURCE,
           name: "long footage",
@@ -187,7 +221,7 @@ Deno.test({
         await page.locator(".notice.ok", { hasText: 'Deleted "long footage".' }).waitFor();
       });
 
-      await t.step(
+      await step(
         "phone width: the list and the results fit without sideways scrolling",
         async () => {
           await page.setViewportSize({ width: 390, height: 844 });

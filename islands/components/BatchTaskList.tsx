@@ -24,7 +24,11 @@ function timing(t: BatchTask): string {
 
 function what(t: BatchTask): string {
   const frames = t.kind === "video"
-    ? t.fps ? `${t.fps} fps` : `every ${t.every_n_frames} frame${t.every_n_frames > 1 ? "s" : ""}`
+    ? t.fps
+      ? `${t.fps} frames/s`
+      : t.every_n_frames === 1
+      ? "every frame"
+      : `1 in ${t.every_n_frames} frames`
     : `${t.files.length} image${t.files.length === 1 ? "" : "s"}`;
   const rois = t.source ? `ROIs of ${t.source}${t.group ? ` (${t.group})` : ""}` : "inline ROIs";
   return `${t.kind} · ${formatBytes(t.bytes)} · ${frames} · ${rois}`;

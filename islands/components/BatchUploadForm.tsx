@@ -70,8 +70,7 @@ function FrameFields({ by, setBy }: { by: FramesBy; setBy: (b: FramesBy) => void
               type="number"
               min={1}
               step={1}
-              defaultValue="1"
-              required
+              placeholder="1"
             />
           </label>
         )
@@ -84,15 +83,10 @@ function FrameFields({ by, setBy }: { by: FramesBy; setBy: (b: FramesBy) => void
   );
 }
 
-/** The form; reports outcomes through `onDone`. */
-export function BatchUploadForm({ onDone }: { onDone: (n: Note) => void }) {
-  const sources = useStore($sources).data;
-  const [picked, setPicked] = useState<string | undefined>(undefined);
-  const [by, setBy] = useState<FramesBy>("every_n_frames");
+/** An upload in flight: its progress (null when none), a submit handler and a way to stop it. */
+function useUpload(onDone: (n: Note) => void, roisFrom: string) {
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const running = useRef<RunningUpload | null>(null);
-  const roisFrom = picked ?? sources?.[0]?.name ?? "";
-
   const submit = async (e: Event) => {
     e.preventDefault();
     const form = e.currentTarget as HTMLFormElement;
@@ -107,9 +101,8 @@ export function BatchUploadForm({ onDone }: { onDone: (n: Note) => void }) {
       (form.elements.namedItem("file") as HTMLInputElement).value = "";
       await refreshBatchTasks();
     } catch (err) {
-      const stopped = err instanceof UploadAborted;
       onDone(
-        stopped
+        err instanceof UploadAborted
           ? { kind: "info", text: "Upload stopped." }
           : { kind: "error", text: `Cannot upload "${label}": ${errorText(err)}` },
       );
@@ -118,7 +111,16 @@ export function BatchUploadForm({ onDone }: { onDone: (n: Note) => void }) {
       setProgress(null);
     }
   };
+  return { progress, submit, abort: () => running.current?.abort() };
+}
 
+/** The form; reports outcomes through `onDone`. */
+export function BatchUploadForm({ onDone }: { onDone: (n: Note) => void }) {
+  const sources = useStore($sources).data;
+  const [picked, setPicked] = useState<string | undefined>(undefined);
+  const [by, setBy] = useState<FramesBy>("every_n_frames");
+  const roisFrom = picked ?? sources?.[0]?.name ?? "";
+  const { progress, submit, abort } = useUpload(onDone, roisFrom);
   return (
     <form class="card" onSubmit={submit} aria-label="New batch task" id="batch-upload">
       <h2>New batch task</h2>
@@ -155,7 +157,7 @@ export function BatchUploadForm({ onDone }: { onDone: (n: Note) => void }) {
           <button class="primary" type="submit" disabled={progress !== null}>Upload</button>
         </div>
       </div>
-      {progress && <UploadStatus p={progress} onAbort={() => running.current?.abort()} />}
+      {progress && <UploadStatus p={progress} onAbort={abort} />}
     </form>
   );
 }

@@ -52,7 +52,7 @@ export function TimeChart(
       },
       axes: [{ label: xLabel }, { label: unit, size: 56 }],
       series: [
-        {},
+        clock ? {} : { label: xLabel },
         ...cols.map((k, i) => ({
           label: k,
           stroke: COLORS[i % COLORS.length],

@@ -67,7 +67,13 @@ export function seriesOfRows(rows: readonly BatchRow[]): { series: Series; time:
 async function load(id: string, store: WritableAtom<BatchResults>): Promise<void> {
   try {
     const task = await api<BatchTask>(`/api/batch/${encodeURIComponent(id)}`);
-    const { rows } = await api<{ rows: BatchRow[] }>(resultsUrl(id, "json"));
+    const before = store.get();
+    // The rows change only with the frame count (or the final status): skip the big download.
+    const same = before.rows && before.task?.frames_done === task.frames_done &&
+      before.task.status === task.status;
+    const rows = same
+      ? before.rows
+      : (await api<{ rows: BatchRow[] }>(resultsUrl(id, "json"))).rows;
     store.set({ task, rows, error: undefined, missing: false });
   } catch (err) {
     const missing = err instanceof ApiError && err.status === 404;
