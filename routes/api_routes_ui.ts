@@ -14,6 +14,7 @@ const PAGES: [string, string][] = [
   ["/inference_page", "Page-detection job panels"],
   ["/create_mqtt", "MQTT configs: create, edit, delete, test the connection"],
   ["/docs", "How to use VisionROI"],
+  ["/jobs", "Batch tasks: upload footage, progress, cancel, delete, downloads"],
 ];
 
 const html = { 200: { description: "HTML page", contentType: "text/html" } };
@@ -41,6 +42,14 @@ export const uiDocs: RouteDoc[] = [
     summary,
     responses: html,
   })),
+  {
+    method: "get",
+    path: "/jobs/{id}",
+    tag: "pages",
+    params: { id: "a batch task id" },
+    summary: "One batch task's results: table and plots of numeric ROIs over video time",
+    responses: html,
+  },
   {
     method: "get",
     path: "/static/{path}",
