@@ -38,7 +38,11 @@ export async function startServer(
     }
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const status = child.status;
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const url = await Promise.race([
     urlPromise,
@@ -55,7 +59,7 @@ export async function startServer(
     child,
     output: () => log,
     async kill9() {
-      child.kill("SIGKILL");
+      if (!exited) child.kill("SIGKILL");
       await status;
       await pumps;
     },
