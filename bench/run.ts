@@ -15,8 +15,18 @@ const SECTIONS = [
   "ui",
 ] as const;
 
-const wanted = Deno.args.length ? Deno.args : [...SECTIONS];
 const here = new URL(".", import.meta.url);
+
+// `--one NAME OUT`: run one section in this process and write it to OUT (JSON).
+if (Deno.args[0] === "--one") {
+  const mod = await import(new URL(`./${Deno.args[1]}.ts`, here).href) as {
+    run(): Promise<BenchSection>;
+  };
+  await Deno.writeTextFile(Deno.args[2], JSON.stringify(await mod.run()));
+  Deno.exit(0);
+}
+
+const wanted = Deno.args.length ? Deno.args : [...SECTIONS];
 const results: BenchSection[] = [];
 const started = new Date();
 for (const name of wanted) {
@@ -24,12 +34,30 @@ for (const name of wanted) {
     console.error(`bench: unknown section ${JSON.stringify(name)}; known: ${SECTIONS.join(", ")}`);
     Deno.exit(2);
   }
+  results.push(await runSection(name));
+}
+
+/**
+ * Runs one section in its own process, so one section's engines, workers and globals never
+ * disturb the next one's figures.
+ */
+async function runSection(name: string): Promise<BenchSection> {
   console.log(`bench: ${name} …`);
   const t0 = performance.now();
-  const mod = await import(new URL(`./${name}.ts`, here).href) as { run(): Promise<BenchSection> };
-  const section = await mod.run();
-  results.push(section);
-  console.log(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const status = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./run.ts", here).pathname, "--one", name, out],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn().status;
+    if (!status.success) throw new Error(`bench section ${name} failed (exit ${status.code})`);
+    const section = JSON.parse(await Deno.readTextFile(out)) as BenchSection;
+    console.log(`bench: ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return section;
+  } finally {
+    await Deno.remove(out);
+  }
 }
 
 const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
