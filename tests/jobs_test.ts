@@ -1,26 +1,10 @@
 import assert from "node:assert/strict";
+import { createSource, post } from "./helpers/http.ts";
 import { startServer } from "./helpers/server.ts";
 import { panelRois, writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
 
 type Json = Record<string, unknown>;
-
-async function post(url: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: await r.json() };
-}
-
-async function createSource(base: string, name: string, source: string) {
-  const form = new FormData();
-  form.set("name", name);
-  form.set("source", source);
-  const r = await fetch(`${base}/create_source`, { method: "POST", body: form });
-  assert.deepEqual(await r.json(), { status: "created" });
-}
 
 /** A WebSocket client that records every message and how it closed. */
 function listen(url: string) {

@@ -1,25 +1,12 @@
 /** Home Assistant discovery through a real mosquitto: configs appear with their ROIs and go with them. */
 import assert from "node:assert/strict";
+import { call } from "./helpers/http.ts";
 import { testApp } from "./helpers/app.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
 import { listen } from "./helpers/mqtt_listener.ts";
 import { panelRois, writePanelPng } from "./helpers/panel.ts";
 
 const T = { sanitizeResources: false, sanitizeOps: false };
-
-async function call(
-  app: { request: (p: string, i?: RequestInit) => Response | Promise<Response> },
-  method: string,
-  path: string,
-  body?: unknown,
-) {
-  const res = await app.request(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
 
 Deno.test({
   ...T,

@@ -3,6 +3,7 @@
  * payload, publish-on-change, control topics, and a broken config next to a working one.
  */
 import assert from "node:assert/strict";
+import { call } from "./helpers/http.ts";
 import { testApp } from "./helpers/app.ts";
 import { freePort, startBroker } from "./helpers/mosquitto.ts";
 import { listen } from "./helpers/mqtt_listener.ts";
@@ -10,20 +11,6 @@ import { panelRois, writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
 
 const T = { sanitizeResources: false, sanitizeOps: false };
-
-async function call(
-  app: { request: (p: string, i?: RequestInit) => Response | Promise<Response> },
-  method: string,
-  path: string,
-  body?: unknown,
-) {
-  const res = await app.request(path, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: await res.json() };
-}
 
 Deno.test({
   ...T,

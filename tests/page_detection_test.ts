@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createSource, post } from "./helpers/http.ts";
 import sharp from "sharp";
 import { startServer } from "./helpers/server.ts";
 import { panelRois } from "./helpers/panel.ts";
@@ -25,23 +26,6 @@ const AT_A = { x: 300, y: 170 };
 const SHOWN = similarity(2, 0.95, 180, 100);
 /** Capture-time frame pixels → pixels in the view now. */
 const nowOf = (p: Pt) => mapPoint(SHOWN, { x: p.x - AT.x, y: p.y - AT.y });
-
-async function post(url: string, body: unknown): Promise<{ status: number; json: Json }> {
-  const r = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, json: await r.json() };
-}
-
-async function createSource(base: string, name: string, source: string) {
-  const form = new FormData();
-  form.set("name", name);
-  form.set("source", source);
-  const r = await fetch(`${base}/create_source`, { method: "POST", body: form });
-  assert.deepEqual(await r.json(), { status: "created" });
-}
 
 /** Page entries A (an alarm list) and B (the demo panel), and ROIs in both groups, as saved at capture. */
 async function savedRois() {
