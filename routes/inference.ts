@@ -8,6 +8,8 @@ import { checkCamId, parseCamSettings } from "./streams.ts";
 import type { StartRequest } from "../actors/job_system.ts";
 import type { JobRoi } from "../actors/inference_job_actor.ts";
 import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";
+import { RoiValidationError, validateRois } from "../storage/roi_schema.ts";
+import { type ModuleListing, moduleNamesOf } from "./rois.ts";
 import { buildDashboard } from "../actors/dashboard.ts";
 
 const nullableNumber = z.union([z.number(), z.string(), z.null()]).optional().transform(
@@ -31,34 +33,34 @@ export const startInferenceSchema = z.object({
   draw_page_boxes: z.union([z.boolean(), z.null()]).optional(),
 });
 
-/** Checks a job's ROI list: 4 finite corners, a known module, unique ids; names the ROI. */
+/**
+ * Checks a job's ROI list with the same validator as `/save_roi` (4 finite corners, known module,
+ * unique ids), then what only a reader needs: a polygon that is not degenerate or self-crossing,
+ * and params the module accepts. Messages name the ROI.
+ */
 export function checkJobRois(
   raw: unknown[],
-  modules: { get(name: string): unknown; validateParams(name: string, params: unknown): unknown },
+  modules: ModuleListing & { validateParams(name: string, params: unknown): unknown },
 ): JobRoi[] {
-  const seen = new Set<string>();
-  return raw.map((item, i) => {
-    if (!item || typeof item !== "object" || Array.isArray(item)) {
-      throw new RangeError(`invalid rois[${i}]: expected an object`);
-    }
-    const r = item as Record<string, unknown>;
-    const id = r.id === undefined || r.id === null || r.id === "" ? String(i + 1) : String(r.id);
-    if (seen.has(id)) throw new RangeError(`Cannot use ROI "${id}": duplicate id`);
-    seen.add(id);
-    const type = typeof r.type === "string" ? r.type : "roi";
-    if (type === "roi" || type === "page") validateRoiPolygon(id, r.points);
-    const module = typeof r.module === "string" ? r.module : "";
-    if (type === "roi" && module && !modules.get(module)) {
-      throw new RangeError(`Cannot use ROI "${id}": unknown module ${JSON.stringify(module)}`);
-    }
-    if (type === "roi" && module) {
+  let entries;
+  try {
+    entries = validateRois(raw, { modules: moduleNamesOf(modules) });
+  } catch (err) {
+    if (!(err instanceof RoiValidationError)) throw err;
+    throw new RangeError(err.message.replace(/^Cannot save/, "Cannot use"));
+  }
+  return entries.map((entry) => {
+    const r = entry as unknown as JobRoi;
+    const id = String(r.id);
+    if (r.type === "roi" || r.type === "page") validateRoiPolygon(id, r.points);
+    if (r.type === "roi" && r.module) {
       try {
-        modules.validateParams(module, r.params ?? {});
+        modules.validateParams(r.module, r.params ?? {});
       } catch (err) {
         throw new RangeError(`Cannot use ROI "${id}": ${(err as Error).message}`);
       }
     }
-    return { ...r, id, type, module } as JobRoi;
+    return { ...r, id };
   });
 }
 
