@@ -29,15 +29,11 @@ export function previewJpeg(frame: Frame, outlines: Outline[]): Promise<Uint8Arr
 async function render(frame: Frame, outlines: Outline[]): Promise<Uint8Array> {
   const w = Math.max(1, Math.round(frame.width / 2));
   const h = Math.max(1, Math.round(frame.height / 2));
+  // One pipeline: sharp composites after the resize, so the overlay is drawn at half size.
   let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } })
     .resize(w, h);
   if (outlines.length) {
-    img = sharp(await img.raw().toBuffer(), { raw: { width: w, height: h, channels: 4 } })
-      .composite([{
-        input: Buffer.from(overlaySvg(outlines, w, h)),
-        top: 0,
-        left: 0,
-      }]);
+    img = img.composite([{ input: Buffer.from(overlaySvg(outlines, w, h)), top: 0, left: 0 }]);
   }
   const buf = await img.jpeg({ quality: 80 }).toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
