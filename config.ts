@@ -16,6 +16,7 @@
  * | `--max-queued` | `VISIONROI_MAX_QUEUED` | 100 | pending batch tasks accepted (429 beyond) |
  * | `--results-retention-days` | `VISIONROI_RESULTS_RETENTION_DAYS` | 30 | live results history kept |
  * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 1000000 | live history rows kept (newest; ~125 MB) |
+ * | `--allowed-hosts` | `VISIONROI_ALLOWED_HOSTS` | none | extra `Host` names answered (comma list; `.x.org` = subdomains) |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -49,6 +50,8 @@ export interface Config {
   resultsRetentionDays: number;
   /** Rows of live results history kept. */
   resultsMaxRows: number;
+  /** `Host` names answered besides loopback (and, off loopback, IP literals and this machine's name). */
+  allowedHosts: string[];
 }
 
 const schema = z.object({
@@ -65,6 +68,9 @@ const schema = z.object({
   maxQueued: z.coerce.number().int().min(1),
   resultsRetentionDays: z.coerce.number().positive(),
   resultsMaxRows: z.coerce.number().int().min(1),
+  allowedHosts: z.string().transform((v) =>
+    v.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "")
+  ).pipe(z.array(z.string().regex(/^\.?[a-z0-9_.-]+$|^\[[0-9a-f:.]+\]$/, "expected host names"))),
 });
 
 /** Raised for a flag or variable with a bad value; the message names it. */
@@ -93,6 +99,7 @@ export function loadConfig(
       "max-queued": { type: "string" },
       "results-retention-days": { type: "string" },
       "results-max-rows": { type: "string" },
+      "allowed-hosts": { type: "string" },
     },
     strict: true,
   });
@@ -112,6 +119,7 @@ export function loadConfig(
     resultsRetentionDays: values["results-retention-days"] ??
       env("VISIONROI_RESULTS_RETENTION_DAYS") ?? "30",
     resultsMaxRows: values["results-max-rows"] ?? env("VISIONROI_RESULTS_MAX_ROWS") ?? "1000000",
+    allowedHosts: values["allowed-hosts"] ?? env("VISIONROI_ALLOWED_HOSTS") ?? "",
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -123,7 +131,22 @@ export function loadConfig(
   return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
 }
 
-/** True when `host` only accepts local connections. */
+/**
+ * True when `host` (a bind address or a `Host` header, with an optional `:port`) is loopback:
+ * `localhost`, `[::1]` (`::1` as a bind address) or an IPv4 literal in 127.0.0.0/8. Nothing else,
+ * so `127.9.9.9.attacker.example` (a DNS name an attacker controls) is not.
+ */
 export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\./.test(host);
+  if (host === "::1") return true;
+  const name = host.replace(/:\d{1,5}$/, "").toLowerCase();
+  if (name === "localhost" || name === "[::1]") return true;
+  const quad = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
+  return quad !== null && quad.slice(1).every((o) => Number(o) <= 255);
+}
+
+/** True for an IP literal: a dotted IPv4 quad or a bracketed IPv6 address (no DNS name). */
+export function isIpLiteral(name: string): boolean {
+  const quad = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
+  if (quad) return quad.slice(1).every((o) => Number(o) <= 255);
+  return /^\[[0-9a-f:.]+\]$/i.test(name);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, isLoopbackHost, loadConfig } from "./config.ts";
 
 const noEnv = () => undefined;
 
@@ -34,4 +34,31 @@ Deno.test("config rejects a bad value naming the field and the value", () => {
   });
   assert.throws(() => loadConfig(["--onnx-backend", "gpu"], noEnv), /onnxBackend "gpu"/);
   assert.throws(() => loadConfig(["--bogus"], noEnv), /bogus/);
+});
+
+Deno.test("loopback is 127.0.0.0/8 literals, [::1] and localhost, with an optional port; nothing else", () => {
+  for (const h of ["127.0.0.1", "127.9.9.9:5000", "localhost", "LOCALHOST:80", "[::1]", "::1"]) {
+    assert.equal(isLoopbackHost(h), true, h);
+  }
+  for (
+    const h of [
+      "127.9.9.9.attacker.example",
+      "127.0.0.1.nip.io",
+      "localhost.attacker.example",
+      "app.localhost",
+      "127.0.0.256",
+      "0.0.0.0",
+      "128.0.0.1",
+      "",
+    ]
+  ) {
+    assert.equal(isLoopbackHost(h), false, h);
+  }
+});
+
+Deno.test("config --allowed-hosts: a lowercased comma list; a URL is refused", () => {
+  const c = loadConfig(["--allowed-hosts", "Cam.Example, .site.example"], noEnv);
+  assert.deepEqual(c.allowedHosts, ["cam.example", ".site.example"]);
+  assert.deepEqual(loadConfig([], noEnv).allowedHosts, []);
+  assert.throws(() => loadConfig(["--allowed-hosts", "http://x/"], noEnv), /allowedHosts/);
 });

@@ -32,7 +32,8 @@ export function createApp(ctx: AppContext): Hono {
     c.json({ status: "error", message: `no route ${c.req.method} ${c.req.path}` }, 404)
   );
   // First: origin checks always, the token off loopback (routes/auth.ts).
-  app.use("*", accessControl(policyOf(ctx)));
+  const policy = policyOf(ctx);
+  app.use("*", accessControl(policy));
   app.use("*", async (c, next) => {
     // /api/read and batch uploads carry their own, larger limits.
     if (c.req.path === "/api/read" || c.req.path.startsWith("/api/batch")) return await next();
@@ -42,7 +43,7 @@ export function createApp(ctx: AppContext): Hono {
         c.json({ status: "error", message: `body is larger than ${MAX_BODY_BYTES} bytes` }, 413),
     })(c, next);
   });
-  app.route("/", loginRoutes(policyOf(ctx)));
+  app.route("/", loginRoutes(policy));
   app.route("/", openApiRoutes());
   app.route("/", metricsRoutes(ctx));
   app.route("/", opsRoutes(ctx));
@@ -60,6 +61,6 @@ export function createApp(ctx: AppContext): Hono {
   app.route("/", resultsRoutes(ctx));
   app.route("/", mqttRoutes(ctx));
   app.route("/", moduleRoutes(ctx));
-  app.route("/", uiRoutes(policyOf(ctx)));
+  app.route("/", uiRoutes(policy));
   return app;
 }

@@ -1,18 +1,22 @@
 /**
  * Access control. Bound to loopback (and `--auth auto`), no login. Otherwise every route but
- * `/_healthz` and the login page needs the token, as `Authorization: Bearer <token>` or the cookie
- * the login page sets. Always, loopback included: a state-changing request or a WebSocket whose
- * `Origin` is not this server is refused (VisionROI had no CSRF or cross-site WebSocket defence).
- * Without the token, a request must name a loopback Host, so a DNS-rebinding page cannot reach a
- * loopback server under its own name.
+ * `/_healthz` and the login page needs the token, as `Authorization: Bearer <token>`, or the
+ * session cookie the login page sets (a random id kept server-side, never the token). Always,
+ * loopback included: a state-changing request or a WebSocket whose `Origin` is not this server is
+ * refused (VisionROI had no CSRF or cross-site WebSocket defence). Without the token, a request
+ * must name a known Host (loopback; off loopback also an IP literal or this machine's name;
+ * `--allowed-hosts`), so a DNS-rebinding page cannot reach the server under its own name.
+ * Wrong tokens are counted per client address (routes/guess_limiter.ts).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { createHash, timingSafeEqual } from "node:crypto";
-import { type Config, isLoopbackHost } from "../config.ts";
+import { type Config, isIpLiteral, isLoopbackHost } from "../config.ts";
 import { loadOrCreateToken, loadUserTokens, type UserToken } from "../storage/token_store.ts";
+import { SessionStore } from "../storage/session_store.ts";
+import { GuessLimiter } from "./guess_limiter.ts";
 
-/** Name of the cookie the login page sets (HttpOnly, SameSite=Strict). */
+/** Name of the cookie the login page sets (HttpOnly, SameSite=Strict; holds a session id). */
 export const AUTH_COOKIE = "visionroi_token";
 
 /** Paths anyone may reach: health and the login page (it has no separate assets). */
@@ -32,6 +36,12 @@ export interface AccessPolicy {
   path?: string;
   /** Per-user tokens (`.access_tokens.json`): full access, but they see only their own batch tasks. */
   users?: UserToken[];
+  /** Login sessions (the cookie's ids); absent → none are accepted. */
+  sessions?: SessionStore;
+  /** Wrong-token counter per client address; absent → unlimited. */
+  guesses?: GuessLimiter;
+  /** Extra Host names answered (`--allowed-hosts`; `.x.org` = any subdomain). */
+  allowedHosts?: readonly string[];
 }
 
 /** Who a request is: `admin` (the main token), a user of the tokens file, or `local` (no access control). */
@@ -49,9 +59,10 @@ export function authRequired(config: Pick<Config, "host" | "auth">): boolean {
 
 /** The policy of a server: loads (or creates, mode 0600) the token only when it is required. */
 export async function loadAccessPolicy(
-  config: Pick<Config, "host" | "auth" | "dataDir">,
+  config: Pick<Config, "host" | "auth" | "dataDir"> & Partial<Pick<Config, "allowedHosts">>,
 ): Promise<AccessPolicy> {
-  if (!authRequired(config)) return { required: false };
+  const allowedHosts = config.allowedHosts ?? [];
+  if (!authRequired(config)) return { required: false, allowedHosts };
   const stored = await loadOrCreateToken(config.dataDir);
   return {
     required: true,
@@ -59,12 +70,29 @@ export async function loadAccessPolicy(
     created: stored.created,
     path: stored.path,
     users: await loadUserTokens(config.dataDir),
+    sessions: await SessionStore.open(config.dataDir, stored.token),
+    guesses: new GuessLimiter(),
+    allowedHosts,
   };
 }
 
-/** The policy an app uses: the given one, else one derived from config with no token. */
+const policies = new WeakMap<object, AccessPolicy>();
+
+/**
+ * The policy an app uses (one per context, so the middleware, login and routes share sessions):
+ * the given one, else one derived from config with no token; a missing session store (memory
+ * only) and guess limiter are added.
+ */
 export function policyOf(ctx: { config: Config; auth?: AccessPolicy }): AccessPolicy {
-  return ctx.auth ?? { required: authRequired(ctx.config) };
+  let policy = policies.get(ctx);
+  if (!policy) {
+    const base = ctx.auth ?? { required: authRequired(ctx.config) };
+    policy = { allowedHosts: ctx.config.allowedHosts, ...base };
+    if (policy.token && !policy.sessions) policy.sessions = new SessionStore(policy.token);
+    policy.guesses ??= new GuessLimiter();
+    policies.set(ctx, policy);
+  }
+  return policy;
 }
 
 /** Constant-time token comparison (both sides hashed first, so lengths never leak). */
@@ -74,26 +102,41 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** True when the request carries the token as a Bearer header or the login cookie. */
+/** True when the request carries a valid token (Bearer) or login session (cookie). */
 export function isAuthenticated(c: Context, policy: AccessPolicy): boolean {
-  if (!policy.required) return true;
-  if (!policy.token) return false;
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-  if (bearer !== undefined && tokensEqual(bearer, policy.token)) return true;
-  const cookie = getCookie(c, AUTH_COOKIE);
-  if (cookie !== undefined && tokensEqual(cookie, policy.token)) return true;
   return identityOf(c, policy) !== undefined;
 }
 
-/** The identity of a request, or undefined when it carries no valid token. */
+/** The Bearer token of a request, if it sends one. */
+function bearerOf(c: Context): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+}
+
+/**
+ * The identity of a request, or undefined when it carries no valid token or session. Every
+ * stored token is compared (in constant time), so the answer's timing does not say which matched.
+ */
 export function identityOf(c: Context, policy: AccessPolicy): Identity | undefined {
   if (!policy.required) return { owner: "local", admin: true };
-  const given = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1] ??
-    getCookie(c, AUTH_COOKIE);
-  if (given === undefined) return undefined;
-  if (policy.token && tokensEqual(given, policy.token)) return { owner: "admin", admin: true };
-  const user = policy.users?.find((u) => tokensEqual(given, u.token));
-  return user && { owner: user.name, admin: false };
+  const bearer = bearerOf(c);
+  if (bearer !== undefined) {
+    let found: Identity | undefined;
+    if (policy.token && tokensEqual(bearer, policy.token)) found = { owner: "admin", admin: true };
+    for (const u of policy.users ?? []) {
+      if (tokensEqual(bearer, u.token) && !found) found = { owner: u.name, admin: false };
+    }
+    return found;
+  }
+  const cookie = getCookie(c, AUTH_COOKIE);
+  const owner = cookie === undefined ? undefined : policy.sessions?.owner(cookie);
+  if (owner === undefined) return undefined;
+  return { owner, admin: owner === "admin" };
+}
+
+/** The client's IP address (Deno.serve's connection info), or `unknown` (in-process requests). */
+export function clientAddress(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "unknown";
 }
 
 /**
@@ -144,24 +187,56 @@ function crossSiteWrite(c: Context): boolean {
   return c.req.header("sec-fetch-site") === "cross-site";
 }
 
-/** True when the request's Host is a loopback name (`localhost`, `*.localhost`, 127.x, [::1]). */
-export function loopbackHostHeader(c: Context): boolean {
+/** The request's Host name, lowercased, without the port; undefined when it is no host. */
+function hostNameOf(c: Context): string | undefined {
   const host = c.req.header("host") ?? new URL(c.req.url).host;
-  let name: string;
   try {
-    name = new URL(`http://${host}`).hostname;
+    return new URL(`http://${host}`).hostname.toLowerCase();
   } catch (err) {
-    if (err instanceof TypeError) return false;
+    if (err instanceof TypeError) return undefined;
     throw err;
   }
-  return isLoopbackHost(name) || name.endsWith(".localhost");
 }
 
-/** The middleware: origin checks always; the token when the policy requires it. */
+/** This machine's name (and `<name>.local`), lowercased; none when the OS does not say. */
+const machineNames: readonly string[] = (() => {
+  try {
+    const name = Deno.hostname().toLowerCase();
+    return name ? [name, `${name}.local`] : [];
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable || err instanceof Deno.errors.PermissionDenied) {
+      return [];
+    }
+    throw err;
+  }
+})();
+
+/**
+ * Whether the request's Host is one this server answers to without the token: loopback
+ * (`localhost`, `[::1]`, 127.0.0.0/8 literals) or a `--allowed-hosts` entry; when the token is
+ * required, also any IP literal and this machine's name. Any other DNS name could be an
+ * attacker's name rebound to this address.
+ */
+export function knownHost(c: Context, policy: AccessPolicy): boolean {
+  const name = hostNameOf(c);
+  if (name === undefined) return false;
+  if (isLoopbackHost(name)) return true;
+  const listed = (policy.allowedHosts ?? []).some((h) =>
+    h.startsWith(".") ? name.endsWith(h) : name === h
+  );
+  if (listed) return true;
+  return policy.required && (isIpLiteral(name) || machineNames.includes(name));
+}
+
+/** The middleware: Host and origin checks always; the token when the policy requires it. */
 export function accessControl(policy: AccessPolicy): MiddlewareHandler {
   return async (c, next) => {
-    if (!policy.required && !loopbackHostHeader(c)) {
+    if (!policy.required && !knownHost(c, policy)) {
       return refuse(c, 403, "host not allowed: this server only answers to localhost");
+    }
+    if (policy.required) {
+      const refused = await checkToken(c, policy);
+      if (refused) return refused;
     }
     if (isWebSocketRequest(c)) {
       const refused = checkWebSocketRequest(c, policy);
@@ -176,6 +251,35 @@ export function accessControl(policy: AccessPolicy): MiddlewareHandler {
     }
     return refuse(c, 401, "authentication required");
   };
+}
+
+/**
+ * Guess limiting and the Host check of a server that needs the token: an address over its wrong
+ * guesses gets 429 for anything carrying a token (and `POST /login`); a wrong Bearer token is
+ * counted; without a valid token or session, an unknown Host gets 403 (`/_healthz` excepted).
+ */
+async function checkToken(c: Context, policy: AccessPolicy): Promise<Response | undefined> {
+  await policy.sessions?.refresh();
+  const address = clientAddress(c);
+  const bearer = bearerOf(c);
+  const guessing = bearer !== undefined || (c.req.method === "POST" && c.req.path === "/login");
+  const wait = guessing ? policy.guesses?.retryAfterS(address) ?? 0 : 0;
+  if (wait > 0) return tooManyGuesses(c, wait);
+  const identity = identityOf(c, policy);
+  if (bearer !== undefined && identity === undefined) policy.guesses?.fail(address);
+  if (!identity && c.req.path !== "/_healthz" && !knownHost(c, policy)) {
+    return refuse(c, 403, "host not allowed: use a configured name (--allowed-hosts) or the token");
+  }
+  return undefined;
+}
+
+/** 429 with `Retry-After` for an address that guessed too many wrong tokens. */
+export function tooManyGuesses(c: Context, retryAfterS: number): Response {
+  c.header("Retry-After", String(retryAfterS));
+  return c.json({
+    status: "error",
+    message: `too many wrong tokens from this address; retry in ${retryAfterS} s`,
+  }, 429);
 }
 
 function refuse(c: Context, status: 401 | 403, message: string): Response {

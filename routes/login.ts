@@ -1,13 +1,14 @@
 /**
- * `GET /login` (a form), `POST /login` (the token → an HttpOnly, SameSite=Strict cookie; Secure on
- * https) and `POST /logout`. Server-rendered, no scripts; the page is the only login asset.
+ * `GET /login` (a form), `POST /login` (the token → an HttpOnly, SameSite=Strict cookie holding a
+ * new session id; Secure on https) and `POST /logout` (ends the session). Server-rendered, no
+ * scripts; the page is the only login asset. Wrong tokens count towards the address's limit.
  */
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { z } from "zod";
-import { type AccessPolicy, AUTH_COOKIE, tokensEqual } from "./auth.ts";
+import { type AccessPolicy, AUTH_COOKIE, clientAddress, tokensEqual } from "./auth.ts";
 
 /** Body of `POST /login` (form fields or JSON). */
 export const loginBodySchema = z.object({
@@ -104,11 +105,13 @@ export function loginRoutes(policy: AccessPolicy): Hono {
     if (!policy.required) {
       return json ? c.json({ status: "not_required" }) : c.redirect(next, 303);
     }
-    if (!policy.token || !tokensEqual(token, policy.token)) {
+    if (!policy.token || !policy.sessions || !tokensEqual(token, policy.token)) {
+      policy.guesses?.fail(clientAddress(c));
       if (json) return c.json({ status: "error", message: "wrong token" }, 401);
       return c.html(loginPage(next, "Wrong token."), 401, PAGE_HEADERS);
     }
-    setCookie(c, AUTH_COOKIE, policy.token, {
+    const session = await policy.sessions.create("admin");
+    setCookie(c, AUTH_COOKIE, session, {
       path: "/",
       httpOnly: true,
       sameSite: "Strict",
@@ -118,7 +121,9 @@ export function loginRoutes(policy: AccessPolicy): Hono {
     return json ? c.json({ status: "logged_in" }) : c.redirect(next, 303);
   });
 
-  app.post("/logout", (c) => {
+  app.post("/logout", async (c) => {
+    const session = getCookie(c, AUTH_COOKIE);
+    if (session !== undefined) await policy.sessions?.revoke(session);
     deleteCookie(c, AUTH_COOKIE, { path: "/", secure: isHttps(c) });
     const wantsJson = (c.req.header("accept") ?? "").includes("json");
     return wantsJson ? c.json({ status: "logged_out" }) : c.redirect("/login", 303);

@@ -107,7 +107,7 @@ Deno.test("login form → HttpOnly SameSite=Strict cookie → the API answers", 
     const api = await app.request("/source_list", { headers: { cookie: pair } });
     assert.equal(api.status, 200);
     await api.body?.cancel();
-    const https = await app.request("https://example.test/login", {
+    const https = await app.request("https://localhost/login", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ token: TOKEN }),
@@ -220,10 +220,26 @@ Deno.test("loopback without a token: a foreign Host (DNS rebinding) → 403", as
     });
     assert.equal(rebound.status, 403);
     assert.match((await rebound.json()).message, /host not allowed/);
-    for (const host of ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "app.localhost"]) {
+    for (const host of ["127.0.0.1:5000", "localhost:5000", "[::1]:5000", "127.255.0.1"]) {
       const ok = await app.request(`http://${host}/data_sources`, { headers: { host } });
       assert.equal(ok.status, 200, host);
       await ok.body?.cancel();
+    }
+    // Names an attacker can point at 127.0.0.1 are not loopback, whatever they start with.
+    for (
+      const host of [
+        "127.9.9.9.attacker.example",
+        "127.0.0.1.nip.io:5000",
+        "localhost.attacker.example",
+        "app.localhost",
+        "10.0.0.5",
+      ]
+    ) {
+      const res = await app.request(`http://${host}/data_sources`, {
+        headers: { host, origin: `http://${host}` },
+      });
+      assert.equal(res.status, 403, host);
+      await res.body?.cancel();
     }
   });
   await withAuth(required, async (app) => {
@@ -232,7 +248,25 @@ Deno.test("loopback without a token: a foreign Host (DNS rebinding) → 403", as
     });
     assert.equal(proxied.status, 200, "with the token any Host is fine (reverse proxies)");
     await proxied.body?.cancel();
+    const anon = await app.request("http://visionroi.example/login", {
+      headers: { host: "visionroi.example" },
+    });
+    assert.equal(anon.status, 403, "without the token an unknown name gets 403, not 401");
+    assert.match((await anon.json()).message, /host not allowed/);
+    const health = await app.request("http://visionroi.example/_healthz");
+    assert.equal(health.status, 200, "health checks pass under any name");
+    await health.body?.cancel();
+    const lan = await app.request("http://192.168.1.5:5000/data_sources");
+    assert.equal(lan.status, 401, "an IP literal is no rebinding name: the token decides");
+    await lan.body?.cancel();
   });
+  await withAuth(required, async (app) => {
+    for (const host of ["visionroi.example", "cam.site.example"]) {
+      const res = await app.request(`http://${host}/login`);
+      assert.equal(res.status, 200, `${host} is allowed by --allowed-hosts`);
+      await res.body?.cancel();
+    }
+  }, ["--allowed-hosts", "visionroi.example,.site.example"]);
 });
 
 Deno.test("a context without a policy fails closed off loopback", async () => {
@@ -266,7 +300,7 @@ Deno.test("policy: loopback + auto needs no token and writes none; --auth requir
   const dir = await Deno.makeTempDir({ prefix: "visionroi-policy-" });
   try {
     const loop = await loadAccessPolicy(loadConfig(["--data-dir", dir], () => undefined));
-    assert.deepEqual(loop, { required: false });
+    assert.deepEqual(loop, { required: false, allowedHosts: [] });
     await assert.rejects(Deno.stat(`${dir}/${TOKEN_FILE}`), Deno.errors.NotFound);
     const forced = await loadAccessPolicy(
       loadConfig(["--data-dir", dir, "--auth", "required"], () => undefined),
