@@ -46,6 +46,10 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof RangeError || err instanceof SyntaxError) {
     return body(400, err.message);
   }
+  if ((err as { code?: unknown }).code === "ENAMETOOLONG") {
+    // Input checks bound names to 255 bytes; this catches a path the OS still finds too long.
+    return body(400, "invalid name: longer than the file system allows");
+  }
   console.error(`${c.req.method} ${c.req.path}:`, err);
   return body(500, "internal error");
 }

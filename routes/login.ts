@@ -77,7 +77,14 @@ async function readLogin(c: Context): Promise<{ body: unknown; json: boolean }> 
   const type = c.req.header("content-type") ?? "";
   if (type.includes("json")) return { body: await c.req.json(), json: true };
   if (type.includes("form")) {
-    const form = await c.req.formData();
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch (err) {
+      // Deno's parser throws a TypeError for a broken body or a part name with NUL: bad input.
+      if (err instanceof TypeError) throw new RangeError(`invalid form body: ${err.message}`);
+      throw err;
+    }
     return {
       body: Object.fromEntries([...form].filter(([, v]) => typeof v === "string")),
       json: false,

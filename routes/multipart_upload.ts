@@ -94,10 +94,16 @@ interface Parts {
 function collectParts(bb: BusboyInstance, upload: Upload, dir: string): Parts {
   const parts: Parts = { writes: [], streams: [] };
   bb.on("field", (name: string, value: string, _n: boolean, truncated: boolean) => {
+    if (name.includes("\0")) {
+      parts.failure ??= new HttpError(400, "invalid field name: contains NUL");
+    }
     if (truncated) parts.failure ??= new HttpError(413, `field ${name} is too long`);
     upload.fields[name] = value;
   });
   bb.on("file", (field: string, stream: BusboyFileStream, filename: string) => {
+    if (field.includes("\0")) {
+      parts.failure ??= new HttpError(400, "invalid field name: contains NUL");
+    }
     const stored = safeFileName(filename, upload.files.length);
     const entry: UploadedFile = { field, filename, stored, bytes: 0 };
     upload.files.push(entry);

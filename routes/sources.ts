@@ -100,7 +100,14 @@ async function readForm(req: Request): Promise<Map<string, string>> {
   const type = req.headers.get("content-type") ?? "";
   const out = new Map<string, string>();
   if (!type.includes("form")) return out;
-  const form = await req.formData();
+  let form: FormData;
+  try {
+    form = await req.formData();
+  } catch (err) {
+    // Deno's parser throws a TypeError for a broken body or a part name with NUL: bad input.
+    if (err instanceof TypeError) throw new RangeError(`invalid form body: ${err.message}`);
+    throw err;
+  }
   for (const [k, v] of form.entries()) if (typeof v === "string") out.set(k, v);
   return out;
 }

@@ -3,7 +3,7 @@
  * options VisionROI lacks (TLS files, skip-verify, outbox size, Home Assistant discovery, control).
  */
 import { isAbsolute, relative } from "node:path";
-import { confinedPath } from "./safe_name.ts";
+import { confinedPath, segmentTrick } from "./safe_name.ts";
 
 /** A config as stored in `mqtt_configs.json`. */
 export interface MqttConfig {
@@ -156,14 +156,17 @@ export async function parseMqttBody(
   return cfg;
 }
 
-/** A config name must be usable in a URL and a file: no control characters, at most 100 chars. */
+/**
+ * A config name must be usable in a URL and a file: no control characters, at most 100 chars, no
+ * bidi or full-width look-alike tricks.
+ */
 function checkName(name: string): void {
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f/\\]/.test(name) || name.length > 100) {
+  if (/[\u0000-\u001f\u007f/\\]/.test(name) || name.length > 100 || segmentTrick(name)) {
     throw new RangeError(
       `invalid name ${
         JSON.stringify(name)
-      }: at most 100 characters, no slashes or control characters`,
+      }: at most 100 characters, no slashes, control or bidi characters`,
     );
   }
 }
