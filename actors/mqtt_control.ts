@@ -10,7 +10,7 @@ export interface ControlCommand {
   interval?: number;
 }
 
-const CAM_ID = /^[\p{L}\p{N}_.:@-]{1,100}$/u;
+const CAM_ID = /^[\p{L}\p{M}\p{N}_.:@-]{1,100}$/u;
 
 /** Checks a cam_id taken from a topic (the same rule as the HTTP routes). */
 export function checkControlCamId(raw: string): string {

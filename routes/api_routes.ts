@@ -21,7 +21,7 @@ import { loginBodySchema } from "./login.ts";
 import { uiDocs } from "./api_routes_ui.ts";
 import { batchDocs } from "./api_routes_batch.ts";
 
-const CAM_ID = "the stream's id (letters, digits and _.:@-, up to 100)";
+const CAM_ID = "the stream's id (letters with their marks, digits and _.:@-, up to 100)";
 
 const opsDocs: RouteDoc[] = [
   {

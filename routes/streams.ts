@@ -10,9 +10,9 @@ import type { CamSettings } from "../actors/stream_sessions.ts";
 import { frameJpeg } from "../actors/frame_jpeg.ts";
 import { redactSpec } from "../actors/redact.ts";
 
-const CAM_ID = /^[\p{L}\p{N}_.:@-]{1,100}$/u;
+const CAM_ID = /^[\p{L}\p{M}\p{N}_.:@-]{1,100}$/u;
 
-/** Checks a cam_id from the URL (any id of letters, digits and `_.:@-`, not `.` or `..`). */
+/** Checks a cam_id from the URL (letters with their marks, digits and `_.:@-`; not `.` or `..`). */
 export function checkCamId(raw: string): string {
   if (!CAM_ID.test(raw) || raw === "." || raw === "..") {
     throw new RangeError(`invalid cam_id ${JSON.stringify(raw)}`);

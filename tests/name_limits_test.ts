@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { testApp, treeDigest } from "./helpers/app.ts";
 import { call } from "./helpers/http.ts";
+import { FileSnapshotStore, keySegment } from "../actors/runtime/snapshot_store.ts";
 
 const LONG = "a".repeat(300);
 const THAI_100 = "ห".repeat(100); // 100 characters, 300 bytes in UTF-8
@@ -127,6 +128,33 @@ Deno.test("a multipart part name with NUL → 400 on form routes and uploads", a
       assert.equal(res.status, 400, `${path}: ${JSON.stringify(json)}`);
       assert.match(json.message, /NUL|invalid form body/);
     }
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("jobs of any valid cam_id persist: Thai, leading dash or dot, 100 letters", async () => {
+  const t = await testApp();
+  try {
+    const form = new FormData();
+    form.set("name", "ห้อง1");
+    form.set("source", "demo:");
+    assert.equal(
+      (await t.app.request("/create_source", { method: "POST", body: form })).status,
+      200,
+    );
+    const ids = ["ห้อง1", "-dash", ".x", "ห".repeat(100)];
+    for (const id of ids) {
+      const res = await call(t.app, "POST", `/start_inference/${encodeURIComponent(id)}`, {
+        name: "ห้อง1",
+      });
+      assert.equal(res.status, 200, `${id}: ${JSON.stringify(res.json)}`);
+      const key = `job/${keySegment(id)}`;
+      const store = new FileSnapshotStore(`${t.dataDir}/.actors`);
+      const saved = await store.load<{ camId: string }>(key);
+      assert.equal(saved?.camId, id, `${id}: job config saved under ${key}`);
+    }
+    for (const id of ids) await call(t.app, "POST", `/stop_inference/${encodeURIComponent(id)}`);
   } finally {
     await t.close();
   }

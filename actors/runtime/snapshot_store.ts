@@ -1,5 +1,6 @@
 /** Durable JSON snapshots: each write goes to a temp file, is fsynced, then renamed over the old one. */
 import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
 
 /** Where actors keep their desired state. */
 export interface SnapshotStore {
@@ -14,17 +15,28 @@ export interface SnapshotStore {
 }
 
 /**
- * Turns any id (a Thai source name, `cam:1`) into one safe key segment: letters, digits, `_` and `-`
- * stay, everything else becomes `@` and its UTF-16 code in hex. Distinct ids stay distinct.
+ * Longest key segment kept as it is: with `.json` and writeFileAtomic's `.<8>.tmp` it is a 255-byte
+ * file name, the most file systems take. Longer ones end in a hash; shorter keys never changed.
+ */
+const MAX_SEGMENT = 237;
+
+/**
+ * Turns any id (a Thai source name, `cam:1`, `-dash`) into one safe key segment: letters, digits,
+ * `_` and `-` stay, everything else becomes `@` and its UTF-16 code in hex. A segment past 237
+ * characters (100 Thai letters make 500) keeps its first 120 and adds `@@` and the id's SHA-256,
+ * so it fits a file name. Distinct ids stay distinct (`@@` never occurs in the short form).
  */
 export function keySegment(id: string): string {
-  return id.replace(
+  const seg = id.replace(
     /[^A-Za-z0-9_-]/g,
     (ch) => `@${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
+  if (seg.length <= MAX_SEGMENT) return seg;
+  return `${seg.slice(0, 120)}@@${createHash("sha256").update(id).digest("hex")}`;
 }
 
-const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*(\/[A-Za-z0-9_][A-Za-z0-9_.@-]*)*$/;
+// A segment may start with `@` or `-` (what keySegment makes of `ห้อง`, `.x`, `-dash`), never `.`.
+const KEY = /^[A-Za-z0-9_@-][A-Za-z0-9_.@-]*(\/[A-Za-z0-9_@-][A-Za-z0-9_.@-]*)*$/;
 
 /** Writes `bytes` to `path` atomically: temp file in the same folder, fsync, rename, fsync the folder. */
 export async function writeFileAtomic(

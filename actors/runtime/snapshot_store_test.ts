@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FileSnapshotStore, removeStaleTemps } from "./snapshot_store.ts";
+import { FileSnapshotStore, keySegment, removeStaleTemps } from "./snapshot_store.ts";
 
 const writer = new URL("./testdata/snapshot_writer.ts", import.meta.url);
 
@@ -55,6 +55,38 @@ Deno.test("a write killed mid-way leaves the old or the new snapshot, never a br
     }
     const left = [...Deno.readDirSync(dir)].map((e) => e.name);
     assert.deepEqual(left, ["state.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("any source name or cam_id makes a key that saves: Thai, leading dash or dot, 100 letters", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = new FileSnapshotStore(dir);
+    const ids = [
+      "ห้อง1",
+      "-dash",
+      ".x",
+      "@at",
+      "cam:1",
+      "ห".repeat(100),
+      "ห".repeat(99) + "ก",
+      "a".repeat(100),
+      "ก".repeat(47), // 235 characters encoded: kept as it is
+    ];
+    const keys = ids.map((id) => `camera/${keySegment(id)}`);
+    assert.equal(new Set(keys).size, ids.length, "distinct ids, distinct keys");
+    for (const [i, key] of keys.entries()) await store.save(key, { restarts: i });
+    for (const [i, key] of keys.entries()) assert.deepEqual(await store.load(key), { restarts: i });
+    assert.deepEqual((await store.list("camera/")).sort(), [...keys].sort());
+    assert.equal(
+      keySegment("ก".repeat(47)),
+      "@0e01".repeat(47),
+      "keys that saved before keep their name",
+    );
+    assert.match(keySegment("ห".repeat(100)), /^(@0e2b){24}@@[0-9a-f]{64}$/);
+    await assert.rejects(store.save("camera/.hidden", {}), RangeError);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
