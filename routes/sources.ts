@@ -3,8 +3,12 @@ import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
 import { checkSourceString, checkStreamType } from "../storage/source_store.ts";
 import { specFromConfig } from "../actors/stream_sessions.ts";
+import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
 
-/** `/data_sources`, `/source_list`, `/source_config`, `/create_source`, update/rename/delete. */
+/**
+ * `/data_sources`, `/source_list`, `/source_config`, `/create_source`, update/rename/delete.
+ * Passwords in source URLs are stored but never read back (`rtsp://admin:***@host`).
+ */
 export function sourceRoutes(ctx: AppContext): Hono {
   const app = new Hono();
   const { sources, sessions, cameras } = ctx;
@@ -13,13 +17,15 @@ export function sourceRoutes(ctx: AppContext): Hono {
 
   app.get("/source_list", async (c) => {
     const rows = await sources.list();
-    return c.json(rows.map((r) => ({ ...r, camera: cameraSummary(ctx, r.name) })));
+    return c.json(
+      rows.map((r) => ({ ...r, source: redactUrl(r.source), camera: cameraSummary(ctx, r.name) })),
+    );
   });
 
   app.get("/source_config", async (c) => {
     const cfg = await sources.get(c.req.query("name") ?? "");
     if (!cfg) return c.json({ status: "error", message: "not found" }, 404);
-    return c.json(cfg);
+    return c.json(typeof cfg.source === "string" ? { ...cfg, source: redactUrl(cfg.source) } : cfg);
   });
 
   app.post("/create_source", async (c) => {
@@ -61,12 +67,14 @@ export function sourceRoutes(ctx: AppContext): Hono {
 
   app.patch("/update_source/:name", async (c) => {
     const name = c.req.param("name");
-    await sources.require(name);
+    const stored = await sources.require(name);
     const body = await jsonBody(c.req.raw);
     if (body.source === undefined || body.source === null || body.source === "") {
       return c.json({ status: "error", message: "missing source" }, 400);
     }
-    const cfg = await sources.update(name, { source: checkSourceString(body.source) });
+    // The redacted form the API shows (`rtsp://admin:***@host`) keeps the stored password.
+    const source = keepRedactedSecrets(checkSourceString(body.source), String(stored.source ?? ""));
+    const cfg = await sources.update(name, { source });
     await cameras.configure(name.trim(), specFromConfig(cfg));
     return c.json({ status: "updated" });
   });
