@@ -104,7 +104,7 @@ Deno.test("--auth required: 10 wrong tokens per address, then 429 with Retry-Aft
   }
 });
 
-Deno.test("login cookie is a session id: /logout and deleting .access_token end it", async () => {
+Deno.test("unknown Host without the token → 403; login cookie is a session id that /logout and deleting .access_token end", async () => {
   const root = await Deno.makeTempDir({ prefix: "visionroi-session-" });
   const dataDir = `${root}/data`;
   let server = await startServer(dataDir, ["--auth", "required", "--no-demo"]);
@@ -125,6 +125,15 @@ Deno.test("login cookie is a session id: /logout and deleting .access_token end 
       await r.body?.cancel();
       return r.status;
     };
+    // Off loopback (here forced with --auth required) an unknown name without the token is 403.
+    const foreign = { Host: "visionroi.attacker.example" };
+    assert.equal((await raw(server.url, "GET", "/data_sources", foreign)).status, 403);
+    assert.equal((await raw(server.url, "POST", "/_quit", foreign)).status, 403);
+    const withToken = { ...foreign, Authorization: `Bearer ${token}` };
+    assert.equal((await raw(server.url, "GET", "/data_sources", withToken)).status, 200);
+    const byIp = { Host: "192.168.1.5:5000" };
+    assert.equal((await raw(server.url, "GET", "/data_sources", byIp)).status, 401);
+
     const first = await login();
     assert.match(first, /^visionroi_token=[A-Za-z0-9_-]{43}$/);
     assert.equal(first.includes(token), false, "the cookie is not the token");
