@@ -16,6 +16,8 @@
  * | `--max-queued` | `VISIONROI_MAX_QUEUED` | 100 | pending batch tasks accepted (429 beyond) |
  * | `--results-retention-days` | `VISIONROI_RESULTS_RETENTION_DAYS` | 30 | live results history kept |
  * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 1000000 | live history rows kept (newest; ~125 MB) |
+ * | `--ws-buffer` | `VISIONROI_WS_BUFFER` | 2 MiB | bytes held per WebSocket client before its oldest messages drop |
+ * | `--ws-stall-timeout` | `VISIONROI_WS_STALL_TIMEOUT` | 30 | seconds a full client may read nothing before a 1008 close |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -49,6 +51,10 @@ export interface Config {
   resultsRetentionDays: number;
   /** Rows of live results history kept. */
   resultsMaxRows: number;
+  /** Bytes held per WebSocket client (unsent by the socket plus waiting) before messages drop. */
+  wsBufferBytes: number;
+  /** Seconds a client whose buffer is full may read nothing before it is closed with 1008. */
+  wsStallTimeoutS: number;
 }
 
 const schema = z.object({
@@ -65,6 +71,8 @@ const schema = z.object({
   maxQueued: z.coerce.number().int().min(1),
   resultsRetentionDays: z.coerce.number().positive(),
   resultsMaxRows: z.coerce.number().int().min(1),
+  wsBufferBytes: z.coerce.number().int().min(65_536).max(1024 ** 3),
+  wsStallTimeoutS: z.coerce.number().positive().max(86_400),
 });
 
 /** Raised for a flag or variable with a bad value; the message names it. */
@@ -93,6 +101,8 @@ export function loadConfig(
       "max-queued": { type: "string" },
       "results-retention-days": { type: "string" },
       "results-max-rows": { type: "string" },
+      "ws-buffer": { type: "string" },
+      "ws-stall-timeout": { type: "string" },
     },
     strict: true,
   });
@@ -112,6 +122,8 @@ export function loadConfig(
     resultsRetentionDays: values["results-retention-days"] ??
       env("VISIONROI_RESULTS_RETENTION_DAYS") ?? "30",
     resultsMaxRows: values["results-max-rows"] ?? env("VISIONROI_RESULTS_MAX_ROWS") ?? "1000000",
+    wsBufferBytes: values["ws-buffer"] ?? env("VISIONROI_WS_BUFFER") ?? String(2 * 1024 ** 2),
+    wsStallTimeoutS: values["ws-stall-timeout"] ?? env("VISIONROI_WS_STALL_TIMEOUT") ?? "30",
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
