@@ -51,7 +51,9 @@ export interface StalledSocket {
    * Reads what the server sent until it sends a close frame or `timeoutMs` passes; answers the
    * close code and reason (undefined if none came) and how many data frames came before it.
    */
-  readUntilClose(timeoutMs: number): Promise<{ code?: number; reason?: string; frames: number }>;
+  readUntilClose(
+    timeoutMs: number,
+  ): Promise<{ code?: number; reason?: string; frames: number; bytes: number }>;
   /** Closes the TCP socket. */
   close(): void;
 }
@@ -123,10 +125,12 @@ export async function openStalledSocket(
       const deadline = Date.now() + timeoutMs;
       let buf = new Uint8Array(0);
       let frames = 0;
+      let bytes = 0;
       while (Date.now() < deadline) {
         const got = await readSome(Math.min(500, Math.max(1, deadline - Date.now())));
         if (got === null) break;
         if (got === undefined) continue;
+        bytes += got.length;
         const joined = new Uint8Array(buf.length + got.length);
         joined.set(buf);
         joined.set(got, buf.length);
@@ -138,13 +142,13 @@ export async function openStalledSocket(
           if (frame.opcode === 8) {
             const p = frame.payload;
             const code = p.length >= 2 ? (p[0] << 8) | p[1] : undefined;
-            return { code, reason: new TextDecoder().decode(p.subarray(2)), frames };
+            return { code, reason: new TextDecoder().decode(p.subarray(2)), frames, bytes };
           }
           frames++;
         }
         buf = buf.slice();
       }
-      return { frames };
+      return { frames, bytes };
     },
     close() {
       if (open) c.close(fd);
