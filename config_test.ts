@@ -35,3 +35,16 @@ Deno.test("config rejects a bad value naming the field and the value", () => {
   assert.throws(() => loadConfig(["--onnx-backend", "gpu"], noEnv), /onnxBackend "gpu"/);
   assert.throws(() => loadConfig(["--bogus"], noEnv), /bogus/);
 });
+
+Deno.test("config: WebSocket buffer 2 MiB and stall timeout 30 s by default; bad values named", () => {
+  const c = loadConfig([], noEnv);
+  assert.equal(c.wsBufferBytes, 2 * 1024 * 1024);
+  assert.equal(c.wsStallTimeoutS, 30);
+  const set = loadConfig(
+    ["--ws-buffer", "262144"],
+    (n) => ({ VISIONROI_WS_STALL_TIMEOUT: "5" })[n],
+  );
+  assert.deepEqual([set.wsBufferBytes, set.wsStallTimeoutS], [262_144, 5]);
+  assert.throws(() => loadConfig(["--ws-buffer", "1000"], noEnv), /wsBufferBytes "1000"/);
+  assert.throws(() => loadConfig(["--ws-stall-timeout", "0"], noEnv), /wsStallTimeoutS "0"/);
+});
