@@ -46,6 +46,8 @@ export function wsRoutes(ctx: AppContext): Hono {
               }
               out.send(JSON.stringify(payload(m)));
             }
+            // A socket Deno closed (keepalive) stops buffering here too, not only at TCP close.
+            sub.close();
           })();
         },
         onClose() {
