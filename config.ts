@@ -17,6 +17,8 @@
  * | `--results-retention-days` | `VISIONROI_RESULTS_RETENTION_DAYS` | 30 | live results history kept |
  * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 1000000 | live history rows kept (newest; ~125 MB) |
  * | `--allowed-hosts` | `VISIONROI_ALLOWED_HOSTS` | none | extra `Host` names answered (comma list; `.x.org` = subdomains) |
+ * | `--ws-buffer` | `VISIONROI_WS_BUFFER` | 2 MiB | bytes held per WebSocket client before its oldest messages drop |
+ * | `--ws-stall-timeout` | `VISIONROI_WS_STALL_TIMEOUT` | 30 | seconds a full client may read nothing before a 1008 close |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
@@ -52,6 +54,10 @@ export interface Config {
   resultsMaxRows: number;
   /** `Host` names answered besides loopback (and, off loopback, IP literals and this machine's name). */
   allowedHosts: string[];
+  /** Bytes held per WebSocket client (unsent by the socket plus waiting) before messages drop. */
+  wsBufferBytes: number;
+  /** Seconds a client whose buffer is full may read nothing before it is closed with 1008. */
+  wsStallTimeoutS: number;
 }
 
 const schema = z.object({
@@ -71,6 +77,8 @@ const schema = z.object({
   allowedHosts: z.string().transform((v) =>
     v.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "")
   ).pipe(z.array(z.string().regex(/^\.?[a-z0-9_.-]+$|^\[[0-9a-f:.]+\]$/, "expected host names"))),
+  wsBufferBytes: z.coerce.number().int().min(65_536).max(1024 ** 3),
+  wsStallTimeoutS: z.coerce.number().positive().max(86_400),
 });
 
 /** Raised for a flag or variable with a bad value; the message names it. */
@@ -100,6 +108,8 @@ export function loadConfig(
       "results-retention-days": { type: "string" },
       "results-max-rows": { type: "string" },
       "allowed-hosts": { type: "string" },
+      "ws-buffer": { type: "string" },
+      "ws-stall-timeout": { type: "string" },
     },
     strict: true,
   });
@@ -120,6 +130,8 @@ export function loadConfig(
       env("VISIONROI_RESULTS_RETENTION_DAYS") ?? "30",
     resultsMaxRows: values["results-max-rows"] ?? env("VISIONROI_RESULTS_MAX_ROWS") ?? "1000000",
     allowedHosts: values["allowed-hosts"] ?? env("VISIONROI_ALLOWED_HOSTS") ?? "",
+    wsBufferBytes: values["ws-buffer"] ?? env("VISIONROI_WS_BUFFER") ?? String(2 * 1024 ** 2),
+    wsStallTimeoutS: values["ws-stall-timeout"] ?? env("VISIONROI_WS_STALL_TIMEOUT") ?? "30",
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

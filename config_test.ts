@@ -61,4 +61,15 @@ Deno.test("config --allowed-hosts: a lowercased comma list; a URL is refused", (
   assert.deepEqual(c.allowedHosts, ["cam.example", ".site.example"]);
   assert.deepEqual(loadConfig([], noEnv).allowedHosts, []);
   assert.throws(() => loadConfig(["--allowed-hosts", "http://x/"], noEnv), /allowedHosts/);
+Deno.test("config: WebSocket buffer 2 MiB and stall timeout 30 s by default; bad values named", () => {
+  const c = loadConfig([], noEnv);
+  assert.equal(c.wsBufferBytes, 2 * 1024 * 1024);
+  assert.equal(c.wsStallTimeoutS, 30);
+  const set = loadConfig(
+    ["--ws-buffer", "262144"],
+    (n) => ({ VISIONROI_WS_STALL_TIMEOUT: "5" })[n],
+  );
+  assert.deepEqual([set.wsBufferBytes, set.wsStallTimeoutS], [262_144, 5]);
+  assert.throws(() => loadConfig(["--ws-buffer", "1000"], noEnv), /wsBufferBytes "1000"/);
+  assert.throws(() => loadConfig(["--ws-stall-timeout", "0"], noEnv), /wsStallTimeoutS "0"/);
 });

@@ -67,6 +67,8 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
   #watchdog: TimerId | undefined;
   #abort = new AbortController();
   #frameListeners = new Set<(f: Frame) => void>();
+  /** `nextFrame` waits that end on exit (one reaction on `exited`, not one per wait). */
+  #exitWaiters = new Set<() => void>();
 
   constructor(id: string, spec: SourceSpec, opts: CameraOptions) {
     const clock = opts.clock;
@@ -93,6 +95,9 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
       mailbox: { capacity: 8, overflow: (m) => (m.type === "frame" ? "drop-oldest" : "block") },
     });
     this.#opts = opts;
+    void this.exited.then(() => {
+      for (const fn of [...this.#exitWaiters]) fn();
+    });
   }
 
   /** The newest frame, if any arrived. */
@@ -113,16 +118,20 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
     if (this.ended) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let settled = false;
+      // Each wait must leave nothing behind once settled: a reaction added to `exited` per call
+      // kept every resolved frame alive for the camera's lifetime (+4 MB/s with two /ws clients).
       const done = (f: Frame | undefined) => {
         if (settled) return;
         settled = true;
         this.clock.clearTimeout(timer);
         off();
+        this.#exitWaiters.delete(onExit);
         resolve(f);
       };
-      const timer = this.clock.setTimeout(() => done(undefined), timeoutMs);
+      const onExit = () => done(undefined);
+      const timer = this.clock.setTimeout(onExit, timeoutMs);
       const off = this.onFrame(done);
-      this.exited.then(() => done(undefined));
+      this.#exitWaiters.add(onExit);
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * Fans every job message out: each subscriber of a cam_id gets every message through its own
- * bounded buffer (a slow client drops its oldest messages and the drops are counted; VisionROI
- * split one queue between clients), and sinks (log, recent list, history, MQTT) see every result.
+ * bounded buffer (a slow client drops its oldest messages and the drops are counted, here and by
+ * the route's socket sender; VisionROI split one queue between clients), and sinks (log, recent
+ * list, history, MQTT) see every result.
  */
 
 /** One ROI's entry in an aggregated message (VisionROI's fields plus value/confidence/error). */
@@ -86,6 +87,11 @@ export class Subscription {
     if (m) return Promise.resolve(m);
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  /** Counts `n` messages dropped after this buffer, on the way to the client (a full socket). */
+  countDropped(n: number): void {
+    if (n > 0) this.dropped += n;
   }
 
   /** Stops delivery and frees the slot. */

@@ -238,7 +238,9 @@ const wsDocs: RouteDoc[] = ([
   websocket: true,
   params: { cam_id: CAM_ID },
   summary,
-  description: "WebSocket. A foreign Origin is refused (403); a stop closes with code 1000.",
+  description: "WebSocket. A foreign Origin is refused (403); a stop closes with code 1000. " +
+    "A client that reads nothing holds at most --ws-buffer bytes (older messages dropped, " +
+    "counted) and is closed with 1008 after --ws-stall-timeout seconds.",
   responses: { 101: { description: "switching protocols" } },
 }));
 

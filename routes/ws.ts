@@ -2,6 +2,8 @@
  * WebSockets: `/ws_roi_result/<cam_id>` (one JSON message per frame, every client gets every
  * message through its own bounded buffer), `/ws_roi/<cam_id>` (raw JPEG frames) and `/ws/<cam_id>`
  * (half-size JPEG preview). A stop closes sockets with code 1000 and the reason `stopped`.
+ * Every write goes through a {@linkcode WsSender}: a client holds at most `--ws-buffer` bytes,
+ * drops are counted, and one that reads nothing is closed with 1008.
  */
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
@@ -12,6 +14,7 @@ import { type Outline, previewJpeg } from "../actors/preview.ts";
 import type { BusMessage } from "../actors/result_bus.ts";
 import { metrics } from "../actors/metrics.ts";
 import { mapShape } from "../inference_modules/page_geometry.ts";
+import { type KeepPolicy, WsSender } from "./ws_sender.ts";
 
 /** WebSocket routes. */
 export function wsRoutes(ctx: AppContext): Hono {
@@ -22,22 +25,33 @@ export function wsRoutes(ctx: AppContext): Hono {
     upgradeWebSocket((c) => {
       const camId = checkCamId(c.req.param("cam_id") ?? "");
       const sub = ctx.bus.subscribe(camId);
+      let sender: WsSender | undefined;
       return {
         onOpen(_e, ws) {
+          const out = sender = senderFor(ctx, ws.raw!, {
+            keep: "all",
+            onDrop: (n) => sub.countDropped(n),
+            onStalled: (reason) => {
+              console.error(`/ws_roi_result/${camId}: ${reason}`);
+              sub.close();
+            },
+          });
           void (async () => {
             for (;;) {
               const m = await sub.next();
-              if (!m) break;
+              if (!m || out.closed) break;
               if (m.kind === "closed") {
-                ws.close(1000, m.reason);
+                out.close(1000, m.reason);
                 break;
               }
-              if (ws.readyState !== 1) break;
-              ws.send(JSON.stringify(payload(m)));
+              out.send(JSON.stringify(payload(m)));
             }
+            // A socket Deno closed (keepalive) stops buffering here too, not only at TCP close.
+            sub.close();
           })();
         },
         onClose() {
+          sender?.dispose();
           sub.close();
         },
       };
@@ -49,20 +63,25 @@ export function wsRoutes(ctx: AppContext): Hono {
       path,
       upgradeWebSocket((c) => {
         const camId = checkCamId(c.req.param("cam_id") ?? "");
+        const stream = half ? "ws" : "ws_roi";
         let stop = () => {};
+        let sender: WsSender | undefined;
         return {
           onOpen(_e, ws) {
-            metrics.wsOpened(half ? "ws" : "ws_roi");
-            stop = streamFrames(
-              ctx,
-              camId,
-              half,
-              (bytes) => ws.send(bytes),
-              (reason) => ws.close(1000, reason),
-            );
+            metrics.wsOpened(stream);
+            sender = senderFor(ctx, ws.raw!, {
+              keep: "latest",
+              onDrop: (n) => metrics.wsMessagesDropped(stream, n),
+              onStalled: (reason) => {
+                console.error(`/${stream}/${camId}: ${reason}`);
+                stop();
+              },
+            });
+            stop = streamFrames(ctx, camId, half, sender);
           },
           onClose() {
-            metrics.wsClosed(half ? "ws" : "ws_roi");
+            metrics.wsClosed(stream);
+            sender?.dispose();
             stop();
           },
         };
@@ -77,21 +96,36 @@ function payload(m: Exclude<BusMessage, { kind: "closed" }>) {
   return m.kind === "result" ? m.result : m.group;
 }
 
-/** Sends the newest frame of a cam_id's camera as JPEG whenever a new one arrives; returns the stop. */
+/** A bounded sender on a client's socket, sized by the config. */
+function senderFor(
+  ctx: AppContext,
+  socket: WebSocket,
+  opts: { keep: KeepPolicy; onDrop: (n: number) => void; onStalled: (reason: string) => void },
+): WsSender {
+  return new WsSender(socket, {
+    maxBytes: ctx.config.wsBufferBytes,
+    stallCloseMs: ctx.config.wsStallTimeoutS * 1000,
+    ...opts,
+  });
+}
+
+/**
+ * Sends the newest frame of a cam_id's camera as JPEG whenever a new one arrives; returns the stop.
+ * While the client is behind a frame is counted as dropped instead of encoded.
+ */
 function streamFrames(
   ctx: AppContext,
   camId: string,
   half: boolean,
-  send: (bytes: Uint8Array<ArrayBuffer>) => void,
-  close: (reason: string) => void,
+  out: WsSender,
 ): () => void {
   let running = true;
   void (async () => {
     let seq = -1;
-    while (running) {
+    while (running && !out.closed) {
       const cameraId = ctx.sessions.cameraOf(camId);
       if (!cameraId) {
-        close("no camera for this cam_id");
+        out.close(1000, "no camera for this cam_id");
         return;
       }
       const frame = await ctx.cameras.nextFrame(cameraId, seq, 1_000);
@@ -102,8 +136,12 @@ function streamFrames(
         continue;
       }
       seq = frame.seq;
+      if (out.backlogged) {
+        out.skip();
+        continue;
+      }
       const jpeg = half ? await previewJpeg(frame, outlinesOf(ctx, camId)) : await frameJpeg(frame);
-      if (running) send(jpeg as Uint8Array<ArrayBuffer>);
+      if (running) out.send(jpeg as Uint8Array<ArrayBuffer>);
     }
   })();
   return () => (running = false);

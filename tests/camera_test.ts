@@ -149,3 +149,19 @@ Deno.test("the watchdog restarts a camera with no frame for max(2 × interval, m
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("frames waited for with nextFrame are not kept alive by the running camera", async () => {
+  // A separate process, for `gc()`: each wait used to leave a reaction on the camera's exit
+  // promise holding the frame it resolved with (every /ws client leaked ~4 MB/s at 1280×720).
+  const probe = new URL("./helpers/frame_wait_probe.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--expose-gc", probe],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const { waited, alive } = JSON.parse(text.trim().split("\n").at(-1)!);
+  assert.equal(waited, 60);
+  assert.ok(alive <= 1, `${alive} of ${waited} frames still reachable (only the newest may be)`);
+});
