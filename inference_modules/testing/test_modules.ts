@@ -23,6 +23,13 @@ export async function createEngine() {
         case "exit":
           Deno.exit(3);
           break;
+        case "close":
+          self.close();
+          return await new Promise(() => {});
+        case "loop":
+          while (true) { /* an endless synchronous hang */ }
+        case "huge":
+          return { text: "x".repeat(params.bytes ?? 64 * 1024 * 1024), data: { blob: "y".repeat(params.dataBytes ?? 0) } };
         case "timer_throw":
           setTimeout(() => { throw new Error("boom from a timer"); }, 0);
           return await new Promise(() => {});
