@@ -93,6 +93,8 @@ interface Child {
   spawnedAt: number;
   lastSeen: number;
   stderrTail: string[];
+  /** The last `error: …` line Deno printed (an uncaught error), the best cause of a crash. */
+  stderrError?: string;
 }
 
 /** One user module's process, started on first use and replaced after a death. */
@@ -266,8 +268,9 @@ export class ModuleProcess {
     };
     this.#child = child;
     void this.#readAnswers(child);
-    void this.#readStderr(child);
-    void process.status.then((s) => this.#exited(child, s));
+    // The exit is handled once stderr is read to its end, so the crash's own words are known.
+    const stderrDone = this.#readStderr(child);
+    void Promise.all([process.status, stderrDone]).then(([s]) => this.#exited(child, s));
     this.#heartbeat ??= setInterval(() => this.#beat(), o.heartbeatMs);
     this.#send(child, {
       type: "init",
@@ -294,6 +297,14 @@ export class ModuleProcess {
   }
 
   async #readStderr(child: Child): Promise<void> {
+    try {
+      await this.#collectStderr(child);
+    } catch (e) {
+      this.#o.log(`user module "${this.#d.name}": stderr unreadable: ${(e as Error).message}`);
+    }
+  }
+
+  async #collectStderr(child: Child): Promise<void> {
     let logged = 0;
     const lines = child.process.stderr.pipeThrough(new TextDecoderStream());
     let rest = "";
@@ -304,6 +315,7 @@ export class ModuleProcess {
         if (!line.trim()) continue;
         const cut = line.slice(0, 300);
         child.stderrTail.push(cut);
+        if (/^error: /.test(cut)) child.stderrError = cut;
         if (child.stderrTail.length > 5) child.stderrTail.shift();
         // A module that prints in a loop must not flood the service log.
         if (++logged <= 20) this.#o.log(`user module "${this.#d.name}": ${cut}`);
@@ -377,8 +389,7 @@ export class ModuleProcess {
       (status.signal
         ? `process ended by ${status.signal}`
         : `process exited with code ${status.code}`);
-    const tail = child.stderrTail;
-    const said = child.killed ? "" : tail.findLast((l) => /^error: /.test(l)) ?? tail.at(-1);
+    const said = child.killed ? "" : child.stderrError ?? child.stderrTail.at(-1);
     const cause = said ? `${how}: ${said}` : how;
     this.#deathCount++;
     const now = this.#o.now();

@@ -19,5 +19,6 @@ export function withDefaults(o: WorkerPoolOptions): Required<WorkerPoolOptions> 
     log: o.log ?? ((line) => console.warn(line)),
     isolateUserModules: o.isolateUserModules ?? canRunSubprocesses(),
     deathPolicy: o.deathPolicy ?? DEFAULT_DEATH_POLICY,
+    clock: o.clock ?? (() => performance.now()),
   };
 }

@@ -91,6 +91,8 @@ export interface WorkerPoolOptions {
   isolateUserModules?: boolean;
   /** Deaths of a user module's process that disable the module; default 3 in 60 s. */
   deathPolicy?: DeathPolicy;
+  /** Clock (ms) for the death window and re-checks of a disabled module; default `performance.now`. */
+  clock?: () => number;
 }
 
 /** Pool counters for the status page and metrics. */

@@ -34,9 +34,13 @@ import type { CropDone } from "./protocol.ts";
 import { WorkerSlots, type WorkMessage } from "./worker_slots.ts";
 import { UserModuleHosts } from "./user_modules.ts";
 import { limitOutput } from "./output_limits.ts";
+import { capText } from "../storage/text_cap.ts";
 
 /** How long a frame stays in the workers after page detection, for the ROI reads that follow. */
 const PAGE_FRAME_LINGER_MS = 2000;
+
+/** Most UTF-8 bytes of a ROI's `error` (an engine may throw with any message). */
+const MAX_ERROR_BYTES = 2048;
 
 /** Web Workers that crop ROIs and run module engines; see the module comment for failure handling. */
 export class WorkerPool {
@@ -66,6 +70,7 @@ export class WorkerPool {
         heartbeatTimeoutMs: o.heartbeatTimeoutMs,
         startTimeoutMs: o.startTimeoutMs,
         deathPolicy: this.#o.deathPolicy,
+        now: this.#o.clock,
         log: o.log,
       });
     } else if (
@@ -381,7 +386,9 @@ export class WorkerPool {
       ...answer,
       duration: (performance.now() - task.startedAt) / 1000,
     };
-    if (answer.error === undefined) {
+    // An engine's error message is the module's text too: bounded the same way.
+    if (answer.error !== undefined) result.error = capText(answer.error, MAX_ERROR_BYTES).text;
+    else {
       // Again here, so no worker or process can hand the logs an unbounded answer.
       const { output, truncated } = limitOutput(answer);
       Object.assign(result, output);
