@@ -240,7 +240,10 @@ export class ModuleProcess {
       "--frozen",
       "--no-remote",
       `--config=${new URL("../deno.json", import.meta.url).pathname}`,
-      `--allow-read=${o.folder}`,
+      `--allow-read=${[
+        o.folder,
+        ...(this.#d.permissions?.read ?? []).map((r) => `${o.dataDir}/${r}`),
+      ]}`,
       ...(net === true ? ["--allow-net"] : Array.isArray(net) && net.length
         ? [
           `--allow-net=${net.join(",")}`,

@@ -227,7 +227,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a module process cannot write or reach the network unless it declares it",
+  name:
+    "a module process cannot write, read the data dir or reach the network unless it declares it",
   ...procTest,
   fn: async () => {
     const dataDir = await makeTestDataDir();
@@ -237,7 +238,12 @@ Deno.test({
       () => new Response("hi"),
     );
     const url = `http://127.0.0.1:${server.addr.port}/`;
-    await writeTestkit(dataDir, "netted", { net: [`127.0.0.1:${server.addr.port}`] });
+    await writeTestkit(dataDir, "netted", {
+      net: [`127.0.0.1:${server.addr.port}`],
+      read: ["models"],
+    });
+    await Deno.mkdir(`${dataDir}/models`);
+    await Deno.writeTextFile(`${dataDir}/models/m.txt`, "weights");
     try {
       await withPool({ dataDir }, async (pool) => {
         const params = {
@@ -246,10 +252,12 @@ Deno.test({
           read: `${dataDir}/.access_token`,
           url,
         };
-        const [plain, netted] = await pool.readFrame(testFrame(), [
+        const [plain, netted, model] = await pool.readFrame(testFrame(), [
           roi("p", "testkit", params),
           roi("n", "netted", params),
+          roi("m", "netted", { ...params, read: `${dataDir}/models/m.txt` }),
         ], { deadlineMs: 30_000 });
+        assert.equal(JSON.parse(model.text).read, "ok", "a declared data-dir path is readable");
         assert.deepEqual(JSON.parse(plain.text), {
           write: "NotCapable",
           read: "NotCapable",

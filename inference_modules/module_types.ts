@@ -36,6 +36,11 @@ export interface ModuleDescriptor {
 export interface ModulePermissions {
   /** Network access: `true` for any host, or `host[:port]` entries; default none. */
   readonly net?: boolean | readonly string[];
+  /**
+   * Files or folders beyond its own folder the module reads, relative to the data dir
+   * (`models/meter.onnx`); hidden names and `..` are refused; default none.
+   */
+  readonly read?: readonly string[];
 }
 
 /** An RGBA image in ordinary memory: a rectified ROI crop. */

@@ -152,15 +152,32 @@ const NET_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?
 function checkPermissions(p: unknown): ModulePermissions | string {
   if (p === undefined) return {};
   if (!p || typeof p !== "object") return "descriptor.permissions must be an object";
-  const net = (p as { net?: unknown }).net;
-  if (net === undefined || typeof net === "boolean") return { net };
-  if (!Array.isArray(net)) return "descriptor.permissions.net must be true, false or a host list";
-  const bad = net.find((h) => typeof h !== "string" || !NET_HOST.test(h));
-  if (bad !== undefined) {
-    return `descriptor.permissions.net: ${JSON.stringify(bad)} is not a host[:port]`;
+  const { net, read } = p as { net?: unknown; read?: unknown };
+  const out: { net?: boolean | string[]; read?: string[] } = {};
+  if (typeof net === "boolean") out.net = net;
+  else if (net !== undefined) {
+    if (!Array.isArray(net)) return "descriptor.permissions.net must be true, false or a host list";
+    const bad = net.find((h) => typeof h !== "string" || !NET_HOST.test(h));
+    if (bad !== undefined) {
+      return `descriptor.permissions.net: ${JSON.stringify(bad)} is not a host[:port]`;
+    }
+    out.net = [...net];
   }
-  return { net: [...net] };
+  if (read !== undefined) {
+    if (!Array.isArray(read)) return "descriptor.permissions.read must be a list of paths";
+    const bad = read.find((r) => typeof r !== "string" || !DATA_PATH.test(r));
+    if (bad !== undefined) {
+      return `descriptor.permissions.read: ${JSON.stringify(bad)} is not a path inside the data ` +
+        "dir (relative, no hidden names, no ..)";
+    }
+    out.read = [...read];
+  }
+  return out;
 }
+
+/** A data-dir-relative path: segments of safe characters, none starting with a dot. */
+const DATA_PATH =
+  /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}){0,15}$/;
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const p of paths) {
