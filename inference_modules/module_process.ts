@@ -12,6 +12,7 @@ import type { ModuleDescriptor, ReadOutput, RgbaImage } from "./module_types.ts"
 import type { FromModuleProcess, PixelsHeader, ProcessRead, ToModuleProcess } from "./protocol.ts";
 import type { RoiRect } from "./roi_polygon.ts";
 import { encodePacket, readPackets } from "./stdio_codec.ts";
+import { eachLine, spawnModuleHost } from "./module_command.ts";
 import {
   type DeathPolicy,
   DEFAULT_DEATH_POLICY,
@@ -232,34 +233,7 @@ export class ModuleProcess {
 
   #spawn(): Child {
     const o = this.#o;
-    const net = this.#d.permissions?.net;
-    const args = [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--frozen",
-      "--no-remote",
-      `--config=${new URL("../deno.json", import.meta.url).pathname}`,
-      `--allow-read=${[
-        o.folder,
-        ...(this.#d.permissions?.read ?? []).map((r) => `${o.dataDir}/${r}`),
-      ]}`,
-      ...(net === true ? ["--allow-net"] : Array.isArray(net) && net.length
-        ? [
-          `--allow-net=${net.join(",")}`,
-        ]
-        : []),
-      `--v8-flags=--max-old-space-size=${o.maxHeapMb}`,
-      new URL("./module_host.ts", import.meta.url).pathname,
-    ];
-    const process = new Deno.Command(Deno.execPath(), {
-      args,
-      clearEnv: true,
-      env: processEnv(),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const process = spawnModuleHost(this.#d, { dataDir: o.dataDir, maxHeapMb: o.maxHeapMb });
     const now = performance.now();
     const child: Child = {
       process,
@@ -309,21 +283,13 @@ export class ModuleProcess {
 
   async #collectStderr(child: Child): Promise<void> {
     let logged = 0;
-    const lines = child.process.stderr.pipeThrough(new TextDecoderStream());
-    let rest = "";
-    for await (const chunk of lines) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!.slice(-1000);
-      for (const line of parts) {
-        if (!line.trim()) continue;
-        const cut = line.slice(0, 300);
-        child.stderrTail.push(cut);
-        if (/^error: /.test(cut)) child.stderrError = cut;
-        if (child.stderrTail.length > 5) child.stderrTail.shift();
-        // A module that prints in a loop must not flood the service log.
-        if (++logged <= 20) this.#o.log(`user module "${this.#d.name}": ${cut}`);
-      }
-    }
+    await eachLine(child.process.stderr, (line) => {
+      child.stderrTail.push(line);
+      if (child.stderrTail.length > 5) child.stderrTail.shift();
+      if (/^error: /.test(line)) child.stderrError = line;
+      // A module that prints in a loop must not flood the service log.
+      if (++logged <= 20) this.#o.log(`user module "${this.#d.name}": ${line}`);
+    });
   }
 
   #onMessage(child: Child, msg: FromModuleProcess): void {
@@ -434,14 +400,4 @@ function concat(a: Uint8Array | Uint8ClampedArray, b: Uint8Array | Uint8ClampedA
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-/** Only what `deno run` needs to find its cache; the module's own env arrives in its context. */
-function processEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
-  for (const key of ["DENO_DIR", "HOME", "XDG_CACHE_HOME", "PATH", "TMPDIR"]) {
-    const v = Deno.env.get(key);
-    if (v !== undefined) env[key] = v;
-  }
-  return env;
 }
