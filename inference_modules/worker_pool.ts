@@ -8,12 +8,11 @@
  * process (module_process.ts): a worker cuts the crop, the process reads it, and a hang or a crash
  * there is killed for real and never holds a worker.
  *
- * Hang protection: a worker that throws uncaught (`onerror`, handled with `preventDefault()` so
- * the parent survives), exits or closes itself (worker.ts says so first), misses heartbeats, or
- * keeps running a task `overrunMs` past its deadline is terminated and replaced, and its in-flight
- * ROI answers `worker died: <cause>`. Limitation (Deno 2.9.6, platform notes §11): `terminate()`
- * does not stop a thread stuck in a synchronous loop; built-in engines are async or bounded, and
- * the code that may loop forever (user modules) runs in a process instead.
+ * A worker that dies or hangs is replaced (worker_slots.ts) and its in-flight ROI answers
+ * `worker died: <cause>`; one that keeps running a task `overrunMs` past its deadline is replaced
+ * too. Limitation (Deno 2.9.6, platform notes §11): `terminate()` does not stop a thread stuck in
+ * a synchronous loop; built-in engines are async or bounded, and the code that may loop for ever
+ * (user modules) runs in a process instead.
  */
 import type { Frame } from "../actors/frame_sources/frame.ts";
 import type {
@@ -32,7 +31,7 @@ import type { FrameRef, PageTask, Slot, Task } from "./pool_tasks.ts";
 import type { ModuleProcessStatus, ProcessAnswer } from "./module_process.ts";
 import type { CropDone } from "./protocol.ts";
 import { WorkerSlots, type WorkMessage } from "./worker_slots.ts";
-import { UserModuleHosts } from "./user_modules.ts";
+import { UserModuleHosts, userModuleHosts, workerInit } from "./user_modules.ts";
 import { limitOutput } from "./output_limits.ts";
 import { capText } from "../storage/text_cap.ts";
 
@@ -60,25 +59,7 @@ export class WorkerPool {
   /** Starts `workers` workers at once; tasks queue until one is ready. */
   constructor(options: WorkerPoolOptions) {
     this.#o = withDefaults(options);
-    if (this.#o.isolateUserModules) {
-      const o = this.#o;
-      this.#hosts = new UserModuleHosts({
-        dataDir: o.dataDir,
-        onnxBackend: o.onnxBackend,
-        env: o.env,
-        heartbeatMs: o.heartbeatMs,
-        heartbeatTimeoutMs: o.heartbeatTimeoutMs,
-        startTimeoutMs: o.startTimeoutMs,
-        deathPolicy: this.#o.deathPolicy,
-        now: this.#o.clock,
-        log: o.log,
-      });
-    } else if (
-      options.isolateUserModules === undefined &&
-      this.#o.registry.list?.().some((d) => d.userFolder)
-    ) {
-      this.#o.log("user modules run in the workers: no deno CLI to start their processes");
-    }
+    this.#hosts = userModuleHosts(this.#o, { explicit: options.isolateUserModules !== undefined });
     const o = this.#o;
     this.#slots = new WorkerSlots({
       count: o.workers,
@@ -86,19 +67,7 @@ export class WorkerPool {
       heartbeatTimeoutMs: o.heartbeatTimeoutMs,
       startTimeoutMs: o.startTimeoutMs,
       log: o.log,
-      init: (workerId) => ({
-        type: "init",
-        workerId,
-        onnxBackend: o.onnxBackend,
-        dataDir: o.dataDir,
-        env: o.env,
-        preload: o.preload.flatMap((name) => {
-          const d = o.registry.get(name);
-          // A user module's engine never loads in a worker when it has a process of its own.
-          if (!d || (d.userFolder && this.#hosts)) return [];
-          return [[name, d.engineUrl.href] as [string, string]];
-        }),
-      }),
+      init: (workerId) => workerInit(o, { workerId, isolating: this.#hosts !== undefined }),
       onWork: (slot, msg) => this.#onWork(slot, msg),
       onDeath: (cause, task, pageTask) => {
         if (task) this.#fail(task, `worker died: ${cause}`);
