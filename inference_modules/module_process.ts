@@ -211,6 +211,8 @@ export class ModuleProcess {
 
   #pump(): void {
     if (this.#closed || this.#disabled || this.#running || this.#queue.length === 0) return;
+    // A process being killed takes nothing new: its exit would be blamed on an innocent read.
+    if (this.#child?.killed) return;
     const child = this.#child ?? this.#spawn();
     if (!child.ready) return;
     const job = this.#queue.shift()!;

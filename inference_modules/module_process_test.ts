@@ -168,6 +168,22 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a module writing to stdout itself is killed for breaking the protocol; console.log is fine",
+  ...procTest,
+  fn: () =>
+    withPool({}, async (pool, log) => {
+      const [broke, next] = await pool.readFrame(testFrame(), [
+        roi("s", "testkit", { mode: "stdout" }),
+        roi("n", "testkit"),
+      ], { deadlineMs: 60_000 });
+      assert.match(broke.error ?? "", /^ROI "s": worker died: broke the protocol on stdout: /);
+      assert.equal(next.text, "10x10");
+      await log.waitFor(/user module "testkit": console output goes to stderr/);
+    }),
+});
+
+Deno.test({
   name: "3 deaths in a minute disable a module with its reason until its files change",
   ...procTest,
   fn: async () => {

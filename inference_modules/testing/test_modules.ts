@@ -43,6 +43,10 @@ export async function createEngine() {
           }
           return { text: JSON.stringify(out) };
         }
+        case "stdout":
+          await Deno.stdout.write(new TextEncoder().encode("hello from the module\\n"));
+          console.log("console output goes to stderr");
+          break;
         case "timer_throw":
           setTimeout(() => { throw new Error("boom from a timer"); }, 0);
           return await new Promise(() => {});
