@@ -62,8 +62,9 @@ export async function eachLine(
   onLine: (line: string) => void,
 ): Promise<void> {
   let rest = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    const parts = (rest + chunk).split("\n");
+  const decoder = new TextDecoder();
+  for await (const bytes of stream) {
+    const parts = (rest + decoder.decode(bytes, { stream: true })).split("\n");
     // A line without an end is kept only up to its first 1000 characters.
     rest = parts.pop()!.slice(0, 1000);
     for (const line of parts) if (line.trim()) onLine(line.slice(0, 300));
