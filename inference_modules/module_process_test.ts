@@ -43,13 +43,18 @@ class Log {
       }
     }
   };
-  /** The first line (logged already or later) matching `re`. */
+  /** The first line (logged already or within 30 s) matching `re`. */
   waitFor(re: RegExp): Promise<RegExpMatchArray> {
     for (const line of this.lines) {
       const m = line.match(re);
       if (m) return Promise.resolve(m);
     }
-    return new Promise((resolve) => this.#waiters.push({ re, resolve }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const found = new Promise<RegExpMatchArray>((resolve) => this.#waiters.push({ re, resolve }));
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no log line matched ${re} in 30 s`)), 30_000);
+    });
+    return Promise.race([found, late]).finally(() => clearTimeout(timer));
   }
 }
 

@@ -44,8 +44,8 @@ export async function createEngine() {
           return { text: JSON.stringify(out) };
         }
         case "stdout":
-          await Deno.stdout.write(new TextEncoder().encode("hello from the module\\n"));
           console.log("console output goes to stderr");
+          await Deno.stdout.write(new TextEncoder().encode("hello from the module\\n"));
           break;
         case "timer_throw":
           setTimeout(() => { throw new Error("boom from a timer"); }, 0);
