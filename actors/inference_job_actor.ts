@@ -229,6 +229,7 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
       if (r.value !== undefined) entry.value = r.value;
       if (r.confidence !== undefined) entry.confidence = r.confidence;
       if (r.error) entry.error = r.error;
+      if (r.truncated) entry.truncated = true;
       if (roi.mqtt_config) entry.mqtt_config = roi.mqtt_config;
       if (r.crop) entry.image = await cropJpegBase64(r.crop);
       return entry;

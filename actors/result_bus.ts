@@ -22,6 +22,8 @@ export interface RoiResultEntry {
   value?: number;
   confidence?: number;
   error?: string;
+  /** Set when the module's text passed 4 KiB and was cut (or its data dropped). */
+  truncated?: boolean;
   mqtt_config?: string;
 }
 

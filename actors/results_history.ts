@@ -6,6 +6,7 @@
 import type { FrameResult, ResultSink } from "./result_bus.ts";
 import type { BatchDb, LiveRow } from "../storage/batch_db.ts";
 import { mainNumber } from "../inference_modules/main_number.ts";
+import { capText } from "../storage/text_cap.ts";
 
 /** Retention of the history. */
 export interface RetentionOptions {
@@ -26,7 +27,8 @@ export function liveRowsOf(result: FrameResult): LiveRow[] {
     roi_id: e.id,
     name: e.name,
     module: e.module,
-    text: e.text,
+    // A module's text is capped in the pool already; the history never stores more either.
+    text: capText(e.text).text,
     value: e.value ?? mainNumber(e.text) ?? null,
     duration: e.duration,
   }));

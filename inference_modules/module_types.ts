@@ -23,6 +23,24 @@ export interface ModuleDescriptor {
   readonly engineUrl: URL;
   /** Set when the engine reads `ReadContext.surround`; the worker copies it only then. */
   readonly surround?: boolean;
+  /** What a user module's process may do beyond reading its own folder; default nothing. */
+  readonly permissions?: ModulePermissions;
+  /**
+   * Set by the registry on modules loaded from the data dir (never by the module itself): the
+   * module's real folder. Such modules run in their own process (module_process.ts).
+   */
+  readonly userFolder?: string;
+}
+
+/** Permissions a user module declares in its descriptor; everything not declared is denied. */
+export interface ModulePermissions {
+  /** Network access: `true` for any host, or `host[:port]` entries; default none. */
+  readonly net?: boolean | readonly string[];
+  /**
+   * Files or folders beyond its own folder the module reads, relative to the data dir
+   * (`models/meter.onnx`); hidden names and `..` are refused; default none.
+   */
+  readonly read?: readonly string[];
 }
 
 /** An RGBA image in ordinary memory: a rectified ROI crop. */

@@ -1,5 +1,7 @@
 /** Defaults of the worker pool options. */
 import type { WorkerPoolOptions } from "./pool_types.ts";
+import { DEFAULT_DEATH_POLICY } from "./module_guard.ts";
+import { canRunSubprocesses } from "./user_modules.ts";
 
 /** Fills option defaults (documented on {@linkcode WorkerPoolOptions}). */
 export function withDefaults(o: WorkerPoolOptions): Required<WorkerPoolOptions> {
@@ -15,5 +17,8 @@ export function withDefaults(o: WorkerPoolOptions): Required<WorkerPoolOptions> 
     startTimeoutMs: o.startTimeoutMs ?? 60_000,
     overrunMs: o.overrunMs ?? 5000,
     log: o.log ?? ((line) => console.warn(line)),
+    isolateUserModules: o.isolateUserModules ?? canRunSubprocesses(),
+    deathPolicy: o.deathPolicy ?? DEFAULT_DEATH_POLICY,
+    clock: o.clock ?? (() => performance.now()),
   };
 }

@@ -1,5 +1,6 @@
 /** The worker pool's public request and answer shapes. */
 import type { ModuleDescriptor, RgbaImage } from "./module_types.ts";
+import type { DeathPolicy } from "./module_guard.ts";
 
 /** One ROI to read in a frame (VisionROI `rois.json` fields the pool needs). */
 export interface RoiTask {
@@ -35,6 +36,8 @@ export interface RoiResult {
   duration: number;
   /** Why this ROI has no reading: `ROI "3": deadline of 5000 ms passed`. */
   error?: string;
+  /** Set when the module's text passed 4 KiB (cut to it) or its data 64 KiB (dropped). */
+  truncated?: boolean;
   /** The rectified crop, when `returnCrops` was set. */
   crop?: RgbaImage;
 }
@@ -53,6 +56,8 @@ export interface ReadFrameOptions {
 export interface DescriptorLookup {
   /** The descriptor of a module, or undefined when none has that name. */
   get(name: string): ModuleDescriptor | undefined;
+  /** Every module (the registry has it; used to say where user modules run). */
+  list?(): ModuleDescriptor[];
 }
 
 /** Construction options; every field documents its default. */
@@ -79,6 +84,15 @@ export interface WorkerPoolOptions {
   overrunMs?: number;
   /** Called with a line for each worker death or restart; default `console.warn`. */
   log?: (line: string) => void;
+  /**
+   * Run each user module (one with `userFolder`) in its own `deno run` process; default true
+   * when the service runs under the deno CLI, false in a compiled binary (no CLI to start).
+   */
+  isolateUserModules?: boolean;
+  /** Deaths of a user module's process that disable the module; default 3 in 60 s. */
+  deathPolicy?: DeathPolicy;
+  /** Clock (ms) for the death window and re-checks of a disabled module; default `performance.now`. */
+  clock?: () => number;
 }
 
 /** Pool counters for the status page and metrics. */

@@ -3,7 +3,7 @@
  * expects an answer carries an id; both directions are discriminated unions on `type`.
  */
 import type { ReadOutput, RgbaImage } from "./module_types.ts";
-import type { Quad } from "./roi_polygon.ts";
+import type { Quad, RoiRect } from "./roi_polygon.ts";
 import type { DetectPagesOptions, PageMatch, PageTemplate } from "./page_types.ts";
 
 /** First message to a fresh worker: everything engines may need (modules never import app state). */
@@ -92,11 +92,26 @@ export interface DetectPagesRequest {
   options: Omit<DetectPagesOptions, "deadlineMs">;
 }
 
+/** Cut one ROI out of a held frame without running a module (the first step of a user-module read). */
+export interface CropRequest {
+  /** Discriminant. */
+  type: "crop";
+  /** Answer id. */
+  taskId: number;
+  /** A frame sent earlier with {@linkcode FrameMessage}. */
+  frameId: number;
+  /** Validated corners, TL, TR, BR, BL. */
+  quad: Quad;
+  /** Also copy the widened surroundings. */
+  surround: boolean;
+}
+
 /** Everything the pool sends a worker. */
 export type ToWorker =
   | InitRequest
   | FrameMessage
   | ReadRequest
+  | CropRequest
   | DetectPagesRequest
   | ReleaseFrame
   | Ping;
@@ -133,6 +148,8 @@ export interface ReadDone {
   workMs: number;
   /** The rectified crop when asked for. */
   crop?: RgbaImage;
+  /** Set when text or data passed the limits of output_limits.ts and was cut. */
+  truncated?: boolean;
 }
 
 /** A read that failed for this ROI only. */
@@ -171,5 +188,91 @@ export interface PagesDone {
   workMs: number;
 }
 
+/** The answer to a {@linkcode CropRequest}: the crop (and surroundings), or why none was made. */
+export interface CropDone {
+  /** Discriminant. */
+  type: "crop";
+  /** The request's id. */
+  taskId: number;
+  /** The rectified crop (absent when `message` says why not). */
+  crop?: RgbaImage;
+  /** The widened surroundings, when asked for. */
+  surround?: RgbaImage;
+  /** Where the crop sits inside `surround`. */
+  surroundRect?: RoiRect;
+  /** What went wrong. */
+  message?: string;
+}
+
+/** Sent by a worker's patched `Deno.exit`/`close` just before it ends, so the pool need not wait for heartbeats. */
+export interface Exiting {
+  /** Discriminant. */
+  type: "exiting";
+  /** `Deno.exit(3)` or `close()`. */
+  how: string;
+}
+
 /** Everything a worker sends the pool. */
-export type FromWorker = Ready | InitFailed | ReadDone | ReadFailed | PagesDone | Pong;
+export type FromWorker =
+  | Ready
+  | InitFailed
+  | ReadDone
+  | ReadFailed
+  | CropDone
+  | PagesDone
+  | Pong
+  | Exiting;
+
+/**
+ * First message to a user module's process (module_host.ts): the one module it serves and what its
+ * engine receives.
+ */
+export interface ProcessInit {
+  /** Discriminant. */
+  type: "init";
+  /** Module name. */
+  module: string;
+  /** The module's engine. */
+  engineUrl: string;
+  /** ONNX backend setting handed to the engine. */
+  onnxBackend: "auto" | "web" | "node";
+  /** Absolute data dir. */
+  dataDir: string;
+  /** Environment variables the engine may read. */
+  env: Record<string, string>;
+}
+
+/** An image's size in a message whose pixels travel as the binary part. */
+export interface PixelsHeader {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+}
+
+/** Read one crop in a module process; the binary part holds the crop's RGBA, then the surroundings'. */
+export interface ProcessRead {
+  /** Discriminant. */
+  type: "read";
+  /** Answer id. */
+  taskId: number;
+  /** The ROI's id, for messages. */
+  roiId: string;
+  /** Params already parsed by the module's schema. */
+  params: Record<string, unknown>;
+  /** The crop's size (pixels first in the binary part). */
+  crop: PixelsHeader;
+  /** The surroundings' size (pixels after the crop's), when the module reads them. */
+  surround?: PixelsHeader;
+  /** Where the crop sits inside the surroundings. */
+  surroundRect?: RoiRect;
+}
+
+/** Everything the pool sends a module process. */
+export type ToModuleProcess = ProcessInit | ProcessRead | Ping;
+
+/** A module process's answer to a read; its output is already within the limits. */
+export type ProcessReadAnswer = Omit<ReadDone, "crop"> | ReadFailed;
+
+/** Everything a module process sends the pool. */
+export type FromModuleProcess = Ready | InitFailed | ProcessReadAnswer | Pong;

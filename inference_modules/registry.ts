@@ -3,7 +3,7 @@
  * `<dataDir>/inference_modules/<name>/descriptor.ts` (or `.js`). A user module's name must match
  * {@linkcode MODULE_NAME_PATTERN} and its engine must live inside its own folder.
  */
-import type { ModuleDescriptor } from "./module_types.ts";
+import type { ModuleDescriptor, ModulePermissions } from "./module_types.ts";
 import type { DescriptorLookup } from "./pool_types.ts";
 import { paramsError } from "./params_error.ts";
 import { descriptor as digits } from "./digits/descriptor.ts";
@@ -140,8 +140,44 @@ async function loadUserModule(
   if (!(await Deno.realPath(engine)).startsWith(`${folder}/`)) {
     return problem("engine resolves outside its folder");
   }
-  return d;
+  const permissions = checkPermissions(d.permissions);
+  if (typeof permissions === "string") return problem(permissions);
+  return Object.freeze({ ...d, permissions, userFolder: folder });
 }
+
+/** Host entries become one `--allow-net=` flag: no commas, spaces or anything but a host[:port]. */
+const NET_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** The declared permissions, or why they are refused. */
+function checkPermissions(p: unknown): ModulePermissions | string {
+  if (p === undefined) return {};
+  if (!p || typeof p !== "object") return "descriptor.permissions must be an object";
+  const { net, read } = p as { net?: unknown; read?: unknown };
+  const out: { net?: boolean | string[]; read?: string[] } = {};
+  if (typeof net === "boolean") out.net = net;
+  else if (net !== undefined) {
+    if (!Array.isArray(net)) return "descriptor.permissions.net must be true, false or a host list";
+    const bad = net.find((h) => typeof h !== "string" || !NET_HOST.test(h));
+    if (bad !== undefined) {
+      return `descriptor.permissions.net: ${JSON.stringify(bad)} is not a host[:port]`;
+    }
+    out.net = [...net];
+  }
+  if (read !== undefined) {
+    if (!Array.isArray(read)) return "descriptor.permissions.read must be a list of paths";
+    const bad = read.find((r) => typeof r !== "string" || !DATA_PATH.test(r));
+    if (bad !== undefined) {
+      return `descriptor.permissions.read: ${JSON.stringify(bad)} is not a path inside the data ` +
+        "dir (relative, no hidden names, no ..)";
+    }
+    out.read = [...read];
+  }
+  return out;
+}
+
+/** A data-dir-relative path: segments of safe characters, none starting with a dot. */
+const DATA_PATH =
+  /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(?:\/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}){0,15}$/;
 
 async function firstExisting(paths: string[]): Promise<string | undefined> {
   for (const p of paths) {

@@ -76,3 +76,35 @@ Deno.test("a data dir without inference_modules/ gives the built-ins only", asyn
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("user modules are marked with their folder; declared permissions are checked", async () => {
+  const dataDir = await makeTestDataDir();
+  try {
+    const withPerms = (name: string, perms: string) =>
+      desc(name).replace('output: "text",', `output: "text", permissions: ${perms},`);
+    await writeModule(dataDir, "net_ok", withPerms("net_ok", '{ net: ["api.example.com:443"] }'));
+    await writeModule(dataDir, "net_all", withPerms("net_all", "{ net: true }"));
+    await writeModule(dataDir, "net_bad", withPerms("net_bad", '{ net: ["a.com,evil.com"] }'));
+    await writeModule(dataDir, "read_ok", withPerms("read_ok", '{ read: ["models/m.onnx"] }'));
+    await writeModule(
+      dataDir,
+      "read_dot",
+      withPerms("read_dot", '{ read: ["models/../.access_token"] }'),
+    );
+    const registry = await createRegistry({ dataDir, log: () => {} });
+    const folder = await Deno.realPath(`${dataDir}/inference_modules/net_ok`);
+    assert.equal(registry.get("net_ok")?.userFolder, folder);
+    assert.deepEqual(registry.get("net_ok")?.permissions, { net: ["api.example.com:443"] });
+    assert.deepEqual(registry.get("net_all")?.permissions, { net: true });
+    assert.deepEqual(registry.get("testkit")?.permissions, {});
+    assert.equal(registry.get("tesseract_ocr")?.userFolder, undefined);
+    assert.deepEqual(registry.problems.map((p) => `${p.name}: ${p.message}`), [
+      'net_bad: descriptor.permissions.net: "a.com,evil.com" is not a host[:port]',
+      'read_dot: descriptor.permissions.read: "models/../.access_token" is not a path inside the ' +
+      "data dir (relative, no hidden names, no ..)",
+    ]);
+    assert.deepEqual(registry.get("read_ok")?.permissions, { read: ["models/m.onnx"] });
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@
 import { type Cv, cvErrorMessage, loadCv } from "./cv_loader.ts";
 import type { CreateEngine, EngineContext, ModuleEngine, ReadContext } from "./module_types.ts";
 import type {
+  CropRequest,
   DetectPagesRequest,
   FromWorker,
   InitRequest,
@@ -16,6 +17,7 @@ import type {
 import { cropRoi, type FramePixels, frameToMat } from "./roi_crop.ts";
 import { matchPages } from "./page_matcher.ts";
 import { TemplateCache } from "./page_templates.ts";
+import { limitOutput } from "./output_limits.ts";
 
 interface HeldFrame {
   pixels: FramePixels;
@@ -28,6 +30,22 @@ interface WorkerScope {
 }
 
 const scope = self as unknown as WorkerScope;
+
+// Deno gives the pool no event when a worker exits or closes itself; say so first, so its ROI
+// fails at once instead of at the next missed heartbeat.
+const realExit = Deno.exit;
+Object.defineProperty(Deno, "exit", {
+  configurable: true,
+  value: (code?: number) => {
+    post({ type: "exiting", how: `Deno.exit(${code ?? ""})` });
+    return realExit(code);
+  },
+});
+const realClose = self.close.bind(self);
+self.close = () => {
+  post({ type: "exiting", how: "close()" });
+  realClose();
+};
 const frames = new Map<number, HeldFrame>();
 const engines = new Map<string, Promise<ModuleEngine>>();
 let cv: Cv;
@@ -107,12 +125,12 @@ async function read(msg: ReadRequest): Promise<void> {
       surroundRect: cut.surroundRect,
     };
     const engine = await engineFor(msg.module, msg.engineUrl);
-    const output = await engine.read(cut.crop, msg.params, ctx);
+    const { output, truncated } = limitOutput(await engine.read(cut.crop, msg.params, ctx));
     const workMs = performance.now() - started;
     const crop = msg.wantCrop ? cut.crop : undefined;
     const transfer = crop ? [(crop.data as Uint8Array).buffer as ArrayBuffer] : [];
     post(
-      { type: "result", taskId: msg.taskId, ok: true, output: plain(output), workMs, crop },
+      { type: "result", taskId: msg.taskId, ok: true, output, truncated, workMs, crop },
       transfer,
     );
   } catch (e) {
@@ -126,13 +144,25 @@ async function read(msg: ReadRequest): Promise<void> {
   }
 }
 
-/** Keeps only what structured clone carries safely (engines may return class instances). */
-function plain(output: FromWorkerOutput): FromWorkerOutput {
-  const { text, value, confidence, data } = output;
-  return { text: String(text ?? ""), value, confidence, data };
+/** Cuts a ROI for a module that runs in its own process; the pool forwards the pixels there. */
+function crop(msg: CropRequest): void {
+  try {
+    const held = frames.get(msg.frameId);
+    if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
+    held.mat ??= frameToMat(cv, held.pixels);
+    const cut = cropRoi(cv, held.mat, {
+      quad: msg.quad,
+      frame: held.pixels,
+      surround: msg.surround,
+    });
+    const transfer = [cut.crop, cut.surround].flatMap((img) =>
+      img ? [(img.data as Uint8Array).buffer as ArrayBuffer] : []
+    );
+    post({ type: "crop", taskId: msg.taskId, ...cut }, transfer);
+  } catch (e) {
+    post({ type: "crop", taskId: msg.taskId, message: errorText(e) });
+  }
 }
-
-type FromWorkerOutput = Awaited<ReturnType<ModuleEngine["read"]>>;
 
 /** Page detection on a held frame; a failure answers with its message, never kills the worker. */
 async function detectPages(msg: DetectPagesRequest): Promise<void> {
@@ -173,6 +203,9 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       break;
     case "read":
       void read(msg);
+      break;
+    case "crop":
+      crop(msg);
       break;
     case "detect_pages":
       void detectPages(msg);

@@ -4,18 +4,17 @@
  * Live work is dispatched before batch work. Every task has a deadline; a failure of one ROI
  * (bad polygon, unknown module, engine error, deadline, worker death) is that ROI's `error`.
  *
- * Hang protection: heartbeats. A worker that throws uncaught (`onerror`, handled with
- * `preventDefault()` so the parent survives), exits (`Deno.exit` gives no event at all), misses
- * heartbeats, or keeps running a task `overrunMs` past its deadline is terminated and replaced,
- * and its in-flight ROI answers `worker died: <cause>`. Limitation (Deno 2.9.6, platform notes
- * §11): `terminate()` does not stop a thread stuck in a synchronous loop; such a thread keeps
- * spinning (one core) until the process exits. The pool stays correct (the zombie is detached and
- * replaced), but CPU is lost; built-in engines are async or bounded, and user modules that may
- * loop forever belong in a subprocess (or the service restarts under systemd/docker).
+ * Built-in modules run in the Web Workers. A user module (from the data dir) runs in its own
+ * process (module_process.ts): a worker cuts the crop, the process reads it, and a hang or a crash
+ * there is killed for real and never holds a worker.
+ *
+ * A worker that dies or hangs is replaced (worker_slots.ts) and its in-flight ROI answers
+ * `worker died: <cause>`; one that keeps running a task `overrunMs` past its deadline is replaced
+ * too. Limitation (Deno 2.9.6, platform notes §11): `terminate()` does not stop a thread stuck in
+ * a synchronous loop; built-in engines are async or bounded, and the code that may loop for ever
+ * (user modules) runs in a process instead.
  */
 import type { Frame } from "../actors/frame_sources/frame.ts";
-import type { ModuleDescriptor } from "./module_types.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
 import type {
   PoolStats,
   ReadFrameOptions,
@@ -26,88 +25,63 @@ import type {
 import { type Quad, validateRoiPolygon } from "./roi_polygon.ts";
 import { paramsError } from "./params_error.ts";
 import { withDefaults } from "./pool_defaults.ts";
-import { type FrameRef as SharedRef, FrameRefs } from "./frame_refs.ts";
+import { FrameRefs } from "./frame_refs.ts";
 import type { DetectPagesOptions, PageMatch, PageTemplate } from "./page_types.ts";
-
-type Timer = ReturnType<typeof setTimeout>;
-type FrameRef = SharedRef<Slot>;
+import type { FrameRef, PageTask, Slot, Task } from "./pool_tasks.ts";
+import type { ModuleProcessStatus, ProcessAnswer } from "./module_process.ts";
+import type { CropDone } from "./protocol.ts";
+import { WorkerSlots, type WorkMessage } from "./worker_slots.ts";
+import { UserModuleHosts, userModuleHosts, workerInit } from "./user_modules.ts";
+import { limitOutput } from "./output_limits.ts";
+import { capText } from "../storage/text_cap.ts";
 
 /** How long a frame stays in the workers after page detection, for the ROI reads that follow. */
 const PAGE_FRAME_LINGER_MS = 2000;
 
-interface PageTask {
-  id: number;
-  ref: FrameRef;
-  pages: PageTemplate[];
-  options: Omit<DetectPagesOptions, "deadlineMs">;
-  deadlineMs: number;
-  settled: boolean;
-  timer?: Timer;
-  slot?: Slot;
-  resolve(matches: PageMatch[]): void;
-  reject(error: Error): void;
-}
-
-interface Task {
-  id: number;
-  roi: RoiTask;
-  name: string;
-  quad: Quad;
-  descriptor: ModuleDescriptor;
-  params: Record<string, unknown>;
-  ref: FrameRef;
-  priority: "live" | "batch";
-  deadlineMs: number;
-  wantCrop: boolean;
-  startedAt: number;
-  settled: boolean;
-  timer?: Timer;
-  slot?: Slot;
-  resolve(result: RoiResult): void;
-}
-
-interface Slot {
-  id: number;
-  worker: Worker;
-  ready: boolean;
-  dead: boolean;
-  spawnedAt: number;
-  lastSeen: number;
-  task?: Task;
-  pageTask?: PageTask;
-  overrunTimer?: Timer;
-}
+/** Most UTF-8 bytes of a ROI's `error` (an engine may throw with any message). */
+const MAX_ERROR_BYTES = 2048;
 
 /** Web Workers that crop ROIs and run module engines; see the module comment for failure handling. */
 export class WorkerPool {
   readonly #o: Required<WorkerPoolOptions>;
-  readonly #slots = new Set<Slot>();
+  readonly #slots: WorkerSlots;
   readonly #live: Task[] = [];
   readonly #batch: Task[] = [];
   readonly #pages: PageTask[] = [];
   readonly #frames = new FrameRefs<Slot>((ref) => {
-    for (const slot of ref.holders) this.#post(slot, { type: "release", frameId: ref.id });
+    for (const slot of ref.holders) this.#slots.post(slot, { type: "release", frameId: ref.id });
   });
-  readonly #spawnTimers = new Set<Timer>();
-  readonly #readyWaiters: (() => void)[] = [];
-  readonly #heartbeat: ReturnType<typeof setInterval>;
   #seq = 0;
-  #workerSeq = 0;
-  #startFailures = 0;
   #closed = false;
-  #counts = { tasksDone: 0, failures: 0, restarts: 0, framePosts: 0 };
+  #counts = { tasksDone: 0, failures: 0, framePosts: 0 };
+  readonly #hosts?: UserModuleHosts;
 
   /** Starts `workers` workers at once; tasks queue until one is ready. */
   constructor(options: WorkerPoolOptions) {
     this.#o = withDefaults(options);
-    for (let i = 0; i < this.#o.workers; i++) this.#spawn();
-    this.#heartbeat = setInterval(() => this.#beat(), this.#o.heartbeatMs);
+    this.#hosts = userModuleHosts(this.#o, { explicit: options.isolateUserModules !== undefined });
+    const o = this.#o;
+    this.#slots = new WorkerSlots({
+      count: o.workers,
+      heartbeatMs: o.heartbeatMs,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+      startTimeoutMs: o.startTimeoutMs,
+      log: o.log,
+      init: (workerId) => workerInit(o, { workerId, isolating: this.#hosts !== undefined }),
+      onWork: (slot, msg) => this.#onWork(slot, msg),
+      onDeath: (cause, task, pageTask) => {
+        if (task) this.#fail(task, `worker died: ${cause}`);
+        if (pageTask) {
+          this.#settlePages(pageTask, new Error(`page detection: worker died: ${cause}`));
+        }
+        this.#pump();
+      },
+    });
   }
 
   /** Resolves once every worker has loaded opencv (and the preloads) and reported ready. */
   ready(): Promise<void> {
-    if (this.#readyCount() >= this.#o.workers) return Promise.resolve();
-    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+    return this.#slots.ready();
   }
 
   /** Reads every ROI of one frame; answers in the order of `rois`, one failure never fails the batch. */
@@ -157,39 +131,39 @@ export class WorkerPool {
 
   /** Counters and gauges for status pages. */
   stats(): PoolStats {
-    const alive = [...this.#slots];
+    const alive = this.#slots.all();
     return {
       workers: alive.length,
-      ready: this.#readyCount(),
+      ready: this.#slots.readyCount(),
       busy: alive.filter((s) => s.task || s.pageTask).length,
       queued: this.#live.length + this.#batch.length + this.#pages.length,
       queuedLive: this.#live.length,
       ...this.#counts,
+      restarts: this.#slots.restarts,
     };
   }
 
-  /** Terminates every worker; queued and running tasks answer `pool closed`. */
-  close(): Promise<void> {
+  /** A user module's process state (disabled, with the reason, among them); undefined for built-ins. */
+  moduleStatus(name: string): ModuleProcessStatus | undefined {
+    const d = this.#o.registry.get(name);
+    return d ? this.#hosts?.status(d) : undefined;
+  }
+
+  /** Terminates every worker and module process; queued and running tasks answer `pool closed`. */
+  async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#heartbeat);
-    for (const t of this.#spawnTimers) clearTimeout(t);
-    for (const task of [...this.#live, ...this.#batch]) this.#fail(task, "pool closed");
-    for (const task of [...this.#pages]) this.#settlePages(task, new Error("pool closed"));
-    for (const slot of [...this.#slots]) {
-      if (slot.task) this.#fail(slot.task, "pool closed");
-      if (slot.pageTask) this.#settlePages(slot.pageTask, new Error("pool closed"));
-      this.#retire(slot);
+    const running = this.#slots.close();
+    for (const task of [...this.#live, ...this.#batch, ...running.tasks]) {
+      this.#fail(task, "pool closed");
+    }
+    for (const task of [...this.#pages, ...running.pageTasks]) {
+      this.#settlePages(task, new Error("pool closed"));
     }
     this.#frames.clear();
-    for (const w of this.#readyWaiters.splice(0)) w();
-    return Promise.resolve();
+    await this.#hosts?.close();
   }
 
-  #readyCount(): number {
-    return [...this.#slots].filter((s) => s.ready).length;
-  }
-
-  #submit(
+  async #submit(
     roi: RoiTask,
     ref: FrameRef,
     startedAt: number,
@@ -198,11 +172,11 @@ export class WorkerPool {
     const id = String(roi.id);
     const name = roi.name ? String(roi.name) : id;
     const base = { id, name, module: String(roi.module ?? "") };
-    const early = (error: string): Promise<RoiResult> => {
+    const early = (error: string): RoiResult => {
       this.#counts.tasksDone++;
       this.#counts.failures++;
       const duration = (performance.now() - startedAt) / 1000;
-      return Promise.resolve({ ...base, text: "", duration, error });
+      return { ...base, text: "", duration, error };
     };
     if (this.#closed) return early(`ROI "${id}": pool closed`);
     const descriptor = this.#o.registry.get(base.module);
@@ -215,7 +189,12 @@ export class WorkerPool {
     }
     const parsed = descriptor.params.safeParse(roi.params ?? {});
     if (!parsed.success) return early(`ROI "${id}": ${paramsError(parsed.error)}`);
-    return new Promise((resolve) => {
+    const host = this.#hosts?.hostFor(descriptor);
+    // Only user modules wait here: built-in reads queue in this same turn, in call order.
+    const disabled = host ? await host.disabledReason() : undefined;
+    if (disabled) return early(`ROI "${id}": ${disabled}`);
+    if (this.#closed) return early(`ROI "${id}": pool closed`);
+    return await new Promise((resolve) => {
       const task: Task = {
         id: ++this.#seq,
         roi,
@@ -229,6 +208,7 @@ export class WorkerPool {
         wantCrop: opts.returnCrops ?? false,
         startedAt,
         settled: false,
+        host,
         resolve,
       };
       const left = task.deadlineMs - (performance.now() - startedAt);
@@ -240,7 +220,7 @@ export class WorkerPool {
 
   #pump(): void {
     while (!this.#closed) {
-      const slot = [...this.#slots].find((s) => s.ready && !s.task && !s.pageTask && !s.dead);
+      const slot = this.#slots.idle();
       if (!slot) return;
       // Page detection first: the live reads of its frame wait for its answer.
       const pages = this.#pages.shift();
@@ -258,7 +238,7 @@ export class WorkerPool {
   #postFrame(slot: Slot, ref: FrameRef): void {
     if (ref.holders.has(slot)) return;
     const { frame } = ref;
-    this.#post(slot, {
+    this.#slots.post(slot, {
       type: "frame",
       frameId: ref.id,
       width: frame.width,
@@ -275,7 +255,7 @@ export class WorkerPool {
     slot.pageTask = task;
     task.slot = slot;
     const { id: taskId, ref, pages, options } = task;
-    this.#post(slot, { type: "detect_pages", taskId, frameId: ref.id, pages, options });
+    this.#slots.post(slot, { type: "detect_pages", taskId, frameId: ref.id, pages, options });
   }
 
   #pagesDeadline(task: PageTask): void {
@@ -284,7 +264,10 @@ export class WorkerPool {
     if (slot && slot.pageTask === task) {
       slot.overrunTimer = setTimeout(() => {
         if (slot.pageTask !== task) return;
-        this.#recycle(slot, `page detection still running ${this.#o.overrunMs} ms past deadline`);
+        this.#slots.recycle(
+          slot,
+          `page detection still running ${this.#o.overrunMs} ms past deadline`,
+        );
       }, this.#o.overrunMs);
     }
   }
@@ -303,7 +286,18 @@ export class WorkerPool {
     this.#postFrame(slot, task.ref);
     slot.task = task;
     task.slot = slot;
-    this.#post(slot, {
+    if (task.host) {
+      const surround = task.descriptor.surround ?? false;
+      this.#slots.post(slot, {
+        type: "crop",
+        taskId: task.id,
+        frameId: task.ref.id,
+        quad: task.quad,
+        surround,
+      });
+      return;
+    }
+    this.#slots.post(slot, {
       type: "read",
       taskId: task.id,
       frameId: task.ref.id,
@@ -319,6 +313,15 @@ export class WorkerPool {
 
   #deadline(task: Task): void {
     if (task.settled) return;
+    if (task.job && task.host) {
+      const why = `ROI "${task.roi.id}" passed its deadline of ${task.deadlineMs} ms`;
+      const was = task.host.cancel(task.job, why);
+      const where = was === "killed"
+        ? "while running in its module process (killed)"
+        : "while queued for its module process";
+      this.#fail(task, `deadline of ${task.deadlineMs} ms passed ${where}`);
+      return;
+    }
     const where = task.slot ? `while running on worker ${task.slot.id}` : "while queued";
     this.#fail(task, `deadline of ${task.deadlineMs} ms passed ${where}`);
     const slot = task.slot;
@@ -326,7 +329,7 @@ export class WorkerPool {
       slot.overrunTimer = setTimeout(() => {
         if (slot.task !== task) return;
         const ms = task.deadlineMs + this.#o.overrunMs;
-        this.#recycle(slot, `ROI "${task.roi.id}" still running ${ms} ms after it started`);
+        this.#slots.recycle(slot, `ROI "${task.roi.id}" still running ${ms} ms after it started`);
       }, this.#o.overrunMs);
     }
   }
@@ -345,63 +348,60 @@ export class WorkerPool {
     }
     this.#counts.tasksDone++;
     if (answer.error !== undefined) this.#counts.failures++;
-    task.resolve({
+    const result: RoiResult = {
       id: String(task.roi.id),
       name: task.name,
       module: task.descriptor.name,
       ...answer,
       duration: (performance.now() - task.startedAt) / 1000,
-    });
+    };
+    // An engine's error message is the module's text too: bounded the same way.
+    if (answer.error !== undefined) result.error = capText(answer.error, MAX_ERROR_BYTES).text;
+    else {
+      // Again here, so no worker or process can hand the logs an unbounded answer.
+      const { output, truncated } = limitOutput(answer);
+      Object.assign(result, output);
+      if (truncated || answer.truncated) result.truncated = true;
+      else delete result.truncated;
+    }
+    task.resolve(result);
   }
 
-  #spawn(): void {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-    const now = performance.now();
-    const slot: Slot = {
-      id: ++this.#workerSeq,
-      worker,
-      ready: false,
-      dead: false,
-      spawnedAt: now,
-      lastSeen: now,
+  /** The crop of a user module's read is cut: hand it to the module's process. */
+  #toProcess(task: Task, msg: CropDone): void {
+    if (task.settled) return;
+    if (!msg.crop || !task.host) {
+      this.#fail(task, msg.message ?? "crop failed");
+      return;
+    }
+    const crop = msg.crop;
+    task.slot = undefined;
+    task.job = {
+      roiId: String(task.roi.id),
+      params: task.params,
+      crop,
+      surround: msg.surround,
+      surroundRect: msg.surroundRect,
+      done: (answer: ProcessAnswer) => {
+        if (!answer.ok) return this.#fail(task, answer.message);
+        const extra = task.wantCrop ? { crop } : {};
+        this.#settle(task, { ...answer.output, truncated: answer.truncated, ...extra });
+      },
     };
-    this.#slots.add(slot);
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.#onMessage(slot, e.data);
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault(); // without it an uncaught error in the worker crashes this process
-      this.#recycle(slot, `uncaught error: ${e.message}`);
-    };
-    worker.onmessageerror = () => this.#recycle(slot, "sent a message that could not be read");
-    this.#post(slot, {
-      type: "init",
-      workerId: slot.id,
-      onnxBackend: this.#o.onnxBackend,
-      dataDir: this.#o.dataDir,
-      env: this.#o.env,
-      preload: this.#o.preload.flatMap((name) => {
-        const d = this.#o.registry.get(name);
-        return d ? [[name, d.engineUrl.href] as [string, string]] : [];
-      }),
-    });
+    task.host.submit(task.job);
   }
 
-  #onMessage(slot: Slot, msg: FromWorker): void {
-    if (slot.dead) return;
-    slot.lastSeen = performance.now();
-    switch (msg.type) {
-      case "ready":
-        slot.ready = true;
-        for (const p of msg.problems) this.#o.log(`inference worker ${slot.id}: preload ${p}`);
-        this.#startFailures = 0;
-        if (this.#readyCount() >= this.#o.workers) {
-          for (const w of this.#readyWaiters.splice(0)) w();
-        }
+  /** A worker answered (or became ready, `msg` undefined); then more work is dispatched. */
+  #onWork(slot: Slot, msg?: WorkMessage): void {
+    switch (msg?.type) {
+      case "crop": {
+        const task = slot.task;
+        if (!task || task.id !== msg.taskId) return;
+        slot.task = undefined;
+        clearTimeout(slot.overrunTimer);
+        this.#toProcess(task, msg);
         break;
-      case "init_failed":
-        this.#recycle(slot, `failed to start: ${msg.message}`);
-        return;
-      case "pong":
-        return;
+      }
       case "pages": {
         const task = slot.pageTask;
         if (!task || task.id !== msg.taskId) return;
@@ -417,7 +417,14 @@ export class WorkerPool {
         clearTimeout(slot.overrunTimer);
         if (msg.ok) {
           const { text, value, confidence, data } = msg.output;
-          this.#settle(task, { text, value, confidence, data, crop: msg.crop });
+          this.#settle(task, {
+            text,
+            value,
+            confidence,
+            data,
+            crop: msg.crop,
+            truncated: msg.truncated,
+          });
         } else {
           this.#settle(task, { text: "", error: `ROI "${task.roi.id}": ${msg.message}` });
         }
@@ -425,53 +432,5 @@ export class WorkerPool {
       }
     }
     this.#pump();
-  }
-
-  #beat(): void {
-    const now = performance.now();
-    for (const slot of [...this.#slots]) {
-      if (!slot.ready) {
-        if (now - slot.spawnedAt > this.#o.startTimeoutMs) {
-          this.#recycle(slot, `not ready ${this.#o.startTimeoutMs} ms after start`);
-        }
-      } else if (now - slot.lastSeen > this.#o.heartbeatTimeoutMs) {
-        const silent = Math.round(now - slot.lastSeen);
-        this.#recycle(slot, `no heartbeat for ${silent} ms (exited or stuck)`);
-      } else {
-        this.#post(slot, { type: "ping", seq: ++this.#seq });
-      }
-    }
-  }
-
-  /** Terminates a dead or hung worker, fails its in-flight ROI, and starts a replacement. */
-  #recycle(slot: Slot, cause: string): void {
-    if (slot.dead || this.#closed) return;
-    this.#o.log(`inference worker ${slot.id} replaced: ${cause}`);
-    if (!slot.ready) this.#startFailures++;
-    this.#counts.restarts++;
-    const task = slot.task;
-    const pageTask = slot.pageTask;
-    this.#retire(slot);
-    if (task) this.#fail(task, `worker died: ${cause}`);
-    if (pageTask) this.#settlePages(pageTask, new Error(`page detection: worker died: ${cause}`));
-    const delay = this.#startFailures ? Math.min(5000, 100 * 2 ** this.#startFailures) : 0;
-    const timer = setTimeout(() => {
-      this.#spawnTimers.delete(timer);
-      if (!this.#closed) this.#spawn();
-    }, delay);
-    this.#spawnTimers.add(timer);
-  }
-
-  #retire(slot: Slot): void {
-    slot.dead = true;
-    slot.task = undefined;
-    slot.pageTask = undefined;
-    clearTimeout(slot.overrunTimer);
-    this.#slots.delete(slot);
-    slot.worker.terminate();
-  }
-
-  #post(slot: Slot, msg: ToWorker): void {
-    if (!slot.dead) slot.worker.postMessage(msg);
   }
 }

@@ -46,6 +46,8 @@ async function withPool(
     heartbeatTimeoutMs: 1000,
     overrunMs: 500,
     log: (l) => logs.push(l),
+    // These tests are about the Web Workers; module_process_test.ts runs testkit in a process.
+    isolateUserModules: false,
     ...opts,
   });
   try {
@@ -122,11 +124,12 @@ Deno.test({
   name: "a worker that exits mid-task is replaced; its ROI says so and the next read works",
   ...workerTest,
   fn: () =>
-    withPool({}, async (pool, logs) => {
+    // Heartbeats would notice only after 30 s, past the deadline: the answer must come from the exit.
+    withPool({ heartbeatTimeoutMs: 30_000 }, async (pool, logs) => {
       const [dead] = await pool.readFrame(testFrame(), [
         { id: "dead1", module: "testkit", points: rect(0, 0, 10, 10), params: { mode: "exit" } },
       ], { deadlineMs: 20_000 });
-      assert.match(dead.error ?? "", /^ROI "dead1": worker died: no heartbeat for \d+ ms/);
+      assert.equal(dead.error, 'ROI "dead1": worker died: worker ended itself with Deno.exit(3)');
       await pool.ready();
       const [next] = await pool.readFrame(testFrame(), [
         { id: "after", module: "testkit", points: rect(0, 0, 12, 10) },
@@ -134,6 +137,21 @@ Deno.test({
       assert.equal(next.text, "12x10");
       assert.equal(pool.stats().restarts, 1);
       assert.equal(logs.length, 1);
+    }),
+});
+
+Deno.test({
+  name: "a worker that closes itself fails its ROI at once; a healthy ROI queued beside it is read",
+  ...workerTest,
+  fn: () =>
+    withPool({ heartbeatTimeoutMs: 30_000 }, async (pool) => {
+      const [closed, healthy] = await pool.readFrame(testFrame(), [
+        { id: "c1", module: "testkit", points: rect(0, 0, 10, 10), params: { mode: "close" } },
+        { id: "ok", module: "testkit", points: rect(0, 0, 14, 10) },
+      ], { deadlineMs: 20_000 });
+      assert.equal(closed.error, 'ROI "c1": worker died: worker ended itself with close()');
+      assert.equal(healthy.error, undefined);
+      assert.equal(healthy.text, "14x10");
     }),
 });
 
@@ -270,7 +288,13 @@ Deno.test({
   ...workerTest,
   fn: async () => {
     const { dataDir, registry } = await setup();
-    const pool = new WorkerPool({ registry, dataDir, workers: 1, log: () => {} });
+    const pool = new WorkerPool({
+      registry,
+      dataDir,
+      workers: 1,
+      log: () => {},
+      isolateUserModules: false,
+    });
     const pending = pool.readFrame(testFrame(), [
       { id: "q", module: "testkit", points: rect(0, 0, 10, 10) },
     ]);

@@ -8,6 +8,7 @@ import { NotFoundError } from "./errors.ts";
 import { readTail } from "./log_tail.ts";
 import { checkSourceName } from "./safe_name.ts";
 import type { SourceStore } from "./source_store.ts";
+import { capText } from "./text_cap.ts";
 
 export { DEFAULT_MAX_TAIL_BYTES, readTail, type TailOptions } from "./log_tail.ts";
 
@@ -72,11 +73,31 @@ export async function appendAggregated(
   const path = await resultLogPath(sources, source);
   const results = payload.results.map((r) => {
     const { image: _image, ...rest } = r;
-    return rest;
+    return capStrings(rest);
   });
   const json = JSON.stringify({ ...payload, results });
   const line = formatLogLine((opts.now ?? (() => new Date()))(), "INFO", `AGGREGATED_ROI ${json}`);
   await appendLine(path, line, opts);
+}
+
+/**
+ * Every string field of a result cut to 4 KiB (`truncated: true` added when one was), so one
+ * line stays bounded whatever a module answered.
+ */
+function capStrings(r: Record<string, unknown>): Record<string, unknown> {
+  let cut = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v !== "string") {
+      out[k] = v;
+      continue;
+    }
+    const capped = capText(v);
+    cut ||= capped.truncated;
+    out[k] = capped.text;
+  }
+  if (cut) out.truncated = true;
+  return out;
 }
 
 /**

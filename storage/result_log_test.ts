@@ -142,3 +142,23 @@ Deno.test("concurrent appends to one log are whole lines in call order", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("appendAggregated cuts any result string over 4 KiB and flags the result", async () => {
+  const dir = await tempDir();
+  try {
+    const sources = new SourceStore(`${dir}/data`);
+    await sources.create({ name: "cam", source: "demo" });
+    const huge = "x".repeat(64 * 1024 * 1024);
+    await appendAggregated(sources, "cam", {
+      results: [{ id: "1", name: "n", text: huge, module: "m" }, { id: "2", text: "7" }],
+    });
+    const line = await Deno.readTextFile(`${dir}/data/cam/${RESULT_LOG_FILE}`);
+    assert.ok(line.length < 5000, `line of ${line.length} chars`);
+    const json = JSON.parse(line.slice(line.indexOf("{")));
+    assert.equal(json.results[0].text, "x".repeat(4096));
+    assert.equal(json.results[0].truncated, true);
+    assert.deepEqual(json.results[1], { id: "2", text: "7" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
