@@ -111,7 +111,10 @@ export class MqttSystem {
 
   /** Starts a connection per config; with one or more, the data dir is watched for ROI changes. */
   async start(configs: readonly MqttConfig[]): Promise<void> {
-    this.#db().keepOnly(configs.map((c) => c.name));
+    // Without configs the file is not created; one left from earlier still sheds deleted configs.
+    if (configs.length > 0 || await exists(this.#outboxPath())) {
+      this.#db().keepOnly(configs.map((c) => c.name));
+    }
     for (const c of configs) await this.#startLink(c);
     await this.syncDiscovery();
   }
@@ -229,8 +232,12 @@ export class MqttSystem {
 
   /** The outbox database, opened on first use. */
   #db(): OutboxDb {
-    this.#outboxDb ??= new OutboxDb(this.#o.outboxPath ?? join(this.#o.dataDir, OUTBOX_DB_FILE));
+    this.#outboxDb ??= new OutboxDb(this.#outboxPath());
     return this.#outboxDb;
+  }
+
+  #outboxPath(): string {
+    return this.#o.outboxPath ?? join(this.#o.dataDir, OUTBOX_DB_FILE);
   }
 
   /**
@@ -383,4 +390,14 @@ export class MqttSystem {
 function sameDiscovery(a: MqttConfig, b: MqttConfig): boolean {
   return a.ha_discovery === b.ha_discovery && a.ha_prefix === b.ha_prefix &&
     a.base_topic === b.base_topic;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
 }
