@@ -137,10 +137,26 @@ export class BatchJobActor extends Actor<BatchJobMessage, BatchJobSnapshot> {
     this.#deps.db.updateTask(this.#task.id, {
       status,
       finished_at: this.clock.now() / 1000,
-      ...(status === "completed" && done ? { frames_expected: done.frames_done } : {}),
+      ...(status === "completed" && done ? completion(done) : {}),
     });
     this.update({ status });
   }
+}
+
+/**
+ * How a task that read to the end of its file compares with what ffprobe promised. More frames, or
+ * one fewer (the fps filter and duration-based counts round), make the count the truth; more
+ * missing means the file ended early: the promise stays and a warning says so.
+ */
+export function completion(
+  task: Pick<BatchTask, "frames_done" | "frames_expected">,
+): Pick<BatchTask, "frames_expected" | "warning"> {
+  const { frames_done: done, frames_expected: expected } = task;
+  if (done >= expected - 1) return { frames_expected: done, warning: null };
+  return {
+    frames_expected: expected,
+    warning: `video ended at frame ${done} of ${expected} (truncated?)`,
+  };
 }
 
 /** The decoding plan of a stored task. */

@@ -1,14 +1,15 @@
 /**
  * One persistent MQTT connection per config (mqtt.js). It drains the config's outbox in order,
  * counts a QoS 1/2 message as sent only on its acknowledgement, announces `online` (retained) on
- * `<base_topic>/status` with a last will of `offline`, and hands control messages to its system.
+ * `<base_topic>/status` with a last will of `offline`, and hands live control messages to its system
+ * (retained ones are old commands the broker replays on every subscribe: they are ignored).
  * It never reconnects by itself: a lost connection ends it with an error and the supervisor
  * restarts it with backoff; a refused login or a bad certificate ends it as fatal (`failed`).
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
-import { Actor, type Clock, FatalError, type TimerId } from "./runtime/mod.ts";
-import type { MqttOutbox, OutboxStats } from "./mqtt_outbox.ts";
+import { Actor, type Clock, FatalError } from "./runtime/mod.ts";
+import { AckWatch, type MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
 import { controlFilter, statusTopic } from "./mqtt_topics.ts";
 import type { MqttConfig } from "../storage/mqtt_config.ts";
 
@@ -41,7 +42,7 @@ export interface MqttConnectionOptions {
   outbox: MqttOutbox;
   /** Folder TLS file paths are relative to. */
   dataDir: string;
-  /** Called for every message on a subscribed control topic. */
+  /** Called for every live (not retained) message on a subscribed control topic. */
   onControl?: (topic: string, payload: string) => void;
   /** Called after each (re)connect, once `online` was announced (discovery republish). */
   onConnected?: () => void;
@@ -71,7 +72,7 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
   #opts: MqttConnectionOptions;
   #client: MqttClient | undefined;
   #connected = false;
-  #ackTimer: TimerId | undefined;
+  #ackWatch: AckWatch;
 
   constructor(config: MqttConfig, opts: MqttConnectionOptions) {
     super(`mqtt:${config.name}`, {
@@ -84,6 +85,14 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     }, { clock: opts.clock });
     this.config = config;
     this.#opts = opts;
+    // A message unacknowledged for `publish_timeout` means a dead connection: end and reconnect.
+    this.#ackWatch = new AckWatch(this.clock, {
+      limitMs: config.publish_timeout * 1000,
+      oldest: () => opts.outbox.oldestInflightAt(),
+      onTimeout: (waitedMs) => {
+        if (this.#connected && !this.ended) void this.send({ type: "ack_timeout", waitedMs });
+      },
+    });
   }
 
   /** The snapshot with the outbox's counters as they are now. */
@@ -117,7 +126,16 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
       if (!this.#connected) tell({ type: "failed", error: err, fatal: isFatal(err) });
     });
     client.on("close", () => tell({ type: "lost", reason: lastError?.message ?? "closed" }));
-    client.on("message", (topic, payload) => this.#opts.onControl?.(topic, payload.toString()));
+    client.on("message", (topic, payload, packet) => {
+      if (packet.retain) {
+        console.error(
+          `mqtt ${this.config.name}: ignored retained control message on ${topic} ` +
+            "(clear it with an empty retained publish)",
+        );
+        return;
+      }
+      this.#opts.onControl?.(topic, payload.toString());
+    });
     const offPush = this.#opts.outbox.onPush(() => this.#pump());
     return () => this.#close(client, offPush);
   }
@@ -178,27 +196,12 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
         this.#pump();
       });
     }
-    this.#armAckWatch();
-  }
-
-  /** A message unacknowledged for `publish_timeout` means a dead connection: end and reconnect. */
-  #armAckWatch(): void {
-    if (this.#ackTimer !== undefined || this.ended) return;
-    const limitMs = this.config.publish_timeout * 1000;
-    this.#ackTimer = this.clock.setTimeout(() => {
-      this.#ackTimer = undefined;
-      const oldest = this.#opts.outbox.oldestInflightAt();
-      if (oldest === undefined || this.ended) return;
-      const waited = this.clock.now() - oldest;
-      if (waited >= limitMs && this.#connected) {
-        void this.send({ type: "ack_timeout", waitedMs: waited });
-      } else this.#armAckWatch();
-    }, limitMs);
+    this.#ackWatch.arm();
   }
 
   async #close(client: MqttClient, offPush: () => void): Promise<void> {
     offPush();
-    if (this.#ackTimer !== undefined) this.clock.clearTimeout(this.#ackTimer);
+    this.#ackWatch.stop();
     const wasConnected = this.#connected;
     this.#connected = false;
     this.#opts.outbox.requeue();

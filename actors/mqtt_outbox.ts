@@ -2,8 +2,11 @@
  * The bounded, ordered outbox of one MQTT connection. Every publish goes through it, connected or
  * not, so order holds across reconnects: messages leave from the head, stay until the broker has
  * them (PUBACK for QoS 1), and are sent again from the head after a reconnect. Beyond the bound the
- * oldest message is dropped and counted. It outlives connection actors (it belongs to the config).
+ * oldest message is dropped and counted. It outlives connection actors (it belongs to the config),
+ * and with a {@linkcode OutboxPersistence} it outlives the process: what is queued is written
+ * through, so a restart during a broker outage loses nothing up to the bound.
  */
+import type { Clock, TimerId } from "./runtime/mod.ts";
 
 /** One message waiting to be delivered. */
 export interface OutboxMessage {
@@ -15,8 +18,21 @@ export interface OutboxMessage {
   queuedAt: number;
 }
 
+/** Where an outbox writes through; `seq` orders its messages (see `OutboxDb`). */
+export interface OutboxPersistence {
+  /** What was stored: messages in order, and the counters. */
+  load(): { messages: { seq: number; msg: OutboxMessage }[]; sent: number; dropped: number };
+  /** A queued message. */
+  add(seq: number, msg: OutboxMessage): void;
+  /** A message delivered or dropped. */
+  remove(seq: number): void;
+  /** The counters as they are now. */
+  counters(sent: number, dropped: number): void;
+}
+
 /** An entry with its delivery state. */
 interface Entry {
+  seq: number;
   msg: OutboxMessage;
   state: "queued" | "inflight" | "done";
   sentAt: number;
@@ -45,12 +61,26 @@ export class MqttOutbox {
   #sent = 0;
   #dropped = 0;
   #listeners = new Set<() => void>();
+  #seq = 0;
+  #persist: OutboxPersistence | undefined;
 
-  constructor(capacity: number) {
+  /** An empty outbox, or the stored one of `persist` (trimmed to `capacity`, drops counted). */
+  constructor(capacity: number, persist?: OutboxPersistence) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`invalid outbox capacity ${capacity}: expected a positive integer`);
     }
     this.#capacity = capacity;
+    if (!persist) return;
+    const stored = persist.load();
+    for (const { seq, msg } of stored.messages) {
+      this.#entries.push({ seq, msg, state: "queued", sentAt: 0 });
+      this.#seq = Math.max(this.#seq, seq);
+    }
+    this.#waiting = this.#entries.length;
+    this.#sent = stored.sent;
+    this.#dropped = stored.dropped;
+    this.#persist = persist;
+    this.#trim();
   }
 
   /** The bound. */
@@ -66,7 +96,9 @@ export class MqttOutbox {
 
   /** Queues a message (dropping the oldest beyond the bound) and wakes the sender. */
   push(msg: OutboxMessage): void {
-    this.#entries.push({ msg, state: "queued", sentAt: 0 });
+    const seq = ++this.#seq;
+    this.#entries.push({ seq, msg, state: "queued", sentAt: 0 });
+    this.#persist?.add(seq, msg);
     this.#waiting++;
     this.#trim();
     for (const fn of this.#listeners) fn();
@@ -128,6 +160,8 @@ export class MqttOutbox {
     e.state = "done";
     this.#waiting--;
     this.#sent++;
+    this.#persist?.remove(e.seq);
+    this.#persist?.counters(this.#sent, this.#dropped);
     while (this.#head < this.#entries.length && this.#entries[this.#head].state === "done") {
       this.#head++;
     }
@@ -135,6 +169,7 @@ export class MqttOutbox {
   }
 
   #trim(): void {
+    const before = this.#dropped;
     while (this.#waiting > this.#capacity) {
       const e = this.#entries[this.#head++];
       if (e.state !== "done") {
@@ -142,8 +177,10 @@ export class MqttOutbox {
         e.state = "done";
         this.#waiting--;
         this.#dropped++;
+        this.#persist?.remove(e.seq);
       }
     }
+    if (this.#dropped !== before) this.#persist?.counters(this.#sent, this.#dropped);
     this.#compact();
   }
 
@@ -153,5 +190,59 @@ export class MqttOutbox {
       this.#next = Math.max(0, this.#next - this.#head);
       this.#head = 0;
     }
+  }
+}
+
+/**
+ * The acknowledgement deadline of a connection: when the oldest message in flight has waited
+ * `limitMs`, `onTimeout` gets how long it waited. Each check re-arms for the time the oldest message
+ * has left, never for a whole period, so a dead link is noticed at the deadline.
+ */
+export class AckWatch {
+  #clock: Clock;
+  #limitMs: number;
+  #oldest: () => number | undefined;
+  #onTimeout: (waitedMs: number) => void;
+  #timer: TimerId | undefined;
+  #stopped = false;
+
+  /** `oldest` is the send time of the oldest message in flight (undefined when none is). */
+  constructor(
+    clock: Clock,
+    opts: {
+      limitMs: number;
+      oldest: () => number | undefined;
+      onTimeout: (waited: number) => void;
+    },
+  ) {
+    this.#clock = clock;
+    this.#limitMs = opts.limitMs;
+    this.#oldest = opts.oldest;
+    this.#onTimeout = opts.onTimeout;
+  }
+
+  /** Starts watching unless a check is already pending. */
+  arm(): void {
+    if (this.#timer !== undefined || this.#stopped) return;
+    const oldest = this.#oldest();
+    if (oldest === undefined) return;
+    const left = Math.max(0, oldest + this.#limitMs - this.#clock.now());
+    this.#timer = this.#clock.setTimeout(() => this.#check(), left);
+  }
+
+  /** Stops for good. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #check(): void {
+    this.#timer = undefined;
+    const oldest = this.#oldest();
+    if (oldest === undefined || this.#stopped) return;
+    const waited = this.#clock.now() - oldest;
+    if (waited >= this.#limitMs) this.#onTimeout(waited);
+    else this.arm();
   }
 }

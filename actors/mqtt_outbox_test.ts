@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { MqttOutbox } from "./mqtt_outbox.ts";
+import { join } from "node:path";
+import { AckWatch, MqttOutbox } from "./mqtt_outbox.ts";
+import { OutboxDb } from "./mqtt_outbox_db.ts";
+import { ManualClock } from "./runtime/mod.ts";
 
 const msg = (n: number) => ({
   topic: "t",
@@ -47,4 +50,67 @@ Deno.test("outbox: a smaller bound drops at once; a bad bound is refused", () =>
   box.resize(2);
   assert.deepEqual(box.stats(), { queued: 2, sent: 0, dropped: 3 });
   assert.throws(() => new MqttOutbox(0), /invalid outbox capacity 0/);
+});
+
+Deno.test("ack watch: a re-check waits only for the time the oldest message has left", async () => {
+  const clock = new ManualClock(0);
+  const box = new MqttOutbox(10);
+  const timeouts: { at: number; waited: number }[] = [];
+  const watch = new AckWatch(clock, {
+    limitMs: 5_000,
+    oldest: () => box.oldestInflightAt(),
+    onTimeout: (waited) => timeouts.push({ at: clock.now(), waited }),
+  });
+  box.push(msg(0));
+  box.push(msg(1));
+  const first = box.take(clock.now())!;
+  watch.arm(); // due at 5 s
+  await clock.advance(3_000);
+  box.take(clock.now()); // sent at 3 s, never acknowledged
+  await clock.advance(1_000);
+  first.ack(); // at 4 s: the oldest in flight is now the one sent at 3 s
+  await clock.advance(1_000); // the check at 5 s finds 2 s waited: re-armed for 3 s, not 5 s
+  assert.deepEqual(timeouts, []);
+  await clock.advance(3_000);
+  assert.deepEqual(timeouts, [{ at: 8_000, waited: 5_000 }], "the deadline is 3 s + 5 s");
+  watch.stop();
+});
+
+Deno.test("outbox persistence: a new outbox on the same file gets the queue, in order, and the counters", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const db = new OutboxDb(join(dir, "o.db"));
+    const box = new MqttOutbox(4, db.persistence("a"));
+    const other = new MqttOutbox(4, db.persistence("b"));
+    for (let i = 0; i < 6; i++) box.push(msg(i)); // 0 and 1 dropped
+    other.push(msg(100));
+    box.take(0)!.ack(); // 2 delivered
+    box.take(0); // 3 in flight when the process ends: sent again after the restart
+    db.close();
+
+    const db2 = new OutboxDb(join(dir, "o.db"));
+    const again = new MqttOutbox(4, db2.persistence("a"));
+    assert.deepEqual(again.stats(), { queued: 3, sent: 1, dropped: 2 });
+    const taken = [again.take(0)!, again.take(0)!, again.take(0)!];
+    assert.deepEqual(taken.map((t) => t.msg.payload), ["3", "4", "5"]);
+    assert.deepEqual(taken[0].msg, msg(3));
+    taken.forEach((t) => t.ack());
+    for (let i = 6; i < 8; i++) again.push(msg(i)); // later messages sort after the stored ones
+    db2.close();
+
+    const db3 = new OutboxDb(join(dir, "o.db"));
+    const smaller = new MqttOutbox(1, db3.persistence("a")); // a smaller bound drops the oldest
+    assert.deepEqual(smaller.stats(), { queued: 1, sent: 4, dropped: 3 });
+    assert.equal(smaller.take(0)!.msg.payload, "7");
+    db3.keepOnly(["a"]); // "b" was deleted while the server was down
+    db3.flush();
+    assert.deepEqual(new MqttOutbox(4, db3.persistence("b")).stats(), {
+      queued: 0,
+      sent: 0,
+      dropped: 0,
+    });
+    db3.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

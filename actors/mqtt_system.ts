@@ -1,11 +1,12 @@
 /**
  * MQTT configs → one supervised {@linkcode MqttConnectionActor} each, with an outbox per config that
- * outlives restarts. A ResultBus sink maps every ROI result whose `mqtt_config` names a config to a
+ * outlives restarts of the connection and, written through to `mqtt_outbox.db`, of the process. A ResultBus sink maps every ROI result whose `mqtt_config` names a config to a
  * publish on VisionROI's topic; Home Assistant discovery follows the saved and running ROIs;
  * `<base_topic>/<cam_id>/set` drives jobs.
  */
 import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connection_actor.ts";
 import { MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
+import { OUTBOX_DB_FILE, OutboxDb } from "./mqtt_outbox_db.ts";
 import { camIdOfControlTopic, roiPayload, roiTopic } from "./mqtt_topics.ts";
 import { checkControlCamId, type ControlCommand, parseControl } from "./mqtt_control.ts";
 import { discoveryConfigs } from "./ha_discovery.ts";
@@ -23,6 +24,7 @@ import {
   systemClock,
 } from "./runtime/mod.ts";
 import type { MqttConfig } from "../storage/mqtt_config.ts";
+import { join } from "node:path";
 
 /** What the system needs from jobs. */
 export type JobControl = Pick<JobSystem, "start" | "stop" | "config" | "camIds">;
@@ -50,8 +52,13 @@ export interface MqttSystemOptions {
   store: SnapshotStore;
   /** Time source [system clock]. */
   clock?: Clock;
-  /** Reconnect backoff [0.5 s doubling to 5 s, never parked for a broker that is away]. */
+  /**
+   * Reconnect backoff [0.5 s doubling, at most 1 s for the first minute of an outage and 5 s after
+   * it, never parked for a broker that is away].
+   */
   policy?: Partial<RestartPolicy>;
+  /** Where outboxes persist [`<dataDir>/mqtt_outbox.db`]. */
+  outboxPath?: string;
 }
 
 interface Link {
@@ -64,6 +71,11 @@ interface Link {
 const RECONNECT: Partial<RestartPolicy> = {
   initialDelayMs: 500,
   maxDelayMs: 5_000,
+  // Probe at least every second early in an outage, so delivery resumes soon after the broker.
+  earlyMaxDelayMs: 1_000,
+  earlyWindowMs: 60_000,
+  // A connection that stayed up (or kept trying) for 5 s starts a new outage when it drops.
+  stableAfterMs: 5_000,
   maxRestarts: Infinity,
 };
 
@@ -86,6 +98,7 @@ export class MqttSystem {
   #stoppedJobs = new Map<string, JobConfig>();
   #watcher: Deno.FsWatcher | undefined;
   #debounce: ReturnType<typeof setTimeout> | undefined;
+  #outboxDb: OutboxDb | undefined;
 
   constructor(opts: MqttSystemOptions) {
     this.#o = opts;
@@ -98,6 +111,10 @@ export class MqttSystem {
 
   /** Starts a connection per config; with one or more, the data dir is watched for ROI changes. */
   async start(configs: readonly MqttConfig[]): Promise<void> {
+    // Without configs the file is not created; one left from earlier still sheds deleted configs.
+    if (configs.length > 0 || await exists(this.#outboxPath())) {
+      this.#db().keepOnly(configs.map((c) => c.name));
+    }
     for (const c of configs) await this.#startLink(c);
     await this.syncDiscovery();
   }
@@ -110,8 +127,11 @@ export class MqttSystem {
 
   async #startLink(config: MqttConfig): Promise<void> {
     const old = this.#links.get(config.name);
-    const link: Link = old ??
-      { config, outbox: new MqttOutbox(config.outbox_size), published: new Map() };
+    const link: Link = old ?? {
+      config,
+      outbox: new MqttOutbox(config.outbox_size, this.#db().persistence(config.name)),
+      published: new Map(),
+    };
     if (old && !sameDiscovery(old.config, config)) await this.#clearDiscovery(old);
     link.config = config;
     link.outbox.resize(config.outbox_size);
@@ -133,6 +153,7 @@ export class MqttSystem {
     await this.#drained(link, 2_000);
     await this.supervisor.stopChild(`mqtt:${name}`);
     this.#links.delete(name);
+    this.#outboxDb?.clear(name);
     await this.#o.store.delete(storeKey(name));
   }
 
@@ -205,6 +226,18 @@ export class MqttSystem {
     clearTimeout(this.#debounce);
     await this.#syncing;
     await this.supervisor.stopAll();
+    this.#outboxDb?.close();
+    this.#outboxDb = undefined;
+  }
+
+  /** The outbox database, opened on first use. */
+  #db(): OutboxDb {
+    this.#outboxDb ??= new OutboxDb(this.#outboxPath());
+    return this.#outboxDb;
+  }
+
+  #outboxPath(): string {
+    return this.#o.outboxPath ?? join(this.#o.dataDir, OUTBOX_DB_FILE);
   }
 
   /**
@@ -357,4 +390,14 @@ export class MqttSystem {
 function sameDiscovery(a: MqttConfig, b: MqttConfig): boolean {
   return a.ha_discovery === b.ha_discovery && a.ha_prefix === b.ha_prefix &&
     a.base_topic === b.base_topic;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
 }

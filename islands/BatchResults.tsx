@@ -31,6 +31,7 @@ function Summary({ task: t }: { task: BatchTask }) {
       </div>
       <BatchProgress value={t.progress} label={`progress of ${t.name}`} tone={TONE[t.status]} />
       {t.error && <p class="notice error">{t.error}</p>}
+      {t.warning && <p class="notice">{t.warning}</p>}
     </section>
   );
 }

@@ -26,6 +26,9 @@ export const batchTaskSchema = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   error: z.string().nullable(),
+  warning: z.string().nullable().describe(
+    "Set when a completed task ended before the frames ffprobe promised (a truncated video)",
+  ),
 });
 
 /** How far a task is, 0–100 (100 only once completed). */
@@ -62,5 +65,6 @@ export function taskView(task: BatchTask): z.infer<typeof batchTaskSchema> {
     started_at: iso(task.started_at),
     finished_at: iso(task.finished_at),
     error: task.error,
+    warning: task.warning ?? null,
   };
 }

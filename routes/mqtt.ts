@@ -23,34 +23,43 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
 
   app.post("/mqtt_configs", async (c) => {
     const cfg = await parseMqttBody(await jsonBody(c.req.raw), { dataDir: ctx.config.dataDir });
-    await saved(() => store.create(cfg));
-    await mqtt.apply(cfg);
+    // The file and the connection change together, one request per name at a time.
+    await store.exclusive(cfg.name, async () => {
+      await saved(() => store.create(cfg));
+      await mqtt.apply(cfg);
+    });
     return c.json({ status: "created", config: view(cfg) }, 201);
   });
 
   app.put("/mqtt_configs/:name", async (c) => {
     const name = c.req.param("name");
-    const base = store.get(name);
-    if (!base) throw new HttpError(404, "not found");
+    if (!store.get(name)) throw new HttpError(404, "not found");
     const body = await jsonBody(c.req.raw);
-    if (body.name !== undefined && body.name !== name) {
-      throw new RangeError(
-        `invalid name ${JSON.stringify(body.name)}: a config cannot be renamed (it is ${
-          JSON.stringify(name)
-        }); create a new one`,
-      );
-    }
-    const cfg = await parseMqttBody(body, { dataDir: ctx.config.dataDir, base });
-    await saved(() => store.replace(cfg));
-    await mqtt.apply(cfg);
+    const cfg = await store.exclusive(name, async () => {
+      const base = store.get(name);
+      if (!base) throw new HttpError(404, "not found");
+      if (body.name !== undefined && body.name !== name) {
+        throw new RangeError(
+          `invalid name ${JSON.stringify(body.name)}: a config cannot be renamed (it is ${
+            JSON.stringify(name)
+          }); create a new one`,
+        );
+      }
+      const cfg = await parseMqttBody(body, { dataDir: ctx.config.dataDir, base });
+      await saved(() => store.replace(cfg));
+      await mqtt.apply(cfg);
+      return cfg;
+    });
     return c.json({ status: "updated", config: view(cfg) });
   });
 
   app.delete("/mqtt_configs/:name", async (c) => {
     const name = c.req.param("name");
     if (name.trim() === "") throw new HttpError(400, "invalid name");
-    await saved(() => store.remove(name));
-    await mqtt.remove(name);
+    await store.exclusive(name, async () => {
+      await saved(() => store.remove(name));
+      await mqtt.remove(name);
+    });
     return c.json({ status: "deleted" });
   });
 

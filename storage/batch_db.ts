@@ -63,6 +63,8 @@ export interface BatchTask {
   started_at: number | null;
   finished_at: number | null;
   error: string | null;
+  /** Why a completed task may be incomplete (it ended before the frames ffprobe promised). */
+  warning: string | null;
 }
 
 /** A new task: everything but the counters. */
@@ -77,6 +79,7 @@ export type NewBatchTask = Omit<
   | "started_at"
   | "finished_at"
   | "error"
+  | "warning"
 >;
 
 /** One stored reading of a batch frame's ROI. */

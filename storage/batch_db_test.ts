@@ -135,3 +135,30 @@ Deno.test("batch db: live history filters by source, ROI and time, and prunes by
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("batch db: a version 1 file gains the warning column and keeps its tasks", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const raw = new DatabaseSync(`${dir}/visionroi.db`);
+    raw.exec(BATCH_MIGRATIONS[0]);
+    raw.exec("PRAGMA user_version = 1");
+    raw.prepare(
+      "INSERT INTO batch_tasks (id, owner, name, source, group_name, rois, kind, files, dir, " +
+        "bytes, every_n_frames, width, height, status, frames_expected, created_at) " +
+        "VALUES ('old', 'local', 'old', '', '', '[]', 'video', '[]', '/x', 1, 1, 8, 8, " +
+        "'completed', 3, 1)",
+    ).run();
+    raw.close();
+    const db = new BatchDb(dir);
+    try {
+      assert.equal(db.version(), BATCH_MIGRATIONS.length);
+      assert.equal(db.task("old")?.warning, null);
+      db.updateTask("old", { warning: "video ended at frame 1 of 3 (truncated?)" });
+      assert.equal(db.task("old")?.warning, "video ended at frame 1 of 3 (truncated?)");
+    } finally {
+      db.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -61,4 +61,6 @@ export const BATCH_MIGRATIONS: readonly string[] = [
   CREATE INDEX live_results_time ON live_results (time);
   CREATE INDEX live_results_source ON live_results (source, roi_id, time);
   `,
+  // A task that ended short of the frames ffprobe promised says so (the video was cut short).
+  "ALTER TABLE batch_tasks ADD COLUMN warning TEXT;",
 ];

@@ -60,6 +60,7 @@ export class MqttConfigStore {
   readonly path: string;
   #configs = new Map<string, MqttConfig>();
   #chain: Promise<void> = Promise.resolve();
+  #locks = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.path = join(dataDir, MQTT_CONFIGS_FILE);
@@ -117,6 +118,22 @@ export class MqttConfigStore {
       if (!this.#configs.has(name)) throw new NotFoundError("not found");
       this.#configs.delete(name);
     });
+  }
+
+  /**
+   * Runs `fn` alone for config `name`: a change and what follows it (its connection started or
+   * closed) finish before the next change of the same name begins, so the file and the running
+   * connections agree. Other names do not wait.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(name) ?? Promise.resolve();
+    const run = before.then(fn);
+    const done = run.then(() => undefined, () => undefined);
+    this.#locks.set(name, done);
+    void done.then(() => {
+      if (this.#locks.get(name) === done) this.#locks.delete(name);
+    });
+    return run;
   }
 
   /** Applies a change and writes the file; a failed write rolls memory back (VisionROI did not). */

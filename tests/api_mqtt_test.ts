@@ -1,7 +1,7 @@
 /** `/mqtt_configs` through `app.request()`: VisionROI's fields, defaults and messages, plus PUT. */
 import assert from "node:assert/strict";
 import { testApp } from "./helpers/app.ts";
-import { freePort } from "./helpers/mosquitto.ts";
+import { freePort, startBroker } from "./helpers/mosquitto.ts";
 
 type App = { request: (p: string, i?: RequestInit) => Response | Promise<Response> };
 
@@ -161,6 +161,52 @@ Deno.test({
       assert.equal(t.system.mqtt.status("b"), undefined, "its connection is closed");
     } finally {
       await t.close();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "mqtt_configs: 50 concurrent creates and 50 deletes of one name leave the file, the list " +
+    "and the connections agreeing",
+  fn: async () => {
+    const broker = await startBroker();
+    const t = await testApp();
+    try {
+      const path = `${t.dataDir}/mqtt_configs.json`;
+      const body = { name: "race", host: "127.0.0.1", port: broker.port, base_topic: "race" };
+      let existed = false;
+      for (let round = 0; round < 3; round++) {
+        const calls = Array.from(
+          { length: 100 },
+          (_, i) =>
+            i % 2 === 0
+              ? call(t.app, "POST", "/mqtt_configs", body)
+              : call(t.app, "DELETE", "/mqtt_configs/race"),
+        );
+        const answers = await Promise.all(calls);
+        const codes = new Set(answers.map((a) => a.status));
+        assert.ok([...codes].every((c) => [200, 201, 400, 404].includes(c)), [...codes].join());
+        const inFile = JSON.parse(await Deno.readTextFile(path).catch(() => "[]"))
+          .some((c: { name: string }) => c.name === "race");
+        const listed = (await call(t.app, "GET", "/mqtt_configs")).json
+          .some((c: { name: string }) => c.name === "race");
+        const connection = t.system.mqtt.supervisor.ids().includes("mqtt:race");
+        const status = t.system.mqtt.status("race") !== undefined;
+        assert.deepEqual(
+          { inFile, listed, connection, status },
+          { inFile, listed: inFile, connection: inFile, status: inFile },
+          `round ${round}: stored ⇔ connected`,
+        );
+        // One at a time, successful creates and deletes alternate: their counts tell the end state.
+        const created = answers.filter((a) => a.status === 201).length;
+        const deleted = answers.filter((a) => a.status === 200).length;
+        assert.equal(created - deleted, Number(inFile) - Number(existed), `round ${round}`);
+        existed = inFile;
+      }
+    } finally {
+      await t.close();
+      await broker.close();
     }
   },
 });

@@ -114,8 +114,14 @@ async function* videoFrames(plan: FramePlan, signal: AbortSignal): AsyncGenerato
     const status = await child.status;
     await child.stderrDone;
     if (!status.success) {
+      // ffmpeg's own words, without its "Last message repeated" bookkeeping.
+      const words = child.stderrTail().split("; ").filter((l) =>
+        !/^\s*Last message repeated/.test(l)
+      );
       throw new FrameSourceError(
-        `ffmpeg could not decode the video: ${child.stderrTail() || `exit code ${status.code}`}`,
+        `ffmpeg could not decode the video (exit code ${status.code}): ${
+          words.join("; ") || "no message"
+        }`,
       );
     }
   } finally {

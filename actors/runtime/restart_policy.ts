@@ -17,6 +17,10 @@ export interface RestartPolicy {
   readonly maxRestarts: number;
   /** The window for `maxRestarts`, ms (60 000). */
   readonly windowMs: number;
+  /** Largest delay during the first `earlyWindowMs` of a run of failures, ms (Infinity: none). */
+  readonly earlyMaxDelayMs: number;
+  /** How long a run of failures counts as early, ms (0). */
+  readonly earlyWindowMs: number;
 }
 
 /** The defaults the product runs with. */
@@ -27,20 +31,26 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   stableAfterMs: 60_000,
   maxRestarts: 5,
   windowMs: 60_000,
+  earlyMaxDelayMs: Infinity,
+  earlyWindowMs: 0,
 };
 
 /**
  * Delay before restart number `attempt` (0-based): initial × 2^attempt, capped, then jittered by
- * ±jitter using `random` in [0, 1). The jitter never takes the delay past the cap.
+ * ±jitter using `random` in [0, 1). The jitter never takes the delay past the cap. While the run of
+ * failures is younger than `earlyWindowMs` (`failingForMs`), the cap is `earlyMaxDelayMs`.
  */
 export function nextRestartDelay(
   policy: RestartPolicy,
   attempt: number,
   random: () => number = Math.random,
+  failingForMs = Infinity,
 ): number {
-  const base = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt));
+  const early = failingForMs < policy.earlyWindowMs;
+  const cap = early ? Math.min(policy.maxDelayMs, policy.earlyMaxDelayMs) : policy.maxDelayMs;
+  const base = Math.min(cap, policy.initialDelayMs * 2 ** Math.max(0, attempt));
   const spread = base * policy.jitter * (random() * 2 - 1);
-  return Math.round(Math.min(policy.maxDelayMs, Math.max(0, base + spread)));
+  return Math.round(Math.min(cap, Math.max(0, base + spread)));
 }
 
 /** True when the restarts at `times` (ms) within the window ending `now` exceed the budget. */

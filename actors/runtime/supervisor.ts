@@ -60,6 +60,8 @@ interface Child<A extends Supervisable> {
   restartTimes: number[];
   timer?: TimerId;
   generation: number;
+  /** When the current run of failures began (for the policy's early cap). */
+  failingSince?: number;
 }
 
 /** Owns children; restarts each on its own (one-for-one). */
@@ -179,6 +181,7 @@ export class Supervisor<A extends Supervisable = Supervisable> {
     }
     const startedAt = child.status.startedAt ?? now;
     if (now - startedAt >= child.policy.stableAfterMs) child.attempt = 0;
+    if (child.attempt === 0) child.failingSince = now;
     child.restartTimes = [
       ...child.restartTimes.filter((t) => now - t < child.policy.windowMs),
       now,
@@ -187,7 +190,12 @@ export class Supervisor<A extends Supervisable = Supervisable> {
       this.#set(child, { state: "failed", lastError, nextRestartAt: undefined });
       return;
     }
-    const delay = nextRestartDelay(child.policy, child.attempt++, this.#random);
+    const delay = nextRestartDelay(
+      child.policy,
+      child.attempt++,
+      this.#random,
+      now - (child.failingSince ?? now),
+    );
     const generation = child.generation;
     child.timer = this.#clock.setTimeout(() => {
       child.timer = undefined;

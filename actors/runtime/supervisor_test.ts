@@ -100,6 +100,34 @@ Deno.test("supervisor caps the delay at 30 s and jitters within ±20 %", async (
   assert.equal(nextRestartDelay(p, 20, () => 0.999999), 30_000);
 });
 
+Deno.test("supervisor keeps delays at the early cap for the first minute of failures, then backs off", async () => {
+  const clock = new ManualClock();
+  const sup = new Supervisor<Flaky>({
+    clock,
+    random: () => 0.5,
+    policy: {
+      initialDelayMs: 500,
+      maxDelayMs: 5_000,
+      earlyMaxDelayMs: 1_000,
+      earlyWindowMs: 60_000,
+      maxRestarts: Infinity,
+    },
+  });
+  await sup.startChild({ id: "cam", kind: "permanent", create: () => new Flaky("cam", clock) });
+  const t0 = clock.now();
+  const delays: number[] = [];
+  while (clock.now() - t0 < 70_000) {
+    await crashCurrent(sup);
+    const st = sup.status("cam")!;
+    delays.push(st.nextRestartAt! - clock.now());
+    await clock.advance(st.nextRestartAt! - clock.now());
+  }
+  const early = delays.slice(0, delays.findIndex((d) => d > 1_000));
+  assert.deepEqual(early.slice(0, 3), [500, 1_000, 1_000]);
+  assert.ok(early.length >= 59, `${early.length} restarts at most 1 s apart in the first minute`);
+  assert.equal(delays.at(-1), 5_000, "past the first minute the normal backoff applies");
+});
+
 Deno.test("transient children are not restarted after a normal exit, temporary ones never", async () => {
   for (const kind of ["transient", "temporary"] as const) {
     const { sup, spec } = setup(kind);

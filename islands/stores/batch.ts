@@ -32,6 +32,8 @@ export interface BatchTask {
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
+  /** Set when a completed task ended before the frames ffprobe promised. */
+  warning?: string | null;
 }
 
 /** Where a task is in its life. */

@@ -1,5 +1,5 @@
 /** An MqttSystem on its own (no cameras or jobs) in a temp data dir, and results to feed its sink. */
-import { MqttSystem } from "../../actors/mqtt_system.ts";
+import { type JobControl, MqttSystem } from "../../actors/mqtt_system.ts";
 import type { FrameResult } from "../../actors/result_bus.ts";
 import { FileSnapshotStore } from "../../actors/runtime/mod.ts";
 import { type MqttConfig, normaliseStored } from "../../storage/mqtt_config.ts";
@@ -11,12 +11,18 @@ export interface LoneMqtt {
   close(): Promise<void>;
 }
 
-/** Starts an MqttSystem with no jobs and no ROIs. */
-export async function loneMqtt(configs: MqttConfig[] = []): Promise<LoneMqtt> {
-  const dataDir = await Deno.makeTempDir({ prefix: "visionroi-mqtt-" });
+/**
+ * Starts an MqttSystem with no ROIs, and no jobs unless `opts.jobs` stands in for them. With
+ * `opts.dataDir` it uses that folder and `close()` leaves it; otherwise a temp one it removes.
+ */
+export async function loneMqtt(
+  configs: MqttConfig[] = [],
+  opts: { dataDir?: string; jobs?: JobControl } = {},
+): Promise<LoneMqtt> {
+  const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "visionroi-mqtt-" });
   const sys = new MqttSystem({
     dataDir,
-    jobs: {
+    jobs: opts.jobs ?? {
       start: (camId) =>
         Promise.resolve({ status: "error", cam_id: camId, message: "no jobs here" }),
       stop: (camId) => Promise.resolve({ status: "no_task", cam_id: camId }),
@@ -32,7 +38,7 @@ export async function loneMqtt(configs: MqttConfig[] = []): Promise<LoneMqtt> {
     dataDir,
     async close() {
       await sys.stopAll();
-      await Deno.remove(dataDir, { recursive: true });
+      if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true });
     },
   };
 }
