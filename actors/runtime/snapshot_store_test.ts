@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FileSnapshotStore, removeStaleTemps } from "./snapshot_store.ts";
+import { FileSnapshotStore, removeStaleTemps, writeFileAtomic } from "./snapshot_store.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../../tests/helpers/tmpfs.ts";
 
 const writer = new URL("./testdata/snapshot_writer.ts", import.meta.url);
 
@@ -58,4 +59,33 @@ Deno.test("a write killed mid-way leaves the old or the new snapshot, never a br
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+const noTmpfs = await tmpfsUnavailable();
+if (noTmpfs) console.warn(`skipping the disk-full writeFileAtomic test: ${noTmpfs}`);
+
+Deno.test({
+  name: "writeFileAtomic on a full disk fails with ENOSPC, keeps the old file and leaves no temp file",
+  ignore: noTmpfs !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const fs = await mountTmpfs(dir, 256 * 1024);
+    try {
+      const path = `${dir}/state.json`;
+      await writeFileAtomic(path, '{"old":true}\n');
+      await fs.fill();
+      // 64 KiB: more than any partly filled page can take, so the write itself fails.
+      const err = await writeFileAtomic(path, "x".repeat(64 * 1024)).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
+      assert.equal(err?.code, "ENOSPC", `expected ENOSPC, got ${err}`);
+      assert.equal(await Deno.readTextFile(path), '{"old":true}\n');
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assert.deepEqual(names, [".filler", "state.json"]);
+    } finally {
+      await fs.unmount();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
