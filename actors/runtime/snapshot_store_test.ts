@@ -65,7 +65,8 @@ const noTmpfs = await tmpfsUnavailable();
 if (noTmpfs) console.warn(`skipping the disk-full writeFileAtomic test: ${noTmpfs}`);
 
 Deno.test({
-  name: "writeFileAtomic on a full disk fails with ENOSPC, keeps the old file and leaves no temp file",
+  name:
+    "writeFileAtomic on a full disk fails with ENOSPC, keeps the old file and leaves no temp file",
   ignore: noTmpfs !== undefined,
   fn: async () => {
     const dir = await Deno.makeTempDir();
