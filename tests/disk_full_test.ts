@@ -160,7 +160,7 @@ Deno.test({
           `content-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: 1000000\r\n\r\n` +
           `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.mp4"\r\n\r\nabc`,
       ));
-      await waitFor(async () => {
+      await waitFor(() => {
         const entries = [...Deno.readDirSync(`${data}/uploads`)];
         return entries.length > 0 ? entries : undefined;
       }, { what: "the stalled upload is being received" });
