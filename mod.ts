@@ -1,11 +1,15 @@
 /**
  * VisionROI entry: load config → build the actor system → create the app → serve.
- * SIGINT/SIGTERM and `POST /_quit` stop actors newest first and leave no ffmpeg child behind.
+ * SIGINT/SIGTERM and `POST /_quit` stop actors newest first and leave no ffmpeg child behind; a stop
+ * that takes longer than 4 s (a stalled request, a stuck actor) exits anyway.
  */
 import { ConfigError, loadConfig } from "./config.ts";
 import { startSystem } from "./system.ts";
 import { createApp } from "./routes/app.ts";
 import { loadAccessPolicy } from "./routes/auth.ts";
+
+/** How long a graceful stop may take before the process exits anyway (status 1): SIGTERM ends it within 5 s. */
+const SHUTDOWN_GRACE_MS = 4_000;
 
 async function main(): Promise<void> {
   let config;
@@ -22,6 +26,11 @@ async function main(): Promise<void> {
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
+      // Whatever hangs (a stalled upload, an actor that does not stop), the process ends in time.
+      setTimeout(() => {
+        console.error(`visionroi: shutdown not finished after ${SHUTDOWN_GRACE_MS} ms; exiting`);
+        Deno.exit(1);
+      }, SHUTDOWN_GRACE_MS);
       await system.stop();
       await server.shutdown();
       Deno.exit(0);

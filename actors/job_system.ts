@@ -123,14 +123,23 @@ export class JobSystem {
     return { status: running ? "already_running" : "started", cam_id: camId };
   }
 
-  /** Stops a job; its sockets close with the reason `stopped`. */
+  /**
+   * Stops a job; its sockets close with the reason `stopped`. Throws when the stopped state cannot
+   * be saved (a full disk): the job is stopped, but would start again after a restart.
+   */
   async stop(camId: string): Promise<JobAnswer> {
     const known = this.supervisor.status(`job:${camId}`);
-    if (!known) return { status: "no_task", cam_id: camId };
+    if (!known) {
+      // A stop whose save failed is retried by the next stop, which must not answer `no_task` then.
+      await this.#o.sessions.saveIfStale();
+      return { status: "no_task", cam_id: camId };
+    }
     await this.supervisor.stopChild(`job:${camId}`);
-    await this.#o.store.delete(key(camId));
-    await this.#o.sessions.patch(camId, { inference_running: false });
     this.#o.bus.close(camId, "stopped");
+    // service_state.json first: it decides what runs after a restart, and removing the job's
+    // config could free the very space its write then takes.
+    await this.#o.sessions.patch(camId, { inference_running: false });
+    await this.#o.store.delete(key(camId));
     return { status: "stopped", cam_id: camId };
   }
 

@@ -131,6 +131,11 @@ export class StreamSessions {
     await this.#save();
   }
 
+  /** Writes `service_state.json` again when its last write failed (a full disk); throws if it still fails. */
+  async saveIfStale(): Promise<void> {
+    if (this.#state.stale) await this.#save();
+  }
+
   /** Starts (or reconfigures) the preview stream of a cam_id. */
   async startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
     const already = this.previewRunning(camId);

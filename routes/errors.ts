@@ -1,11 +1,11 @@
 /**
  * The single error handler: every failure becomes `{"status":"error","message":…}` with its code.
- * Bad input is a RangeError (or zod / JSON syntax) → 400; a TypeError is a bug → 500.
+ * Bad input is a RangeError (or zod / JSON syntax) → 400; a full disk → 507; a TypeError is a bug → 500.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
-import { ConflictError, NotFoundError } from "../storage/errors.ts";
+import { ConflictError, diskFullReason, NotFoundError } from "../storage/errors.ts";
 
 /** An error that carries its HTTP status (413, 429 …) and extra body fields. */
 export class HttpError extends Error {
@@ -34,11 +34,26 @@ export function zodMessage(err: ZodError, input?: unknown): string {
   return `invalid ${path || "body"}${shown}: ${issue.message}`;
 }
 
+/**
+ * A full disk (ENOSPC, EDQUOT, SQLITE_FULL) as the 507 `disk full: …` answer, or undefined for any
+ * other error. `what` says what was not done ("ROI file not saved").
+ */
+export function diskFullError(err: unknown, what = "not saved"): HttpError | undefined {
+  const reason = diskFullReason(err);
+  if (!reason) return undefined;
+  return new HttpError(507, `disk full: ${what} (${reason} in the data dir); free space and retry`);
+}
+
 /** Hono `onError`: maps domain and input errors to 4xx, the rest to 500 (logged). */
 export function onError(err: Error, c: Context): Response {
   const body = (status: number, message: string, extra: Record<string, unknown> = {}) =>
     c.json({ status: "error", message, ...extra }, status as 400);
   if (err instanceof HttpError) return body(err.status, err.message, err.extra);
+  const full = diskFullError(err, `${c.req.method} ${c.req.path} not saved`);
+  if (full) {
+    console.error(`${c.req.method} ${c.req.path}: ${full.message}: ${err.message}`);
+    return body(full.status, full.message);
+  }
   if (err instanceof HTTPException) return body(err.status, err.message || "bad request");
   if (err instanceof ZodError) return body(400, zodMessage(err));
   if (err instanceof NotFoundError) return body(404, err.message);

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { AppContext } from "./context.ts";
 import { jsonBody } from "./sources.ts";
-import { zodMessage } from "./errors.ts";
+import { diskFullError, zodMessage } from "./errors.ts";
 import { checkCamId, parseCamSettings } from "./streams.ts";
 import type { StartRequest } from "../actors/job_system.ts";
 import type { JobRoi } from "../actors/inference_job_actor.ts";
@@ -95,7 +95,16 @@ export function inferenceRoutes(ctx: AppContext): Hono {
 
   app.post("/stop_inference/:cam_id", async (c) => {
     const camId = checkCamId(c.req.param("cam_id"));
-    return c.json(await jobs.stop(camId));
+    try {
+      return c.json(await jobs.stop(camId));
+    } catch (err) {
+      throw diskFullError(
+        err,
+        `job ${
+          JSON.stringify(camId)
+        } stopped, but not saved as stopped: it starts again after a restart`,
+      ) ?? err;
+    }
   });
 
   app.get("/inference_status/:cam_id", (c) => {

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
-import { HttpError } from "./errors.ts";
+import { diskFullError, HttpError } from "./errors.ts";
 import { jsonBody } from "./sources.ts";
 import { type MqttConfig, parseMqttBody, publicView } from "../storage/mqtt_config.ts";
 import { ConflictError, NotFoundError } from "../storage/errors.ts";
@@ -70,13 +70,18 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
   return app;
 }
 
-/** VisionROI's 500 `save failed` when the file cannot be written (memory is rolled back). */
+/**
+ * VisionROI's 500 `save failed` when the file cannot be written (memory is rolled back); 507
+ * `disk full: …` when that is why.
+ */
 async function saved(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (err) {
     if (err instanceof ConflictError) throw new HttpError(400, err.message);
     if (err instanceof NotFoundError) throw new HttpError(404, err.message);
+    const full = diskFullError(err, "MQTT config not saved");
+    if (full) throw full;
     console.error(`mqtt_configs.json: ${(err as Error).message}`);
     throw new HttpError(500, "save failed");
   }

@@ -7,7 +7,7 @@
 import { Busboy, type BusboyFileStream, type BusboyInstance } from "@fastify/busboy";
 import { once } from "node:events";
 import { join } from "node:path";
-import { HttpError } from "./errors.ts";
+import { diskFullError, HttpError } from "./errors.ts";
 
 /** One stored file part. */
 export interface UploadedFile {
@@ -48,7 +48,11 @@ export function safeFileName(name: string, index: number): string {
   return `${index}-${clean || "upload"}`;
 }
 
-/** Reads the request body into `opts.dir`; throws HttpError 413/400 (the folder may hold partial files). */
+/**
+ * Reads the request body into `opts.dir`; throws HttpError 413/400, or 507 when the disk is full
+ * (the rest of the body is still read, so the client gets the answer); the folder may hold partial
+ * files.
+ */
 export async function receiveUpload(req: Request, opts: UploadOptions): Promise<Upload> {
   const type = req.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data/i.test(type) || !req.body) {
@@ -80,7 +84,7 @@ export async function receiveUpload(req: Request, opts: UploadOptions): Promise<
     throw new HttpError(400, `invalid multipart body: ${(err as Error).message}`);
   }
   await Promise.all(parts.writes);
-  if (parts.failure) throw parts.failure;
+  if (parts.failure) throw diskFullError(parts.failure, "upload not stored") ?? parts.failure;
   return upload;
 }
 
@@ -154,17 +158,26 @@ async function pump(
 
 async function writeStream(stream: BusboyFileStream, path: string, entry: UploadedFile) {
   const file = await Deno.open(path, { write: true, createNew: true });
+  let failure: Error | undefined;
   try {
     for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-      let off = 0;
-      // Synchronous on purpose: under a busy upload socket, async file writes waited ~0.4 s each
-      // for their completion (200 MB: 33 s); a 4 MiB writeSync blocks for a few milliseconds.
-      while (off < chunk.byteLength) off += file.writeSync(chunk.subarray(off));
-      entry.bytes += chunk.byteLength;
+      // After a failed write (a full disk) the rest of the part is read and dropped: leaving the
+      // loop would destroy the stream, the parser would wait for it for ever, and so the request.
+      if (failure) continue;
+      try {
+        let off = 0;
+        // Synchronous on purpose: under a busy upload socket, async file writes waited ~0.4 s each
+        // for their completion (200 MB: 33 s); a 4 MiB writeSync blocks for a few milliseconds.
+        while (off < chunk.byteLength) off += file.writeSync(chunk.subarray(off));
+        entry.bytes += chunk.byteLength;
+      } catch (err) {
+        failure = err as Error;
+      }
     }
   } finally {
     file.close();
   }
+  if (failure) throw failure;
 }
 
 /** Size of the parser's writes. */

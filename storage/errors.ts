@@ -9,3 +9,29 @@ export class NotFoundError extends Error {
 export class ConflictError extends Error {
   override name = "ConflictError";
 }
+
+/**
+ * Why a write failed for lack of space, or undefined for any other error: ENOSPC, EDQUOT (their
+ * `code` or OS message) or SQLite's SQLITE_FULL, also when wrapped as an error's `cause`.
+ */
+export function diskFullReason(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
+    const { code, errcode, message } = e as {
+      code?: unknown;
+      errcode?: unknown;
+      message?: unknown;
+    };
+    const text = typeof message === "string" ? message : "";
+    if (code === "ENOSPC" || /No space left on device|os error 28\b/.test(text)) {
+      return "no space left on device";
+    }
+    if (code === "EDQUOT" || /Disk quota exceeded|os error 122\b/.test(text)) {
+      return "disk quota exceeded";
+    }
+    if (errcode === 13 || code === "SQLITE_FULL" || /database or disk is full/.test(text)) {
+      return "database or disk is full";
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -56,6 +56,7 @@ export function normalizeCamState(raw: Record<string, unknown>): CamState {
 export class ServiceStateFile {
   readonly path: string;
   #chain: Promise<void> = Promise.resolve();
+  #stale = false;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, "service_state.json");
@@ -86,11 +87,19 @@ export class ServiceStateFile {
     }
   }
 
+  /** True when the last write failed (a full disk): the file is older than the state. */
+  get stale(): boolean {
+    return this.#stale;
+  }
+
   /** Writes the state atomically, after any write already under way. */
   save(state: ServiceState): Promise<void> {
     const text = JSON.stringify(state);
     const next = this.#chain.then(() => writeFileAtomic(this.path, text));
-    this.#chain = next.catch((err) => {
+    this.#chain = next.then(() => {
+      this.#stale = false;
+    }, (err) => {
+      this.#stale = true;
       console.error(`service_state.json not saved: ${err.message}`);
     });
     return next;

@@ -48,17 +48,20 @@ export async function writeFileAtomic(
   const tmp = `${path}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   const file = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: opts.mode });
   try {
-    let off = 0;
-    while (off < data.length) off += await file.write(data.subarray(off));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  try {
+    try {
+      let off = 0;
+      while (off < data.length) off += await file.write(data.subarray(off));
+      await file.sync();
+    } finally {
+      file.close();
+    }
     if (opts.mode !== undefined) await Deno.chmod(tmp, opts.mode);
     await Deno.rename(tmp, path);
   } catch (err) {
-    await Deno.remove(tmp).catch(() => undefined);
+    // A full disk fails the write or the fsync: the partial temp file must not stay behind.
+    await Deno.remove(tmp).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) console.error(`${tmp} not removed: ${e.message}`);
+    });
     throw err;
   }
   await syncDir(dirname(path));

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
+<<<<<<< HEAD
 import { FileSnapshotStore, keySegment, removeStaleTemps } from "./snapshot_store.ts";
+=======
+import { FileSnapshotStore, removeStaleTemps, writeFileAtomic } from "./snapshot_store.ts";
+import { mountTmpfs, tmpfsUnavailable } from "../../tests/helpers/tmpfs.ts";
+>>>>>>> h10e
 
 const writer = new URL("./testdata/snapshot_writer.ts", import.meta.url);
 
@@ -60,6 +65,7 @@ Deno.test("a write killed mid-way leaves the old or the new snapshot, never a br
   }
 });
 
+<<<<<<< HEAD
 Deno.test("any source name or cam_id makes a key that saves: Thai, leading dash or dot, 100 letters", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -90,4 +96,34 @@ Deno.test("any source name or cam_id makes a key that saves: Thai, leading dash 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+=======
+const noTmpfs = await tmpfsUnavailable();
+if (noTmpfs) console.warn(`skipping the disk-full writeFileAtomic test: ${noTmpfs}`);
+
+Deno.test({
+  name:
+    "writeFileAtomic on a full disk fails with ENOSPC, keeps the old file and leaves no temp file",
+  ignore: noTmpfs !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const fs = await mountTmpfs(dir, 256 * 1024);
+    try {
+      const path = `${dir}/state.json`;
+      await writeFileAtomic(path, '{"old":true}\n');
+      await fs.fill();
+      // 64 KiB: more than any partly filled page can take, so the write itself fails.
+      const err = await writeFileAtomic(path, "x".repeat(64 * 1024)).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
+      assert.equal(err?.code, "ENOSPC", `expected ENOSPC, got ${err}`);
+      assert.equal(await Deno.readTextFile(path), '{"old":true}\n');
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assert.deepEqual(names, [".filler", "state.json"]);
+    } finally {
+      await fs.unmount();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+>>>>>>> h10e
 });
