@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-<<<<<<< HEAD
-import { FileSnapshotStore, keySegment, removeStaleTemps } from "./snapshot_store.ts";
-=======
-import { FileSnapshotStore, removeStaleTemps, writeFileAtomic } from "./snapshot_store.ts";
+import { FileSnapshotStore, keySegment, removeStaleTemps, writeFileAtomic } from "./snapshot_store.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../../tests/helpers/tmpfs.ts";
->>>>>>> h10e
 
 const writer = new URL("./testdata/snapshot_writer.ts", import.meta.url);
 
@@ -65,7 +61,6 @@ Deno.test("a write killed mid-way leaves the old or the new snapshot, never a br
   }
 });
 
-<<<<<<< HEAD
 Deno.test("any source name or cam_id makes a key that saves: Thai, leading dash or dot, 100 letters", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -96,7 +91,6 @@ Deno.test("any source name or cam_id makes a key that saves: Thai, leading dash 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-=======
 const noTmpfs = await tmpfsUnavailable();
 if (noTmpfs) console.warn(`skipping the disk-full writeFileAtomic test: ${noTmpfs}`);
 
@@ -125,5 +119,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
->>>>>>> h10e
 });
