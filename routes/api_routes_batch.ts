@@ -13,7 +13,9 @@ const truncated = z.boolean().optional().describe("true when the module's text w
 
 /** A task; `warning` says what went wrong in a task that still completed (a short video). */
 const taskSchema = batchTaskSchema.extend({
-  warning: z.string().optional().describe("e.g. video ended at frame 494 of 1000 (truncated?)"),
+  warning: z.string().nullable().optional().describe(
+    "e.g. video ended at frame 494 of 1000 (truncated?)",
+  ),
 });
 
 const batchRow = z.object({

@@ -20,7 +20,7 @@ const PAGES: [string, string][] = [
 /** A module; `disabled` with its `reason` when it kept killing its worker. */
 const moduleInfo = ModuleInfoSchema.extend({
   disabled: z.boolean().optional(),
-  reason: z.string().optional().describe("why the module is disabled"),
+  reason: z.string().nullable().optional().describe("why the module is disabled"),
 });
 
 const html = { 200: { description: "HTML page", contentType: "text/html" } };
