@@ -6,10 +6,12 @@
  */
 import { z } from "zod";
 import {
-  badInput,
   describeRoutes,
+  diskFull,
+  errorSchema,
   notFound,
   objectAnswer,
+  refusedOr400,
   type RouteDoc,
   statusAnswer,
 } from "./api_spec.ts";
@@ -88,7 +90,17 @@ const accessDocs: RouteDoc[] = [
     responses: {
       200: { description: "JSON body: logged in (cookie set)", schema: statusAnswer },
       303: { description: "form body: logged in, redirect to next" },
-      401: { description: "wrong token" },
+      401: {
+        description: "wrong token (JSON body: the error answer; form body: the form again)",
+        schema: errorSchema,
+        also: [{ contentType: "text/html" }],
+      },
+      413: { description: "body larger than 16 KiB", schema: errorSchema },
+      429: {
+        description: "too many wrong guesses from this address; try again after Retry-After",
+        schema: errorSchema,
+        headers: { "Retry-After": "seconds to wait" },
+      },
     },
   },
   {
@@ -114,7 +126,7 @@ const cameraDocs: RouteDoc[] = [
     body: { schema: camSettingsSchema, required: false },
     responses: {
       200: { description: "started or already_running", schema: statusAnswer },
-      400: badInput(),
+      400: refusedOr400("inference_running", "an inference job runs on this cam_id"),
     },
   },
   {
@@ -141,7 +153,10 @@ const cameraDocs: RouteDoc[] = [
     summary: "The newest frame as JPEG (wakes a saved source on demand)",
     responses: {
       200: { description: "JPEG", contentType: "image/jpeg" },
-      400: { description: "Camera not initialized", contentType: "text/plain" },
+      400: {
+        description: "Camera not initialized (no source for this cam_id)",
+        contentType: "text/plain",
+      },
       503: { description: "Camera not ready or timeout", contentType: "text/plain" },
     },
   },
@@ -175,7 +190,7 @@ const jobDocs: RouteDoc[] = [
     },
     responses: {
       200: { description: "started or already_running", schema: statusAnswer },
-      400: badInput(),
+      400: refusedOr400("roi_running", "an ROI preview runs on this cam_id"),
     },
   },
   {
@@ -184,7 +199,10 @@ const jobDocs: RouteDoc[] = [
     tag: "jobs",
     params: { cam_id: CAM_ID },
     summary: "Stop an inference job",
-    responses: { 200: { description: "stopped or no_task", schema: statusAnswer } },
+    responses: {
+      200: { description: "stopped or no_task", schema: statusAnswer },
+      507: diskFull(),
+    },
   },
   {
     method: "get",
@@ -216,10 +234,12 @@ const jobDocs: RouteDoc[] = [
     body: { schema: readJsonBodySchema, contentType: ["application/json", "multipart/form-data"] },
     responses: {
       200: { description: "results in ROI order", schema: objectAnswer },
-      400: badInput(),
-      413: { description: "body too large" },
-      415: { description: "unsupported content-type" },
-      422: { description: "undecodable image or invalid ROI" },
+      413: { description: "body larger than 20 MiB", schema: errorSchema },
+      415: { description: "unsupported content-type", schema: errorSchema },
+      422: {
+        description: "undecodable image or invalid ROI (`field` names it)",
+        schema: errorSchema,
+      },
     },
   },
 ];
@@ -241,7 +261,10 @@ const wsDocs: RouteDoc[] = ([
   description: "WebSocket. A foreign Origin is refused (403); a stop closes with code 1000. " +
     "A client that reads nothing holds at most --ws-buffer bytes (older messages dropped, " +
     "counted) and is closed with 1008 after --ws-stall-timeout seconds.",
-  responses: { 101: { description: "switching protocols" } },
+  responses: {
+    101: { description: "switching protocols" },
+    404: { description: "not a WebSocket handshake (no Upgrade header)", schema: errorSchema },
+  },
 }));
 
 /** Every route of the app. */

@@ -1,15 +1,58 @@
 /** Descriptions of the batch and results-history routes (see api_routes.ts). */
 import { z } from "zod";
-import { badInput, errorSchema, notFound, type RouteDoc } from "./api_spec.ts";
+import { diskFull, errorSchema, notFound, type RouteDoc } from "./api_spec.ts";
 import { batchListQuery, batchResultsQuery } from "./batch.ts";
 import { batchUploadBody } from "./batch_create.ts";
 import { batchTaskSchema } from "./batch_view.ts";
 import { resultsQuery } from "./results.ts";
 
 const ID = "the task id (from POST /api/batch)";
-const csvOrJson = (what: string) => ({
-  description: `${what}: CSV with a header line, or JSON {…, rows: [...]}`,
-  contentType: "text/csv",
+
+/** Set on a reading whose module text was cut to 4 KiB. */
+const truncated = z.boolean().optional().describe("true when the module's text was cut to 4 KiB");
+
+/** A task; `warning` says what went wrong in a task that still completed (a short video). */
+const taskSchema = batchTaskSchema.extend({
+  warning: z.string().nullable().optional().describe(
+    "e.g. video ended at frame 494 of 1000 (truncated?)",
+  ),
+});
+
+const batchRow = z.object({
+  task_id: z.string(),
+  frame_index: z.number(),
+  frame_time: z.number().nullable(),
+  roi_id: z.string(),
+  name: z.string(),
+  module: z.string(),
+  text: z.string(),
+  value: z.number().nullable(),
+  confidence: z.number().nullable(),
+  duration: z.number(),
+  error: z.string().nullable(),
+  truncated,
+});
+
+const liveRow = z.object({
+  time: z.number().describe("seconds since the epoch"),
+  iso_time: z.string(),
+  cam_id: z.string(),
+  source: z.string(),
+  roi_id: z.string(),
+  name: z.string(),
+  module: z.string(),
+  text: z.string(),
+  value: z.number().nullable(),
+  duration: z.number(),
+  truncated,
+});
+
+/** `format=json` (the default) answers `head` plus `rows`; `format=csv` a CSV with a header line. */
+const jsonOrCsv = (what: string, head: z.ZodRawShape, row: z.ZodType) => ({
+  description:
+    `${what}: JSON {…, rows: [...]} (format=json, the default) or CSV with a header line`,
+  schema: z.object({ ...head, rows: z.array(row) }),
+  also: [{ contentType: "text/csv" }],
 });
 
 /** Batch task routes and `GET /api/results`. */
@@ -28,9 +71,9 @@ export const batchDocs: RouteDoc[] = [
         description: "queued",
         schema: z.object({ task_id: z.string(), status: z.literal("pending") }),
       },
-      400: badInput(),
       413: { description: "larger than --max-upload; nothing is kept", schema: errorSchema },
       429: { description: "--max-queued tasks are waiting already", schema: errorSchema },
+      507: diskFull(),
     },
   },
   {
@@ -40,8 +83,7 @@ export const batchDocs: RouteDoc[] = [
     summary: "Tasks newest first (a user token sees its own only)",
     query: batchListQuery,
     responses: {
-      200: { description: "the tasks", schema: z.object({ tasks: z.array(batchTaskSchema) }) },
-      400: badInput(),
+      200: { description: "the tasks", schema: z.object({ tasks: z.array(taskSchema) }) },
     },
   },
   {
@@ -70,7 +112,7 @@ export const batchDocs: RouteDoc[] = [
     tag: "batch",
     summary: "A task's status and progress",
     params: { id: ID },
-    responses: { 200: { description: "the task", schema: batchTaskSchema }, 404: notFound() },
+    responses: { 200: { description: "the task", schema: taskSchema }, 404: notFound() },
   },
   {
     method: "post",
@@ -79,7 +121,7 @@ export const batchDocs: RouteDoc[] = [
     summary: "Cancel a pending or processing task (its stored rows stay)",
     params: { id: ID },
     responses: {
-      200: { description: "the task, now cancelled", schema: batchTaskSchema },
+      200: { description: "the task, now cancelled", schema: taskSchema },
       404: notFound(),
       409: { description: "the task has finished already", schema: errorSchema },
     },
@@ -105,7 +147,10 @@ export const batchDocs: RouteDoc[] = [
     summary: "One row per frame × ROI: frame index and time, ROI, module, text, value, confidence",
     params: { id: ID },
     query: batchResultsQuery,
-    responses: { 200: csvOrJson("the rows"), 400: badInput(), 404: notFound() },
+    responses: {
+      200: jsonOrCsv("the rows", { task_id: z.string(), status: z.string() }, batchRow),
+      404: notFound(),
+    },
   },
   {
     method: "get",
@@ -113,6 +158,6 @@ export const batchDocs: RouteDoc[] = [
     tag: "results",
     summary: "Live results history: every reading of running jobs, oldest first",
     query: resultsQuery,
-    responses: { 200: csvOrJson("the rows"), 400: badInput() },
+    responses: { 200: jsonOrCsv("the rows", { count: z.number() }, liveRow) },
   },
 ];

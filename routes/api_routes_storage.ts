@@ -1,9 +1,20 @@
 /** Descriptions of the routes over the data dir: source folders, ROI files, result logs. */
 import { z } from "zod";
-import { badInput, notFound, objectAnswer, type RouteDoc, statusAnswer } from "./api_spec.ts";
+import {
+  diskFull,
+  errorSchema,
+  notFound,
+  objectAnswer,
+  type RouteDoc,
+  statusAnswer,
+} from "./api_spec.ts";
 import { MAX_LOG_LINES } from "./logs.ts";
 import { STREAM_TYPES } from "../storage/source_store.ts";
-import { RoiFileSchema, SaveRoiBodySchema } from "../storage/roi_schema.ts";
+import {
+  LoadRoiAnswerSchema,
+  SaveRoiAnswerSchema,
+  SaveRoiBodySchema,
+} from "../storage/roi_schema.ts";
 
 /*
  * The source routes validate by hand in storage/source_store.ts (checkSourceString,
@@ -19,6 +30,11 @@ const createSourceForm = z.object({
 const sourceConfigQuery = z.object({ name: z.string().describe("source name") });
 
 const NAME = "source name";
+const unreadable = { description: "the ROI file on disk cannot be read", schema: errorSchema };
+const saveFailed = {
+  description: '"save failed": the file could not be written',
+  schema: errorSchema,
+};
 
 /** Source folder routes (`/create_source`, `/delete_source/{name}` …). */
 export const sourceDocs: RouteDoc[] = [
@@ -53,7 +69,7 @@ export const sourceDocs: RouteDoc[] = [
       schema: createSourceForm,
       contentType: ["application/x-www-form-urlencoded", "multipart/form-data"],
     },
-    responses: { 200: { description: "created", schema: statusAnswer }, 400: badInput() },
+    responses: { 200: { description: "created", schema: statusAnswer }, 507: diskFull() },
   },
   {
     method: "delete",
@@ -70,7 +86,11 @@ export const sourceDocs: RouteDoc[] = [
     params: { name: NAME },
     summary: "Change stream_type; a running camera restarts with it",
     body: { schema: z.object({ stream_type: z.enum(STREAM_TYPES) }) },
-    responses: { 200: { description: "updated", schema: statusAnswer }, 400: badInput() },
+    responses: {
+      200: { description: "updated", schema: statusAnswer },
+      404: notFound(),
+      507: diskFull(),
+    },
   },
   {
     method: "patch",
@@ -79,7 +99,11 @@ export const sourceDocs: RouteDoc[] = [
     params: { name: NAME },
     summary: "Change what is captured; a running camera restarts with it",
     body: { schema: z.object({ source: z.string() }) },
-    responses: { 200: { description: "updated", schema: statusAnswer }, 400: badInput() },
+    responses: {
+      200: { description: "updated", schema: statusAnswer },
+      404: notFound(),
+      507: diskFull(),
+    },
   },
   {
     method: "patch",
@@ -90,7 +114,8 @@ export const sourceDocs: RouteDoc[] = [
     body: { schema: z.object({ name: z.string() }) },
     responses: {
       200: { description: "renamed or unchanged", schema: statusAnswer },
-      400: badInput(),
+      404: notFound(),
+      507: diskFull(),
     },
   },
 ];
@@ -106,7 +131,11 @@ export const roiDocs: RouteDoc[] = [
       path: z.string().optional().describe("file inside the data dir (instead of source)"),
     }),
     body: { schema: SaveRoiBodySchema },
-    responses: { 200: { description: "saved", schema: statusAnswer }, 400: badInput() },
+    responses: {
+      200: { description: "saved", schema: SaveRoiAnswerSchema },
+      404: { description: "no such source", schema: errorSchema },
+      507: diskFull(),
+    },
   },
   {
     method: "get",
@@ -114,7 +143,11 @@ export const roiDocs: RouteDoc[] = [
     tag: "rois",
     params: { name: NAME },
     summary: "A source's ROI entries",
-    responses: { 200: { description: "entries", schema: RoiFileSchema } },
+    responses: {
+      200: { description: "the entries and the file name", schema: LoadRoiAnswerSchema },
+      404: notFound(),
+      500: unreadable,
+    },
   },
   {
     method: "get",
@@ -122,7 +155,11 @@ export const roiDocs: RouteDoc[] = [
     tag: "rois",
     summary: "ROI entries of a file inside the data dir",
     query: z.object({ path: z.string().describe("data_sources/<name>/<file>") }),
-    responses: { 200: { description: "entries", schema: RoiFileSchema }, 400: badInput() },
+    responses: {
+      200: { description: "the entries and the file name", schema: LoadRoiAnswerSchema },
+      404: notFound(),
+      500: unreadable,
+    },
   },
   {
     method: "get",
@@ -149,7 +186,7 @@ export const roiDocs: RouteDoc[] = [
     }),
     responses: {
       200: { description: "lines", schema: z.object({ lines: z.array(z.string()) }) },
-      400: badInput(),
+      404: notFound(),
     },
   },
 ];
@@ -200,8 +237,8 @@ export const mqttDocs: RouteDoc[] = [
     body: { schema: mqttBody },
     responses: {
       201: { description: "created", schema: statusAnswer },
-      400: badInput(),
-      500: { description: "save failed" },
+      500: saveFailed,
+      507: diskFull(),
     },
   },
   {
@@ -213,8 +250,9 @@ export const mqttDocs: RouteDoc[] = [
     body: { schema: mqttBody },
     responses: {
       200: { description: "updated", schema: statusAnswer },
-      400: badInput(),
       404: notFound(),
+      500: saveFailed,
+      507: diskFull(),
     },
   },
   {
@@ -230,6 +268,6 @@ export const mqttDocs: RouteDoc[] = [
     path: "/mqtt_configs/",
     tag: "mqtt",
     summary: "An empty name: always 400 invalid name (VisionROI's answer)",
-    responses: { 400: badInput() },
+    responses: { 400: { description: "invalid name", schema: errorSchema } },
   },
 ];

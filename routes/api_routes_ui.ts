@@ -1,6 +1,6 @@
 /** Descriptions of the UI routes (pages, the bundle's static files) and `/api/modules`. */
 import { z } from "zod";
-import type { RouteDoc } from "./api_spec.ts";
+import { notFound, type RouteDoc } from "./api_spec.ts";
 import { ModuleInfoSchema } from "./modules.ts";
 
 const PAGES: [string, string][] = [
@@ -16,6 +16,12 @@ const PAGES: [string, string][] = [
   ["/docs", "How to use VisionROI"],
   ["/jobs", "Batch tasks: upload footage, progress, cancel, delete, downloads"],
 ];
+
+/** A module; `disabled` with its `reason` when it kept killing its worker. */
+const moduleInfo = ModuleInfoSchema.extend({
+  disabled: z.boolean().optional(),
+  reason: z.string().nullable().optional().describe("why the module is disabled"),
+});
 
 const html = { 200: { description: "HTML page", contentType: "text/html" } };
 
@@ -57,8 +63,12 @@ export const uiDocs: RouteDoc[] = [
     params: { path: "a file of the UI bundle (`ui/…`), built by `deno task build`" },
     summary: "Scripts and styles of the UI (content-hashed names, cached for a year)",
     responses: {
-      200: { description: "JavaScript or CSS", contentType: "text/javascript" },
-      404: { description: "no such file" },
+      200: {
+        description: "JavaScript or CSS",
+        contentType: "text/javascript",
+        also: [{ contentType: "text/css" }],
+      },
+      404: notFound(),
     },
   },
   {
@@ -66,6 +76,6 @@ export const uiDocs: RouteDoc[] = [
     path: "/api/modules",
     tag: "jobs",
     summary: "Inference modules with their params as JSON Schema",
-    responses: { 200: { description: "modules", schema: z.array(ModuleInfoSchema) } },
+    responses: { 200: { description: "modules", schema: z.array(moduleInfo) } },
   },
 ];

@@ -17,6 +17,10 @@ export interface ResponseDoc {
   schema?: z.ZodType;
   /** Body media type [application/json when `schema` is set]. */
   contentType?: string;
+  /** Other media types the same answer may come as (CSV beside JSON, a page beside JSON). */
+  also?: { contentType: string; schema?: z.ZodType }[];
+  /** Response headers: name → what it says. */
+  headers?: Record<string, string>;
 }
 
 /** One route: what the docs page and `/openapi.json` show. */
@@ -70,6 +74,57 @@ export function notFound(): ResponseDoc {
   return { description: "not found", schema: errorSchema };
 }
 
+/** The 507 answer of a route that writes to the data dir. */
+export function diskFull(): ResponseDoc {
+  return {
+    description: 'the data dir is full: `"message": "disk full: …"`; nothing was kept',
+    schema: errorSchema,
+  };
+}
+
+/**
+ * A 400 that is not `status: "error"`: VisionROI's refusal words (`roi_running`,
+ * `inference_running`) with the cam_id and a message; or the usual error answer.
+ */
+export function refusedOr400(status: string, why: string): ResponseDoc {
+  const refused = z.object({ status: z.literal(status), cam_id: z.string(), message: z.string() });
+  return {
+    description: `invalid input; or \`status: "${status}"\`: ${why}`,
+    schema: z.union([errorSchema, refused]),
+  };
+}
+
+/**
+ * Answers every operation may give, added by the builder where they apply: the login redirect
+ * and 401 (when the token is required), 400 (any input), 403 (foreign Host or Origin), 413 (any
+ * body), 500. A route's own answer with the same code is merged with these.
+ */
+export function commonResponses(r: RouteDoc): Record<number, ResponseDoc> {
+  const out: Record<number, ResponseDoc> = {};
+  const error = (description: string): ResponseDoc => ({ description, schema: errorSchema });
+  if (r.method === "get" && !r.open && !r.websocket) {
+    out[302] = {
+      description: "the token is required and missing: a browser (Accept: text/html) is " +
+        "redirected to /login?next=…",
+      headers: { Location: "the login page" },
+    };
+  }
+  if (r.params || r.query || r.body) out[400] = badInput();
+  if (!r.open) {
+    out[401] = {
+      ...error("the token is required and was missing or wrong"),
+      headers: { "WWW-Authenticate": 'Bearer realm="VisionROI"' },
+    };
+  }
+  out[403] = error(
+    "refused: a Host that is not this server's loopback name when no token is required " +
+      "(DNS rebinding), or a state-changing request or WebSocket from another site (Origin)",
+  );
+  if (r.method !== "get") out[413] = error("the body is larger than 16 MiB (or the route's limit)");
+  out[500] = error('an unexpected failure, logged by the server ("internal error")');
+  return out;
+}
+
 /** Identity helper that type-checks a list of descriptions. */
 export function describeRoutes(docs: RouteDoc[]): RouteDoc[] {
   return docs;
@@ -81,8 +136,6 @@ export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<
   delete out.$schema;
   return out;
 }
-
-const SAFE = new Set<HttpMethod>(["get"]);
 
 /** The OpenAPI 3.1 document of `routes`. */
 export function buildOpenApi(
@@ -170,20 +223,53 @@ function queryParameters(r: RouteDoc): Record<string, unknown>[] {
   });
 }
 
-function responses(r: RouteDoc): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+interface ResponseObject {
+  description: string;
+  content?: Record<string, { schema?: Record<string, unknown> }>;
+  headers?: Record<string, { description: string; schema: { type: "string" } }>;
+}
+
+/** The route's own answers, merged with {@linkcode commonResponses} (the route's text first). */
+function responses(r: RouteDoc): Record<string, ResponseObject> {
+  const out: Record<string, ResponseObject> = {};
   const add = (code: number, d: ResponseDoc) => {
-    const type = d.contentType ?? (d.schema ? "application/json" : undefined);
-    const content = type
-      ? { [type]: d.schema ? { schema: jsonSchemaOf(d.schema, "output") } : {} }
-      : undefined;
-    out[String(code)] = { description: d.description, ...(content ? { content } : {}) };
+    const next = responseObject(d);
+    const prev = out[String(code)];
+    if (!prev) {
+      out[String(code)] = next;
+      return;
+    }
+    if (!prev.description.includes(next.description)) {
+      prev.description += `; or ${next.description}`;
+    }
+    if (next.content) prev.content = { ...next.content, ...prev.content };
+    if (next.headers) prev.headers = { ...next.headers, ...prev.headers };
   };
   for (const [code, d] of Object.entries(r.responses)) add(Number(code), d);
-  const error = (description: string) => ({ description, schema: errorSchema });
-  if (!r.open && !out["401"]) add(401, error("the token is required and was missing or wrong"));
-  if ((!SAFE.has(r.method) || r.websocket) && !out["403"]) {
-    add(403, error("the request's Origin is another site"));
+  for (const [code, d] of Object.entries(commonResponses(r))) add(Number(code), d);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => Number(a) - Number(b)));
+}
+
+function responseObject(d: ResponseDoc): ResponseObject {
+  const out: ResponseObject = { description: d.description };
+  const types = [
+    ...(d.schema || d.contentType
+      ? [{ contentType: d.contentType ?? "application/json", schema: d.schema }]
+      : []),
+    ...(d.also ?? []),
+  ];
+  if (types.length) {
+    out.content = Object.fromEntries(types.map((t) => [
+      t.contentType,
+      t.schema ? { schema: jsonSchemaOf(t.schema, "output") } : {},
+    ]));
+  }
+  if (d.headers) {
+    out.headers = Object.fromEntries(
+      Object.entries(d.headers).map((
+        [name, description],
+      ) => [name, { description, schema: { type: "string" as const } }]),
+    );
   }
   return out;
 }

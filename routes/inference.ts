@@ -89,7 +89,11 @@ export function inferenceRoutes(ctx: AppContext): Hono {
       drawPageBoxes: p.draw_page_boxes ?? undefined,
     };
     const answer = await jobs.start(camId, req);
-    if (answer.status === "roi_running" || answer.status === "error") return c.json(answer, 400);
+    if (answer.status === "roi_running") {
+      const message = `an ROI preview runs on cam_id ${camId}: stop it first (/stop_roi_stream)`;
+      return c.json({ ...answer, message }, 400);
+    }
+    if (answer.status === "error") return c.json(answer, 400);
     return c.json(answer);
   });
 

@@ -66,7 +66,8 @@ export function streamRoutes(ctx: AppContext): Hono {
     const camId = checkCamId(c.req.param("cam_id"));
     const settings = parseCamSettings(await jsonBody(c.req.raw));
     if (ctx.jobs.status(camId).running) {
-      return c.json({ status: "inference_running", cam_id: camId }, 400);
+      const message = `an inference job runs on cam_id ${camId}: stop it first (/stop_inference)`;
+      return c.json({ status: "inference_running", cam_id: camId, message }, 400);
     }
     const answer = await sessions.startPreview(camId, settings);
     if (answer.status === "error") {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "./helpers/app.ts";
 import { typeText } from "../routes/api_docs_page.ts";
+import { documentProblems } from "./helpers/openapi_check.ts";
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
@@ -88,6 +89,76 @@ Deno.test("openapi request schemas come from the zod schemas the routes validate
     assert.equal(JSON.stringify(doc).includes('"$schema"'), false, "no nested $schema");
     assert.deepEqual(doc.paths["/_healthz"].get.security, [], "health is open");
     assert.equal(doc.paths["/api/cameras"].get.security, undefined, "global security applies");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("openapi.json validates against the OpenAPI 3.1 schema, its schemas as 2020-12", async () => {
+  const t = await testApp();
+  try {
+    const doc = await (await t.app.request("/openapi.json")).json();
+    assert.deepEqual(documentProblems(doc), []);
+    // The check can fail: a response without its required description, a bad schema keyword.
+    const broken = structuredClone(doc);
+    delete broken.paths["/_healthz"].get.responses["200"].description;
+    broken.paths["/api/jobs"].get.responses["200"].content["application/json"].schema = {
+      type: "no-such-type",
+    };
+    const problems = documentProblems(broken);
+    assert.ok(problems.some((p) => p.includes("description")), problems.join("\n"));
+    assert.ok(problems.some((p) => p.startsWith("/paths//api/jobs")), problems.join("\n"));
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("every operation declares the answers every route can give, with their schemas", async () => {
+  const t = await testApp();
+  try {
+    const doc = await (await t.app.request("/openapi.json")).json();
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(item as Record<string, Json>)) {
+        const responses = op.responses as Record<string, Json>;
+        const name = `${method} ${path}`;
+        for (const code of ["403", "500"]) {
+          const json = (responses[code]?.content as Json)?.["application/json"] as Json;
+          assert.ok(json?.schema, `${name} declares ${code} with the error schema`);
+        }
+        if (op.security === undefined) assert.ok(responses["401"], `${name} declares 401`);
+        if (method !== "get") assert.ok(responses["413"], `${name} declares 413`);
+        const inputs = (op.parameters as Json[] | undefined)?.length || op.requestBody;
+        if (inputs) assert.ok(responses["400"], `${name} has input and declares 400`);
+      }
+    }
+    const login = doc.paths["/login"].post.responses;
+    assert.ok(login["429"].headers["Retry-After"], "429 says when to try again");
+    for (
+      const [path, method] of [
+        ["/api/batch", "post"],
+        ["/save_roi", "post"],
+        ["/create_source", "post"],
+        ["/update_source/{name}", "patch"],
+        ["/rename_source/{name}", "patch"],
+        ["/update_stream_type/{name}", "patch"],
+        ["/mqtt_configs", "post"],
+        ["/mqtt_configs/{name}", "put"],
+        ["/stop_inference/{cam_id}", "post"],
+      ]
+    ) assert.ok(doc.paths[path][method].responses["507"], `${method} ${path} declares 507`);
+    const results = doc.paths["/api/results"].get.responses["200"].content;
+    assert.deepEqual(Object.keys(results).sort(), ["application/json", "text/csv"]);
+    assert.equal(results["application/json"].schema.properties.rows.type, "array");
+    const load = doc.paths["/load_roi/{name}"].get.responses["200"].content["application/json"];
+    assert.deepEqual(load.schema.required.sort(), ["filename", "rois"]);
+    const refused = doc.paths["/start_inference/{cam_id}"].post.responses["400"].content[
+      "application/json"
+    ].schema;
+    const roiRunning = refused.anyOf.find((s: Json) =>
+      (s.properties as Json).status && ((s.properties as Json).status as Json).const ===
+        "roi_running"
+    );
+    assert.deepEqual(roiRunning.required.sort(), ["cam_id", "message", "status"]);
   } finally {
     await t.close();
   }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { FileSnapshotStore, keySegment, removeStaleTemps, writeFileAtomic } from "./snapshot_store.ts";
+import {
+  FileSnapshotStore,
+  keySegment,
+  removeStaleTemps,
+  writeFileAtomic,
+} from "./snapshot_store.ts";
 import { mountTmpfs, tmpfsUnavailable } from "../../tests/helpers/tmpfs.ts";
 
 const writer = new URL("./testdata/snapshot_writer.ts", import.meta.url);
@@ -91,6 +96,8 @@ Deno.test("any source name or cam_id makes a key that saves: Thai, leading dash 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
 const noTmpfs = await tmpfsUnavailable();
 if (noTmpfs) console.warn(`skipping the disk-full writeFileAtomic test: ${noTmpfs}`);
 
