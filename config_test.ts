@@ -61,6 +61,8 @@ Deno.test("config --allowed-hosts: a lowercased comma list; a URL is refused", (
   assert.deepEqual(c.allowedHosts, ["cam.example", ".site.example"]);
   assert.deepEqual(loadConfig([], noEnv).allowedHosts, []);
   assert.throws(() => loadConfig(["--allowed-hosts", "http://x/"], noEnv), /allowedHosts/);
+});
+
 Deno.test("config: WebSocket buffer 2 MiB and stall timeout 30 s by default; bad values named", () => {
   const c = loadConfig([], noEnv);
   assert.equal(c.wsBufferBytes, 2 * 1024 * 1024);
