@@ -1,13 +1,16 @@
 /** Source CRUD on VisionROI's paths: `data_sources/<name>/config.json`. */
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
-import { checkSourceString, checkStreamType } from "../storage/source_store.ts";
-import { specFromConfig } from "../actors/stream_sessions.ts";
+import {
+  checkSourceString,
+  checkStreamType,
+  specFromConfig,
+} from "../actors/frame_sources/source_spec.ts";
 
 /** `/data_sources`, `/source_list`, `/source_config`, `/create_source`, update/rename/delete. */
 export function sourceRoutes(ctx: AppContext): Hono {
   const app = new Hono();
-  const { sources, sessions, cameras } = ctx;
+  const { sources, sessions, cameras, state } = ctx;
 
   app.get("/data_sources", async (c) => c.json(await sources.names()));
 
@@ -32,7 +35,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
         message: `missing data: ${!name?.trim() ? "name" : "source"} is required`,
       }, 400);
     }
-    await sources.create({
+    await state.createSource({
       name,
       source,
       width: form.get("width"),
@@ -45,8 +48,8 @@ export function sourceRoutes(ctx: AppContext): Hono {
   app.delete("/delete_source/:name", async (c) => {
     const name = c.req.param("name");
     await sources.require(name);
+    await state.deleteSource(name);
     await sessions.dropSource(name.trim());
-    await sources.remove(name);
     return c.json({ status: "deleted" });
   });
 
@@ -54,7 +57,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
     const name = c.req.param("name");
     await sources.require(name);
     const body = await jsonBody(c.req.raw);
-    const cfg = await sources.update(name, { stream_type: checkStreamType(body.stream_type) });
+    const cfg = await state.updateSource(name, { stream_type: checkStreamType(body.stream_type) });
     await cameras.configure(name.trim(), specFromConfig(cfg));
     return c.json({ status: "updated" });
   });
@@ -66,7 +69,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
     if (body.source === undefined || body.source === null || body.source === "") {
       return c.json({ status: "error", message: "missing source" }, 400);
     }
-    const cfg = await sources.update(name, { source: checkSourceString(body.source) });
+    const cfg = await state.updateSource(name, { source: checkSourceString(body.source) });
     await cameras.configure(name.trim(), specFromConfig(cfg));
     return c.json({ status: "updated" });
   });
@@ -80,7 +83,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
     }
     if (raw === oldName) return c.json({ status: "unchanged" });
     await sources.require(oldName);
-    const newName = await sources.rename(oldName, raw);
+    const newName = await state.renameSource(oldName, raw);
     await sessions.renameSource(oldName, newName);
     return c.json({ status: "renamed", name: newName });
   });
