@@ -233,7 +233,10 @@ export class JobSystem {
       for (const [camId, cfg] of [...this.#desired]) {
         if (cfg.source !== change.name) continue;
         // Bind the cam_id to the new name, then rebuild the job on it (same ROIs, by the new name).
-        const answer = await this.start(camId, { settings: { name: change.to } });
+        const answer = await this.start(camId, {
+          settings: { name: change.to },
+          rois: cfg.inlineRois ? cfg.rois : undefined,
+        });
         if (answer.status === "error") {
           console.error(`job ${camId} did not follow ${change.name} → ${change.to}: ${answer.message}`);
         }
@@ -241,9 +244,8 @@ export class JobSystem {
     } else if (change.kind === "source" && change.op === "delete") {
       for (const [camId, cfg] of [...this.#desired]) {
         if (cfg.source !== change.name) continue;
-        await this.#remove(camId);
         this.#stopped.set(camId, "source deleted");
-        this.#o.bus.close(camId, "source deleted");
+        await this.#remove(camId, "source deleted");
       }
     } else if (change.kind === "source" && change.op === "put") {
       // A changed source config may name another ROI file.
@@ -269,6 +271,8 @@ export class JobSystem {
       return "reconfigured";
     }
     const id = `job:${camId}`;
+    // A crashed job waiting for its restart is rebuilt from the desired state when that fires.
+    if (!running && this.supervisor.status(id)?.state === "restarting") return "launched";
     await this.supervisor.startChild({
       id,
       kind: "permanent",
@@ -281,13 +285,13 @@ export class JobSystem {
     return "launched";
   }
 
-  /** Stops and forgets a job (desired state, actor, session flag); its sockets close. */
-  async #remove(camId: string): Promise<void> {
+  /** Stops and forgets a job (desired state, actor, session flag); its sockets close with `reason`. */
+  async #remove(camId: string, reason = "stopped"): Promise<void> {
     this.#desired.delete(camId);
     if (this.supervisor.status(`job:${camId}`)) await this.supervisor.stopChild(`job:${camId}`);
     await this.#o.state.deleteJob(camId);
     await this.#o.sessions.patch(camId, { inference_running: false });
-    this.#o.bus.close(camId, "stopped");
+    this.#o.bus.close(camId, reason);
   }
 
   /**
