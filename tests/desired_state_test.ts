@@ -249,3 +249,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...T,
+  name: "after kill -9 a job that follows its source reads the ROIs saved last, not a copy from its start",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    let server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "1"]);
+    try {
+      await writePanelPng(`${dir}/panel.png`, 0);
+      await createSource(server.url, "panel", `${dir}/panel.png`);
+      const rois = panelRois();
+      await post(`${server.url}/save_roi`, { source: "panel", rois });
+      const start = await post(`${server.url}/start_inference/k`, { name: "panel", group: "all" });
+      assert.equal(start.json.status, "started");
+      const only = rois.filter((r) => r.id === "counter");
+      assert.equal((await post(`${server.url}/save_roi`, { source: "panel", rois: only })).status, 200);
+      await server.kill9();
+      server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "1"]);
+      const ws = results(server.url.replace("http", "ws") + "/ws_roi_result/k");
+      await ws.opened;
+      const first = await waitFor(() => ws.messages[0], {
+        timeoutMs: 30_000,
+        what: "a result after the restart",
+      });
+      assert.equal(idsOf(first.msg), "counter");
+      ws.ws.close();
+    } finally {
+      await server.kill9();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
