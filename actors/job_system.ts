@@ -238,7 +238,9 @@ export class JobSystem {
           rois: cfg.inlineRois ? cfg.rois : undefined,
         });
         if (answer.status === "error") {
-          console.error(`job ${camId} did not follow ${change.name} → ${change.to}: ${answer.message}`);
+          console.error(
+            `job ${camId} did not follow ${change.name} → ${change.to}: ${answer.message}`,
+          );
         }
       }
     } else if (change.kind === "source" && change.op === "delete") {

@@ -44,7 +44,8 @@ async function call(method: string, url: string, body?: unknown) {
 
 Deno.test({
   ...T,
-  name: "a running job follows its source: saved ROIs (≤ 2 s), removed ROI out of results and HA, rename, delete",
+  name:
+    "a running job follows its source: saved ROIs (≤ 2 s), removed ROI out of results and HA, rename, delete",
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const broker = await startBroker();
@@ -87,9 +88,13 @@ Deno.test({
       const without = all.filter((r) => r.id !== "pump_lamp");
       const before = ws.messages.length;
       const t0 = Date.now();
-      assert.equal((await post(`${base}/save_roi`, { source: "panel", rois: without })).status, 200);
+      assert.equal(
+        (await post(`${base}/save_roi`, { source: "panel", rois: without })).status,
+        200,
+      );
       const first = await waitFor(
-        () => ws.messages.slice(before).find((m) => idsOf(m.msg) === "counter,pressure,temperature"),
+        () =>
+          ws.messages.slice(before).find((m) => idsOf(m.msg) === "counter,pressure,temperature"),
         { timeoutMs: 10_000, what: "a result without the lamp" },
       );
       const removedAfterMs = first.at - t0;
@@ -144,7 +149,10 @@ Deno.test({
       await waitFor(() => ws2.closed(), { what: "the socket closed" });
       assert.equal(ws2.closed(), "source deleted");
       const jobs = (await call("GET", `${base}/api/jobs`)).json as Json[];
-      assert.deepEqual(jobs.map((j) => [j.cam_id, j.state]), [["line1", "stopped: source deleted"]]);
+      assert.deepEqual(jobs.map((j) => [j.cam_id, j.state]), [[
+        "line1",
+        "stopped: source deleted",
+      ]]);
       ws.ws.close();
       ws2.ws.close();
     } finally {
@@ -158,7 +166,8 @@ Deno.test({
 
 Deno.test({
   ...T,
-  name: "start_inference on a source that cannot open answers 400 open_failed with the reason; nothing runs",
+  name:
+    "start_inference on a source that cannot open answers 400 open_failed with the reason; nothing runs",
   fn: async () => {
     const dir = await Deno.makeTempDir();
     const server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "1"]);
@@ -225,9 +234,9 @@ Deno.test({
           group: "all",
           rois: [roi],
         });
-        const detail = `${label}: save ${saved.status} ${JSON.stringify(saved.json)}; start ${started.status} ${
-          JSON.stringify(started.json)
-        }`;
+        const detail = `${label}: save ${saved.status} ${
+          JSON.stringify(saved.json)
+        }; start ${started.status} ${JSON.stringify(started.json)}`;
         assert.equal(saved.status === 200, valid, detail);
         assert.equal(started.status === 200, valid, detail);
         if (!valid) {
@@ -252,7 +261,8 @@ Deno.test({
 
 Deno.test({
   ...T,
-  name: "after kill -9 a job that follows its source reads the ROIs saved last, not a copy from its start",
+  name:
+    "after kill -9 a job that follows its source reads the ROIs saved last, not a copy from its start",
   fn: async () => {
     const dir = await Deno.makeTempDir();
     let server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "1"]);
@@ -264,7 +274,10 @@ Deno.test({
       const start = await post(`${server.url}/start_inference/k`, { name: "panel", group: "all" });
       assert.equal(start.json.status, "started");
       const only = rois.filter((r) => r.id === "counter");
-      assert.equal((await post(`${server.url}/save_roi`, { source: "panel", rois: only })).status, 200);
+      assert.equal(
+        (await post(`${server.url}/save_roi`, { source: "panel", rois: only })).status,
+        200,
+      );
       await server.kill9();
       server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "1"]);
       const ws = results(server.url.replace("http", "ws") + "/ws_roi_result/k");

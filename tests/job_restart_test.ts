@@ -62,7 +62,10 @@ Deno.test({
       sub.close();
 
       // A job that follows its source: ROIs saved meanwhile are what a restart reads.
-      const follow = await call(t.app, "POST", "/start_inference/f", { name: "panel", group: "all" });
+      const follow = await call(t.app, "POST", "/start_inference/f", {
+        name: "panel",
+        group: "all",
+      });
       assert.deepEqual(follow.json, { status: "started", cam_id: "f" });
       await call(t.app, "POST", "/save_roi", { source: "panel", rois: pick("counter") });
       const first = jobs.supervisor.instance("job:f")!;
