@@ -175,7 +175,11 @@ const jobDocs: RouteDoc[] = [
     },
     responses: {
       200: { description: "started or already_running", schema: statusAnswer },
-      400: badInput(),
+      400: {
+        ...badInput(),
+        description: "invalid input (the message names the field and the value); " +
+          "`roi_running`; or `open_failed: <reason>` when the source cannot be opened",
+      },
     },
   },
   {
@@ -191,7 +195,8 @@ const jobDocs: RouteDoc[] = [
     path: "/inference_status/{cam_id}",
     tag: "jobs",
     params: { cam_id: CAM_ID },
-    summary: "A job's status with stream health",
+    summary: "A job's status with stream health and `state`: running, " +
+      "waiting_for_camera: <reason>, no_rois, failed: <reason> or stopped: <reason>",
     responses: { 200: { description: "status", schema: objectAnswer } },
   },
   {
