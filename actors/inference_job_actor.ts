@@ -25,30 +25,10 @@ import {
   toTask,
 } from "./jobs/job_logic.ts";
 
-export type { JobRoi, PageDetection } from "./jobs/job_logic.ts";
+import type { JobConfig } from "./state/job_spec.ts";
 
-/** What a job should do: its desired state as the job system resolved it. */
-export interface JobConfig {
-  camId: string;
-  /** The camera it reads (a source name, or `cam:<cam_id>`). */
-  cameraId: string;
-  /** Source name for results (`active_source`). */
-  source: string;
-  /** The ROIs it reads: the source's saved set (resolved by name) or the job's inline set. */
-  rois: JobRoi[];
-  /**
-   * True when `rois` is the job's own inline list (`/start_inference` with `rois`); false when it
-   * is the source's saved ROI set, which the job follows by name. Absent in files from before.
-   */
-  inlineRois?: boolean;
-  /** null: page detection (or every ROI when there are no page templates); "all"; or a group. */
-  group: string | null;
-  /** Seconds between reads; 0 reads every new frame. */
-  interval: number;
-  /** Seconds a ROI may take before it answers with an error. */
-  resultTimeout: number;
-  drawPageBoxes: boolean;
-}
+export type { JobRoi, PageDetection } from "./jobs/job_logic.ts";
+export type { JobConfig } from "./state/job_spec.ts";
 
 /** What the job needs from the worker pool. */
 export interface FrameReader {

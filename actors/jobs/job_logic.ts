@@ -6,20 +6,9 @@
 import { mapShape, type Matrix3 } from "../../inference_modules/page_geometry.ts";
 import type { RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
 import type { FrameResult, GroupMessage, RoiResultEntry } from "../result_bus.ts";
+import type { JobRoi } from "../state/job_spec.ts";
 
-/** An entry of the job's ROI list: VisionROI's `rois.json` fields the job uses. */
-export interface JobRoi {
-  id: string;
-  type: string;
-  name?: string;
-  group?: string;
-  page?: string;
-  module?: string;
-  points: unknown;
-  params?: Record<string, unknown>;
-  mqtt_config?: string;
-  image?: string | null;
-}
+export type { JobRoi } from "../state/job_spec.ts";
 
 /** A page detector's answer: VisionROI's group message, plus where the selected page is now. */
 export interface PageDetection extends GroupMessage {

@@ -17,7 +17,7 @@ import {
   type ValidateOptions,
 } from "../../storage/roi_store.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
-import type { JobConfig, JobRoi } from "../inference_job_actor.ts";
+import type { JobConfig, JobRoi } from "./job_spec.ts";
 
 /** One change of the desired state, after it was written. */
 export type Change =
