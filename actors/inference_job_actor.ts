@@ -357,10 +357,12 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     this.#timer = undefined;
   }
 
-  /** Sends to itself; after it ended there is nobody to tell. */
+  /** Sends to itself; after it ended there is nobody to tell (a late answer is dropped). */
   #post(msg: JobMessage): Promise<void> {
     if (this.ended) return Promise.resolve();
-    return this.send(msg).catch(() => {});
+    return this.send(msg).catch((err) => {
+      if (!this.ended) console.error(`${this.id}: ${msg.type} lost: ${(err as Error).message}`);
+    });
   }
 }
 
