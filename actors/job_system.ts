@@ -77,8 +77,16 @@ export class JobSystem {
     opts.state.subscribe((change) => this.#onChange(change));
   }
 
-  /** Starts or reconfigures the job of a cam_id. */
-  async start(camId: string, req: StartRequest): Promise<JobAnswer> {
+  /**
+   * Starts or reconfigures the job of a cam_id. A new job waits for its camera's first frame or
+   * first error and is removed again with `open_failed: <reason>` when the camera fails, unless
+   * `keepOnOpenFailure` (restored and renamed jobs wait for their camera instead).
+   */
+  async start(
+    camId: string,
+    req: StartRequest,
+    opts: { keepOnOpenFailure?: boolean } = {},
+  ): Promise<JobAnswer> {
     if (this.#o.sessions.previewRunning(camId)) return { status: "roi_running", cam_id: camId };
     const running = this.#instance(camId);
     const prev = this.#desired.get(camId) ?? (await this.#o.state.job(camId));
@@ -124,7 +132,9 @@ export class JobSystem {
     await this.#o.state.putJob(config);
     const answer = await this.#reconcile(camId);
     if (answer === "reconfigured") return { status: "already_running", cam_id: camId };
-    const failure = await this.#awaitOpen(camId, config.cameraId);
+    const failure = opts.keepOnOpenFailure
+      ? undefined
+      : await this.#awaitOpen(camId, config.cameraId);
     if (failure) {
       await this.#remove(camId);
       return { status: "error", cam_id: camId, message: `open_failed: ${failure}` };
@@ -153,7 +163,7 @@ export class JobSystem {
         interval: saved?.interval ?? entry.interval,
         resultTimeout: saved?.resultTimeout ?? entry.result_timeout,
         drawPageBoxes: saved?.drawPageBoxes ?? entry.draw_page_boxes,
-      });
+      }, { keepOnOpenFailure: true });
       if (answer.status === "started") started.push(camId);
       else console.error(`job ${camId} not restored: ${answer.status} ${answer.message ?? ""}`);
     }
@@ -236,7 +246,7 @@ export class JobSystem {
         const answer = await this.start(camId, {
           settings: { name: change.to },
           rois: cfg.inlineRois ? cfg.rois : undefined,
-        });
+        }, { keepOnOpenFailure: true });
         if (answer.status === "error") {
           console.error(
             `job ${camId} did not follow ${change.name} → ${change.to}: ${answer.message}`,
@@ -298,7 +308,8 @@ export class JobSystem {
 
   /**
    * Waits up to `openWaitMs` for the job's camera to deliver a first frame or to fail; returns the
-   * reason when it failed (the camera's last error), undefined when it opened or is still trying.
+   * reason when it failed (the camera's last error), undefined when it opened or is still trying
+   * (a slow stream is not refused: the job then says `waiting_for_camera`).
    */
   async #awaitOpen(camId: string, cameraId: string): Promise<string | undefined> {
     const deadline = this.#clock.now() + (this.#o.openWaitMs ?? 3_000);
@@ -306,7 +317,10 @@ export class JobSystem {
       const st = this.supervisor.status(`job:${camId}`);
       const view = this.#o.cameras.view(cameraId);
       if (view?.lastFrameTime || this.snapshot(camId)?.status === "running") return undefined;
-      if (view?.status === "failed") return view.lastError ?? "camera failed";
+      // A camera that failed, or is being restarted after an error before any frame, did not open.
+      if (view && (view.status === "failed" || view.status === "restarting")) {
+        return view.lastError ?? `camera ${view.status}`;
+      }
       if (st?.state === "failed") return st.lastError ?? "job failed";
       if (this.#clock.now() >= deadline) return undefined;
       await new Promise((r) => this.#clock.setTimeout(() => r(undefined), 50));

@@ -183,6 +183,11 @@ Deno.test({
       const st = (await call("GET", `${server.url}/inference_status/cam1`)).json;
       assert.equal(st.running, false);
       assert.deepEqual((await call("GET", `${server.url}/api/jobs`)).json, []);
+      // A stream that cannot be reached: the camera's first error is the reason.
+      await createSource(server.url, "down", "rtsp://127.0.0.1:9/none");
+      const down = await post(`${server.url}/start_inference/cam2`, { name: "down" });
+      assert.equal(down.status, 400, JSON.stringify(down.json));
+      assert.match(String(down.json.message), /^open_failed: ./);
       // Fixed, it starts.
       await writePanelPng(`${dir}/missing.png`, 0);
       const again = await post(`${server.url}/start_inference/cam1`, { name: "gone" });
