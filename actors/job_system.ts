@@ -145,7 +145,10 @@ export class JobSystem {
   /** Stops a job; its sockets close with the reason `stopped`. */
   async stop(camId: string): Promise<JobAnswer> {
     const known = this.supervisor.status(`job:${camId}`);
-    if (!known) return { status: "no_task", cam_id: camId };
+    if (!known) {
+      this.#stopped.delete(camId); // a job stopped with a reason is forgotten once stopped again
+      return { status: "no_task", cam_id: camId };
+    }
     await this.#remove(camId);
     this.#stopped.delete(camId);
     return { status: "stopped", cam_id: camId };
