@@ -2,7 +2,9 @@
 import { join } from "node:path";
 import type { Config } from "./config.ts";
 import { CameraSystem } from "./actors/camera_system.ts";
-import { specFromConfig, StreamSessions } from "./actors/stream_sessions.ts";
+import { StreamSessions } from "./actors/stream_sessions.ts";
+import { specFromConfig } from "./actors/frame_sources/source_spec.ts";
+import { DesiredState } from "./actors/state/desired_state.ts";
 import { createFrameSource, killAllChildren } from "./actors/frame_sources/mod.ts";
 import type { FrameSource, SourceSpec } from "./actors/frame_sources/frame.ts";
 import { FileSnapshotStore, removeStaleTemps } from "./actors/runtime/mod.ts";
@@ -19,7 +21,6 @@ import { collectRoiSets, MqttSystem } from "./actors/mqtt_system.ts";
 import { MqttConfigStore } from "./storage/mqtt_config_store.ts";
 import { loadTelegramSettings, TelegramNotifier } from "./actors/telegram_notifier.ts";
 import { createPageDetector } from "./inference_modules/page_detector.ts";
-import { loadRois } from "./storage/roi_store.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
 import { countingReader, metrics } from "./actors/metrics.ts";
 import { BatchDb } from "./storage/batch_db.ts";
@@ -29,6 +30,8 @@ import { historySink, startRetention } from "./actors/results_history.ts";
 /** The live parts a server hands its routes. */
 export interface System {
   sources: SourceStore;
+  /** The desired state (sources, ROI sets, jobs) and its change feed; every write goes here. */
+  state: DesiredState;
   cameras: CameraSystem;
   sessions: StreamSessions;
   jobs: JobSystem;
@@ -60,6 +63,10 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   await Deno.mkdir(config.dataDir, { recursive: true });
   await cleanTemps(config.dataDir);
   const sources = new SourceStore(config.dataDir);
+  const state = new DesiredState({
+    sources,
+    jobs: new FileSnapshotStore(join(config.dataDir, ".actors")),
+  });
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
     store: new FileSnapshotStore(join(config.dataDir, ".actors")),
@@ -90,8 +97,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     sessions,
     bus,
     reader: countingReader(pool, metrics),
-    store: new FileSnapshotStore(join(config.dataDir, ".actors")),
-    loadRois: (source) => loadSavedRois(sources, source),
+    state,
     detectPage: createPageDetector(pool),
   });
   const mqttConfigs = new MqttConfigStore(config.dataDir);
@@ -102,11 +108,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     roiSets: () =>
       collectRoiSets({
         sourceNames: () => sources.names(),
-        loadRois: (source) => loadSavedRois(sources, source),
+        loadRois: (source) => state.rois(source),
         jobs,
       }),
   });
   bus.addSink(mqtt.sink);
+  // Discovery follows the desired state (after the jobs applied a change: they subscribed first).
+  state.subscribe(() => void mqtt.syncDiscovery());
   const telegram = await startTelegram(config.dataDir, bus);
   await mqtt.start(await mqttConfigs.load());
   const db = new BatchDb(config.dataDir);
@@ -124,10 +132,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   await batch.start();
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
-  if (fresh && config.demo) await createDemo(sources, jobs);
+  if (fresh && config.demo) await createDemo(state, jobs);
   await jobs.restore();
   return {
     sources,
+    state,
     cameras,
     sessions,
     jobs,
@@ -175,30 +184,18 @@ async function firstStart(dataDir: string): Promise<boolean> {
 }
 
 /** The demo source with ROIs on its readouts and a running job `demo`, so a new user sees readings at once. */
-async function createDemo(sources: SourceStore, jobs: JobSystem): Promise<void> {
-  if (!(await sources.get("demo"))) {
-    await sources.create({ name: "demo", source: "demo", stream_type: "opencv" });
+async function createDemo(state: DesiredState, jobs: JobSystem): Promise<void> {
+  if (!(await state.sources.get("demo"))) {
+    await state.createSource({ name: "demo", source: "demo", stream_type: "opencv" });
   }
   const rois: JobRoi[] = demoRois("demo");
-  const dir = await sources.dirOf("demo");
-  await writeFileAtomic(join(dir, "rois.json"), JSON.stringify(rois, null, 2) + "\n");
+  await state.saveRois("demo", rois);
   const answer = await jobs.start("demo", {
     settings: { name: "demo" },
     group: "all",
     interval: 1,
   });
   if (answer.status !== "started") console.error(`demo job did not start: ${answer.status}`);
-}
-
-/** The saved ROI list of a source (confined to its folder); [] when missing or unreadable. */
-async function loadSavedRois(sources: SourceStore, name: string): Promise<JobRoi[]> {
-  try {
-    const { rois } = await loadRois(sources, name);
-    return rois as unknown as JobRoi[];
-  } catch (err) {
-    console.error(`rois of ${name} not loaded: ${(err as Error).message}`);
-    return [];
-  }
 }
 
 /** The Telegram notifier of `telegram.json` / VISIONROI_TELEGRAM_* (none without a bot). */

@@ -1,75 +1,68 @@
 /**
- * One inference job per cam_id: every `interval` seconds it takes the newest frame of its camera,
- * picks the ROIs (a group, `all`, or the page that matches), reads them on the worker pool, and
- * publishes one aggregated result per frame. A tick that comes while a frame is still being read is
- * skipped and counted, so nothing queues up behind a slow module.
+ * One inference job per cam_id, message-driven: a `tick` (every `interval` seconds, or after each
+ * frame when the interval is 0) asks the camera for a newer frame; `frame_read` picks the ROIs (a
+ * group, `all`, or the detected page) and sends them to the worker pool; `roi_results` aggregates
+ * the answers into one result and publishes it. A tick that comes while a frame is still being read
+ * is skipped and counted, so nothing queues up behind a slow module. `reconfigure` swaps the desired
+ * state (the job system sends it when the job's ROI set, group or interval changes); `cancel` stops
+ * reading and says why. Selection and aggregation are the pure functions of `jobs/job_logic.ts`.
  */
 import sharp from "sharp";
-import { Actor, type Clock } from "./runtime/mod.ts";
-import type { CameraSystem } from "./camera_system.ts";
+import { Actor, type Clock, type TimerId } from "./runtime/mod.ts";
 import type { Frame } from "./frame_sources/frame.ts";
-import type { FrameResult, GroupMessage, ResultBus, RoiResultEntry } from "./result_bus.ts";
+import type { ResultBus } from "./result_bus.ts";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
 import type { ReadFrameOptions, RoiResult, RoiTask } from "../inference_modules/pool_types.ts";
-import { mapShape, type Matrix3 } from "../inference_modules/page_geometry.ts";
+import type { Matrix3 } from "../inference_modules/page_geometry.ts";
+import {
+  aggregate,
+  type JobRoi,
+  type PageDetection,
+  pagesToDetect,
+  readableRois,
+  type Selection,
+  selectRois,
+  toTask,
+} from "./jobs/job_logic.ts";
 
-/** An entry of the job's ROI list: VisionROI's `rois.json` fields the job uses. */
-export interface JobRoi {
-  id: string;
-  type: string;
-  name?: string;
-  group?: string;
-  page?: string;
-  module?: string;
-  points: unknown;
-  params?: Record<string, unknown>;
-  mqtt_config?: string;
-  image?: string | null;
-}
+import type { JobConfig } from "./state/job_spec.ts";
 
-/** What a job should do: its desired state, persisted so it comes back after a restart. */
-export interface JobConfig {
-  camId: string;
-  /** The camera it reads (a source name, or `cam:<cam_id>`). */
-  cameraId: string;
-  /** Source name for results (`active_source`). */
-  source: string;
-  rois: JobRoi[];
-  /** null: page detection (or every ROI when there are no page templates); "all"; or a group. */
-  group: string | null;
-  /** Seconds between reads; 0 reads every new frame. */
-  interval: number;
-  /** Seconds a ROI may take before it answers with an error. */
-  resultTimeout: number;
-  drawPageBoxes: boolean;
-}
+export type { JobRoi, PageDetection } from "./jobs/job_logic.ts";
+export type { JobConfig } from "./state/job_spec.ts";
 
 /** What the job needs from the worker pool. */
 export interface FrameReader {
   readFrame(frame: Frame, rois: RoiTask[], opts?: ReadFrameOptions): Promise<RoiResult[]>;
 }
 
-/** A page detector's answer: VisionROI's group message, plus where the selected page is now. */
-export interface PageDetection extends GroupMessage {
-  /** Capture-time frame pixels → this frame's pixels; the selected group's ROIs move by it. */
-  transform?: Matrix3;
-  /** The selected page's polygon in this frame (the preview draws it). */
-  outline?: { x: number; y: number }[];
-  /** The selected page's entry id. */
-  pageId?: string;
-  /** Why detection failed on this frame, when it did (shown as the job's `last_error`). */
-  error?: string;
-}
-
 /** Scores page templates against a frame: `group` is the best page over the threshold or "". */
 export type PageDetector = (frame: Frame, pages: JobRoi[]) => Promise<PageDetection>;
 
-/** Job lifecycle: `waiting` means its camera has no frame yet. */
-export type JobStatus = "starting" | "running" | "waiting" | "stopped" | "failed";
+/** What a job needs from its camera (the camera system). */
+export interface JobCamera {
+  hold(id: string, holder: string): Promise<boolean>;
+  release(id: string, holder: string): Promise<void>;
+  nextFrame(id: string, afterSeq: number, timeoutMs: number): Promise<Frame | undefined>;
+  view(id: string): { status: string; lastError: string | null } | undefined;
+}
+
+/**
+ * Job lifecycle; `reason` in the snapshot says why for `waiting_for_camera` (the camera's error or
+ * state), `stopped` (`source deleted`) and `failed`.
+ */
+export type JobStatus =
+  | "starting"
+  | "running"
+  | "waiting_for_camera"
+  | "no_rois"
+  | "stopped"
+  | "failed";
 
 /** JSON snapshot of a job. */
 export interface JobSnapshot {
   status: JobStatus;
+  /** Why the job is in its status, when it is not plainly running; else null. */
+  reason: string | null;
   cam_id: string;
   source: string;
   group: string | null;
@@ -95,28 +88,55 @@ export interface JobSnapshot {
   } | null;
 }
 
-/** Messages: only `reconfigure` from outside; the read loop runs in `onStart`. */
-export type JobMessage = { type: "reconfigure"; config: JobConfig };
+/** The job's messages: its work (`tick`, `frame_read`, `roi_results`) and its control. */
+export type JobMessage =
+  | { type: "tick" }
+  | { type: "frame_read"; run: number; frame?: Frame; error?: Error }
+  | {
+    type: "roi_results";
+    run: number;
+    frame: Frame;
+    /** The config the frame was read with. */
+    config: JobConfig;
+    selection: Selection;
+    results: RoiResult[];
+    /** Base64 JPEG crops by index, when someone wanted images. */
+    crops?: (string | undefined)[];
+    detection?: PageDetection;
+    error?: Error;
+  }
+  | { type: "reconfigure"; config: JobConfig }
+  | { type: "cancel"; reason: string };
 
 /** Everything a job is built with. */
 export interface JobDeps {
-  cameras: CameraSystem;
+  cameras: JobCamera;
   reader: FrameReader;
   bus: ResultBus;
   detectPage?: PageDetector;
   clock?: Clock;
 }
 
+/** How long a job waits for a newer frame before it says it is waiting, ms. */
+export const FRAME_WAIT_MS = 1_000;
+/** Pause before asking again when no frame came or nothing is to read (interval 0), ms. */
+export const RETRY_MS = 200;
+
 /** The inference job actor. */
 export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
   #config: JobConfig;
   #deps: JobDeps;
-  #abort = new AbortController();
-  #wake: (() => void) | undefined;
+  /** Which read is current: bumped by `cancel` and stop, so late answers are ignored. */
+  #run = 0;
+  #phase: "idle" | "frame" | "rois" = "idle";
+  #lastSeq = -1;
+  #timer: TimerId | undefined;
+  #cancelled = false;
 
   constructor(config: JobConfig, deps: JobDeps) {
     super(`job:${config.camId}`, {
       status: "starting",
+      reason: null,
       cam_id: config.camId,
       source: config.source,
       group: config.group,
@@ -149,161 +169,205 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     if (!(await this.#deps.cameras.hold(cameraId, holder))) {
       throw new Error(`camera ${JSON.stringify(cameraId)} has no source`);
     }
-    const loop = this.#run().catch((err) =>
-      this.crash(err instanceof Error ? err : new Error(String(err)))
-    );
+    void this.send({ type: "tick" });
     return async () => {
-      this.#abort.abort();
-      this.#wake?.();
-      await loop;
+      this.#run++;
+      this.#clearTimer();
       await this.#deps.cameras.release(cameraId, holder);
     };
   }
 
   protected receive(msg: JobMessage): void {
-    if (msg.type === "reconfigure") {
-      this.#config = msg.config;
-      this.update({
-        group: msg.config.group,
-        interval: msg.config.interval,
-        result_timeout: msg.config.resultTimeout,
-        source: msg.config.source,
-      });
-      this.#wake?.();
+    switch (msg.type) {
+      case "tick":
+        return this.#tick();
+      case "frame_read":
+        return this.#frameRead(msg);
+      case "roi_results":
+        return this.#roiResults(msg);
+      case "reconfigure":
+        return this.#reconfigure(msg.config);
+      case "cancel":
+        this.#cancelled = true;
+        this.#run++;
+        this.#phase = "idle";
+        this.#clearTimer();
+        this.update({ status: "stopped", reason: msg.reason });
+        return;
     }
   }
 
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
-    let lastSeq = -1;
-    let lastStart = 0;
-    while (!signal.aborted) {
-      const intervalMs = this.#config.interval * 1000;
-      const due = lastStart + intervalMs;
-      if (intervalMs > 0 && this.clock.now() < due) await this.#sleep(due - this.clock.now());
-      if (signal.aborted) break;
-      const frame = await this.#deps.cameras.nextFrame(this.#config.cameraId, lastSeq, 1_000);
-      if (!frame) {
-        this.update({ status: "waiting" });
-        await this.#sleep(200);
-        continue;
-      }
-      lastSeq = frame.seq;
-      const now = this.clock.now();
-      if (intervalMs > 0 && lastStart > 0) {
-        const missed = Math.floor((now - lastStart) / intervalMs) - 1;
-        if (missed > 0) this.update({ ticks_skipped: this.snapshot().ticks_skipped + missed });
-      }
-      lastStart = now;
-      await this.#processFrame(frame);
+  #tick(): void {
+    if (this.#cancelled) return;
+    const intervalMs = this.#config.interval * 1000;
+    if (intervalMs > 0) this.#schedule(intervalMs);
+    if (this.#phase !== "idle") {
+      if (intervalMs > 0) this.update({ ticks_skipped: this.snapshot().ticks_skipped + 1 });
+      return;
     }
+    this.#phase = "frame";
+    const run = this.#run;
+    const { cameraId } = this.#config;
+    this.#deps.cameras.nextFrame(cameraId, this.#lastSeq, FRAME_WAIT_MS).then(
+      (frame) => this.#post({ type: "frame_read", run, frame }),
+      (err) => this.#post({ type: "frame_read", run, error: asError(err) }),
+    );
   }
 
-  /** Reads one frame's ROIs and publishes the aggregated result. */
-  async #processFrame(frame: Frame): Promise<void> {
+  #frameRead(msg: Extract<JobMessage, { type: "frame_read" }>): void {
+    if (msg.run !== this.#run) return;
+    if (msg.error) throw msg.error;
+    const frame = msg.frame;
+    if (!frame) {
+      this.#phase = "idle";
+      const view = this.#deps.cameras.view(this.#config.cameraId);
+      const reason = view?.lastError ??
+        (view && view.status !== "live" ? `camera ${view.status}` : "no frame yet");
+      this.update({ status: "waiting_for_camera", reason });
+      this.#idleAgain(RETRY_MS);
+      return;
+    }
+    this.#lastSeq = frame.seq;
     const config = this.#config;
-    const { group, rois } = await this.#select(frame);
-    this.update({ status: "running", active_group: group });
-    if (rois.length === 0) return;
+    const pages = pagesToDetect(config.rois, config.group, this.#deps.detectPage !== undefined);
+    if (!pages && readableRois(config.rois).length === 0) {
+      this.#phase = "idle";
+      this.update({ status: "no_rois", reason: null, last_frame_time: frame.time / 1000 });
+      this.#idleAgain(RETRY_MS);
+      return;
+    }
+    this.#phase = "rois";
+    const run = this.#run;
+    void this.#read(frame, config, pages).then(
+      (done) => this.#post({ type: "roi_results", run, frame, config, ...done }),
+      (err) =>
+        this.#post({
+          type: "roi_results",
+          run,
+          frame,
+          config,
+          selection: { group: "", rois: [] },
+          results: [],
+          error: asError(err),
+        }),
+    );
+  }
+
+  /** The I/O of one frame: page detection when needed, the ROI reads, and the crops' JPEGs. */
+  async #read(frame: Frame, config: JobConfig, pages: JobRoi[] | undefined) {
+    const detection = pages ? await this.#deps.detectPage!(frame, pages) : undefined;
+    const selection = selectRois(config.rois, config.group, detection);
+    if (selection.rois.length === 0) return { selection, results: [], detection };
     const withImages = this.#deps.bus.hasSubscribers(config.camId);
-    const results = await this.#deps.reader.readFrame(frame, rois.map(toTask), {
+    const results = await this.#deps.reader.readFrame(frame, selection.rois.map(toTask), {
       deadlineMs: config.resultTimeout * 1000,
       returnCrops: withImages,
     });
-    const resultTime = this.clock.now() / 1000;
-    const frameTime = frame.time / 1000;
-    const entries = await Promise.all(results.map(async (r, i): Promise<RoiResultEntry> => {
-      const roi = rois[i];
-      const entry: RoiResultEntry = {
-        id: r.id,
-        name: r.name,
-        text: r.text,
-        module: r.module,
-        group: roi.group || roi.page || "",
-        cam_id: config.camId,
+    const crops = withImages
+      ? await Promise.all(results.map((r) => r.crop ? cropJpegBase64(r.crop) : undefined))
+      : undefined;
+    return { selection, results, crops, detection };
+  }
+
+  #roiResults(msg: Extract<JobMessage, { type: "roi_results" }>): void {
+    if (msg.run !== this.#run) return;
+    if (msg.error) throw msg.error;
+    this.#phase = "idle";
+    const config = this.#config;
+    const { detection, selection } = msg;
+    if (detection) {
+      this.#deps.bus.publishGroup(config.camId, {
+        group: detection.group,
+        scores: detection.scores,
+      });
+      this.update({
+        detected_page: detection.group && detection.outline
+          ? {
+            id: detection.pageId ?? "",
+            page: detection.group,
+            points: detection.outline,
+            transform: (detection.transform ?? null) as Matrix3 | null,
+          }
+          : null,
+        ...(detection.error ? { last_error: `page detection: ${detection.error}` } : {}),
+      });
+    }
+    this.update({ status: "running", reason: null, active_group: selection.group });
+    if (msg.results.length > 0) {
+      // ROIs removed while this frame was read are neither published nor counted.
+      const keep = msg.config === config
+        ? undefined
+        : new Set(readableRois(config.rois).map((r) => String(r.id)));
+      const agg = aggregate({
+        camId: config.camId,
         source: config.source,
-        frame_time: frameTime,
-        result_time: frameTime + r.duration,
-        duration: r.duration,
-      };
-      if (r.value !== undefined) entry.value = r.value;
-      if (r.confidence !== undefined) entry.confidence = r.confidence;
-      if (r.error) entry.error = r.error;
-      if (r.truncated) entry.truncated = true;
-      if (roi.mqtt_config) entry.mqtt_config = roi.mqtt_config;
-      if (r.crop) entry.image = await cropJpegBase64(r.crop);
-      return entry;
-    }));
-    entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const failed = entries.filter((e) => e.error).length;
-    const result: FrameResult = {
-      frame_time: frameTime,
-      result_time: resultTime,
-      cam_id: config.camId,
+        group: selection.group,
+        frameTime: msg.frame.time,
+        now: this.clock.now(),
+        rois: selection.rois,
+        results: msg.results,
+        crops: msg.crops,
+        keep,
+      });
+      const s = this.snapshot();
+      this.update({
+        frames_processed: s.frames_processed + 1,
+        reads_ok: s.reads_ok + agg.ok,
+        reads_failed: s.reads_failed + agg.failed,
+        last_frame_time: agg.result.frame_time,
+        last_result_time: agg.result.result_time,
+        last_frame_duration: agg.result.frame_duration,
+        last_error: agg.firstError ?? s.last_error,
+      });
+      if (agg.result.results.length) this.#deps.bus.publishResult(agg.result);
+    }
+    if (this.#config.interval <= 0) void this.#post({ type: "tick" });
+  }
+
+  #reconfigure(config: JobConfig): void {
+    this.#config = config;
+    this.update({
+      group: config.group,
+      interval: config.interval,
+      result_timeout: config.resultTimeout,
       source: config.source,
-      group,
-      frame_duration: Math.max(0, resultTime - frameTime),
-      results: entries,
-    };
-    const s = this.snapshot();
-    this.update({
-      frames_processed: s.frames_processed + 1,
-      reads_ok: s.reads_ok + entries.length - failed,
-      reads_failed: s.reads_failed + failed,
-      last_frame_time: frameTime,
-      last_result_time: resultTime,
-      last_frame_duration: result.frame_duration,
-      last_error: entries.find((e) => e.error)?.error ?? s.last_error,
     });
-    this.#deps.bus.publishResult(result);
+    if (this.#cancelled) return;
+    // The new desired state applies at once: a new cadence from now, and a read if idle.
+    this.#clearTimer();
+    if (this.#phase === "idle") void this.#post({ type: "tick" });
+    else if (config.interval > 0) this.#schedule(config.interval * 1000);
   }
 
-  /** VisionROI's group choice (§3.5), except that no group and no templates reads every ROI. */
-  async #select(frame: Frame): Promise<{ group: string; rois: JobRoi[] }> {
-    const { group, rois } = this.#config;
-    const readable = rois.filter((r) => (r.type ?? "roi") === "roi" && r.module);
-    if (group === "all") return { group: "all", rois: readable };
-    if (group) return { group, rois: readable.filter((r) => r.group === group) };
-    const pages = rois.filter((r) => r.type === "page" && r.image);
-    if (pages.length === 0 || !this.#deps.detectPage) return { group: "", rois: readable };
-    const scored = await this.#deps.detectPage(frame, pages);
-    this.#deps.bus.publishGroup(this.#config.camId, { group: scored.group, scores: scored.scores });
-    const { group: found, outline, transform } = scored;
-    this.update({
-      detected_page: found && outline
-        ? { id: scored.pageId ?? "", page: found, points: outline, transform: transform ?? null }
-        : null,
-      ...(scored.error ? { last_error: `page detection: ${scored.error}` } : {}),
-    });
-    const chosen = found ? readable.filter((r) => r.group === found) : [];
-    // The page moved since its ROIs were drawn: they follow it.
-    const moved = transform
-      ? chosen.map((r) => ({ ...r, points: mapShape(transform, r.points) }))
-      : chosen;
-    return { group: found, rois: moved };
+  /** Back to idle: with an interval the next tick is already due; without one, ask again soon. */
+  #idleAgain(ms: number): void {
+    if (this.#config.interval <= 0) this.#schedule(ms);
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.clock.setTimeout(() => done(), ms);
-      const done = () => {
-        this.clock.clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-      this.#wake = done;
+  #schedule(ms: number): void {
+    this.#clearTimer();
+    this.#timer = this.clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.#post({ type: "tick" });
+    }, ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Sends to itself; after it ended there is nobody to tell (a late answer is dropped). */
+  #post(msg: JobMessage): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return this.send(msg).catch((err) => {
+      if (!this.ended) console.error(`${this.id}: ${msg.type} lost: ${(err as Error).message}`);
     });
   }
 }
 
-function toTask(roi: JobRoi): RoiTask {
-  return {
-    id: String(roi.id),
-    name: roi.name || String(roi.id),
-    module: roi.module ?? "",
-    points: roi.points,
-    params: roi.params,
-  };
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** JPEG (q80, VisionROI's) of a crop as base64. */

@@ -1,7 +1,10 @@
 /**
- * Inference jobs under one supervisor, one per cam_id. Starting a running job reconfigures it
- * (VisionROI's hot path); the desired state of each job, inline ROIs included, persists so that a
- * restart or `kill -9` brings it back as it was.
+ * Inference jobs under one supervisor, one per cam_id, and their reconciler. A job's desired state
+ * lives in the desired-state store (`.actors/job/<cam_id>.json`); it names its source and follows
+ * the source's saved ROI set by name (or carries its own inline ROIs). The system watches the
+ * store's change feed and makes the actors match it: saved ROIs reach the running job at once, a
+ * renamed source carries its jobs along, a deleted one stops them (`stopped: source deleted`), and a
+ * crashed job is rebuilt from the desired state as it is now, never from the config it started with.
  */
 import {
   type FrameReader,
@@ -12,15 +15,10 @@ import {
   type PageDetector,
 } from "./inference_job_actor.ts";
 import type { CameraSystem } from "./camera_system.ts";
+import type { Change, DesiredState } from "./state/desired_state.ts";
 import type { ResultBus } from "./result_bus.ts";
 import type { CamSettings, StreamSessions } from "./stream_sessions.ts";
-import {
-  type Clock,
-  keySegment,
-  type SnapshotStore,
-  Supervisor,
-  systemClock,
-} from "./runtime/mod.ts";
+import { type Clock, Supervisor, systemClock } from "./runtime/mod.ts";
 
 /** A start request after validation; `undefined` fields were absent from the body. */
 export interface StartRequest {
@@ -54,33 +52,44 @@ export interface JobSystemOptions {
   sessions: StreamSessions;
   bus: ResultBus;
   reader: FrameReader;
-  /** Where job configs persist (`job/<cam_id>`). */
-  store: SnapshotStore;
-  /** The saved ROIs of a source (its `rois.json`). */
-  loadRois: (source: string) => Promise<JobRoi[]>;
+  /** The desired state: job specs and the sources' ROI sets. */
+  state: DesiredState;
   detectPage?: PageDetector;
   clock?: Clock;
+  /** How long a new job waits for its camera's first frame or first error, ms [3000]. */
+  openWaitMs?: number;
 }
-
-const key = (camId: string) => `job/${keySegment(camId)}`;
 
 /** All inference jobs. */
 export class JobSystem {
   readonly supervisor: Supervisor<InferenceJobActor>;
   #o: JobSystemOptions;
   #clock: Clock;
+  /** The desired config of every job that should run, as resolved now (ROIs of its source). */
+  #desired = new Map<string, JobConfig>();
+  /** Jobs the system stopped by itself, and why (`source deleted`). */
+  #stopped = new Map<string, string>();
 
   constructor(opts: JobSystemOptions) {
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
     this.supervisor = new Supervisor({ clock: this.#clock });
+    opts.state.subscribe((change) => this.#onChange(change));
   }
 
-  /** Starts or reconfigures the job of a cam_id. */
-  async start(camId: string, req: StartRequest): Promise<JobAnswer> {
+  /**
+   * Starts or reconfigures the job of a cam_id. A new job waits for its camera's first frame or
+   * first error and is removed again with `open_failed: <reason>` when the camera fails, unless
+   * `keepOnOpenFailure` (restored and renamed jobs wait for their camera instead).
+   */
+  async start(
+    camId: string,
+    req: StartRequest,
+    opts: { keepOnOpenFailure?: boolean } = {},
+  ): Promise<JobAnswer> {
     if (this.#o.sessions.previewRunning(camId)) return { status: "roi_running", cam_id: camId };
     const running = this.#instance(camId);
-    const prev = running?.config() ?? (await this.#o.store.load<JobConfig>(key(camId)));
+    const prev = this.#desired.get(camId) ?? (await this.#o.state.job(camId));
     const entry = this.#o.sessions.entry(camId);
     const interval = pick(req.interval, prev?.interval, 1.0, (v) => Math.max(0, v));
     const resultTimeout = pick(
@@ -103,23 +112,33 @@ export class JobSystem {
       return { status: "error", cam_id: camId, message: "open_failed" };
     }
     const source = this.#o.sessions.entry(camId)?.active_source || entry?.active_source || "";
-    const rois = req.rois ?? (source ? await this.#o.loadRois(source) : prev?.rois ?? []);
+    // Inline ROIs are the job's own; without them a job follows its source's saved set by name.
+    const inlineRois = req.rois !== undefined || !source;
+    const rois = req.rois ??
+      (source ? await this.#o.state.rois(source) : (prev && isInline(prev) ? prev.rois : []));
     const config: JobConfig = {
       camId,
       cameraId: bound.cameraId,
       source,
       rois,
+      inlineRois,
       group,
       interval,
       resultTimeout,
       drawPageBoxes,
     };
-    await this.#o.store.save(key(camId), config);
-    if (running && running.config().cameraId === config.cameraId) {
-      await running.send({ type: "reconfigure", config });
-      return { status: "already_running", cam_id: camId };
+    this.#stopped.delete(camId);
+    this.#desired.set(camId, config);
+    await this.#o.state.putJob(config);
+    const answer = await this.#reconcile(camId);
+    if (answer === "reconfigured") return { status: "already_running", cam_id: camId };
+    const failure = opts.keepOnOpenFailure
+      ? undefined
+      : await this.#awaitOpen(camId, config.cameraId);
+    if (failure) {
+      await this.#remove(camId);
+      return { status: "error", cam_id: camId, message: `open_failed: ${failure}` };
     }
-    await this.#launch(config);
     return { status: running ? "already_running" : "started", cam_id: camId };
   }
 
@@ -130,32 +149,29 @@ export class JobSystem {
   async stop(camId: string): Promise<JobAnswer> {
     const known = this.supervisor.status(`job:${camId}`);
     if (!known) {
+      this.#stopped.delete(camId); // a job stopped with a reason is forgotten once stopped again
       // A stop whose save failed is retried by the next stop, which must not answer `no_task` then.
       await this.#o.sessions.saveIfStale();
       return { status: "no_task", cam_id: camId };
     }
-    await this.supervisor.stopChild(`job:${camId}`);
-    this.#o.bus.close(camId, "stopped");
-    // service_state.json first: it decides what runs after a restart, and removing the job's
-    // config could free the very space its write then takes.
-    await this.#o.sessions.patch(camId, { inference_running: false });
-    await this.#o.store.delete(key(camId));
+    await this.#remove(camId);
+    this.#stopped.delete(camId);
     return { status: "stopped", cam_id: camId };
   }
 
-  /** Starts every job `service_state.json` says was running. */
+  /** Starts every job `service_state.json` says was running, from its stored spec. */
   async restore(): Promise<string[]> {
     const started: string[] = [];
     for (const [camId, entry] of this.#o.sessions.entries()) {
       if (!entry.inference_running || this.#instance(camId)) continue;
-      const saved = await this.#o.store.load<JobConfig>(key(camId));
+      const saved = await this.#o.state.job(camId);
       const answer = await this.start(camId, {
-        rois: saved?.rois,
+        rois: saved && isInline(saved) ? saved.rois : undefined,
         group: saved?.group ?? entry.inference_group,
         interval: saved?.interval ?? entry.interval,
         resultTimeout: saved?.resultTimeout ?? entry.result_timeout,
         drawPageBoxes: saved?.drawPageBoxes ?? entry.draw_page_boxes,
-      });
+      }, { keepOnOpenFailure: true });
       if (answer.status === "started") started.push(camId);
       else console.error(`job ${camId} not restored: ${answer.status} ${answer.message ?? ""}`);
     }
@@ -167,17 +183,41 @@ export class JobSystem {
     return this.#instance(camId)?.snapshot();
   }
 
-  /** The config of a running job. */
+  /** The desired config of a job that should run (what it reads now, or from its next tick). */
   config(camId: string): JobConfig | undefined {
-    return this.#instance(camId)?.config();
+    return this.#desired.get(camId);
   }
 
-  /** cam_ids of every job the supervisor knows. */
+  /** cam_ids of every job the supervisor knows, and of jobs stopped with a reason. */
   camIds(): string[] {
-    return this.supervisor.ids().map((id) => id.slice("job:".length));
+    const ids = this.supervisor.ids().map((id) => id.slice("job:".length));
+    return [...new Set([...ids, ...this.#stopped.keys()])];
   }
 
-  /** VisionROI's `/inference_status` answer. */
+  /**
+   * A job's state in words, from the actors' snapshots: `running`, `waiting_for_camera: <reason>`,
+   * `no_rois`, `failed: <reason>`, `stopped: <reason>`, or `starting`; undefined for no job.
+   */
+  state(camId: string): string | undefined {
+    const stopped = this.#stopped.get(camId);
+    if (stopped !== undefined) return `stopped: ${stopped}`;
+    const st = this.supervisor.status(`job:${camId}`);
+    if (!st) return undefined;
+    if (st.state === "failed") return `failed: ${st.lastError ?? "unknown error"}`;
+    if (st.state === "restarting") return `failed: ${st.lastError ?? "restarting"} (restarting)`;
+    if (st.state === "stopped") return "stopped: stopped";
+    const job = this.snapshot(camId);
+    if (!job) return "starting";
+    if (job.status === "waiting_for_camera") {
+      return `waiting_for_camera: ${job.reason ?? "no frame yet"}`;
+    }
+    if (job.status === "stopped" || job.status === "failed") {
+      return `${job.status}: ${job.reason ?? ""}`;
+    }
+    return job.status;
+  }
+
+  /** VisionROI's `/inference_status` answer, with `state` (see {@linkcode JobSystem.state}). */
   status(camId: string) {
     const st = this.supervisor.status(`job:${camId}`);
     const job = this.snapshot(camId);
@@ -188,6 +228,7 @@ export class JobSystem {
       source: entry?.active_source ?? "",
       group: job?.group ?? entry?.inference_group ?? "",
       stream_health: this.#health(camId),
+      state: this.state(camId) ?? "stopped: not started",
       job: job ?? null,
       supervision: st ?? null,
     };
@@ -198,8 +239,106 @@ export class JobSystem {
     await this.supervisor.stopAll();
   }
 
+  /** The reconciler: a change of the desired state reaches the jobs it concerns. */
+  async #onChange(change: Change): Promise<void> {
+    if (change.kind === "rois") {
+      for (const [camId, cfg] of this.#desired) {
+        if (cfg.inlineRois || cfg.source !== change.name) continue;
+        this.#desired.set(camId, { ...cfg, rois: await this.#o.state.rois(change.name) });
+        await this.#reconcile(camId);
+      }
+    } else if (change.kind === "source" && change.op === "rename") {
+      for (const [camId, cfg] of [...this.#desired]) {
+        if (cfg.source !== change.name) continue;
+        // Bind the cam_id to the new name, then rebuild the job on it (same ROIs, by the new name).
+        const answer = await this.start(camId, {
+          settings: { name: change.to },
+          rois: cfg.inlineRois ? cfg.rois : undefined,
+        }, { keepOnOpenFailure: true });
+        if (answer.status === "error") {
+          console.error(
+            `job ${camId} did not follow ${change.name} → ${change.to}: ${answer.message}`,
+          );
+        }
+      }
+    } else if (change.kind === "source" && change.op === "delete") {
+      for (const [camId, cfg] of [...this.#desired]) {
+        if (cfg.source !== change.name) continue;
+        this.#stopped.set(camId, "source deleted");
+        await this.#remove(camId, "source deleted");
+      }
+    } else if (change.kind === "source" && change.op === "put") {
+      // A changed source config may name another ROI file.
+      for (const [camId, cfg] of this.#desired) {
+        if (cfg.inlineRois || cfg.source !== change.name) continue;
+        this.#desired.set(camId, { ...cfg, rois: await this.#o.state.rois(change.name) });
+        await this.#reconcile(camId);
+      }
+    }
+  }
+
+  /**
+   * Makes the actor of a cam_id match its desired config: reconfigures it when it runs on the same
+   * camera, else (re)starts it. The supervisor's `create` reads the desired config when it is
+   * called, so a crash restart gets what is desired then.
+   */
+  async #reconcile(camId: string): Promise<"reconfigured" | "launched" | "none"> {
+    const config = this.#desired.get(camId);
+    if (!config) return "none";
+    const running = this.#instance(camId);
+    if (running && !running.ended && running.config().cameraId === config.cameraId) {
+      await running.send({ type: "reconfigure", config });
+      return "reconfigured";
+    }
+    const id = `job:${camId}`;
+    // A crashed job waiting for its restart is rebuilt from the desired state when that fires.
+    if (!running && this.supervisor.status(id)?.state === "restarting") return "launched";
+    await this.supervisor.startChild({
+      id,
+      kind: "permanent",
+      create: () => {
+        const now = this.#desired.get(camId);
+        if (!now) throw new Error(`job ${camId} is no longer desired`);
+        return new InferenceJobActor(now, { ...this.#o, clock: this.#clock });
+      },
+    });
+    return "launched";
+  }
+
+  /** Stops and forgets a job (desired state, actor, session flag); its sockets close with `reason`. */
+  async #remove(camId: string, reason = "stopped"): Promise<void> {
+    this.#desired.delete(camId);
+    if (this.supervisor.status(`job:${camId}`)) await this.supervisor.stopChild(`job:${camId}`);
+    this.#o.bus.close(camId, reason);
+    // service_state.json first: it decides what runs after a restart, and removing the job's
+    // config could free the very space its write then takes.
+    await this.#o.sessions.patch(camId, { inference_running: false });
+    await this.#o.state.deleteJob(camId);
+  }
+
+  /**
+   * Waits up to `openWaitMs` for the job's camera to deliver a first frame or to fail; returns the
+   * reason when it failed (the camera's last error), undefined when it opened or is still trying
+   * (a slow stream is not refused: the job then says `waiting_for_camera`).
+   */
+  async #awaitOpen(camId: string, cameraId: string): Promise<string | undefined> {
+    const deadline = this.#clock.now() + (this.#o.openWaitMs ?? 3_000);
+    for (;;) {
+      const st = this.supervisor.status(`job:${camId}`);
+      const view = this.#o.cameras.view(cameraId);
+      if (view?.lastFrameTime || this.snapshot(camId)?.status === "running") return undefined;
+      // A camera that failed, or is being restarted after an error before any frame, did not open.
+      if (view && (view.status === "failed" || view.status === "restarting")) {
+        return view.lastError ?? `camera ${view.status}`;
+      }
+      if (st?.state === "failed") return st.lastError ?? "job failed";
+      if (this.#clock.now() >= deadline) return undefined;
+      await new Promise((r) => this.#clock.setTimeout(() => r(undefined), 50));
+    }
+  }
+
   #health(camId: string): StreamHealth {
-    const cameraId = this.#instance(camId)?.config().cameraId ?? this.#o.sessions.cameraOf(camId);
+    const cameraId = this.#desired.get(camId)?.cameraId ?? this.#o.sessions.cameraOf(camId);
     const view = cameraId ? this.#o.cameras.view(cameraId) : undefined;
     const now = this.#clock.now() / 1000;
     if (!view) return { state: "unknown", updated_at: now };
@@ -219,17 +358,14 @@ export class JobSystem {
     };
   }
 
-  async #launch(config: JobConfig): Promise<void> {
-    await this.supervisor.startChild({
-      id: `job:${config.camId}`,
-      kind: "permanent",
-      create: () => new InferenceJobActor(config, { ...this.#o, clock: this.#clock }),
-    });
-  }
-
   #instance(camId: string): InferenceJobActor | undefined {
     return this.supervisor.instance(`job:${camId}`);
   }
+}
+
+function isInline(cfg: JobConfig): boolean {
+  // Specs written before `inlineRois` existed: a job with a source followed it.
+  return cfg.inlineRois ?? !cfg.source;
 }
 
 function pick(

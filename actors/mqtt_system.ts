@@ -327,7 +327,8 @@ export class MqttSystem {
     const req: StartRequest = base
       ? {
         settings: base.source ? { name: base.source } : undefined,
-        rois: base.rois,
+        // A job that follows its source's ROI set keeps following it (no frozen copy).
+        rois: base.inlineRois ? base.rois : undefined,
         group: base.group,
         interval: base.interval,
         resultTimeout: base.resultTimeout,

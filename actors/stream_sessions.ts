@@ -6,7 +6,8 @@
 import type { CameraSystem, CameraView } from "./camera_system.ts";
 import type { SourceSpec } from "./frame_sources/frame.ts";
 import type { CamState, ServiceStateFile } from "../storage/service_state.ts";
-import type { SourceConfig, SourceStore } from "../storage/source_store.ts";
+import type { SourceStore } from "../storage/source_store.ts";
+import { specFromConfig } from "./frame_sources/source_spec.ts";
 
 /** Camera settings as VisionROI's `apply_camera_settings` takes them, already validated. */
 export interface CamSettings {
@@ -25,19 +26,7 @@ export interface StreamAnswer {
   camera?: CameraView;
 }
 
-/** Turns a source config into what the camera captures. */
-export function specFromConfig(
-  cfg: Pick<SourceConfig, "source" | "width" | "height" | "stream_type"> & { fps?: unknown },
-): SourceSpec {
-  const fps = typeof cfg.fps === "number" && cfg.fps > 0 && cfg.fps <= 60 ? cfg.fps : undefined;
-  return {
-    source: String(cfg.source),
-    width: typeof cfg.width === "number" ? cfg.width : undefined,
-    height: typeof cfg.height === "number" ? cfg.height : undefined,
-    streamType: cfg.stream_type === "ffmpeg" ? "ffmpeg" : "opencv",
-    ...(fps ? { fps } : {}),
-  };
-}
+export { specFromConfig };
 
 const PREVIEW = (camId: string) => `preview:${camId}`;
 

@@ -4,36 +4,21 @@
  * Entries whose `type` is set to anything but "roi" (page templates) are skipped, as VisionROI's
  * server does; unknown extra fields (a fixture's `expected`) are ignored.
  */
-import { z } from "zod";
 import type { RoiTask } from "./pool_types.ts";
 import type { ModuleRegistry } from "./registry.ts";
 import { type FrameSize, validateRoiPolygon } from "./roi_polygon.ts";
+import { InputError } from "../storage/errors.ts";
+import { RoiValidationError, validateRois } from "../storage/roi_schema.ts";
 
 /** A ROI list entry that cannot be read; `field` is its JSON path (`rois[2].module`). */
-export class RoiInputError extends Error {
+export class RoiInputError extends InputError {
   override name = "RoiInputError";
-  /** JSON path of the bad field. */
-  readonly field: string;
 
   /** `message` should name the value; it is prefixed with the field. */
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.field = field;
+    super(field, `${field}: ${message}`);
   }
 }
-
-const roiEntry = z.object({
-  id: z.union([z.string().min(1).max(200), z.number()]).optional(),
-  name: z.string().max(200).optional(),
-  type: z.string().optional(),
-  module: z.string().max(64).optional(),
-  points: z.unknown().optional(),
-  x: z.number().optional(),
-  y: z.number().optional(),
-  width: z.number().optional(),
-  height: z.number().optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
-});
 
 /** Accepts an array, or an object with a `rois` array (the fixtures' layout). */
 function entries(json: unknown): unknown[] {
@@ -45,8 +30,10 @@ function entries(json: unknown): unknown[] {
 }
 
 /**
- * Validates every ROI (shape, module, params, polygon against `frame` when given) and returns the
- * tasks in input order (skipped page entries excepted). Throws {@linkcode RoiInputError}.
+ * Validates every ROI with the one ROI validator (`validateRois`, as `/save_roi` and
+ * `/start_inference` do), then what only a read needs now: every ROI has a module, and its polygon
+ * lies inside `frame` when given. Returns the tasks in input order (page entries skipped, params
+ * with their defaults). Throws {@linkcode RoiInputError}.
  */
 export function parseRoiList(
   json: unknown,
@@ -54,38 +41,37 @@ export function parseRoiList(
 ): RoiTask[] {
   const { registry, frame } = opts;
   const list = entries(json);
+  let checked;
+  try {
+    checked = validateRois(list, {
+      modules: {
+        has: (name) => registry.get(name) !== undefined,
+        names: () => registry.list().map((d) => d.name),
+        validateParams: (name, params) => registry.validateParams(name, params),
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof RoiValidationError)) throw err;
+    const at = err.index === undefined ? "rois" : `rois[${err.index}]`;
+    const field = err.field === "rois" ? at : `${at}.${err.field}`;
+    const named = err.field === "module" || err.field === "params" || err.roiId === undefined;
+    throw new RoiInputError(field, named ? err.problem : `ROI "${err.roiId}": ${err.problem}`);
+  }
   const tasks: RoiTask[] = [];
-  list.forEach((raw, i) => {
+  checked.forEach((r, i) => {
+    if (r.type !== "roi") return;
     const at = `rois[${i}]`;
-    const parsed = roiEntry.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new RoiInputError(
-        `${at}${issue.path.map((p) => `.${String(p)}`).join("")}`,
-        issue.message,
-      );
-    }
-    const r = parsed.data;
-    if (r.type !== undefined && r.type !== "roi") return;
-    const id = r.id === undefined ? String(i + 1) : String(r.id);
-    if (!r.module) throw new RoiInputError(`${at}.module`, `ROI "${id}" has no module`);
-    if (!registry.get(r.module)) {
-      throw new RoiInputError(`${at}.module`, `unknown module ${JSON.stringify(r.module)}`);
-    }
-    const shape = r.points ??
-      (r.width !== undefined ? { x: r.x, y: r.y, width: r.width, height: r.height } : undefined);
+    const id = String(r.id);
+    const module = typeof r.module === "string" ? r.module : "";
+    if (!module) throw new RoiInputError(`${at}.module`, `ROI "${id}" has no module`);
     try {
-      validateRoiPolygon(id, shape, frame);
+      validateRoiPolygon(id, r.points, frame);
     } catch (e) {
       throw new RoiInputError(`${at}.points`, (e as Error).message);
     }
-    let params: Record<string, unknown>;
-    try {
-      params = registry.validateParams(r.module, r.params ?? {});
-    } catch (e) {
-      throw new RoiInputError(`${at}.params`, (e as Error).message);
-    }
-    tasks.push({ id, name: r.name || id, module: r.module, points: shape, params });
+    const params = registry.validateParams(module, r.params ?? {});
+    const name = typeof r.name === "string" && r.name ? r.name : id;
+    tasks.push({ id, name, module, points: r.points, params });
   });
   return tasks;
 }

@@ -190,7 +190,11 @@ const jobDocs: RouteDoc[] = [
     },
     responses: {
       200: { description: "started or already_running", schema: statusAnswer },
-      400: refusedOr400("roi_running", "an ROI preview runs on this cam_id"),
+      400: refusedOr400(
+        "roi_running",
+        "an ROI preview runs on this cam_id; or `open_failed: <reason>` (as `message`) when " +
+          "the source cannot be opened",
+      ),
     },
   },
   {
@@ -209,7 +213,8 @@ const jobDocs: RouteDoc[] = [
     path: "/inference_status/{cam_id}",
     tag: "jobs",
     params: { cam_id: CAM_ID },
-    summary: "A job's status with stream health",
+    summary: "A job's status with stream health and `state`: running, " +
+      "waiting_for_camera: <reason>, no_rois, failed: <reason> or stopped: <reason>",
     responses: { 200: { description: "status", schema: objectAnswer } },
   },
   {

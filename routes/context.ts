@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { CameraSystem } from "../actors/camera_system.ts";
 import type { StreamSessions } from "../actors/stream_sessions.ts";
 import type { SourceStore } from "../storage/source_store.ts";
+import type { DesiredState } from "../actors/state/desired_state.ts";
 import type { AccessPolicy } from "./auth.ts";
 import type { JobSystem } from "../actors/job_system.ts";
 import type { ResultBus } from "../actors/result_bus.ts";
@@ -16,8 +17,10 @@ import type { MqttConfigStore } from "../storage/mqtt_config_store.ts";
 export interface AppContext {
   /** Validated settings. */
   config: Config;
-  /** Source folders. */
+  /** Source folders (reads; writes go through `state`). */
   sources: SourceStore;
+  /** The desired state: every write of sources, ROI sets and jobs goes through it. */
+  state: DesiredState;
   /** Cameras under supervision. */
   cameras: CameraSystem;
   /** cam_id sessions (preview streams, later jobs). */

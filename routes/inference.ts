@@ -7,8 +7,7 @@ import { diskFullError, zodMessage } from "./errors.ts";
 import { checkCamId, parseCamSettings } from "./streams.ts";
 import type { StartRequest } from "../actors/job_system.ts";
 import type { JobRoi } from "../actors/inference_job_actor.ts";
-import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";
-import { RoiValidationError, validateRois } from "../storage/roi_schema.ts";
+import { validateRois } from "../storage/roi_schema.ts";
 import { type ModuleListing, moduleNamesOf } from "./rois.ts";
 import { buildDashboard } from "../actors/dashboard.ts";
 
@@ -34,34 +33,12 @@ export const startInferenceSchema = z.object({
 });
 
 /**
- * Checks a job's ROI list with the same validator as `/save_roi` (4 finite corners, known module,
- * unique ids), then what only a reader needs: a polygon that is not degenerate or self-crossing,
- * and params the module accepts. Messages name the ROI.
+ * Checks a job's ROI list with the one ROI validator `/save_roi` uses (so each accepts exactly what
+ * the other accepts); messages say `Cannot use ROI "<id>": …`.
  */
-export function checkJobRois(
-  raw: unknown[],
-  modules: ModuleListing & { validateParams(name: string, params: unknown): unknown },
-): JobRoi[] {
-  let entries;
-  try {
-    entries = validateRois(raw, { modules: moduleNamesOf(modules) });
-  } catch (err) {
-    if (!(err instanceof RoiValidationError)) throw err;
-    throw new RangeError(err.message.replace(/^Cannot save/, "Cannot use"));
-  }
-  return entries.map((entry) => {
-    const r = entry as unknown as JobRoi;
-    const id = String(r.id);
-    if (r.type === "roi" || r.type === "page") validateRoiPolygon(id, r.points);
-    if (r.type === "roi" && r.module) {
-      try {
-        modules.validateParams(r.module, r.params ?? {});
-      } catch (err) {
-        throw new RangeError(`Cannot use ROI "${id}": ${(err as Error).message}`);
-      }
-    }
-    return { ...r, id };
-  });
+export function checkJobRois(raw: unknown[], modules: ModuleListing): JobRoi[] {
+  const entries = validateRois(raw, { modules: moduleNamesOf(modules), verb: "use" });
+  return entries.map((entry) => ({ ...(entry as unknown as JobRoi), id: String(entry.id) }));
 }
 
 /** `/start_inference`, `/stop_inference`, `/inference_status`. */

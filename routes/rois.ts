@@ -9,18 +9,18 @@ import {
   loadRois,
   type ModuleNames,
   RoiFileError,
-  saveRoiFileAt,
-  saveRois,
 } from "../storage/roi_store.ts";
 
 /** Anything that lists module descriptors, such as the module registry. */
 export interface ModuleListing {
   /** Every module, in the order the UI lists them. */
   list(): readonly { name: string }[];
+  /** Checks a module's params, when the listing can (the registry). */
+  validateParams?(name: string, params: unknown): unknown;
 }
 
 /** What the ROI routes need: the source folders and the modules (registry or plain names). */
-export type RoiRouteContext = Pick<AppContext, "sources"> & {
+export type RoiRouteContext = Pick<AppContext, "sources" | "state"> & {
   modules: ModuleNames | ModuleListing;
 };
 
@@ -31,6 +31,9 @@ export function moduleNamesOf(modules: ModuleNames | ModuleListing): ModuleNames
   return {
     names: () => listing.list().map((d) => d.name),
     has: (name) => listing.list().some((d) => d.name === name),
+    ...(listing.validateParams
+      ? { validateParams: (name: string, params: unknown) => listing.validateParams!(name, params) }
+      : {}),
   };
 }
 
@@ -46,7 +49,7 @@ export function roiRoutes(ctx: RoiRouteContext): Hono {
     const path = c.req.query("path");
     let filename: string;
     if (path !== undefined) {
-      filename = await saveRoiFileAt(sources.dataDir, path, body.rois, { modules });
+      filename = await ctx.state.saveRoiFileAt(path, body.rois, { modules });
     } else {
       if (body.source === undefined || body.source === null || body.source === "") {
         throw new RangeError("missing source");
@@ -54,7 +57,7 @@ export function roiRoutes(ctx: RoiRouteContext): Hono {
       if (typeof body.source !== "string") {
         throw new RangeError(`invalid source: expected a string, got ${typeof body.source}`);
       }
-      filename = await saveRois(sources, body.source, body.rois, { modules });
+      filename = await ctx.state.saveRois(body.source, body.rois, { modules });
     }
     return c.json({ status: "saved", filename });
   });

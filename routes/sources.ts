@@ -1,8 +1,11 @@
 /** Source CRUD on VisionROI's paths: `data_sources/<name>/config.json`. */
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
-import { checkSourceString, checkStreamType } from "../storage/source_store.ts";
-import { specFromConfig } from "../actors/stream_sessions.ts";
+import {
+  checkSourceString,
+  checkStreamType,
+  specFromConfig,
+} from "../actors/frame_sources/source_spec.ts";
 import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
 
 /**
@@ -11,7 +14,7 @@ import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
  */
 export function sourceRoutes(ctx: AppContext): Hono {
   const app = new Hono();
-  const { sources, sessions, cameras } = ctx;
+  const { sources, sessions, cameras, state } = ctx;
 
   app.get("/data_sources", async (c) => c.json(await sources.names()));
 
@@ -38,7 +41,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
         message: `missing data: ${!name?.trim() ? "name" : "source"} is required`,
       }, 400);
     }
-    await sources.create({
+    await state.createSource({
       name,
       source,
       width: form.get("width"),
@@ -51,8 +54,8 @@ export function sourceRoutes(ctx: AppContext): Hono {
   app.delete("/delete_source/:name", async (c) => {
     const name = c.req.param("name");
     await sources.require(name);
+    await state.deleteSource(name);
     await sessions.dropSource(name.trim());
-    await sources.remove(name);
     return c.json({ status: "deleted" });
   });
 
@@ -60,7 +63,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
     const name = c.req.param("name");
     await sources.require(name);
     const body = await jsonBody(c.req.raw);
-    const cfg = await sources.update(name, { stream_type: checkStreamType(body.stream_type) });
+    const cfg = await state.updateSource(name, { stream_type: checkStreamType(body.stream_type) });
     await cameras.configure(name.trim(), specFromConfig(cfg));
     return c.json({ status: "updated" });
   });
@@ -74,7 +77,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
     }
     // The redacted form the API shows (`rtsp://admin:***@host`) keeps the stored password.
     const source = keepRedactedSecrets(checkSourceString(body.source), String(stored.source ?? ""));
-    const cfg = await sources.update(name, { source });
+    const cfg = await state.updateSource(name, { source });
     await cameras.configure(name.trim(), specFromConfig(cfg));
     return c.json({ status: "updated" });
   });
@@ -88,7 +91,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
     }
     if (raw === oldName) return c.json({ status: "unchanged" });
     await sources.require(oldName);
-    const newName = await sources.rename(oldName, raw);
+    const newName = await state.renameSource(oldName, raw);
     await sessions.renameSource(oldName, newName);
     return c.json({ status: "renamed", name: newName });
   });

@@ -35,3 +35,19 @@ export function diskFullReason(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Bad input (400), the one error type every validator throws: the message names the field and the
+ * value; `field` is its path (`rois[2].points`, `source`, `width`). A RangeError, so every route
+ * and caller that handled bad input before handles it the same way.
+ */
+export class InputError extends RangeError {
+  override name = "InputError";
+  /** Path of the field at fault. */
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}

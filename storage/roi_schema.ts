@@ -4,6 +4,8 @@
  * name the ROI and the field: `Cannot save ROI "3": points must have 4 corners, got 2`.
  */
 import { z } from "zod";
+import { InputError } from "./errors.ts";
+import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";
 
 /** An id: a finite number, or a string without `/`, `\`, `#`, `+` or control characters. */
 export const RoiIdSchema = z.union([
@@ -83,23 +85,36 @@ export interface ModuleNames {
   has(name: string): boolean;
   /** Every registered module name. */
   names(): string[];
+  /** Checks a module's params (the registry's schema); throws a RangeError naming the field. */
+  validateParams?(name: string, params: unknown): unknown;
 }
 
 /** A ROI list that cannot be saved; the message names the ROI and the field. */
-export class RoiValidationError extends RangeError {
+export class RoiValidationError extends InputError {
   override name = "RoiValidationError";
   /** The entry's id (as a string), when it has one. */
   readonly roiId: string | undefined;
-  /** The field at fault (`points`, `module`, `id` …). */
-  readonly field: string;
+  /** Index of the entry at fault in the list, when the fault is in one entry. */
+  readonly index: number | undefined;
+  /** What was said before the problem (for callers that word it their own way). */
+  readonly problem: string;
 
-  /** `problem` is appended to `Cannot save ROI "<id>": `. */
-  constructor(roiId: string | undefined, field: string, problem: string) {
+  /** `problem` is appended to `Cannot <verb> ROI "<id>": `. */
+  constructor(
+    roiId: string | undefined,
+    field: string,
+    problem: string,
+    opts: { verb?: string; index?: number } = {},
+  ) {
     super(
-      `Cannot save ${roiId === undefined ? "ROIs" : `ROI ${JSON.stringify(roiId)}`}: ${problem}`,
+      field,
+      `Cannot ${opts.verb ?? "save"} ${
+        roiId === undefined ? "ROIs" : `ROI ${JSON.stringify(roiId)}`
+      }: ${problem}`,
     );
     this.roiId = roiId;
-    this.field = field;
+    this.index = opts.index;
+    this.problem = problem;
   }
 }
 
@@ -153,24 +168,37 @@ function describe(v: unknown): string {
 
 /** Options of {@linkcode validateRois}. */
 export interface ValidateOptions {
-  /** Registry names; when given, a ROI's `module` must be "" or one of them. Default: unchecked. */
+  /**
+   * Registry names; when given, a ROI's `module` must be "" or one of them, and its `params` must
+   * pass the module's schema (when the registry can check them). Default: unchecked.
+   */
   modules?: ModuleNames;
+  /** The verb of messages: `Cannot save ROI …` (default) or `Cannot use ROI …`. */
+  verb?: string;
 }
 
 /**
- * Normalises and checks a ROI list for saving: an array of at most {@linkcode MAX_ROI_ENTRIES}
- * objects; ROI and page entries have 4 corners with finite `x`, `y`; fields have their types; a
- * ROI's module is known; ids are unique. Throws {@linkcode RoiValidationError} at the first problem.
+ * THE ROI validator: `/save_roi`, `/start_inference`, one-shot reads and batches all call it, so
+ * whatever one accepts the others accept. Normalises and checks a ROI list: an array of at most
+ * {@linkcode MAX_ROI_ENTRIES} objects; ROI and page entries have 4 corners with finite `x`, `y` that
+ * form a convex, non-degenerate, not self-crossing quadrilateral; fields have their types; a ROI's
+ * module is known and its params pass the module's schema; ids are unique. Whether the corners lie
+ * inside the frame is not checked here: the frame size is only known when a frame is read (see
+ * `validateRoiPolygon` with a frame). Throws {@linkcode RoiValidationError} at the first problem.
  */
 export function validateRois(raw: unknown, opts: ValidateOptions = {}): RoiFileEntry[] {
+  const verb = opts.verb;
   if (!Array.isArray(raw)) {
-    throw new RoiValidationError(undefined, "rois", `rois must be an array, got ${describe(raw)}`);
+    throw new RoiValidationError(undefined, "rois", `rois must be an array, got ${describe(raw)}`, {
+      verb,
+    });
   }
   if (raw.length > MAX_ROI_ENTRIES) {
     throw new RoiValidationError(
       undefined,
       "rois",
       `at most ${MAX_ROI_ENTRIES} entries, got ${raw.length}`,
+      { verb },
     );
   }
   const seen = new Map<string, number>();
@@ -181,12 +209,13 @@ export function validateRois(raw: unknown, opts: ValidateOptions = {}): RoiFileE
         undefined,
         "rois",
         `entry ${i + 1} must be an object, got ${describe(entry)}`,
+        { verb, index: i },
       );
     }
     const id = typeof entry.id === "string" || typeof entry.id === "number"
       ? String(entry.id)
       : undefined;
-    const checked = checkEntry(entry, id, opts);
+    const checked = checkEntry(entry, id, opts, i);
     const key = String(checked.id);
     const first = seen.get(key);
     if (first !== undefined) {
@@ -194,6 +223,7 @@ export function validateRois(raw: unknown, opts: ValidateOptions = {}): RoiFileE
         key,
         "id",
         `duplicate id, also used by entry ${first + 1} (ids must be unique)`,
+        { verb, index: i },
       );
     }
     seen.set(key, i);
@@ -201,9 +231,14 @@ export function validateRois(raw: unknown, opts: ValidateOptions = {}): RoiFileE
   });
 }
 
-function checkEntry(entry: Obj, id: string | undefined, opts: ValidateOptions): RoiFileEntry {
+function checkEntry(
+  entry: Obj,
+  id: string | undefined,
+  opts: ValidateOptions,
+  index: number,
+): RoiFileEntry {
   const fail = (field: string, problem: string): never => {
-    throw new RoiValidationError(id, field, problem);
+    throw new RoiValidationError(id, field, problem, { verb: opts.verb, index });
   };
   if (entry.type === "roi" || entry.type === "page") checkPoints(entry, fail);
   const schema = entry.type === "roi"
@@ -224,6 +259,20 @@ function checkEntry(entry: Obj, id: string | undefined, opts: ValidateOptions): 
     if (!opts.modules.has(module)) {
       const known = opts.modules.names().join(", ");
       fail("module", `unknown module ${JSON.stringify(module)} (known: ${known || "none"})`);
+    }
+    if (opts.modules.validateParams) {
+      try {
+        opts.modules.validateParams(module, entry.params ?? {});
+      } catch (err) {
+        fail("params", (err as Error).message);
+      }
+    }
+  }
+  if (entry.type === "roi" || entry.type === "page") {
+    try {
+      validateRoiPolygon(id ?? String(index + 1), entry.points);
+    } catch (err) {
+      fail("points", (err as Error).message.replace(/^ROI "[^"]*": /, ""));
     }
   }
   // The input itself, not zod's copy: that would reorder the keys users see in their file.

@@ -1,9 +1,20 @@
 /** Sources on disk in VisionROI's layout: `<dataDir>/<name>/config.json` and `rois.json`. */
 import { join } from "node:path";
 import { writeFileAtomic } from "../actors/runtime/snapshot_store.ts";
-import { NETWORK_SCHEMES } from "../actors/frame_sources/ffmpeg_args.ts";
+import {
+  checkDimension,
+  checkSourceString,
+  checkStreamType,
+} from "../actors/frame_sources/source_spec.ts";
 import { ConflictError, NotFoundError } from "./errors.ts";
 import { checkSourceName, confinedPath, RESERVED_NAMES } from "./safe_name.ts";
+
+export {
+  checkDimension,
+  checkSourceString,
+  checkStreamType,
+  STREAM_TYPES,
+} from "../actors/frame_sources/source_spec.ts";
 
 /** VisionROI's `config.json` of one source; unknown fields are kept as they are. */
 export interface SourceConfig {
@@ -23,52 +34,6 @@ export interface SourceListItem {
   width: number | null;
   height: number | null;
   stream_type: string;
-}
-
-/** Backends VisionROI knows; both map to our frame sources. */
-export const STREAM_TYPES = ["opencv", "ffmpeg"] as const;
-
-/** Schemes a source may use: ffmpeg's network ones, `demo:` and `v4l2:` devices. */
-const SCHEMES: ReadonlySet<string> = new Set([...NETWORK_SCHEMES, "demo", "v4l2"]);
-
-/**
- * Checks a capture source string: non-empty, no control characters, and a scheme (if any) from the
- * list above, so ffmpeg cannot be talked into `file:`, `concat:` or `data:` tricks.
- */
-export function checkSourceString(raw: unknown, field = "source"): string {
-  if (typeof raw !== "string") {
-    throw new RangeError(`invalid ${field}: expected a string, got ${typeof raw}`);
-  }
-  const s = raw.trim();
-  if (s === "") throw new RangeError(`missing ${field}`);
-  // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(s)) {
-    throw new RangeError(`invalid ${field} ${JSON.stringify(raw)}: contains control characters`);
-  }
-  if (s.length > 2048) throw new RangeError(`invalid ${field}: longer than 2048 characters`);
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s)?.[1]?.toLowerCase();
-  if (scheme && scheme.length > 1 && !SCHEMES.has(scheme)) {
-    throw new RangeError(
-      `invalid ${field} ${JSON.stringify(s)}: scheme "${scheme}:" is not allowed`,
-    );
-  }
-  return s;
-}
-
-/** Checks `stream_type`: `opencv` or `ffmpeg`. */
-export function checkStreamType(raw: unknown): "opencv" | "ffmpeg" {
-  if (raw === "opencv" || raw === "ffmpeg") return raw;
-  throw new RangeError(`invalid stream_type ${JSON.stringify(raw)}: expected "opencv" or "ffmpeg"`);
-}
-
-/** Checks an optional width/height: a positive integer up to 8192, or undefined when empty. */
-export function checkDimension(raw: unknown, field: string): number | undefined {
-  if (raw === undefined || raw === null || raw === "") return undefined;
-  const n = typeof raw === "number" ? raw : Number(String(raw).trim());
-  if (!Number.isInteger(n) || n < 1 || n > 8192) {
-    throw new RangeError(`invalid ${field} ${JSON.stringify(raw)}: expected an integer 1..8192`);
-  }
-  return n;
 }
 
 /** Reads and writes source folders; every name is confined to the data dir. */

@@ -163,6 +163,9 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
         </div>
       </div>
       <Notice note={note} />
+      {status?.state && status.state !== "running" && status.state !== "stopped: not started" && (
+        <p class="notice job-state">{status.state}</p>
+      )}
       {status?.job?.last_error && <p class="notice error">{status.job.last_error}</p>}
       <JobForm
         camId={camId}

@@ -20,6 +20,8 @@ export interface JobStatus {
   source: string;
   group: string | null;
   stream_health: { state: string; camera_status?: string; last_error?: string | null };
+  /** `running`, `waiting_for_camera: <reason>`, `no_rois`, `failed: <reason>`, `stopped: <reason>`. */
+  state?: string;
   job: {
     status: string;
     interval: number;

@@ -1,0 +1,170 @@
+/**
+ * The desired state: the one place that holds what should exist (sources, their ROI sets, and
+ * inference jobs), backed by the data dir's files in VisionROI's formats (`<source>/config.json`,
+ * `<source>/rois.json`, `.actors/job/<cam_id>.json`; every write atomic). Every write goes through
+ * here (HTTP routes, MQTT control topics, the UI through the routes) and is validated once by the
+ * entity's one validator (ROIs: `validateRois`; source specs: `frame_sources/source_spec.ts`).
+ * After a write lands on disk the change feed tells every subscriber (the job reconciler, HA
+ * discovery), and the write answers only once the subscribers have applied it.
+ */
+import { NotFoundError } from "../../storage/errors.ts";
+import type { SourceConfig, SourceStore } from "../../storage/source_store.ts";
+import {
+  loadRois,
+  roiPathAt,
+  saveRoiFileAt,
+  saveRois,
+  type ValidateOptions,
+} from "../../storage/roi_store.ts";
+import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
+import type { JobConfig, JobRoi } from "./job_spec.ts";
+
+/** One change of the desired state, after it was written. */
+export type Change =
+  | { kind: "source"; name: string; op: "put" }
+  | { kind: "source"; name: string; op: "rename"; to: string }
+  | { kind: "source"; name: string; op: "delete" }
+  | { kind: "rois"; name: string; op: "put" }
+  | { kind: "job"; name: string; op: "put" | "delete" };
+
+/** The kinds of entity the store holds. */
+export type EntityKind = Change["kind"];
+
+/** A subscriber; it may be async: the write that caused the change waits for it. */
+export type ChangeListener = (change: Change) => void | Promise<void>;
+
+/** What the store is built with. */
+export interface DesiredStateOptions {
+  /** Source folders (`config.json`, ROI files). */
+  sources: SourceStore;
+  /** Where job specs persist (`job/<cam_id>`, the `.actors/` folder). */
+  jobs: SnapshotStore;
+  /** Receives a line per failed subscriber; default `console.error`. */
+  log?: (line: string) => void;
+}
+
+const jobKey = (camId: string) => `job/${keySegment(camId)}`;
+
+/** The desired state and its change feed. */
+export class DesiredState {
+  readonly sources: SourceStore;
+  #jobs: SnapshotStore;
+  #listeners: { fn: ChangeListener; kind?: EntityKind; name?: string }[] = [];
+  #log: (line: string) => void;
+  #failures = 0;
+
+  constructor(opts: DesiredStateOptions) {
+    this.sources = opts.sources;
+    this.#jobs = opts.jobs;
+    this.#log = opts.log ?? ((line) => console.error(line));
+  }
+
+  /**
+   * Calls `fn` after every change (of one kind, or one entity `kind`/`name` when given); returns
+   * the unsubscribe. Subscribers run in the order they subscribed.
+   */
+  subscribe(fn: ChangeListener, filter: { kind?: EntityKind; name?: string } = {}): () => void {
+    const entry = { fn, ...filter };
+    this.#listeners.push(entry);
+    return () => {
+      this.#listeners = this.#listeners.filter((l) => l !== entry);
+    };
+  }
+
+  /** Subscribers that threw, since start (each is logged). */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  // Sources ---------------------------------------------------------------------------------
+
+  /** Creates a source (`config.json` and an empty `rois.json`). */
+  async createSource(input: Parameters<SourceStore["create"]>[0]): Promise<SourceConfig> {
+    const cfg = await this.sources.create(input);
+    await this.#emit({ kind: "source", name: cfg.name, op: "put" });
+    return cfg;
+  }
+
+  /** Replaces checked fields of a source's config. */
+  async updateSource(name: string, patch: Partial<SourceConfig>): Promise<SourceConfig> {
+    const cfg = await this.sources.update(name, patch);
+    await this.#emit({ kind: "source", name: name.trim(), op: "put" });
+    return cfg;
+  }
+
+  /** Renames a source; its jobs go with it. */
+  async renameSource(oldName: string, newName: unknown): Promise<string> {
+    const to = await this.sources.rename(oldName, newName);
+    await this.#emit({ kind: "source", name: oldName, op: "rename", to });
+    return to;
+  }
+
+  /** Deletes a source; its jobs stop with `source deleted`. */
+  async deleteSource(name: string): Promise<void> {
+    await this.sources.remove(name);
+    await this.#emit({ kind: "source", name: name.trim(), op: "delete" });
+  }
+
+  // ROI sets --------------------------------------------------------------------------------
+
+  /** The saved ROI set of a source; [] when it has none or its file cannot be read (logged). */
+  async rois(source: string): Promise<JobRoi[]> {
+    try {
+      return (await loadRois(this.sources, source)).rois as unknown as JobRoi[];
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) {
+        this.#log(`rois of ${source} not loaded: ${(err as Error).message}`);
+      }
+      return [];
+    }
+  }
+
+  /** Validates and writes a source's ROI set; returns the filename relative to the data dir. */
+  async saveRois(source: string, rois: unknown, opts: ValidateOptions = {}): Promise<string> {
+    const filename = await saveRois(this.sources, source, rois, opts);
+    await this.#emit({ kind: "rois", name: source.trim(), op: "put" });
+    return filename;
+  }
+
+  /** Validates and writes a ROI file at a path relative to the data dir (`?path=`). */
+  async saveRoiFileAt(relPath: string, rois: unknown, opts: ValidateOptions = {}): Promise<string> {
+    await roiPathAt(this.sources.dataDir, relPath);
+    const filename = await saveRoiFileAt(this.sources.dataDir, relPath, rois, opts);
+    // The file may be the source's ROI set (`<source>/rois.json`): tell its followers.
+    await this.#emit({ kind: "rois", name: filename.split("/")[0], op: "put" });
+    return filename;
+  }
+
+  // Jobs ------------------------------------------------------------------------------------
+
+  /** The stored spec of a job, or undefined. */
+  async job(camId: string): Promise<JobConfig | undefined> {
+    return await this.#jobs.load<JobConfig>(jobKey(camId));
+  }
+
+  /** Stores a job's spec; a job that follows its source's ROIs stores no copy of them. */
+  async putJob(config: JobConfig): Promise<void> {
+    const stored = config.inlineRois ? config : { ...config, rois: [] };
+    await this.#jobs.save(jobKey(config.camId), stored);
+    await this.#emit({ kind: "job", name: config.camId, op: "put" });
+  }
+
+  /** Forgets a job's spec. */
+  async deleteJob(camId: string): Promise<void> {
+    await this.#jobs.delete(jobKey(camId));
+    await this.#emit({ kind: "job", name: camId, op: "delete" });
+  }
+
+  async #emit(change: Change): Promise<void> {
+    for (const l of [...this.#listeners]) {
+      if (l.kind !== undefined && l.kind !== change.kind) continue;
+      if (l.name !== undefined && l.name !== change.name) continue;
+      try {
+        await l.fn(change);
+      } catch (err) {
+        this.#failures++;
+        this.#log(`desired state: ${change.kind} ${change.name} ${change.op}: ${err}`);
+      }
+    }
+  }
+}
