@@ -126,6 +126,18 @@ const cameraDocs: RouteDoc[] = [
     responses: { 200: { description: "stopped or no_task", schema: statusAnswer } },
   },
   {
+    method: "post",
+    path: "/roi_stream_heartbeat/{cam_id}",
+    tag: "cameras",
+    params: { cam_id: CAM_ID },
+    summary:
+      "Keep a roi_* preview stream alive: without a heartbeat or an open video socket it stops after the lease time (60 s)",
+    responses: {
+      200: { description: "held: cam_id, holders, expires_at (epoch s)", schema: objectAnswer },
+      404: { description: "no_task: no preview stream runs for the cam_id", schema: statusAnswer },
+    },
+  },
+  {
     method: "get",
     path: "/roi_stream_status/{cam_id}",
     tag: "cameras",

@@ -1,19 +1,24 @@
 /** Source CRUD on VisionROI's paths: `data_sources/<name>/config.json`. */
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
-import { checkSourceString, checkStreamType } from "../storage/source_store.ts";
+import {
+  checkSourceString,
+  checkStreamType,
+  type SourceListItem,
+} from "../storage/source_store.ts";
 import { specFromConfig } from "../actors/stream_sessions.ts";
+import { cameraIdFor } from "../actors/cameras/camera_key.ts";
 
 /** `/data_sources`, `/source_list`, `/source_config`, `/create_source`, update/rename/delete. */
 export function sourceRoutes(ctx: AppContext): Hono {
   const app = new Hono();
-  const { sources, sessions, cameras } = ctx;
+  const { sources, sessions } = ctx;
 
   app.get("/data_sources", async (c) => c.json(await sources.names()));
 
   app.get("/source_list", async (c) => {
     const rows = await sources.list();
-    return c.json(rows.map((r) => ({ ...r, camera: cameraSummary(ctx, r.name) })));
+    return c.json(rows.map((r) => ({ ...r, camera: cameraSummary(ctx, r) })));
   });
 
   app.get("/source_config", async (c) => {
@@ -54,8 +59,8 @@ export function sourceRoutes(ctx: AppContext): Hono {
     const name = c.req.param("name");
     await sources.require(name);
     const body = await jsonBody(c.req.raw);
-    const cfg = await sources.update(name, { stream_type: checkStreamType(body.stream_type) });
-    await cameras.configure(name.trim(), specFromConfig(cfg));
+    await sources.update(name, { stream_type: checkStreamType(body.stream_type) });
+    await moveToNewCapture(ctx, name.trim());
     return c.json({ status: "updated" });
   });
 
@@ -66,8 +71,8 @@ export function sourceRoutes(ctx: AppContext): Hono {
     if (body.source === undefined || body.source === null || body.source === "") {
       return c.json({ status: "error", message: "missing source" }, 400);
     }
-    const cfg = await sources.update(name, { source: checkSourceString(body.source) });
-    await cameras.configure(name.trim(), specFromConfig(cfg));
+    await sources.update(name, { source: checkSourceString(body.source) });
+    await moveToNewCapture(ctx, name.trim());
     return c.json({ status: "updated" });
   });
 
@@ -88,9 +93,19 @@ export function sourceRoutes(ctx: AppContext): Hono {
   return app;
 }
 
-/** The camera state a source row shows. */
-function cameraSummary(ctx: AppContext, name: string) {
-  const v = ctx.cameras.view(name);
+/** A saved source's capture changed: its previews and jobs move to the camera of the new capture. */
+async function moveToNewCapture(ctx: AppContext, name: string): Promise<void> {
+  for (const camId of await ctx.sessions.sourceChanged(name)) await ctx.jobs.start(camId, {});
+}
+
+/** The state of the camera that captures a source row's config (cameras are keyed by capture). */
+function cameraSummary(ctx: AppContext, row: SourceListItem) {
+  const spec = specFromConfig({
+    ...row,
+    width: row.width ?? undefined,
+    height: row.height ?? undefined,
+  });
+  const v = ctx.cameras.view(cameraIdFor(spec));
   if (!v) return { status: "stopped" };
   return { status: v.status, fps: v.fps, last_error: v.lastError, restarts: v.restarts };
 }

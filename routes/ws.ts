@@ -1,7 +1,8 @@
 /**
  * WebSockets: `/ws_roi_result/<cam_id>` (one JSON message per frame, every client gets every
  * message through its own bounded buffer), `/ws_roi/<cam_id>` (raw JPEG frames) and `/ws/<cam_id>`
- * (half-size JPEG preview). A stop closes sockets with code 1000 and the reason `stopped`.
+ * (half-size JPEG preview). A stop closes sockets with code 1000 and the reason `stopped`. A video
+ * socket holds the lease of its cam_id's `roi_*` preview while it is open.
  */
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
@@ -16,6 +17,7 @@ import { mapShape } from "../inference_modules/page_geometry.ts";
 /** WebSocket routes. */
 export function wsRoutes(ctx: AppContext): Hono {
   const app = new Hono();
+  let sockets = 0;
 
   app.get(
     "/ws_roi_result/:cam_id",
@@ -50,9 +52,12 @@ export function wsRoutes(ctx: AppContext): Hono {
       upgradeWebSocket((c) => {
         const camId = checkCamId(c.req.param("cam_id") ?? "");
         let stop = () => {};
+        let letGo = () => {};
         return {
           onOpen(_e, ws) {
             metrics.wsOpened(half ? "ws" : "ws_roi");
+            // An open video socket holds the cam_id's leased preview (the ROI editor's page).
+            letGo = ctx.sessions.holdLease(camId, `ws:${++sockets}`);
             stop = streamFrames(
               ctx,
               camId,
@@ -63,6 +68,7 @@ export function wsRoutes(ctx: AppContext): Hono {
           },
           onClose() {
             metrics.wsClosed(half ? "ws" : "ws_roi");
+            letGo();
             stop();
           },
         };
