@@ -318,11 +318,15 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     const state = await this.#state.load();
     const started: string[] = [];
     for (const [camId, cam] of Object.entries(state.cameras)) {
-      this.#cams.set(camId, cam);
+      // Stored as not yet running, so that the start below counts as a start.
+      this.#cams.set(camId, { ...cam, roi_running: false });
       if (!cam.roi_running) continue;
       const answer = await this.#startPreview(camId, undefined);
       if (answer.status === "started") started.push(camId);
-      else console.error(`cam ${camId}: preview not restored: ${answer.message}`);
+      else {
+        console.error(`cam ${camId}: preview not restored: ${answer.message}`);
+        if (!cam.inference_running) this.#forget(camId);
+      }
     }
     return started;
   }
