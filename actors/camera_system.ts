@@ -182,9 +182,8 @@ export class CameraSystem {
   async #childSpec(id: string) {
     const previous = this.#persisted.get(id) ?? (await this.#load(id));
     // After a restart only the id may be known (a snapshot request): the persisted spec is its capture.
-    const spec = this.#specs.get(id) ?? (previous?.spec && cameraIdFor(previous.spec) === id
-      ? previous.spec
-      : undefined);
+    const spec = this.#specs.get(id) ??
+      (previous?.spec && cameraIdFor(previous.spec) === id ? previous.spec : undefined);
     if (!spec) return undefined;
     return {
       id,

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { CameraSystem } from "./camera_system.ts";
 import { StreamSessions } from "./stream_sessions.ts";
-import { allocFrameData, type Frame, type FrameSource, type SourceSpec } from "./frame_sources/frame.ts";
+import {
+  allocFrameData,
+  type Frame,
+  type FrameSource,
+  type SourceSpec,
+} from "./frame_sources/frame.ts";
 import { FileSnapshotStore, ManualClock } from "./runtime/mod.ts";
 import { ServiceStateFile } from "../storage/service_state.ts";
 import { SourceStore } from "../storage/source_store.ts";
@@ -93,7 +98,11 @@ Deno.test("a heartbeat or an open socket keeps a roi_* preview running", async (
     assert.equal(beat?.expires_at, (t.clock.now() + 60_000) / 1000);
     await t.clock.advance(59_000);
     await t.settled();
-    assert.equal(t.sessions.previewRunning("roi_tab2"), true, "89 s after start, 59 s after a beat");
+    assert.equal(
+      t.sessions.previewRunning("roi_tab2"),
+      true,
+      "89 s after start, 59 s after a beat",
+    );
     const letGo = t.sessions.holdLease("roi_tab2", "ws:1");
     await t.clock.advance(10 * 60_000);
     await t.settled();
@@ -159,9 +168,7 @@ Deno.test("concurrent starts and stops end with every camera held exactly by the
     for (let i = 0; i < 60; i++) {
       const camId = `cam${i % 3}`;
       ops.push(
-        i % 4 === 3
-          ? t.sessions.stopPreview(camId)
-          : t.sessions.startPreview(camId, i % 2 ? A : B),
+        i % 4 === 3 ? t.sessions.stopPreview(camId) : t.sessions.startPreview(camId, i % 2 ? A : B),
       );
     }
     await Promise.all(ops);
