@@ -1,5 +1,10 @@
 /** What a cam_id's camera is doing, as status answers show it: state, reason, and whether it is up. */
-import type { CameraView } from "../camera_system.ts";
+
+/** What health needs of a camera's view (the camera system's `CameraView` has it). */
+export interface CameraStateView {
+  status: string;
+  lastError: string | null;
+}
 
 /** The camera fields added to `/inference_status` and the dashboard's camera rows. */
 export interface CameraHealth {
@@ -14,7 +19,10 @@ export interface CameraHealth {
 }
 
 /** The health of a camera view (undefined: no camera). */
-export function cameraHealth(id: string | undefined, view: CameraView | undefined): CameraHealth {
+export function cameraHealth(
+  id: string | undefined,
+  view: CameraStateView | undefined,
+): CameraHealth {
   return {
     camera_id: view ? id ?? null : null,
     camera_status: view?.status ?? "stopped",
