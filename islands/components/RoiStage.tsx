@@ -5,7 +5,7 @@
  */
 import { useRef } from "preact/hooks";
 import { useStagePointer } from "./stage_pointer.ts";
-import type { Point, RoiItem } from "../stores/types.ts";
+import type { RoiItem } from "../stores/types.ts";
 import { rectFrom, type View } from "../stores/roi_geometry.ts";
 import type { RoiStageProps } from "./roi_stage_props.ts";
 
