@@ -125,6 +125,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   #cameraIds = new Map<string, string>();
   #leases = new Map<string, Lease>();
   #leaseTimer: TimerId | undefined;
+  #pending = new Set<Reply<unknown>>();
   #openWaitMs: number;
   /** How long a leased preview lives without a holder, ms. */
   readonly leaseMs: number;
@@ -250,6 +251,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   protected override onStart(): () => void {
     return () => {
       if (this.#leaseTimer !== undefined) this.clock.clearTimeout(this.#leaseTimer);
+      for (const reply of [...this.#pending]) reply(new Error("stream sessions stopped"));
     };
   }
 
@@ -477,9 +479,19 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     this.update({ sessions: this.#cams.size, previews });
   }
 
-  /** Asks the actor; long waits are possible (a restore opens every preview), so the bound is wide. */
+  /**
+   * Asks the actor; long waits are possible (a restore opens every preview), so the bound is wide.
+   * Questions still unanswered when the actor stops are answered with an error then.
+   */
   #ask<R>(make: (reply: Reply<R>) => SessionMessage): Promise<R> {
-    return this.ask(make, 10 * 60_000);
+    return this.ask((reply) => {
+      const once: Reply<R> = (v) => {
+        this.#pending.delete(once as Reply<unknown>);
+        reply(v);
+      };
+      this.#pending.add(once as Reply<unknown>);
+      return make(once);
+    }, 10 * 60_000);
   }
 
   async #resolve(

@@ -10,6 +10,7 @@ import {
 import { FileSnapshotStore, ManualClock } from "./runtime/mod.ts";
 import { ServiceStateFile } from "../storage/service_state.ts";
 import { SourceStore } from "../storage/source_store.ts";
+import { waitFor } from "../tests/helpers/wait.ts";
 
 /** Frames of the spec's size every 20 ms of real time: the sessions' clock is the manual one. */
 class TickingSource implements FrameSource {
@@ -185,6 +186,21 @@ Deno.test("concurrent starts and stops end with every camera held exactly by the
     }
     for (const camId of ["cam0", "cam1", "cam2"]) await t.sessions.stopPreview(camId);
     assert.deepEqual(t.cameras.views().flatMap((v) => v.holders), []);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a question still queued when the sessions actor stops is answered with an error", async () => {
+  const t = await setup();
+  try {
+    const first = t.sessions.startPreview("s1", A);
+    const queued = t.sessions.startPreview("s2", B);
+    await t.sessions.stop();
+    await first.catch(() => undefined);
+    await assert.rejects(queued, /stream sessions stopped|has stopped/);
+    // The start under way when it stopped still finishes its write.
+    await waitFor(async () => (await t.state.load()).cameras.s1?.roi_running);
   } finally {
     await t.close();
   }
