@@ -142,8 +142,10 @@ const cameraDocs: RouteDoc[] = [
     path: "/roi_stream_status/{cam_id}",
     tag: "cameras",
     params: { cam_id: CAM_ID },
-    summary: "Whether a preview stream runs, with its camera",
-    responses: { 200: { description: "status", schema: objectAnswer } },
+    summary: "Whether a preview stream runs, with its lease and camera",
+    responses: {
+      200: { description: "running, cam_id, source, lease, camera", schema: objectAnswer },
+    },
   },
   {
     method: "get",
@@ -204,7 +206,13 @@ const jobDocs: RouteDoc[] = [
     tag: "jobs",
     params: { cam_id: CAM_ID },
     summary: "A job's status with stream health",
-    responses: { 200: { description: "status", schema: objectAnswer } },
+    responses: {
+      200: {
+        description:
+          "VisionROI's status, plus the camera's camera_id, camera_status, camera_error, camera_online",
+        schema: objectAnswer,
+      },
+    },
   },
   {
     method: "get",
@@ -218,7 +226,13 @@ const jobDocs: RouteDoc[] = [
     path: "/api/dashboard",
     tag: "jobs",
     summary: "Dashboard data: cameras online, running jobs, groups, module counts and latency",
-    responses: { 200: { description: "dashboard", schema: objectAnswer } },
+    responses: {
+      200: {
+        description:
+          "dashboard; a stream whose camera is not live is not online (summary.failed_cameras; rows carry camera_status, camera_error, camera_online)",
+        schema: objectAnswer,
+      },
+    },
   },
   {
     method: "post",
