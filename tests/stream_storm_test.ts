@@ -28,7 +28,7 @@ Deno.test({
           i % 5 === 4
             ? call(t.app, "POST", `/stop_roi_stream/${camId}`)
             : call(t.app, "POST", `/start_roi_stream/${camId}`, {
-              name: "shared",
+              name: `src${(i * 7) % files.length}`,
               source: files[(i * 7) % files.length],
             }),
         );
