@@ -1,6 +1,7 @@
 /**
- * The ROI editor holds its preview's lease while its page lives; a browser killed with SIGKILL
- * (no pagehide, no stop request) leaves a stream that stops after the lease time, with its ffmpeg.
+ * The ROI editor holds its preview's lease while its page lives (its socket, and a heartbeat every
+ * 15 s); a browser killed with SIGKILL (no pagehide, no stop request) leaves a stream that stops
+ * after the lease time, with its ffmpeg.
  */
 import assert from "node:assert/strict";
 import { startServer } from "./helpers/server.ts";
@@ -47,6 +48,7 @@ Deno.test({
       await createSource(server.url, "line", clip);
       const page = await chrome.browser.newPage();
       watchPage(page, problems, []);
+      await page.clock.install(); // the page's timers move when the test says
       await page.goto(`${server.url}/roi?source=line`);
       await page.locator("#stage svg").waitFor({ timeout: 20_000 });
       const sid = await page.evaluate(() => sessionStorage.getItem("visionroi.roi_stream"));
@@ -56,6 +58,11 @@ Deno.test({
         return s.running && s.lease?.holders >= 1 ? s : undefined;
       }, { what: "the page's socket holding the lease", timeoutMs: 20_000 });
       assert.equal(held.lease.expires_at, null);
+      const beat = page.waitForRequest(/\/roi_stream_heartbeat\//, { timeout: 20_000 });
+      await page.clock.fastForward(15_000);
+      const answer = await (await beat).response();
+      assert.equal(answer?.status(), 200);
+      assert.equal((await answer!.json()).cam_id, sid, "the page renews its own lease");
 
       // An unheld preview started after the page's: it runs out first, the page's does not.
       assert.equal(
