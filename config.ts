@@ -10,6 +10,7 @@
  * | `--workers` | `VISIONROI_WORKERS` | cores | ROI worker threads |
  * | `--onnx-backend` | `VISIONROI_ONNX_BACKEND` | auto | `auto`, `web` (WASM) or `node` (native) |
  * | `--idle-timeout` | `VISIONROI_IDLE_TIMEOUT` | 60 | seconds before a camera woken only by a request stops |
+ * | `--preview-lease` | `VISIONROI_PREVIEW_LEASE` | 60 | seconds a `roi_*` preview lives without a page holding it |
  * | `--auth` | `VISIONROI_AUTH` | auto | `auto`: token required unless bound to loopback; `required`: always |
  * | `--batch-workers` | `VISIONROI_BATCH_WORKERS` | 1 | batch tasks processed at once |
  * | `--max-upload` | `VISIONROI_MAX_UPLOAD` | 2 GiB | largest batch upload in bytes (413 beyond) |
@@ -40,6 +41,8 @@ export interface Config {
   onnxBackend: "auto" | "web" | "node";
   /** Seconds before an on-demand camera is passivated. */
   idleTimeoutS: number;
+  /** Seconds a leased (`roi_*`) preview stream lives with no page holding it. */
+  previewLeaseS: number;
   /** Access control: `auto` needs the token off loopback only, `required` always. */
   auth: "auto" | "required";
   /** Batch tasks processed at once. */
@@ -68,6 +71,7 @@ const schema = z.object({
   workers: z.coerce.number().int().min(1).max(64),
   onnxBackend: z.enum(["auto", "web", "node"]),
   idleTimeoutS: z.coerce.number().positive().max(86_400),
+  previewLeaseS: z.coerce.number().positive().max(86_400),
   auth: z.enum(["auto", "required"]),
   batchWorkers: z.coerce.number().int().min(1).max(64),
   maxUploadBytes: z.coerce.number().int().min(1),
@@ -101,6 +105,7 @@ export function loadConfig(
       workers: { type: "string" },
       "onnx-backend": { type: "string" },
       "idle-timeout": { type: "string" },
+      "preview-lease": { type: "string" },
       auth: { type: "string" },
       "batch-workers": { type: "string" },
       "max-upload": { type: "string" },
@@ -122,6 +127,7 @@ export function loadConfig(
       String(navigator.hardwareConcurrency || 2),
     onnxBackend: values["onnx-backend"] ?? env("VISIONROI_ONNX_BACKEND") ?? "auto",
     idleTimeoutS: values["idle-timeout"] ?? env("VISIONROI_IDLE_TIMEOUT") ?? "60",
+    previewLeaseS: values["preview-lease"] ?? env("VISIONROI_PREVIEW_LEASE") ?? "60",
     auth: values.auth ?? env("VISIONROI_AUTH") ?? "auto",
     batchWorkers: values["batch-workers"] ?? env("VISIONROI_BATCH_WORKERS") ?? "1",
     maxUploadBytes: values["max-upload"] ?? env("VISIONROI_MAX_UPLOAD") ?? String(2 * 1024 ** 3),

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import type { Config } from "./config.ts";
 import { CameraSystem } from "./actors/camera_system.ts";
 import { StreamSessions } from "./actors/stream_sessions.ts";
-import { specFromConfig } from "./actors/frame_sources/source_spec.ts";
 import { DesiredState } from "./actors/state/desired_state.ts";
 import { createFrameSource, killAllChildren } from "./actors/frame_sources/mod.ts";
 import type { FrameSource, SourceSpec } from "./actors/frame_sources/frame.ts";
@@ -70,14 +69,15 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
     store: new FileSnapshotStore(join(config.dataDir, ".actors")),
-    savedSpec: (id) => savedSpec(sources, id),
     idleTimeoutMs: config.idleTimeoutS * 1000,
   });
   const sessions = new StreamSessions({
     cameras,
     sources,
     state: new ServiceStateFile(config.dataDir),
+    leaseMs: config.previewLeaseS * 1000,
   });
+  await sessions.start();
   const modules = await createRegistry({ dataDir: config.dataDir });
   const pool = new WorkerPool({
     registry: modules,
@@ -152,22 +152,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       await batch.stopAll();
       await jobs.stopAll();
       await mqtt.stopAll();
+      await sessions.stop();
       await cameras.stopAll();
       await pool.close();
       await killAllChildren();
       db.close();
     },
   };
-}
-
-async function savedSpec(sources: SourceStore, id: string): Promise<SourceSpec | undefined> {
-  try {
-    const cfg = await sources.get(id);
-    return cfg && specFromConfig(cfg);
-  } catch (err) {
-    if (err instanceof RangeError) return undefined; // not a valid source name
-    throw err;
-  }
 }
 
 /** True the first time a data dir is used; leaves a marker so a deleted demo stays deleted. */

@@ -1,6 +1,6 @@
 /**
- * One camera per source: runs its frame source, keeps the newest frame, measures fps, and watches
- * for stalls. It never retries by itself: a failed or stalled source ends the actor with an error
+ * One camera per capture (source, size, fps): runs its frame source, keeps the newest frame,
+ * measures fps, and watches for stalls. It never retries by itself: a failed or stalled source ends the actor with an error
  * and the supervisor restarts it with backoff (or parks it as failed).
  */
 import { Actor, type Clock, FatalError, type TimerId } from "./runtime/mod.ts";
@@ -12,7 +12,7 @@ export type CameraStatus = "starting" | "live" | "stalled" | "restarting" | "fai
 /** JSON snapshot of a camera, shown by the API and persisted across restarts. */
 export interface CameraSnapshot {
   status: CameraStatus;
-  /** Camera id (the source name, or `cam:<cam_id>` for unsaved settings). */
+  /** Camera id: `cap_` and a hash of what it captures (`cameras/camera_key.ts`). */
   id: string;
   /** What is captured (credentials stay in; the API redacts them). */
   spec: SourceSpec;

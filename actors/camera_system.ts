@@ -1,9 +1,12 @@
 /**
  * Cameras under one supervisor, addressed by id through the registry: a held camera (a job or a
  * preview stream) runs until released; one woken by a request (a snapshot) is passivated when idle.
+ * A camera's id is the key of what it captures (`cameraIdFor`), so its spec never changes: cam_ids
+ * asking for the same capture share it, and one asking for another gets another camera.
  * Counters persist in the snapshot store so a restarted camera, or a new process, carries them on.
  */
 import { CameraActor, type CameraSnapshot, type CameraStatus } from "./camera_actor.ts";
+import { cameraIdFor, sameCapture } from "./cameras/camera_key.ts";
 import type { Frame, FrameSource, SourceSpec } from "./frame_sources/frame.ts";
 import {
   ActorRegistry,
@@ -21,8 +24,6 @@ export interface CameraSystemOptions {
   createSource: (spec: SourceSpec) => FrameSource;
   /** Where camera counters persist (`camera/<id>`). */
   store: SnapshotStore;
-  /** Looks up the spec of a saved source by camera id; undefined when there is none. */
-  savedSpec: (id: string) => Promise<SourceSpec | undefined>;
   /** Time source [system clock]. */
   clock?: Clock;
   /** Idle time before an on-demand camera stops, ms [60 000]. */
@@ -71,20 +72,19 @@ export class CameraSystem {
     this.supervisor.onChange((s) => this.#onChildChange(s));
   }
 
-  /** Sets the spec a camera runs with; a running camera whose spec changed is restarted with it. */
-  async configure(id: string, spec: SourceSpec): Promise<void> {
-    const old = this.#specs.get(id) ?? this.view(id)?.spec;
-    this.#specs.set(id, spec);
-    if (old && !sameSpec(old, spec) && this.#registry.isActive(id)) {
-      const holders = this.#registry.holders(id);
-      await this.#registry.passivate(id);
-      for (const h of holders) await this.#registry.activate(id, h);
-    }
+  /**
+   * The id of the camera that captures `spec`, known from now on. A camera's spec never changes:
+   * another capture (source, size or fps) is another camera.
+   */
+  register(spec: SourceSpec): string {
+    const id = cameraIdFor(spec);
+    if (!this.#specs.has(id)) this.#specs.set(id, spec);
+    return id;
   }
 
-  /** Forgets an unsaved spec (the saved source's config applies again). */
-  unconfigure(id: string): void {
-    this.#specs.delete(id);
+  /** Who holds a camera open now. */
+  holders(id: string): string[] {
+    return this.#registry.holders(id);
   }
 
   /** Starts (if needed) and holds a camera for `holder`; false when no spec exists for it. */
@@ -180,9 +180,11 @@ export class CameraSystem {
   }
 
   async #childSpec(id: string) {
-    const spec = this.#specs.get(id) ?? (await this.#opts.savedSpec(id));
-    if (!spec) return undefined;
     const previous = this.#persisted.get(id) ?? (await this.#load(id));
+    // After a restart only the id may be known (a snapshot request): the persisted spec is its capture.
+    const spec = this.#specs.get(id) ??
+      (previous?.spec && cameraIdFor(previous.spec) === id ? previous.spec : undefined);
+    if (!spec) return undefined;
     return {
       id,
       kind: "permanent" as const,
@@ -220,7 +222,7 @@ export class CameraSystem {
     this.#persisted.set(id, next);
     if (
       !prev || prev.restarts !== next.restarts || prev.stalls !== next.stalls ||
-      prev.lastError !== next.lastError || !sameSpec(prev.spec, next.spec)
+      prev.lastError !== next.lastError || !sameCapture(prev.spec, next.spec)
     ) {
       void this.#save(id, next);
     }
@@ -267,9 +269,4 @@ function mergeStatus(actor: CameraStatus, sup: ChildStatus | undefined): CameraS
   if (sup.state === "restarting") return "restarting";
   if (sup.state === "stopped") return "stopped";
   return actor;
-}
-
-function sameSpec(a: SourceSpec, b: SourceSpec): boolean {
-  return a.source === b.source && a.width === b.width && a.height === b.height &&
-    a.fps === b.fps && a.streamType === b.streamType;
 }

@@ -8,6 +8,7 @@ import type { JobSystem } from "./job_system.ts";
 import type { FrameResult, ResultBus } from "./result_bus.ts";
 import type { StreamSessions } from "./stream_sessions.ts";
 import type { PoolStats } from "../inference_modules/pool_types.ts";
+import { cameraHealth } from "./cameras/camera_health.ts";
 
 /** What the dashboard reads. */
 export interface DashboardInputs {
@@ -59,7 +60,10 @@ export function buildDashboard(inp: DashboardInputs) {
     generated_at: new Date(now * 1000).toISOString(),
     summary: {
       total_cameras: cameras.length,
-      online_cameras: cameras.filter((c) => c.inference_running || c.roi_running).length,
+      online_cameras: cameras.filter(isOnline).length,
+      // Streams that should run but whose camera gives no frames (failed, restarting, stalled).
+      failed_cameras: cameras.filter((c) => isWanted(c) && c.camera_error && !c.camera_online)
+        .length,
       inference_running: cameras.filter((c) => c.inference_running).length,
       alerts_last_hour: alertsHour,
       average_interval: round(avg(intervals)),
@@ -118,9 +122,8 @@ function cameraRow(inp: DashboardInputs, camId: string, results: FrameResult[]) 
       : inp.sessions.previewRunning(camId)
       ? "roi_stream"
       : "stopped",
-    camera_status: view?.status ?? "stopped",
+    ...cameraHealth(cameraId, view),
     camera_fps: view?.fps ?? 0,
-    camera_error: view?.lastError ?? null,
     last_output: job?.active_group ?? "",
     last_activity: job?.last_result_time
       ? new Date(job.last_result_time * 1000).toISOString()
@@ -139,13 +142,25 @@ function cameraRow(inp: DashboardInputs, camId: string, results: FrameResult[]) 
   };
 }
 
+type CameraRow = ReturnType<typeof cameraRow>;
+
+/** A job or preview should run on it. */
+function isWanted(c: CameraRow): boolean {
+  return c.inference_running || c.roi_running;
+}
+
+/** Online: it should run and its camera gives frames (a failed camera is not online). */
+function isOnline(c: CameraRow): boolean {
+  return isWanted(c) && c.camera_online;
+}
+
 function groupRows(cameras: ReturnType<typeof cameraRow>[]) {
   const groups = groupBy(cameras, (c) => c.group || "(no group)");
   return [...groups.entries()].map(([name, cams]) => ({
     name,
     cameras: cams.length,
     running: cams.filter((c) => c.inference_running).length,
-    online: cams.filter((c) => c.inference_running || c.roi_running).length,
+    online: cams.filter(isOnline).length,
     roi: cams.reduce((n, c) => n + c.roi_count, 0),
     alerts: cams.reduce((n, c) => n + c.alerts_count, 0),
     average_fps: round(avg(cams.map((c) => c.actual_fps ?? 0))),

@@ -1,13 +1,27 @@
 /**
  * Per-cam_id sessions, VisionROI's unit of control: each cam_id points at a camera (shared when two
- * cam_ids use one source) and may run a preview stream. The desired state lives in
- * `service_state.json`, so preview streams come back after a restart.
+ * cam_ids ask for the same capture) and may run a preview stream. The desired state lives in
+ * `service_state.json`, so preview streams come back after a restart; a leased preview (`roi_*`,
+ * the ROI editor's) lives only while a page holds it. One actor: every change is a message handled
+ * in turn, so concurrent starts and stops cannot interleave.
  */
 import type { CameraSystem, CameraView } from "./camera_system.ts";
 import type { SourceSpec } from "./frame_sources/frame.ts";
 import type { CamState, ServiceStateFile } from "../storage/service_state.ts";
 import type { SourceStore } from "../storage/source_store.ts";
 import { specFromConfig } from "./frame_sources/source_spec.ts";
+import { Actor, asError, type Clock, type Reply, type TimerId } from "./runtime/mod.ts";
+import {
+  addHolder,
+  DEFAULT_LEASE_MS,
+  isLeased,
+  isLeaseExpired,
+  type Lease,
+  leaseExpiresAt,
+  nextExpiry,
+  removeHolder,
+  renewLease,
+} from "./cameras/preview_leases.ts";
 
 /** Camera settings as VisionROI's `apply_camera_settings` takes them, already validated. */
 export interface CamSettings {
@@ -27,49 +41,178 @@ export interface StreamAnswer {
 }
 
 export { specFromConfig };
+/** A preview's lease as the API shows it. */
+export interface LeaseView {
+  cam_id: string;
+  /** Open sockets holding it. */
+  holders: number;
+  /** When it runs out without a heartbeat, epoch seconds; null while a socket holds it. */
+  expires_at: number | null;
+}
 
 const PREVIEW = (camId: string) => `preview:${camId}`;
 
+type Bound = { cameraId: string; spec: SourceSpec };
+
+/** Messages of the sessions actor; the ones with `reply` answer their caller. */
+export type SessionMessage =
+  | { type: "restore"; reply: Reply<string[]> }
+  | {
+    type: "start_preview";
+    camId: string;
+    settings: CamSettings | undefined;
+    reply: Reply<StreamAnswer>;
+  }
+  | { type: "stop_preview"; camId: string; reply: Reply<StreamAnswer> }
+  | {
+    type: "bind";
+    camId: string;
+    settings: CamSettings | undefined;
+    patch: Partial<CamState>;
+    reply: Reply<Bound | { error: string }>;
+  }
+  | { type: "patch"; camId: string; patch: Partial<CamState>; reply: Reply<void> }
+  | { type: "drop_source"; name: string; reply: Reply<void> }
+  | { type: "rename_source"; oldName: string; newName: string; reply: Reply<void> }
+  | { type: "source_changed"; name: string; reply: Reply<string[]> }
+  | { type: "heartbeat"; camId: string; reply: Reply<LeaseView | undefined> }
+  | { type: "hold"; camId: string; holder: string }
+  | { type: "let_go"; camId: string; holder: string }
+  | { type: "lease_check" };
+
+/** Snapshot of the sessions actor. */
+export interface SessionsSnapshot {
+  status: "running";
+  /** cam_ids with a stored entry. */
+  sessions: number;
+  /** cam_ids whose preview stream runs. */
+  previews: number;
+  /** Leased previews stopped because nothing held them. */
+  leasesExpired: number;
+}
+
+/** Stream sessions options; defaults in brackets. */
+export interface StreamSessionsOptions {
+  cameras: CameraSystem;
+  sources: SourceStore;
+  state: ServiceStateFile;
+  /** How long a start waits for a first frame before answering, ms [3000]. */
+  openWaitMs?: number;
+  /** How long a leased preview lives without a holder, ms [60 000]. */
+  leaseMs?: number;
+  /** Time source [system clock]. */
+  clock?: Clock;
+}
+
 /** Sessions keyed by cam_id. */
-export class StreamSessions {
+export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   #cameras: CameraSystem;
   #sources: SourceStore;
   #state: ServiceStateFile;
   #cams = new Map<string, CamState>();
+  #cameraIds = new Map<string, string>();
+  #leases = new Map<string, Lease>();
+  #leaseTimer: TimerId | undefined;
+  #pending = new Set<Reply<unknown>>();
   #openWaitMs: number;
+  /** How long a leased preview lives without a holder, ms. */
+  readonly leaseMs: number;
 
-  constructor(opts: {
-    cameras: CameraSystem;
-    sources: SourceStore;
-    state: ServiceStateFile;
-    /** How long a start waits for a first frame before answering, ms (3000). */
-    openWaitMs?: number;
-  }) {
+  constructor(opts: StreamSessionsOptions) {
+    super("sessions", { status: "running", sessions: 0, previews: 0, leasesExpired: 0 }, {
+      clock: opts.clock,
+    });
     this.#cameras = opts.cameras;
     this.#sources = opts.sources;
     this.#state = opts.state;
     this.#openWaitMs = opts.openWaitMs ?? 3_000;
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
   /** Loads `service_state.json` and starts every preview stream it lists. */
-  async restore(): Promise<string[]> {
-    const state = await this.#state.load();
-    const started: string[] = [];
-    for (const [camId, cam] of Object.entries(state.cameras)) {
-      this.#cams.set(camId, cam);
-      if (!cam.roi_running) continue;
-      const answer = await this.startPreview(camId, undefined);
-      if (answer.status === "started") started.push(camId);
-      else console.error(`cam ${camId}: preview not restored: ${answer.message}`);
-    }
-    return started;
+  restore(): Promise<string[]> {
+    return this.#ask((reply) => ({ type: "restore", reply }));
+  }
+
+  /** Starts (or reconfigures) the preview stream of a cam_id. */
+  startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
+    return this.#ask((reply) => ({ type: "start_preview", camId, settings, reply }));
+  }
+
+  /** Stops the preview stream; the cam_id's other state (a job) is left alone. */
+  stopPreview(camId: string): Promise<StreamAnswer> {
+    return this.#ask((reply) => ({ type: "stop_preview", camId, reply }));
+  }
+
+  /**
+   * Points a cam_id at a camera for a job: resolves its settings like a preview start, registers
+   * the camera, and stores the entry with `patch` applied (not yet held).
+   */
+  bind(
+    camId: string,
+    settings: CamSettings | undefined,
+    patch: Partial<CamState>,
+  ): Promise<Bound | { error: string }> {
+    return this.#ask((reply) => ({ type: "bind", camId, settings, patch, reply }));
+  }
+
+  /** Changes stored fields of a cam_id (job state); forgets it when nothing runs any more. */
+  patch(camId: string, patch: Partial<CamState>): Promise<void> {
+    return this.#ask((reply) => ({ type: "patch", camId, patch, reply }));
+  }
+
+  /** Stops every preview using a source (it was deleted) and forgets those sessions. */
+  dropSource(name: string): Promise<void> {
+    return this.#ask((reply) => ({ type: "drop_source", name, reply }));
+  }
+
+  /** Points sessions of a renamed source at its new name (the capture, and so the camera, stays). */
+  renameSource(oldName: string, newName: string): Promise<void> {
+    return this.#ask((reply) => ({ type: "rename_source", oldName, newName, reply }));
+  }
+
+  /**
+   * A saved source's capture changed: its previews move to the camera of the new capture. Returns
+   * the cam_ids whose jobs use the source, for the caller to rebind.
+   */
+  sourceChanged(name: string): Promise<string[]> {
+    return this.#ask((reply) => ({ type: "source_changed", name, reply }));
+  }
+
+  /** A page's heartbeat for a leased preview; undefined when no preview runs for the cam_id. */
+  heartbeat(camId: string): Promise<LeaseView | undefined> {
+    return this.#ask((reply) => ({ type: "heartbeat", camId, reply }));
+  }
+
+  /** `holder` (an open socket) keeps the cam_id's leased preview alive until the returned release. */
+  holdLease(camId: string, holder: string): () => void {
+    if (!isLeased(camId) || this.ended) return () => {};
+    void this.send({ type: "hold", camId, holder });
+    return () => {
+      if (!this.ended) void this.send({ type: "let_go", camId, holder });
+    };
+  }
+
+  /** The lease of a cam_id's preview, if it is leased and runs. */
+  lease(camId: string): LeaseView | undefined {
+    const lease = this.#leases.get(camId);
+    if (!lease || !this.previewRunning(camId)) return undefined;
+    return this.#leaseView(camId, lease);
   }
 
   /** The camera id a cam_id uses, if it has settings. */
   cameraOf(camId: string): string | undefined {
+    const known = this.#cameraIds.get(camId);
+    if (known) return known;
     const cam = this.#cams.get(camId);
-    if (!cam) return undefined;
-    return cam.active_source || `cam:${camId}`;
+    if (!cam || cam.source === null) return undefined;
+    const [w, h] = cam.resolution;
+    return this.#cameras.register(specFromConfig({
+      source: String(cam.source),
+      width: w ?? undefined,
+      height: h ?? undefined,
+      stream_type: cam.backend,
+    }));
   }
 
   /** Whether a preview stream runs for the cam_id. */
@@ -93,29 +236,109 @@ export class StreamSessions {
     return this.#cams.get(camId);
   }
 
-  /**
-   * Points a cam_id at a camera for a job: resolves its settings like a preview start, configures
-   * the camera, and stores the entry with `patch` applied (not yet held).
-   */
-  async bind(
+  protected override onStart(): () => void {
+    return () => {
+      if (this.#leaseTimer !== undefined) this.clock.clearTimeout(this.#leaseTimer);
+      for (const reply of [...this.#pending]) reply(new Error("stream sessions stopped"));
+    };
+  }
+
+  protected async receive(msg: SessionMessage): Promise<void> {
+    if (!("reply" in msg)) return this.#onLeaseMessage(msg);
+    // A failed request answers its caller with the error; the actor goes on with the next one.
+    const reply = msg.reply as Reply<unknown>;
+    try {
+      reply(await this.#handle(msg));
+    } catch (err) {
+      reply(asError(err));
+    } finally {
+      this.#publish();
+    }
+  }
+
+  #handle(msg: Extract<SessionMessage, { reply: unknown }>): Promise<unknown> {
+    switch (msg.type) {
+      case "restore":
+        return this.#restore();
+      case "start_preview":
+        return this.#startPreview(msg.camId, msg.settings);
+      case "stop_preview":
+        return this.#stopPreview(msg.camId);
+      case "bind":
+        return this.#bind(msg.camId, msg.settings, msg.patch);
+      case "patch":
+        return this.#patch(msg.camId, msg.patch);
+      case "drop_source":
+        return this.#dropSource(msg.name);
+      case "rename_source":
+        return this.#renameSource(msg.oldName, msg.newName);
+      case "source_changed":
+        return this.#sourceChanged(msg.name);
+      case "heartbeat":
+        return Promise.resolve(this.#heartbeat(msg.camId));
+    }
+  }
+
+  async #onLeaseMessage(
+    msg: Extract<SessionMessage, { type: "hold" | "let_go" | "lease_check" }>,
+  ): Promise<void> {
+    const now = this.clock.now();
+    if (msg.type === "hold") {
+      this.#leases.set(msg.camId, addHolder(this.#leases.get(msg.camId), msg.holder, now));
+    } else if (msg.type === "let_go") {
+      const lease = this.#leases.get(msg.camId);
+      if (lease) this.#leases.set(msg.camId, removeHolder(lease, msg.holder, now));
+    } else {
+      for (const [camId, lease] of [...this.#leases]) {
+        if (!isLeaseExpired(lease, now, this.leaseMs)) continue;
+        this.#leases.delete(camId);
+        if (!this.previewRunning(camId)) continue;
+        console.warn(`cam ${camId}: preview stopped, nothing held it for ${this.leaseMs / 1000} s`);
+        await this.#stopPreview(camId).catch((err) =>
+          console.error(`cam ${camId}: expired preview not stopped: ${asError(err).message}`)
+        );
+        this.update({ leasesExpired: this.snapshot().leasesExpired + 1 });
+      }
+    }
+    this.#armLeaseTimer();
+    this.#publish();
+  }
+
+  async #restore(): Promise<string[]> {
+    const state = await this.#state.load();
+    const started: string[] = [];
+    for (const [camId, cam] of Object.entries(state.cameras)) {
+      // Stored as not yet running, so that the start below counts as a start.
+      this.#cams.set(camId, { ...cam, roi_running: false });
+      if (!cam.roi_running) continue;
+      const answer = await this.#startPreview(camId, undefined);
+      if (answer.status === "started") started.push(camId);
+      else {
+        console.error(`cam ${camId}: preview not restored: ${answer.message}`);
+        if (!cam.inference_running) this.#forget(camId);
+      }
+    }
+    return started;
+  }
+
+  async #bind(
     camId: string,
     settings: CamSettings | undefined,
     patch: Partial<CamState>,
-  ): Promise<{ cameraId: string; spec: SourceSpec } | { error: string }> {
+  ): Promise<Bound | { error: string }> {
     const resolved = await this.#resolve(camId, settings);
     if ("error" in resolved) return resolved;
-    await this.#cameras.configure(resolved.cameraId, resolved.spec);
     this.#cams.set(camId, { ...resolved.cam, ...patch });
+    this.#cameraIds.set(camId, resolved.cameraId);
     await this.#save();
     return { cameraId: resolved.cameraId, spec: resolved.spec };
   }
 
-  /** Changes stored fields of a cam_id (job state); forgets it when nothing runs any more. */
-  async patch(camId: string, patch: Partial<CamState>): Promise<void> {
+  async #patch(camId: string, patch: Partial<CamState>): Promise<void> {
     const cam = this.#cams.get(camId);
     if (!cam) return;
     const next = { ...cam, ...patch };
-    if (!next.roi_running && !next.inference_running) this.#cams.delete(camId);
+    if (!next.roi_running && !next.inference_running) this.#forget(camId);
     else this.#cams.set(camId, next);
     await this.#save();
   }
@@ -125,26 +348,31 @@ export class StreamSessions {
     if (this.#state.stale) await this.#save();
   }
 
-  /** Starts (or reconfigures) the preview stream of a cam_id. */
-  async startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
+  async #startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
     const already = this.previewRunning(camId);
     const resolved = await this.#resolve(camId, settings);
     if ("error" in resolved) return { status: "error", cam_id: camId, message: resolved.error };
-    const { cameraId, spec, cam } = resolved;
+    const { cameraId, cam } = resolved;
     const oldCamera = this.cameraOf(camId);
-    if (already && oldCamera && oldCamera !== cameraId) {
-      await this.#cameras.release(oldCamera, PREVIEW(camId));
-    }
-    await this.#cameras.configure(cameraId, spec);
     if (!(await this.#cameras.hold(cameraId, PREVIEW(camId)))) {
       return { status: "error", cam_id: camId, message: "open_failed" };
     }
     const failure = await this.#awaitOpen(cameraId);
     if (failure) {
-      await this.#cameras.release(cameraId, PREVIEW(camId));
+      if (!(already && oldCamera === cameraId)) {
+        await this.#cameras.release(cameraId, PREVIEW(camId));
+      }
       return { status: "error", cam_id: camId, message: `open_failed: ${failure}` };
     }
+    if (already && oldCamera && oldCamera !== cameraId) {
+      await this.#cameras.release(oldCamera, PREVIEW(camId));
+    }
     this.#cams.set(camId, { ...cam, roi_running: true });
+    this.#cameraIds.set(camId, cameraId);
+    if (isLeased(camId)) {
+      this.#leases.set(camId, renewLease(this.#leases.get(camId), this.clock.now()));
+      this.#armLeaseTimer();
+    }
     await this.#save();
     return {
       status: already ? "already_running" : "started",
@@ -153,38 +381,110 @@ export class StreamSessions {
     };
   }
 
-  /** Stops the preview stream; the cam_id's other state (a job) is left alone. */
-  async stopPreview(camId: string): Promise<StreamAnswer> {
+  async #stopPreview(camId: string): Promise<StreamAnswer> {
     const cam = this.#cams.get(camId);
     if (!cam?.roi_running) return { status: "no_task", cam_id: camId };
-    await this.#cameras.release(this.cameraOf(camId)!, PREVIEW(camId));
+    const cameraId = this.cameraOf(camId);
+    if (cameraId) await this.#cameras.release(cameraId, PREVIEW(camId));
     if (cam.inference_running) this.#cams.set(camId, { ...cam, roi_running: false });
-    else this.#cams.delete(camId);
+    else this.#forget(camId);
+    this.#leases.delete(camId);
     await this.#save();
     return { status: "stopped", cam_id: camId };
   }
 
-  /** Stops every session using a source (it was deleted) and forgets them. */
-  async dropSource(name: string): Promise<void> {
-    for (const [camId, cam] of [...this.#cams.entries()]) {
-      if (cam.active_source !== name) continue;
-      if (cam.roi_running) await this.#cameras.release(name, PREVIEW(camId));
-      this.#cams.delete(camId);
+  async #dropSource(name: string): Promise<void> {
+    const users = [...this.#cams.entries()].filter(([, cam]) => cam.active_source === name);
+    const cameraIds = new Set(users.map(([camId]) => this.cameraOf(camId)).filter(Boolean));
+    for (const [camId, cam] of users) {
+      if (cam.roi_running) await this.#cameras.release(this.cameraOf(camId)!, PREVIEW(camId));
+      this.#forget(camId);
+      this.#leases.delete(camId);
     }
-    await this.#cameras.remove(name);
+    const mine = new Set(users.flatMap(([camId]) => [PREVIEW(camId), `job:${camId}`]));
+    for (const id of cameraIds) {
+      // A camera shared with a cam_id that asked for the same capture directly stays for it.
+      if (this.#cameras.holders(id!).every((h) => mine.has(h))) await this.#cameras.remove(id!);
+    }
     await this.#save();
   }
 
-  /** Points sessions of a renamed source at its new name. */
-  async renameSource(oldName: string, newName: string): Promise<void> {
+  async #renameSource(oldName: string, newName: string): Promise<void> {
     for (const [camId, cam] of [...this.#cams.entries()]) {
-      if (cam.active_source !== oldName) continue;
-      if (cam.roi_running) await this.#cameras.release(oldName, PREVIEW(camId));
-      this.#cams.set(camId, { ...cam, active_source: newName });
-      if (cam.roi_running) await this.#cameras.hold(newName, PREVIEW(camId));
+      if (cam.active_source === oldName) this.#cams.set(camId, { ...cam, active_source: newName });
     }
-    await this.#cameras.remove(oldName);
     await this.#save();
+  }
+
+  async #sourceChanged(name: string): Promise<string[]> {
+    const jobs: string[] = [];
+    for (const [camId, cam] of [...this.#cams.entries()]) {
+      if (cam.active_source !== name) continue;
+      if (cam.inference_running) jobs.push(camId);
+      if (!cam.roi_running) continue;
+      const resolved = await this.#resolve(camId, { name });
+      if ("error" in resolved) continue;
+      const old = this.cameraOf(camId);
+      if (old !== resolved.cameraId) {
+        await this.#cameras.hold(resolved.cameraId, PREVIEW(camId));
+        if (old) await this.#cameras.release(old, PREVIEW(camId));
+      }
+      this.#cams.set(camId, { ...resolved.cam, roi_running: true });
+      this.#cameraIds.set(camId, resolved.cameraId);
+    }
+    await this.#save();
+    return jobs;
+  }
+
+  #heartbeat(camId: string): LeaseView | undefined {
+    if (!this.previewRunning(camId)) return undefined;
+    const lease = renewLease(this.#leases.get(camId), this.clock.now());
+    if (isLeased(camId)) {
+      this.#leases.set(camId, lease);
+      this.#armLeaseTimer();
+    }
+    return this.#leaseView(camId, lease);
+  }
+
+  #leaseView(camId: string, lease: Lease): LeaseView {
+    const at = isLeased(camId) ? leaseExpiresAt(lease, this.leaseMs) : null;
+    return { cam_id: camId, holders: lease.holders.length, expires_at: at && at / 1000 };
+  }
+
+  #armLeaseTimer(): void {
+    if (this.#leaseTimer !== undefined) this.clock.clearTimeout(this.#leaseTimer);
+    this.#leaseTimer = undefined;
+    const at = nextExpiry(this.#leases.values(), this.leaseMs);
+    if (at === undefined || this.ended) return;
+    this.#leaseTimer = this.clock.setTimeout(() => {
+      this.#leaseTimer = undefined;
+      if (!this.ended) void this.send({ type: "lease_check" });
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  #forget(camId: string): void {
+    this.#cams.delete(camId);
+    this.#cameraIds.delete(camId);
+  }
+
+  #publish(): void {
+    const previews = [...this.#cams.values()].filter((c) => c.roi_running).length;
+    this.update({ sessions: this.#cams.size, previews });
+  }
+
+  /**
+   * Asks the actor; long waits are possible (a restore opens every preview), so the bound is wide.
+   * Questions still unanswered when the actor stops are answered with an error then.
+   */
+  #ask<R>(make: (reply: Reply<R>) => SessionMessage): Promise<R> {
+    return this.ask((reply) => {
+      const once: Reply<R> = (v) => {
+        this.#pending.delete(once as Reply<unknown>);
+        reply(v);
+      };
+      this.#pending.add(once as Reply<unknown>);
+      return make(once);
+    }, 10 * 60_000);
   }
 
   async #resolve(
@@ -210,7 +510,7 @@ export class StreamSessions {
     } else {
       return { error: "open_failed: no source configured for this cam_id" };
     }
-    const cameraId = name || `cam:${camId}`;
+    const cameraId = this.#cameras.register(spec);
     const cam: CamState = {
       ...(prev ?? {}),
       source: /^\d+$/.test(spec.source) ? Number(spec.source) : spec.source,

@@ -138,12 +138,26 @@ const cameraDocs: RouteDoc[] = [
     responses: { 200: { description: "stopped or no_task", schema: statusAnswer } },
   },
   {
+    method: "post",
+    path: "/roi_stream_heartbeat/{cam_id}",
+    tag: "cameras",
+    params: { cam_id: CAM_ID },
+    summary:
+      "Keep a roi_* preview stream alive: without a heartbeat or an open video socket it stops after the lease time (60 s)",
+    responses: {
+      200: { description: "held: cam_id, holders, expires_at (epoch s)", schema: objectAnswer },
+      404: { description: "no_task: no preview stream runs for the cam_id", schema: statusAnswer },
+    },
+  },
+  {
     method: "get",
     path: "/roi_stream_status/{cam_id}",
     tag: "cameras",
     params: { cam_id: CAM_ID },
-    summary: "Whether a preview stream runs, with its camera",
-    responses: { 200: { description: "status", schema: objectAnswer } },
+    summary: "Whether a preview stream runs, with its lease and camera",
+    responses: {
+      200: { description: "running, cam_id, source, lease, camera", schema: objectAnswer },
+    },
   },
   {
     method: "get",
@@ -215,7 +229,13 @@ const jobDocs: RouteDoc[] = [
     params: { cam_id: CAM_ID },
     summary: "A job's status with stream health and `state`: running, " +
       "waiting_for_camera: <reason>, no_rois, failed: <reason> or stopped: <reason>",
-    responses: { 200: { description: "status", schema: objectAnswer } },
+    responses: {
+      200: {
+        description:
+          "VisionROI's status, plus the camera's camera_id, camera_status, camera_error, camera_online",
+        schema: objectAnswer,
+      },
+    },
   },
   {
     method: "get",
@@ -229,7 +249,13 @@ const jobDocs: RouteDoc[] = [
     path: "/api/dashboard",
     tag: "jobs",
     summary: "Dashboard data: cameras online, running jobs, groups, module counts and latency",
-    responses: { 200: { description: "dashboard", schema: objectAnswer } },
+    responses: {
+      200: {
+        description:
+          "dashboard; a stream whose camera is not live is not online (summary.failed_cameras; rows carry camera_status, camera_error, camera_online)",
+        schema: objectAnswer,
+      },
+    },
   },
   {
     method: "post",

@@ -10,6 +10,7 @@ import type { JobRoi } from "../actors/inference_job_actor.ts";
 import { validateRois } from "../storage/roi_schema.ts";
 import { type ModuleListing, moduleNamesOf } from "./rois.ts";
 import { buildDashboard } from "../actors/dashboard.ts";
+import { cameraHealth } from "../actors/cameras/camera_health.ts";
 
 const nullableNumber = z.union([z.number(), z.string(), z.null()]).optional().transform(
   (v, ctx) => {
@@ -90,7 +91,8 @@ export function inferenceRoutes(ctx: AppContext): Hono {
 
   app.get("/inference_status/:cam_id", (c) => {
     const camId = checkCamId(c.req.param("cam_id"));
-    return c.json(jobs.status(camId));
+    // VisionROI's fields, then the camera's state and last error (camera_id, camera_status, …).
+    return c.json({ ...jobs.status(camId), ...camIdHealth(ctx, camId) });
   });
 
   app.get("/api/jobs", (c) => c.json(jobs.camIds().map((id) => jobs.status(id))));
@@ -109,4 +111,10 @@ function parseRoiString(text: string): unknown[] {
   }
   if (!Array.isArray(parsed)) throw new RangeError("invalid rois: expected a JSON array");
   return parsed;
+}
+
+/** The health of the camera a cam_id's job (or session) uses. */
+function camIdHealth(ctx: AppContext, camId: string) {
+  const id = ctx.jobs.config(camId)?.cameraId ?? ctx.sessions.cameraOf(camId);
+  return cameraHealth(id, id ? ctx.cameras.view(id) : undefined);
 }

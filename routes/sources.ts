@@ -6,7 +6,9 @@ import {
   checkStreamType,
   specFromConfig,
 } from "../actors/frame_sources/source_spec.ts";
+import type { SourceListItem } from "../storage/source_store.ts";
 import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
+import { cameraIdFor } from "../actors/cameras/camera_key.ts";
 
 /**
  * `/data_sources`, `/source_list`, `/source_config`, `/create_source`, update/rename/delete.
@@ -14,14 +16,14 @@ import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
  */
 export function sourceRoutes(ctx: AppContext): Hono {
   const app = new Hono();
-  const { sources, sessions, cameras, state } = ctx;
+  const { sources, sessions, state } = ctx;
 
   app.get("/data_sources", async (c) => c.json(await sources.names()));
 
   app.get("/source_list", async (c) => {
     const rows = await sources.list();
     return c.json(
-      rows.map((r) => ({ ...r, source: redactUrl(r.source), camera: cameraSummary(ctx, r.name) })),
+      rows.map((r) => ({ ...r, source: redactUrl(r.source), camera: cameraSummary(ctx, r) })),
     );
   });
 
@@ -63,8 +65,8 @@ export function sourceRoutes(ctx: AppContext): Hono {
     const name = c.req.param("name");
     await sources.require(name);
     const body = await jsonBody(c.req.raw);
-    const cfg = await state.updateSource(name, { stream_type: checkStreamType(body.stream_type) });
-    await cameras.configure(name.trim(), specFromConfig(cfg));
+    await state.updateSource(name, { stream_type: checkStreamType(body.stream_type) });
+    await moveToNewCapture(ctx, name.trim());
     return c.json({ status: "updated" });
   });
 
@@ -77,8 +79,8 @@ export function sourceRoutes(ctx: AppContext): Hono {
     }
     // The redacted form the API shows (`rtsp://admin:***@host`) keeps the stored password.
     const source = keepRedactedSecrets(checkSourceString(body.source), String(stored.source ?? ""));
-    const cfg = await state.updateSource(name, { source });
-    await cameras.configure(name.trim(), specFromConfig(cfg));
+    await state.updateSource(name, { source });
+    await moveToNewCapture(ctx, name.trim());
     return c.json({ status: "updated" });
   });
 
@@ -99,9 +101,19 @@ export function sourceRoutes(ctx: AppContext): Hono {
   return app;
 }
 
-/** The camera state a source row shows. */
-function cameraSummary(ctx: AppContext, name: string) {
-  const v = ctx.cameras.view(name);
+/** A saved source's capture changed: its previews and jobs move to the camera of the new capture. */
+async function moveToNewCapture(ctx: AppContext, name: string): Promise<void> {
+  for (const camId of await ctx.sessions.sourceChanged(name)) await ctx.jobs.start(camId, {});
+}
+
+/** The state of the camera that captures a source row's config (cameras are keyed by capture). */
+function cameraSummary(ctx: AppContext, row: SourceListItem) {
+  const spec = specFromConfig({
+    ...row,
+    width: row.width ?? undefined,
+    height: row.height ?? undefined,
+  });
+  const v = ctx.cameras.view(cameraIdFor(spec));
   if (!v) return { status: "stopped" };
   return { status: v.status, fps: v.fps, last_error: v.lastError, restarts: v.restarts };
 }

@@ -6,7 +6,7 @@ import { jsonBody } from "./sources.ts";
 import { HttpError, zodMessage } from "./errors.ts";
 import { checkSourceString } from "../storage/source_store.ts";
 import { checkSourceName } from "../storage/safe_name.ts";
-import type { CamSettings } from "../actors/stream_sessions.ts";
+import { type CamSettings, specFromConfig } from "../actors/stream_sessions.ts";
 import { frameJpeg } from "../actors/frame_jpeg.ts";
 import { redactSpec } from "../actors/redact.ts";
 
@@ -57,7 +57,10 @@ export function parseCamSettings(body: Record<string, unknown>): CamSettings | u
   return Object.values(settings).some((v) => v !== undefined) ? settings : undefined;
 }
 
-/** `/start_roi_stream`, `/stop_roi_stream`, `/roi_stream_status`, `/ws_snapshot`, `/api/cameras`. */
+/**
+ * `/start_roi_stream`, `/stop_roi_stream`, `/roi_stream_heartbeat`, `/roi_stream_status`,
+ * `/ws_snapshot`, `/api/cameras`.
+ */
 export function streamRoutes(ctx: AppContext): Hono {
   const app = new Hono();
   const { sessions, cameras } = ctx;
@@ -81,11 +84,22 @@ export function streamRoutes(ctx: AppContext): Hono {
     return c.json(await sessions.stopPreview(camId));
   });
 
+  app.post("/roi_stream_heartbeat/:cam_id", async (c) => {
+    const camId = checkCamId(c.req.param("cam_id"));
+    const lease = await sessions.heartbeat(camId);
+    if (!lease) return c.json({ status: "no_task", cam_id: camId }, 404);
+    return c.json({ status: "held", ...lease });
+  });
+
   app.get("/roi_stream_status/:cam_id", (c) => {
     const camId = checkCamId(c.req.param("cam_id"));
     const cameraId = sessions.cameraOf(camId);
     const view = cameraId ? cameras.view(cameraId) : undefined;
-    return c.json({ ...sessions.previewStatus(camId), camera: view && redactSpec(view) });
+    return c.json({
+      ...sessions.previewStatus(camId),
+      lease: sessions.lease(camId) ?? null,
+      camera: view && redactSpec(view),
+    });
   });
 
   app.get("/ws_snapshot/:cam_id", async (c) => {
@@ -131,5 +145,6 @@ async function snapshotCamera(ctx: AppContext, camId: string): Promise<string | 
     throw err;
   }
   if (!saved) return undefined;
-  return (await ctx.cameras.wake(camId)) ? camId : undefined;
+  const id = ctx.cameras.register(specFromConfig(saved));
+  return (await ctx.cameras.wake(id)) ? id : undefined;
 }

@@ -4,6 +4,7 @@
  * (half-size JPEG preview). A stop closes sockets with code 1000 and the reason `stopped`.
  * Every write goes through a {@linkcode WsSender}: a client holds at most `--ws-buffer` bytes,
  * drops are counted, and one that reads nothing is closed with 1008.
+ * A video socket holds the lease of its cam_id's `roi_*` preview while it is open.
  */
 import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
@@ -19,6 +20,7 @@ import { type KeepPolicy, WsSender } from "./ws_sender.ts";
 /** WebSocket routes. */
 export function wsRoutes(ctx: AppContext): Hono {
   const app = new Hono();
+  let sockets = 0;
 
   app.get(
     "/ws_roi_result/:cam_id",
@@ -66,9 +68,12 @@ export function wsRoutes(ctx: AppContext): Hono {
         const stream = half ? "ws" : "ws_roi";
         let stop = () => {};
         let sender: WsSender | undefined;
+        let letGo = () => {};
         return {
           onOpen(_e, ws) {
             metrics.wsOpened(stream);
+            // An open video socket holds the cam_id's leased preview (the ROI editor's page).
+            letGo = ctx.sessions.holdLease(camId, `ws:${++sockets}`);
             sender = senderFor(ctx, ws.raw!, {
               keep: "latest",
               onDrop: (n) => metrics.wsMessagesDropped(stream, n),
@@ -82,6 +87,7 @@ export function wsRoutes(ctx: AppContext): Hono {
           onClose() {
             metrics.wsClosed(stream);
             sender?.dispose();
+            letGo();
             stop();
           },
         };

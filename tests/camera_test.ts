@@ -10,7 +10,6 @@ function system(dir: string, opts: { minStallMs?: number } = {}) {
   return new CameraSystem({
     createSource: (spec) => createFrameSource(spec),
     store: new FileSnapshotStore(`${dir}/.actors`),
-    savedSpec: () => Promise.resolve(undefined),
     minStallMs: opts.minStallMs,
   });
 }
@@ -25,30 +24,30 @@ Deno.test({
     const cams = system(dir);
     try {
       const clip = await makeClip(dir, { width: 320, height: 240, seconds: 3 });
-      await cams.configure("line", { source: clip, width: 160, height: 120, fps: 10 });
-      assert.equal(await cams.hold("line", "job:test"), true);
-      const first = await cams.frame("line", { timeoutMs: 10_000 });
+      const line = cams.register({ source: clip, width: 160, height: 120, fps: 10 });
+      assert.equal(await cams.hold(line, "job:test"), true);
+      const first = await cams.frame(line, { timeoutMs: 10_000 });
       assert.ok(first, "a first frame");
       assert.equal(first.width, 160);
       assert.equal(first.height, 120);
-      assert.equal(cams.view("line")?.status, "live");
+      assert.equal(cams.view(line)?.status, "live");
       const [pid] = ffmpegChildPids();
       assert.ok(pid, "an ffmpeg child runs");
       Deno.kill(pid, "SIGKILL");
       const killedAt = Date.now();
-      await waitFor(() => cams.view("line")?.restarts === 1, { what: "a counted restart" });
+      await waitFor(() => cams.view(line)?.restarts === 1, { what: "a counted restart" });
       const again = await waitFor(async () => {
-        const f = await cams.frame("line", { timeoutMs: 500 });
-        return f && f.time > killedAt && cams.view("line")?.status === "live" ? f : undefined;
+        const f = await cams.frame(line, { timeoutMs: 500 });
+        return f && f.time > killedAt && cams.view(line)?.status === "live" ? f : undefined;
       }, { timeoutMs: 10_000, what: "live again" });
       assert.ok(again.time - killedAt < 10_000);
-      assert.match(cams.view("line")!.lastError ?? "", /ffmpeg|exit|signal|ended/i);
+      assert.match(cams.view(line)!.lastError ?? "", /ffmpeg|exit|signal|ended/i);
       const [newPid] = ffmpegChildPids();
       assert.ok(newPid && newPid !== pid, "a new child");
-      await cams.release("line", "job:test");
+      await cams.release(line, "job:test");
       assert.deepEqual(ffmpegChildPids(), [], "releasing the last holder stops the child");
       assert.equal(pidAlive(newPid), false);
-      assert.equal(cams.view("line")?.status, "stopped");
+      assert.equal(cams.view(line)?.status, "stopped");
     } finally {
       await cams.stopAll();
       await Deno.remove(dir, { recursive: true });
@@ -64,10 +63,10 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     const cams = system(dir);
     try {
-      await cams.configure("gone", { source: `${dir}/no-such-clip.mp4`, width: 64, height: 48 });
-      await cams.hold("gone", "job:test");
+      const gone = cams.register({ source: `${dir}/no-such-clip.mp4`, width: 64, height: 48 });
+      await cams.hold(gone, "job:test");
       const view = await waitFor(() => {
-        const v = cams.view("gone");
+        const v = cams.view(gone);
         return v?.status === "failed" ? v : undefined;
       }, { what: "failed" });
       assert.match(view.lastError ?? "", /No such file or directory/);
@@ -91,14 +90,14 @@ Deno.test({
     const port = listener.addr.port;
     listener.close(); // now nothing listens there
     try {
-      await cams.configure("cam", {
+      const cam = cams.register({
         source: `rtsp://127.0.0.1:${port}/live`,
         width: 64,
         height: 48,
       });
-      await cams.hold("cam", "job:test");
+      await cams.hold(cam, "job:test");
       const view = await waitFor(() => {
-        const v = cams.view("cam");
+        const v = cams.view(cam);
         return v?.status === "restarting" ? v : undefined;
       }, { what: "restarting", timeoutMs: 15_000 });
       assert.match(view.lastError ?? "", /refused|failed|error/i);
@@ -125,25 +124,24 @@ Deno.test("the watchdog restarts a camera with no frame for max(2 × interval, m
   const cams = new CameraSystem({
     createSource: () => new StallingSource(),
     store: new FileSnapshotStore(`${dir}/.actors`),
-    savedSpec: () => Promise.resolve(undefined),
     clock,
     random: () => 0.5,
   });
   try {
-    await cams.configure("quiet", { source: "x", fps: 1 });
-    await cams.hold("quiet", "job:t");
+    const quiet = cams.register({ source: "x", fps: 1 });
+    await cams.hold(quiet, "job:t");
     await flushMicrotasks();
-    assert.equal(cams.view("quiet")?.status, "live");
+    assert.equal(cams.view(quiet)?.status, "live");
     await clock.advance(9_999);
-    assert.equal(cams.view("quiet")?.status, "live", "10 s is the floor at 1 fps");
+    assert.equal(cams.view(quiet)?.status, "live", "10 s is the floor at 1 fps");
     await clock.advance(1);
-    await waitFor(() => cams.view("quiet")?.status === "restarting", { what: "restarting" });
-    const v = cams.view("quiet")!;
+    await waitFor(() => cams.view(quiet)?.status === "restarting", { what: "restarting" });
+    const v = cams.view(quiet)!;
     assert.equal(v.stalls, 1);
     assert.match(v.lastError ?? "", /stalled: no frame for 10 s/);
     await clock.advance(500);
-    await waitFor(() => cams.view("quiet")?.status === "live", { what: "live again" });
-    assert.equal(cams.view("quiet")?.restarts, 1);
+    await waitFor(() => cams.view(quiet)?.status === "live", { what: "live again" });
+    assert.equal(cams.view(quiet)?.restarts, 1);
   } finally {
     await cams.stopAll();
     await Deno.remove(dir, { recursive: true });

@@ -5,32 +5,12 @@
  */
 import { useRef } from "preact/hooks";
 import { useStagePointer } from "./stage_pointer.ts";
-import type { Point, RoiItem } from "../stores/types.ts";
-import { rectFrom, type Size, type View } from "../stores/roi_geometry.ts";
+import type { RoiItem } from "../stores/types.ts";
+import { rectFrom, type View } from "../stores/roi_geometry.ts";
+import type { RoiStageProps } from "./roi_stage_props.ts";
 
+export type { RoiStageProps, Tool } from "./roi_stage_props.ts";
 export type { View };
-
-/** The drawing tool. */
-export type Tool = "select" | "poly" | "rect" | "page";
-
-/** Props of {@linkcode RoiStage}. */
-export interface RoiStageProps {
-  frameUrl: string;
-  size: Size;
-  rois: RoiItem[];
-  selected: string | null;
-  tool: Tool;
-  view: View;
-  readings: Record<string, string>;
-  onView(v: View): void;
-  onSelect(id: string | null): void;
-  /** Shows a changed list while dragging (no undo step). */
-  onPreview(rois: RoiItem[]): void;
-  /** Records the change as one undo step back to `before`. */
-  onCommit(rois: RoiItem[], before: RoiItem[]): void;
-  /** A new shape was drawn (4 points, TL TR BR BL). */
-  onCreate(kind: "roi" | "page", points: Point[]): void;
-}
 
 /** The stage. */
 export function RoiStage(p: RoiStageProps) {

@@ -15,7 +15,7 @@ import {
   type View,
   zoomAt,
 } from "../stores/roi_geometry.ts";
-import type { RoiStageProps } from "./RoiStage.tsx";
+import type { RoiStageProps } from "./roi_stage_props.ts";
 
 /** A gesture in progress. */
 export type Drag =

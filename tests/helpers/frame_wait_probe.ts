@@ -20,14 +20,13 @@ const dir = await Deno.makeTempDir();
 const cams = new CameraSystem({
   createSource: () => source,
   store: new FileSnapshotStore(`${dir}/.actors`),
-  savedSpec: () => Promise.resolve(undefined),
 });
-await cams.configure("c", { source: "probe" });
-await cams.hold("c", "probe");
+const c = cams.register({ source: "probe" });
+await cams.hold(c, "probe");
 const refs: WeakRef<object>[] = [];
-let seq = (await cams.frame("c", { timeoutMs: 10_000 }))?.seq ?? 0;
+let seq = (await cams.frame(c, { timeoutMs: 10_000 }))?.seq ?? 0;
 for (let i = 0; i < 60; i++) {
-  const f = await cams.nextFrame("c", seq, 5_000);
+  const f = await cams.nextFrame(c, seq, 5_000);
   if (!f) throw new Error("no frame");
   seq = f.seq;
   refs.push(new WeakRef(f.data));
@@ -39,6 +38,6 @@ for (let i = 0; i < 3; i++) {
 }
 // Counted while the camera still runs: its exit would let go of whatever it kept.
 console.log(JSON.stringify({ waited: refs.length, alive: refs.filter((r) => r.deref()).length }));
-await cams.release("c", "probe");
+await cams.release(c, "probe");
 await cams.stopAll();
 await Deno.remove(dir, { recursive: true });

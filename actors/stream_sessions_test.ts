@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { CameraSystem } from "./camera_system.ts";
+import { StreamSessions } from "./stream_sessions.ts";
+import {
+  allocFrameData,
+  type Frame,
+  type FrameSource,
+  type SourceSpec,
+} from "./frame_sources/frame.ts";
+import { FileSnapshotStore, ManualClock } from "./runtime/mod.ts";
+import { ServiceStateFile } from "../storage/service_state.ts";
+import { SourceStore } from "../storage/source_store.ts";
+import { waitFor } from "../tests/helpers/wait.ts";
+
+/** Frames of the spec's size every 20 ms of real time: the sessions' clock is the manual one. */
+class TickingSource implements FrameSource {
+  readonly kind = "test-ticking";
+  constructor(readonly spec: SourceSpec) {}
+  async *frames(signal: AbortSignal): AsyncGenerator<Frame> {
+    const w = this.spec.width ?? 4;
+    const h = this.spec.height ?? 4;
+    for (let seq = 1; !signal.aborted; seq++) {
+      yield { width: w, height: h, data: allocFrameData(w, h), seq, time: Date.now() };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+async function setup(opts: { dir?: string } = {}) {
+  const dir = opts.dir ?? await Deno.makeTempDir();
+  const clock = new ManualClock();
+  const cameras = new CameraSystem({
+    createSource: (spec) => new TickingSource(spec),
+    store: new FileSnapshotStore(`${dir}/.actors`),
+  });
+  const state = new ServiceStateFile(dir);
+  const sessions = new StreamSessions({
+    cameras,
+    sources: new SourceStore(dir),
+    state,
+    clock,
+    leaseMs: 60_000,
+  });
+  await sessions.start();
+  return {
+    dir,
+    clock,
+    cameras,
+    sessions,
+    state,
+    /** Every message sent before this one has been handled (the mailbox is FIFO). */
+    settled: () => sessions.heartbeat("barrier"),
+    async close(remove = true) {
+      await sessions.stop();
+      await cameras.stopAll();
+      if (remove) await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+const A = { source: "/cams/a.png", width: 200, height: 150 };
+const B = { source: "/cams/b.png", width: 320, height: 240 };
+
+Deno.test("a roi_* preview no page holds is stopped after 60 s and not restored", async () => {
+  const t = await setup();
+  try {
+    assert.equal((await t.sessions.startPreview("roi_tab1", A)).status, "started");
+    const cam = t.sessions.cameraOf("roi_tab1")!;
+    assert.deepEqual(t.cameras.holders(cam), ["preview:roi_tab1"]);
+    await t.clock.advance(59_999);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("roi_tab1"), true, "59.999 s: still leased");
+    await t.clock.advance(1);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("roi_tab1"), false);
+    assert.deepEqual(t.cameras.holders(cam), [], "its camera is let go");
+    assert.equal(t.cameras.view(cam)?.status, "stopped");
+    assert.deepEqual((await t.state.load()).cameras, {}, "gone from service_state.json");
+    assert.equal(t.sessions.snapshot().leasesExpired, 1);
+    await t.close(false);
+    const again = await setup({ dir: t.dir });
+    try {
+      assert.deepEqual(await again.sessions.restore(), []);
+      assert.equal(again.sessions.previewRunning("roi_tab1"), false);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await t.close().catch(() => {});
+  }
+});
+
+Deno.test("a heartbeat or an open socket keeps a roi_* preview running", async () => {
+  const t = await setup();
+  try {
+    await t.sessions.startPreview("roi_tab2", A);
+    await t.clock.advance(30_000);
+    const beat = await t.sessions.heartbeat("roi_tab2");
+    assert.equal(beat?.expires_at, (t.clock.now() + 60_000) / 1000);
+    await t.clock.advance(59_000);
+    await t.settled();
+    assert.equal(
+      t.sessions.previewRunning("roi_tab2"),
+      true,
+      "89 s after start, 59 s after a beat",
+    );
+    const letGo = t.sessions.holdLease("roi_tab2", "ws:1");
+    await t.clock.advance(10 * 60_000);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("roi_tab2"), true, "held by a socket for 10 min");
+    assert.equal(t.sessions.lease("roi_tab2")?.expires_at, null);
+    letGo();
+    await t.settled();
+    await t.clock.advance(59_999);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("roi_tab2"), true);
+    await t.clock.advance(1);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("roi_tab2"), false, "60 s after the socket closed");
+    assert.equal(await t.sessions.heartbeat("roi_tab2"), undefined, "a late beat finds nothing");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a preview that is not roi_* has no lease and is restored", async () => {
+  const t = await setup();
+  try {
+    await t.sessions.startPreview("1", A);
+    await t.clock.advance(3_600_000);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("1"), true);
+    await t.close(false);
+    const again = await setup({ dir: t.dir });
+    try {
+      assert.deepEqual(await again.sessions.restore(), ["1"]);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await t.close().catch(() => {});
+  }
+});
+
+Deno.test("two cam_ids with one name and different sources get their own cameras", async () => {
+  const t = await setup();
+  try {
+    await t.sessions.startPreview("a", { name: "x", ...A });
+    await t.sessions.startPreview("b", { name: "x", ...B });
+    const camA = t.sessions.cameraOf("a")!;
+    const camB = t.sessions.cameraOf("b")!;
+    assert.notEqual(camA, camB);
+    assert.equal((await t.cameras.frame(camA))?.width, 200);
+    assert.equal((await t.cameras.frame(camB))?.width, 320);
+    await t.sessions.startPreview("c", { name: "y", ...A });
+    assert.equal(t.sessions.cameraOf("c"), camA, "the same capture is shared");
+    assert.deepEqual(t.cameras.holders(camA).sort(), ["preview:a", "preview:c"]);
+    await t.sessions.stopPreview("a");
+    assert.deepEqual(t.cameras.holders(camA), ["preview:c"]);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("concurrent starts and stops end with every camera held exactly by the previews on it", async () => {
+  const t = await setup();
+  try {
+    const ops: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      const camId = `cam${i % 3}`;
+      ops.push(
+        i % 4 === 3 ? t.sessions.stopPreview(camId) : t.sessions.startPreview(camId, i % 2 ? A : B),
+      );
+    }
+    await Promise.all(ops);
+    const state = (await t.state.load()).cameras;
+    for (const camId of ["cam0", "cam1", "cam2"]) {
+      const running = t.sessions.previewRunning(camId);
+      assert.equal(state[camId]?.roi_running === true, running, `${camId} in service_state.json`);
+    }
+    for (const view of t.cameras.views()) {
+      const expected = ["cam0", "cam1", "cam2"]
+        .filter((c) => t.sessions.previewRunning(c) && t.sessions.cameraOf(c) === view.id)
+        .map((c) => `preview:${c}`);
+      assert.deepEqual(view.holders.sort(), expected, `holders of ${view.id}`);
+    }
+    for (const camId of ["cam0", "cam1", "cam2"]) await t.sessions.stopPreview(camId);
+    assert.deepEqual(t.cameras.views().flatMap((v) => v.holders), []);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a question still queued when the sessions actor stops is answered with an error", async () => {
+  const t = await setup();
+  try {
+    const first = t.sessions.startPreview("s1", A);
+    const queued = t.sessions.startPreview("s2", B);
+    await t.sessions.stop();
+    await first.catch(() => undefined);
+    await assert.rejects(queued, /stream sessions stopped|has stopped/);
+    // The start under way when it stopped still finishes its write.
+    await waitFor(async () => (await t.state.load()).cameras.s1?.roi_running);
+  } finally {
+    await t.close();
+  }
+});
