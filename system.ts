@@ -10,7 +10,7 @@ import { FileSnapshotStore, removeStaleTemps } from "./actors/runtime/mod.ts";
 import { ServiceStateFile } from "./storage/service_state.ts";
 import { SourceStore } from "./storage/source_store.ts";
 import { writeFileAtomic } from "./actors/runtime/snapshot_store.ts";
-import { ResultBus } from "./actors/result_bus.ts";
+import { ResultBus } from "./actors/jobs/result_bus.ts";
 import { JobSystem } from "./actors/job_system.ts";
 import type { JobRoi } from "./actors/inference_job_actor.ts";
 import { demoRois } from "./actors/frame_sources/demo.ts";

@@ -5,7 +5,7 @@
  */
 import type { CameraSystem } from "./camera_system.ts";
 import type { JobSystem } from "./job_system.ts";
-import type { FrameResult, ResultBus } from "./result_bus.ts";
+import type { FrameResult, ResultBus } from "./jobs/result_bus.ts";
 import type { StreamSessions } from "./stream_sessions.ts";
 import type { PoolStats } from "../inference_modules/pool_types.ts";
 import { cameraHealth } from "./cameras/camera_health.ts";

@@ -10,7 +10,7 @@
 import sharp from "sharp";
 import { Actor, type Clock, type TimerId } from "./runtime/mod.ts";
 import type { Frame } from "./frame_sources/frame.ts";
-import type { ResultBus } from "./result_bus.ts";
+import type { ResultBus } from "./jobs/result_bus.ts";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
 import type { ReadFrameOptions, RoiResult, RoiTask } from "../inference_modules/pool_types.ts";
 import type { Matrix3 } from "../inference_modules/page_geometry.ts";

@@ -6,7 +6,7 @@ import {
   type JobConfig,
   type JobRoi,
 } from "./inference_job_actor.ts";
-import { ResultBus } from "./result_bus.ts";
+import { ResultBus } from "./jobs/result_bus.ts";
 import { flushMicrotasks, ManualClock } from "./runtime/clock.ts";
 import type { Frame } from "./frame_sources/frame.ts";
 import type { RoiResult, RoiTask } from "../inference_modules/pool_types.ts";

@@ -16,7 +16,7 @@ import {
 } from "./inference_job_actor.ts";
 import type { CameraSystem } from "./camera_system.ts";
 import type { Change, DesiredState } from "./state/desired_state.ts";
-import type { ResultBus } from "./result_bus.ts";
+import type { ResultBus } from "./jobs/result_bus.ts";
 import type { CamSettings, StreamSessions } from "./stream_sessions.ts";
 import { type Clock, Supervisor, systemClock } from "./runtime/mod.ts";
 

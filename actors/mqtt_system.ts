@@ -13,7 +13,7 @@ import { discoveryConfigs } from "./ha_discovery.ts";
 import { type RoiSet, watchRoiChanges } from "./roi_sets.ts";
 
 export { collectRoiSets } from "./roi_sets.ts";
-import type { FrameResult, RoiResultEntry } from "./result_bus.ts";
+import type { FrameResult, RoiResultEntry } from "./jobs/result_bus.ts";
 import type { JobConfig, JobRoi } from "./inference_job_actor.ts";
 import type { JobSystem, StartRequest } from "./job_system.ts";
 import {

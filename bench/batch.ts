@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { loadConfig } from "../config.ts";
 import { startSystem, type System } from "../system.ts";
 import { createApp } from "../routes/app.ts";
-import type { FrameResult } from "../actors/result_bus.ts";
+import type { FrameResult } from "../actors/jobs/result_bus.ts";
 import { panelRois, writePanelPng } from "../tests/helpers/panel.ts";
 import type { BenchSection } from "./section.ts";
 

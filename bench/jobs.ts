@@ -7,7 +7,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { loadConfig } from "../config.ts";
 import { startSystem } from "../system.ts";
-import type { FrameResult } from "../actors/result_bus.ts";
+import type { FrameResult } from "../actors/jobs/result_bus.ts";
 import { type BenchSection, percentile } from "./section.ts";
 
 const FIXTURE = new URL("../../shared/fixtures/hmi_screen/", import.meta.url).pathname;

@@ -4,7 +4,7 @@
  * scale, and the latency MQTT adds to one result (ResultBus publish → subscriber has it).
  */
 import mqtt from "mqtt";
-import { ResultBus } from "../actors/result_bus.ts";
+import { ResultBus } from "../actors/jobs/result_bus.ts";
 import { startBroker } from "../tests/helpers/mosquitto.ts";
 import { listen, type Listener } from "../tests/helpers/mqtt_listener.ts";
 import { loneMqtt, mqttConfig, seqResult } from "../tests/helpers/mqtt_system.ts";

@@ -25,7 +25,6 @@ export type {
 } from "./pool_types.ts";
 export { cropSize, OUTSIDE_TOLERANCE_PX, surroundBox, validateRoiPolygon } from "./roi_polygon.ts";
 export type { FrameSize, Point, Quad, RoiRect } from "./roi_polygon.ts";
-export { parseRoiList, RoiInputError } from "./roi_list.ts";
 export { mainNumber } from "./main_number.ts";
 export { decodeImageToFrame, ImageDecodeError, MAX_IMAGE_PIXELS } from "./image_frame.ts";
 export type {

@@ -14,7 +14,7 @@ import { SourceStore } from "../storage/source_store.ts";
 import { appendAggregated, RESULT_LOG_FILE } from "../storage/result_log.ts";
 import { BatchDb } from "../storage/batch_db.ts";
 import { liveRowsOf } from "../actors/results_history.ts";
-import type { FrameResult } from "../actors/result_bus.ts";
+import type { FrameResult } from "../actors/jobs/result_bus.ts";
 
 function testFrame(): Frame {
   const data = allocFrameData(64, 48);

@@ -6,7 +6,7 @@ import type { SourceStore } from "../storage/source_store.ts";
 import type { DesiredState } from "../actors/state/desired_state.ts";
 import type { AccessPolicy } from "./auth.ts";
 import type { JobSystem } from "../actors/job_system.ts";
-import type { ResultBus } from "../actors/result_bus.ts";
+import type { ResultBus } from "../actors/jobs/result_bus.ts";
 import type { ModuleRegistry } from "../inference_modules/registry.ts";
 import type { WorkerPool } from "../inference_modules/worker_pool.ts";
 import type { BatchSystem } from "../actors/batch_system.ts";

@@ -12,7 +12,7 @@ import type { AppContext } from "./context.ts";
 import { checkCamId } from "./streams.ts";
 import { frameJpeg } from "../actors/frame_jpeg.ts";
 import { type Outline, previewJpeg } from "../actors/preview.ts";
-import type { BusMessage } from "../actors/result_bus.ts";
+import type { BusMessage } from "../actors/jobs/result_bus.ts";
 import { metrics } from "../actors/metrics.ts";
 import { mapShape } from "../inference_modules/page_geometry.ts";
 import { type KeepPolicy, WsSender } from "./ws_sender.ts";

@@ -5,7 +5,7 @@
  */
 import { mapShape, type Matrix3 } from "../../inference_modules/page_geometry.ts";
 import type { RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
-import type { FrameResult, GroupMessage, RoiResultEntry } from "../result_bus.ts";
+import type { FrameResult, GroupMessage, RoiResultEntry } from "./result_bus.ts";
 import type { JobRoi } from "../state/job_spec.ts";
 
 export type { JobRoi } from "../state/job_spec.ts";

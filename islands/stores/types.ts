@@ -1,5 +1,5 @@
 /** Shapes of VisionROI's answers as the browser uses them (the server's types, trimmed). */
-import type { FrameResult, GroupMessage, RoiResultEntry } from "../../actors/result_bus.ts";
+import type { FrameResult, GroupMessage, RoiResultEntry } from "../../actors/jobs/result_bus.ts";
 
 export type { FrameResult, GroupMessage, RoiResultEntry };
 
