@@ -87,12 +87,6 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
   };
 }
 
-/**
- * 500s that issue 10 item 7 removes (names over 255 bytes reach the file system and fail with
- * ENAMETOOLONG; a NUL in a multipart field name); any other 500 fails the test.
- */
-const PENDING_ITEM_7 = /long (multibyte )?name|NUL in a field name/;
-
 /** Operations whose every answer is a refusal. */
 const ALWAYS_REFUSED = new Set(["delete /mqtt_configs/"]);
 
@@ -255,9 +249,7 @@ Deno.test({
         } s; by status: ${counts.join(", ")}`,
       );
       assert.deepEqual(tally.failures.slice(0, 60), [], `${tally.failures.length} answers differ`);
-      const pending = tally.internal.filter((l) => PENDING_ITEM_7.test(l));
-      if (pending.length) console.log(`500s left to issue 10 item 7: ${pending.length}`);
-      assert.deepEqual(tally.internal.filter((l) => !PENDING_ITEM_7.test(l)), [], "500 answers");
+      assert.deepEqual(tally.internal, [], "500 answers");
       const all = ops.map((o) => `${o.method} ${o.template}`);
       assert.deepEqual(all.filter((k) => !tally.covered.has(k)), [], "operations never called");
       assert.deepEqual(
