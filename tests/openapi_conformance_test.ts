@@ -54,6 +54,7 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
     "patch /rename_source/{name}": { params: { name: "src2" }, json: { name: "src3" } },
     "post /start_roi_stream/{cam_id}": { params: cam, json: { name: "cam1" } },
     "post /stop_roi_stream/{cam_id}": { params: cam },
+    "post /roi_stream_heartbeat/{cam_id}": { params: { cam_id: "roi_hb" } },
     "get /roi_stream_status/{cam_id}": { params: cam },
     "get /ws_snapshot/{cam_id}": { params: cam },
     "get /api/cameras/{id}": { params: { id: "cam1" } },
@@ -196,6 +197,15 @@ Deno.test({
           f.set("rois", JSON.stringify(ONE_ROI));
           const up = await tally.run(open.url, req("post", "/api/batch", { form: () => f }));
           ex[key] = { params: { id: String(up.json?.task_id) } };
+          first = true;
+        }
+        if (key === "post /roi_stream_heartbeat/{cam_id}") {
+          // A leased preview of its own, so the heartbeat finds one running.
+          const hb = { params: { cam_id: "roi_hb" }, json: { name: "cam1" } };
+          await tally.run(
+            open.url,
+            req("post", "/start_roi_stream/{cam_id}", hb, "leased preview"),
+          );
           first = true;
         }
         // The valid example goes last, so it restores what a bad request got through.
