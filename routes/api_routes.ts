@@ -25,6 +25,38 @@ import { batchDocs } from "./api_routes_batch.ts";
 
 const CAM_ID = "the stream's id (letters with their marks, digits and _.:@-, up to 100)";
 
+/** The camera fields of `/inference_status` and the dashboard's camera rows. */
+const cameraHealthFields = {
+  camera_id: z.string().nullable().describe("the camera the cam_id uses (`cap_…`); null: none"),
+  camera_status: z.string().describe("starting, live, stalled, restarting, failed or stopped"),
+  camera_error: z.string().nullable().describe("why the camera last failed; null: never"),
+  camera_online: z.boolean().describe("frames arrive (the camera is live)"),
+};
+
+/** A preview's lease. */
+const leaseSchema = z.object({
+  cam_id: z.string(),
+  holders: z.number().int().describe("open video sockets holding it"),
+  expires_at: z.number().nullable().describe(
+    "when it stops without a heartbeat, epoch seconds; null while a socket holds it (or the " +
+      "preview is not leased)",
+  ),
+});
+
+/** VisionROI's job status with `state` (`/api/jobs` rows). */
+const jobStatusSchema = z.object({
+  running: z.boolean(),
+  cam_id: z.string(),
+  source: z.string(),
+  group: z.string(),
+  stream_health: objectAnswer.describe("VisionROI's stream_health: state, updated_at, …"),
+  state: z.string().describe(
+    "running, waiting_for_camera: <reason>, no_rois, failed: <reason> or stopped: <reason>",
+  ),
+  job: objectAnswer.nullable(),
+  supervision: objectAnswer.nullable(),
+}).loose();
+
 const opsDocs: RouteDoc[] = [
   {
     method: "get",
@@ -145,8 +177,14 @@ const cameraDocs: RouteDoc[] = [
     summary:
       "Keep a roi_* preview stream alive: without a heartbeat or an open video socket it stops after the lease time (60 s)",
     responses: {
-      200: { description: "held: cam_id, holders, expires_at (epoch s)", schema: objectAnswer },
-      404: { description: "no_task: no preview stream runs for the cam_id", schema: statusAnswer },
+      200: {
+        description: "held: the lease renewed",
+        schema: z.object({ status: z.literal("held"), ...leaseSchema.shape }),
+      },
+      404: {
+        description: "no_task: no preview stream runs for the cam_id",
+        schema: z.object({ status: z.literal("no_task"), cam_id: z.string() }),
+      },
     },
   },
   {
@@ -156,7 +194,16 @@ const cameraDocs: RouteDoc[] = [
     params: { cam_id: CAM_ID },
     summary: "Whether a preview stream runs, with its lease and camera",
     responses: {
-      200: { description: "running, cam_id, source, lease, camera", schema: objectAnswer },
+      200: {
+        description: "running, cam_id, source, lease, camera",
+        schema: z.object({
+          running: z.boolean(),
+          cam_id: z.string(),
+          source: z.string(),
+          lease: leaseSchema.nullable().describe("null unless a preview runs"),
+          camera: objectAnswer.optional().describe("the camera the cam_id uses, if any"),
+        }).loose(),
+      },
     },
   },
   {
@@ -233,7 +280,7 @@ const jobDocs: RouteDoc[] = [
       200: {
         description:
           "VisionROI's status, plus the camera's camera_id, camera_status, camera_error, camera_online",
-        schema: objectAnswer,
+        schema: jobStatusSchema.extend(cameraHealthFields),
       },
     },
   },
@@ -242,7 +289,7 @@ const jobDocs: RouteDoc[] = [
     path: "/api/jobs",
     tag: "jobs",
     summary: "Every job's status",
-    responses: { 200: { description: "statuses", schema: z.array(objectAnswer) } },
+    responses: { 200: { description: "statuses", schema: z.array(jobStatusSchema) } },
   },
   {
     method: "get",
@@ -253,7 +300,20 @@ const jobDocs: RouteDoc[] = [
       200: {
         description:
           "dashboard; a stream whose camera is not live is not online (summary.failed_cameras; rows carry camera_status, camera_error, camera_online)",
-        schema: objectAnswer,
+        schema: z.object({
+          generated_at: z.string(),
+          summary: z.object({
+            total_cameras: z.number().int(),
+            online_cameras: z.number().int().describe("should run and the camera is live"),
+            failed_cameras: z.number().int().describe(
+              "should run, but the camera failed and gives no frames",
+            ),
+            inference_running: z.number().int(),
+          }).loose(),
+          cameras: z.array(
+            z.object({ cam_id: z.string(), status: z.string(), ...cameraHealthFields }).loose(),
+          ),
+        }).loose(),
       },
     },
   },
