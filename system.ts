@@ -1,8 +1,8 @@
 /** Builds the running system from a config: stores, cameras, sessions; and stops it again. */
 import { join } from "node:path";
 import type { Config } from "./config.ts";
-import { CameraSystem } from "./actors/camera_system.ts";
-import { StreamSessions } from "./actors/stream_sessions.ts";
+import { CameraSystem } from "./actors/cameras/camera_system.ts";
+import { StreamSessions } from "./actors/cameras/stream_sessions.ts";
 import { DesiredState } from "./actors/state/desired_state.ts";
 import { createFrameSource, killAllChildren } from "./actors/frame_sources/mod.ts";
 import type { FrameSource, SourceSpec } from "./actors/frame_sources/frame.ts";
@@ -11,20 +11,20 @@ import { ServiceStateFile } from "./storage/service_state.ts";
 import { SourceStore } from "./storage/source_store.ts";
 import { writeFileAtomic } from "./actors/runtime/snapshot_store.ts";
 import { ResultBus } from "./actors/jobs/result_bus.ts";
-import { JobSystem } from "./actors/job_system.ts";
-import type { JobRoi } from "./actors/inference_job_actor.ts";
+import { JobSystem } from "./actors/jobs/job_system.ts";
+import type { JobRoi } from "./actors/jobs/inference_job_actor.ts";
 import { demoRois } from "./actors/frame_sources/demo.ts";
 import { createRegistry, type ModuleRegistry } from "./inference_modules/registry.ts";
 import { WorkerPool } from "./inference_modules/worker_pool.ts";
-import { collectRoiSets, MqttSystem } from "./actors/mqtt_system.ts";
+import { collectRoiSets, MqttSystem } from "./actors/mqtt/mqtt_system.ts";
 import { MqttConfigStore } from "./storage/mqtt_config_store.ts";
-import { loadTelegramSettings, TelegramNotifier } from "./actors/telegram_notifier.ts";
+import { loadTelegramSettings, TelegramNotifier } from "./actors/results/telegram_notifier.ts";
 import { createPageDetector } from "./inference_modules/page_detector.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
-import { countingReader, metrics } from "./actors/metrics.ts";
+import { countingReader, metrics } from "./actors/results/metrics.ts";
 import { BatchDb } from "./storage/batch_db.ts";
-import { BatchSystem } from "./actors/batch_system.ts";
-import { historySink, startRetention } from "./actors/results_history.ts";
+import { BatchSystem } from "./actors/batch/batch_system.ts";
+import { historySink, startRetention } from "./actors/results/results_history.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {

@@ -13,7 +13,7 @@ import { MAX_TEXT_BYTES } from "./output_limits.ts";
 import { SourceStore } from "../storage/source_store.ts";
 import { appendAggregated, RESULT_LOG_FILE } from "../storage/result_log.ts";
 import { BatchDb } from "../storage/batch_db.ts";
-import { liveRowsOf } from "../actors/results_history.ts";
+import { liveRowsOf } from "../actors/results/results_history.ts";
 import type { FrameResult } from "../actors/jobs/result_bus.ts";
 
 function testFrame(): Frame {

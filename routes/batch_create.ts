@@ -8,7 +8,7 @@ import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import type { Identity } from "./auth.ts";
 import { receiveUpload, type Upload } from "./multipart_upload.ts";
-import { type MediaPlan, prepareMedia } from "../actors/batch_media.ts";
+import { type MediaPlan, prepareMedia } from "../actors/batch/batch_media.ts";
 import type { BatchTask } from "../storage/batch_db.ts";
 import { loadRois } from "../storage/roi_store.ts";
 import { NotFoundError } from "../storage/errors.ts";

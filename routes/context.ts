@@ -1,16 +1,16 @@
 /** What every route module receives: the running system, never module-level state. */
 import type { Config } from "../config.ts";
-import type { CameraSystem } from "../actors/camera_system.ts";
-import type { StreamSessions } from "../actors/stream_sessions.ts";
+import type { CameraSystem } from "../actors/cameras/camera_system.ts";
+import type { StreamSessions } from "../actors/cameras/stream_sessions.ts";
 import type { SourceStore } from "../storage/source_store.ts";
 import type { DesiredState } from "../actors/state/desired_state.ts";
 import type { AccessPolicy } from "./auth.ts";
-import type { JobSystem } from "../actors/job_system.ts";
+import type { JobSystem } from "../actors/jobs/job_system.ts";
 import type { ResultBus } from "../actors/jobs/result_bus.ts";
 import type { ModuleRegistry } from "../inference_modules/registry.ts";
 import type { WorkerPool } from "../inference_modules/worker_pool.ts";
-import type { BatchSystem } from "../actors/batch_system.ts";
-import type { MqttSystem } from "../actors/mqtt_system.ts";
+import type { BatchSystem } from "../actors/batch/batch_system.ts";
+import type { MqttSystem } from "../actors/mqtt/mqtt_system.ts";
 import type { MqttConfigStore } from "../storage/mqtt_config_store.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */

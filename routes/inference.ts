@@ -5,11 +5,11 @@ import type { AppContext } from "./context.ts";
 import { jsonBody } from "./sources.ts";
 import { diskFullError, zodMessage } from "./errors.ts";
 import { checkCamId, parseCamSettings } from "./streams.ts";
-import type { StartRequest } from "../actors/job_system.ts";
-import type { JobRoi } from "../actors/inference_job_actor.ts";
+import type { StartRequest } from "../actors/jobs/job_system.ts";
+import type { JobRoi } from "../actors/jobs/inference_job_actor.ts";
 import { validateRois } from "../storage/roi_schema.ts";
 import { type ModuleListing, moduleNamesOf } from "./rois.ts";
-import { buildDashboard } from "../actors/dashboard.ts";
+import { buildDashboard } from "../actors/jobs/dashboard.ts";
 import { cameraHealth } from "../actors/cameras/camera_health.ts";
 
 const nullableNumber = z.union([z.number(), z.string(), z.null()]).optional().transform(

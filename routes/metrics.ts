@@ -1,7 +1,11 @@
 /** `GET /metrics`: Prometheus text exposition, camera/job/pool gauges read at scrape time. */
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
-import { type JobCounters, type Metrics, metrics as processMetrics } from "../actors/metrics.ts";
+import {
+  type JobCounters,
+  type Metrics,
+  metrics as processMetrics,
+} from "../actors/results/metrics.ts";
 
 /** What the scrape reads; every part but `cameras` is optional so a partial system still scrapes. */
 export type MetricsContext =

@@ -7,7 +7,7 @@ import {
   specFromConfig,
 } from "../actors/frame_sources/source_spec.ts";
 import type { SourceListItem } from "../storage/source_store.ts";
-import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
+import { keepRedactedSecrets, redactUrl } from "../actors/frame_sources/redact.ts";
 import { cameraIdFor } from "../actors/cameras/camera_key.ts";
 
 /**

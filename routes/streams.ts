@@ -6,9 +6,9 @@ import { jsonBody } from "./sources.ts";
 import { HttpError, zodMessage } from "./errors.ts";
 import { checkSourceString } from "../storage/source_store.ts";
 import { checkSourceName } from "../storage/safe_name.ts";
-import { type CamSettings, specFromConfig } from "../actors/stream_sessions.ts";
-import { frameJpeg } from "../actors/frame_jpeg.ts";
-import { redactSpec } from "../actors/redact.ts";
+import { type CamSettings, specFromConfig } from "../actors/cameras/stream_sessions.ts";
+import { frameJpeg } from "../actors/cameras/frame_jpeg.ts";
+import { redactSpec } from "../actors/frame_sources/redact.ts";
 
 const CAM_ID = /^[\p{L}\p{M}\p{N}_.:@-]{1,100}$/u;
 

@@ -10,10 +10,10 @@ import { Hono } from "hono";
 import { upgradeWebSocket } from "hono/deno";
 import type { AppContext } from "./context.ts";
 import { checkCamId } from "./streams.ts";
-import { frameJpeg } from "../actors/frame_jpeg.ts";
-import { type Outline, previewJpeg } from "../actors/preview.ts";
+import { frameJpeg } from "../actors/cameras/frame_jpeg.ts";
+import { type Outline, previewJpeg } from "../actors/cameras/preview.ts";
 import type { BusMessage } from "../actors/jobs/result_bus.ts";
-import { metrics } from "../actors/metrics.ts";
+import { metrics } from "../actors/results/metrics.ts";
 import { mapShape } from "../inference_modules/page_geometry.ts";
 import { type KeepPolicy, WsSender } from "./ws_sender.ts";
 

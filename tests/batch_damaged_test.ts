@@ -9,7 +9,7 @@ import { loadConfig } from "../config.ts";
 import { startSystem } from "../system.ts";
 import { createApp } from "../routes/app.ts";
 import { waitFor } from "./helpers/wait.ts";
-import { completion } from "../actors/batch_job_actor.ts";
+import { completion } from "../actors/batch/batch_job_actor.ts";
 
 const FRAMES = 200;
 /** One cheap ROI (a lamp) over the top-left corner of a 160×120 clip. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CameraSystem } from "../actors/camera_system.ts";
+import { CameraSystem } from "../actors/cameras/camera_system.ts";
 import { createFrameSource, ffmpegChildPids } from "../actors/frame_sources/mod.ts";
 import { allocFrameData, type Frame, type FrameSource } from "../actors/frame_sources/frame.ts";
 import { FileSnapshotStore, flushMicrotasks, ManualClock } from "../actors/runtime/mod.ts";

@@ -7,7 +7,7 @@ import { testApp } from "./helpers/app.ts";
 import { call } from "./helpers/http.ts";
 import { panelRois, writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
-import type { InferenceJobActor } from "../actors/inference_job_actor.ts";
+import type { InferenceJobActor } from "../actors/jobs/inference_job_actor.ts";
 import type { FrameResult } from "../actors/jobs/result_bus.ts";
 
 const T = { sanitizeResources: false, sanitizeOps: false };

@@ -1,7 +1,7 @@
 /** `/metrics` parses as Prometheus text, and its values move with cameras and ROI reads. */
 import assert from "node:assert/strict";
-import { countingReader, Metrics, metrics } from "../actors/metrics.ts";
-import type { CameraSnapshot } from "../actors/camera_actor.ts";
+import { countingReader, Metrics, metrics } from "../actors/results/metrics.ts";
+import type { CameraSnapshot } from "../actors/cameras/camera_actor.ts";
 import { testApp } from "./helpers/app.ts";
 import { waitFor } from "./helpers/wait.ts";
 

@@ -10,7 +10,7 @@ import { startProxy } from "./helpers/tcp_proxy.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { firstSeqs, loneMqtt, mqttConfig, seqResult } from "./helpers/mqtt_system.ts";
 import { freePort } from "./helpers/mosquitto.ts";
-import type { MqttSystem } from "../actors/mqtt_system.ts";
+import type { MqttSystem } from "../actors/mqtt/mqtt_system.ts";
 
 const T = { sanitizeResources: false, sanitizeOps: false };
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { testApp } from "./helpers/app.ts";
 import { call } from "./helpers/http.ts";
-import { keepRedactedSecrets, redactUrl } from "../actors/redact.ts";
+import { keepRedactedSecrets, redactUrl } from "../actors/frame_sources/redact.ts";
 
 const SECRET = "s3cr@t:pw";
 const URL_WITH_SECRET = `rtsp://admin:${SECRET}@127.0.0.1:9/ch1?pwd=${SECRET}&x=1`;

@@ -3,7 +3,7 @@
  * `CameraSystem.nextFrame` (the way `/ws` streams do), drops them, collects garbage, and prints how
  * many of those frames are still reachable. Only the camera's newest frame should be.
  */
-import { CameraSystem } from "../../actors/camera_system.ts";
+import { CameraSystem } from "../../actors/cameras/camera_system.ts";
 import { allocFrameData, type FrameSource } from "../../actors/frame_sources/frame.ts";
 import { FileSnapshotStore } from "../../actors/runtime/mod.ts";
 

@@ -1,5 +1,5 @@
 /** An MqttSystem on its own (no cameras or jobs) in a temp data dir, and results to feed its sink. */
-import { type JobControl, MqttSystem } from "../../actors/mqtt_system.ts";
+import { type JobControl, MqttSystem } from "../../actors/mqtt/mqtt_system.ts";
 import type { FrameResult } from "../../actors/jobs/result_bus.ts";
 import { FileSnapshotStore } from "../../actors/runtime/mod.ts";
 import { type MqttConfig, normaliseStored } from "../../storage/mqtt_config.ts";

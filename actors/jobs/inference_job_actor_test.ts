@@ -6,10 +6,10 @@ import {
   type JobConfig,
   type JobRoi,
 } from "./inference_job_actor.ts";
-import { ResultBus } from "./jobs/result_bus.ts";
-import { flushMicrotasks, ManualClock } from "./runtime/clock.ts";
-import type { Frame } from "./frame_sources/frame.ts";
-import type { RoiResult, RoiTask } from "../inference_modules/pool_types.ts";
+import { ResultBus } from "./result_bus.ts";
+import { flushMicrotasks, ManualClock } from "../runtime/clock.ts";
+import type { Frame } from "../frame_sources/frame.ts";
+import type { RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
 
 const square = (x: number) => [{ x, y: 0 }, { x: x + 10, y: 0 }, { x: x + 10, y: 10 }, {
   x,

@@ -8,12 +8,12 @@
  * reading and says why. Selection and aggregation are the pure functions of `jobs/job_logic.ts`.
  */
 import sharp from "sharp";
-import { Actor, type Clock, type TimerId } from "./runtime/mod.ts";
-import type { Frame } from "./frame_sources/frame.ts";
-import type { ResultBus } from "./jobs/result_bus.ts";
-import type { RgbaImage } from "../inference_modules/module_types.ts";
-import type { ReadFrameOptions, RoiResult, RoiTask } from "../inference_modules/pool_types.ts";
-import type { Matrix3 } from "../inference_modules/page_geometry.ts";
+import { Actor, type Clock, type TimerId } from "../runtime/mod.ts";
+import type { Frame } from "../frame_sources/frame.ts";
+import type { ResultBus } from "./result_bus.ts";
+import type { RgbaImage } from "../../inference_modules/module_types.ts";
+import type { ReadFrameOptions, RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
+import type { Matrix3 } from "../../inference_modules/page_geometry.ts";
 import {
   aggregate,
   type JobRoi,
@@ -23,12 +23,12 @@ import {
   type Selection,
   selectRois,
   toTask,
-} from "./jobs/job_logic.ts";
+} from "./job_logic.ts";
 
-import type { JobConfig } from "./state/job_spec.ts";
+import type { JobConfig } from "../state/job_spec.ts";
 
-export type { JobRoi, PageDetection } from "./jobs/job_logic.ts";
-export type { JobConfig } from "./state/job_spec.ts";
+export type { JobRoi, PageDetection } from "./job_logic.ts";
+export type { JobConfig } from "../state/job_spec.ts";
 
 /** What the job needs from the worker pool. */
 export interface FrameReader {

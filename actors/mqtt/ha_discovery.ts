@@ -3,7 +3,7 @@
  * `sensor` per text ROI (numeric modules get `state_class: measurement`), one `binary_sensor` per
  * `light_button` ROI, all tied to the connection's availability topic. Pure: builds topic → payload.
  */
-import type { JobRoi } from "./inference_job_actor.ts";
+import type { JobRoi } from "../jobs/inference_job_actor.ts";
 import type { RoiSet } from "./roi_sets.ts";
 import { baseSegments, deviceKey, roiTopic, sanitizeSegment, statusTopic } from "./mqtt_topics.ts";
 

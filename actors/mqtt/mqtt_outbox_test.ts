@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AckWatch, MqttOutbox } from "./mqtt_outbox.ts";
 import { OutboxDb } from "./mqtt_outbox_db.ts";
-import { ManualClock } from "./runtime/mod.ts";
+import { ManualClock } from "../runtime/mod.ts";
 
 const msg = (n: number) => ({
   topic: "t",

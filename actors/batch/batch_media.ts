@@ -4,8 +4,8 @@
  * RangeError naming the file, which the route answers with 400.
  */
 import { join, relative } from "node:path";
-import { type MediaInfo, probeMedia } from "./frame_sources/media_probe.ts";
-import { FrameSourceError } from "./frame_sources/frame.ts";
+import { type MediaInfo, probeMedia } from "../frame_sources/media_probe.ts";
+import { FrameSourceError } from "../frame_sources/frame.ts";
 
 /** Extensions of pictures taken from a zip (others in the archive are ignored). */
 const IMAGE_EXT = /\.(jpe?g|png|webp|bmp|tiff?|gif)$/i;

@@ -5,7 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import sharp from "sharp";
-import type { Frame } from "./frame_sources/frame.ts";
+import type { Frame } from "../frame_sources/frame.ts";
 
 /** One outline to draw, in frame pixels. */
 export interface Outline {

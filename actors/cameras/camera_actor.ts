@@ -3,8 +3,8 @@
  * measures fps, and watches for stalls. It never retries by itself: a failed or stalled source ends the actor with an error
  * and the supervisor restarts it with backoff (or parks it as failed).
  */
-import { Actor, type Clock, FatalError, type TimerId } from "./runtime/mod.ts";
-import type { Frame, FrameSource, SourceSpec } from "./frame_sources/frame.ts";
+import { Actor, type Clock, FatalError, type TimerId } from "../runtime/mod.ts";
+import type { Frame, FrameSource, SourceSpec } from "../frame_sources/frame.ts";
 
 /** Lifecycle of a camera as users see it. */
 export type CameraStatus = "starting" | "live" | "stalled" | "restarting" | "failed" | "stopped";

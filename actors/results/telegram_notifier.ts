@@ -6,8 +6,8 @@
  * environment, never from source; the Bot API base URL is a setting so tests use a local server.
  */
 import { join } from "node:path";
-import type { FrameResult, RoiResultEntry } from "./jobs/result_bus.ts";
-import { type Clock, systemClock } from "./runtime/mod.ts";
+import type { FrameResult, RoiResultEntry } from "../jobs/result_bus.ts";
+import { type Clock, systemClock } from "../runtime/mod.ts";
 
 /** When a rule fires. */
 export interface TelegramRule {

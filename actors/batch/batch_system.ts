@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import { BatchJobActor } from "./batch_job_actor.ts";
-import type { FrameReader } from "./inference_job_actor.ts";
-import { type ChildStatus, type Clock, Supervisor, systemClock } from "./runtime/mod.ts";
-import type { BatchDb, BatchStats, BatchTask, NewBatchTask } from "../storage/batch_db.ts";
+import type { FrameReader } from "../jobs/inference_job_actor.ts";
+import { type ChildStatus, type Clock, Supervisor, systemClock } from "../runtime/mod.ts";
+import type { BatchDb, BatchStats, BatchTask, NewBatchTask } from "../../storage/batch_db.ts";
 
 /** Folder of uploads inside the data dir. */
 export const UPLOADS_DIR = "uploads";

@@ -13,17 +13,17 @@ import { discoveryConfigs } from "./ha_discovery.ts";
 import { type RoiSet, watchRoiChanges } from "./roi_sets.ts";
 
 export { collectRoiSets } from "./roi_sets.ts";
-import type { FrameResult, RoiResultEntry } from "./jobs/result_bus.ts";
-import type { JobConfig, JobRoi } from "./inference_job_actor.ts";
-import type { JobSystem, StartRequest } from "./job_system.ts";
+import type { FrameResult, RoiResultEntry } from "../jobs/result_bus.ts";
+import type { JobConfig, JobRoi } from "../jobs/inference_job_actor.ts";
+import type { JobSystem, StartRequest } from "../jobs/job_system.ts";
 import {
   type Clock,
   type RestartPolicy,
   type SnapshotStore,
   Supervisor,
   systemClock,
-} from "./runtime/mod.ts";
-import type { MqttConfig } from "../storage/mqtt_config.ts";
+} from "../runtime/mod.ts";
+import type { MqttConfig } from "../../storage/mqtt_config.ts";
 import { join } from "node:path";
 
 /** What the system needs from jobs. */

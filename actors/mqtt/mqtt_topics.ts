@@ -2,7 +2,7 @@
  * VisionROI's MQTT topics and payload (contract §3.9), and the availability and control topics
  * that sit beside them. Pure functions: the system and the tests share them.
  */
-import type { RoiResultEntry } from "./jobs/result_bus.ts";
+import type { RoiResultEntry } from "../jobs/result_bus.ts";
 
 /** VisionROI's segment rule: trim, spaces → `_`, anything outside `[0-9A-Za-z_-]` → `_`, strip `_`. */
 export function sanitizeSegment(raw: unknown): string {

@@ -8,10 +8,10 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
-import { Actor, type Clock, FatalError } from "./runtime/mod.ts";
+import { Actor, type Clock, FatalError } from "../runtime/mod.ts";
 import { AckWatch, type MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
 import { controlFilter, statusTopic } from "./mqtt_topics.ts";
-import type { MqttConfig } from "../storage/mqtt_config.ts";
+import type { MqttConfig } from "../../storage/mqtt_config.ts";
 
 /** What users see: `connecting`, `connected`, `disconnected` (waiting to retry) or `failed`. */
 export type MqttConnectionStatus = "connecting" | "connected" | "disconnected" | "failed";

@@ -6,7 +6,7 @@
  * and with a {@linkcode OutboxPersistence} it outlives the process: what is queued is written
  * through, so a restart during a broker outage loses nothing up to the bound.
  */
-import type { Clock, TimerId } from "./runtime/mod.ts";
+import type { Clock, TimerId } from "../runtime/mod.ts";
 
 /** One message waiting to be delivered. */
 export interface OutboxMessage {

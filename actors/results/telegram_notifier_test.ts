@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { TelegramNotifier, telegramSettings } from "./telegram_notifier.ts";
-import { ManualClock } from "./runtime/mod.ts";
-import type { FrameResult } from "./jobs/result_bus.ts";
+import { ManualClock } from "../runtime/mod.ts";
+import type { FrameResult } from "../jobs/result_bus.ts";
 
 /** A local server speaking the two Bot API methods the notifier uses; records what it got. */
 function fakeBotApi() {

@@ -1,5 +1,5 @@
 /** Keeps credentials in source URLs out of API answers and logs. */
-import type { CameraView } from "./camera_system.ts";
+import type { SourceSpec } from "./frame.ts";
 
 // `scheme://user:password@`: the password runs to the last `@` before the path.
 const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^:/@\s]+):([^/\s]*)@/i;
@@ -44,7 +44,7 @@ export function keepRedactedSecrets(given: string, stored: string): string {
   });
 }
 
-/** A camera view whose spec shows no password. */
-export function redactSpec(view: CameraView): CameraView {
+/** A camera view (anything with a spec) whose spec shows no password. */
+export function redactSpec<T extends { spec: SourceSpec }>(view: T): T {
   return { ...view, spec: { ...view.spec, source: redactUrl(view.spec.source) } };
 }

@@ -3,12 +3,12 @@
  * sessions, cameras, the recent results and the pool. Times are epoch seconds or UTC ISO, never
  * local naive ISO; status words are English.
  */
-import type { CameraSystem } from "./camera_system.ts";
+import type { CameraSystem } from "../cameras/camera_system.ts";
 import type { JobSystem } from "./job_system.ts";
-import type { FrameResult, ResultBus } from "./jobs/result_bus.ts";
-import type { StreamSessions } from "./stream_sessions.ts";
-import type { PoolStats } from "../inference_modules/pool_types.ts";
-import { cameraHealth } from "./cameras/camera_health.ts";
+import type { FrameResult, ResultBus } from "./result_bus.ts";
+import type { StreamSessions } from "../cameras/stream_sessions.ts";
+import type { PoolStats } from "../../inference_modules/pool_types.ts";
+import { cameraHealth } from "../cameras/camera_health.ts";
 
 /** What the dashboard reads. */
 export interface DashboardInputs {

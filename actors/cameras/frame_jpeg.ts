@@ -1,6 +1,6 @@
 /** JPEG encoding of frames, once per frame however many clients ask. */
 import sharp from "sharp";
-import type { Frame } from "./frame_sources/frame.ts";
+import type { Frame } from "../frame_sources/frame.ts";
 
 const cache = new WeakMap<Frame, Promise<Uint8Array>>();
 

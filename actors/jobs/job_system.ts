@@ -14,11 +14,11 @@ import {
   type JobSnapshot,
   type PageDetector,
 } from "./inference_job_actor.ts";
-import type { CameraSystem } from "./camera_system.ts";
-import type { Change, DesiredState } from "./state/desired_state.ts";
-import type { ResultBus } from "./jobs/result_bus.ts";
-import type { CamSettings, StreamSessions } from "./stream_sessions.ts";
-import { type Clock, Supervisor, systemClock } from "./runtime/mod.ts";
+import type { CameraSystem } from "../cameras/camera_system.ts";
+import type { Change, DesiredState } from "../state/desired_state.ts";
+import type { ResultBus } from "./result_bus.ts";
+import type { CamSettings, StreamSessions } from "../cameras/stream_sessions.ts";
+import { type Clock, Supervisor, systemClock } from "../runtime/mod.ts";
 
 /** A start request after validation; `undefined` fields were absent from the body. */
 export interface StartRequest {

@@ -6,11 +6,11 @@ import {
   type Frame,
   type FrameSource,
   type SourceSpec,
-} from "./frame_sources/frame.ts";
-import { FileSnapshotStore, ManualClock } from "./runtime/mod.ts";
-import { ServiceStateFile } from "../storage/service_state.ts";
-import { SourceStore } from "../storage/source_store.ts";
-import { waitFor } from "../tests/helpers/wait.ts";
+} from "../frame_sources/frame.ts";
+import { FileSnapshotStore, ManualClock } from "../runtime/mod.ts";
+import { ServiceStateFile } from "../../storage/service_state.ts";
+import { SourceStore } from "../../storage/source_store.ts";
+import { waitFor } from "../../tests/helpers/wait.ts";
 
 /** Frames of the spec's size every 20 ms of real time: the sessions' clock is the manual one. */
 class TickingSource implements FrameSource {

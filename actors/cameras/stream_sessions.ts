@@ -6,11 +6,11 @@
  * in turn, so concurrent starts and stops cannot interleave.
  */
 import type { CameraSystem, CameraView } from "./camera_system.ts";
-import type { SourceSpec } from "./frame_sources/frame.ts";
-import type { CamState, ServiceStateFile } from "../storage/service_state.ts";
-import type { SourceStore } from "../storage/source_store.ts";
-import { specFromConfig } from "./frame_sources/source_spec.ts";
-import { Actor, asError, type Clock, type Reply, type TimerId } from "./runtime/mod.ts";
+import type { SourceSpec } from "../frame_sources/frame.ts";
+import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
+import type { SourceStore } from "../../storage/source_store.ts";
+import { specFromConfig } from "../frame_sources/source_spec.ts";
+import { Actor, asError, type Clock, type Reply, type TimerId } from "../runtime/mod.ts";
 import {
   addHolder,
   DEFAULT_LEASE_MS,
@@ -21,7 +21,7 @@ import {
   nextExpiry,
   removeHolder,
   renewLease,
-} from "./cameras/preview_leases.ts";
+} from "./preview_leases.ts";
 
 /** Camera settings as VisionROI's `apply_camera_settings` takes them, already validated. */
 export interface CamSettings {

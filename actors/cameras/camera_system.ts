@@ -6,8 +6,8 @@
  * Counters persist in the snapshot store so a restarted camera, or a new process, carries them on.
  */
 import { CameraActor, type CameraSnapshot, type CameraStatus } from "./camera_actor.ts";
-import { cameraIdFor, sameCapture } from "./cameras/camera_key.ts";
-import type { Frame, FrameSource, SourceSpec } from "./frame_sources/frame.ts";
+import { cameraIdFor, sameCapture } from "./camera_key.ts";
+import type { Frame, FrameSource, SourceSpec } from "../frame_sources/frame.ts";
 import {
   ActorRegistry,
   type ChildStatus,
@@ -16,7 +16,7 @@ import {
   type SnapshotStore,
   Supervisor,
   systemClock,
-} from "./runtime/mod.ts";
+} from "../runtime/mod.ts";
 
 /** Camera system options; defaults in brackets. */
 export interface CameraSystemOptions {

@@ -3,10 +3,10 @@
  * database (a frame's rows in one transaction), and rows beyond the retention (age, count) are
  * pruned at start and then hourly.
  */
-import type { FrameResult, ResultSink } from "./jobs/result_bus.ts";
-import type { BatchDb, LiveRow } from "../storage/batch_db.ts";
-import { mainNumber } from "../inference_modules/main_number.ts";
-import { capText } from "../storage/text_cap.ts";
+import type { FrameResult, ResultSink } from "../jobs/result_bus.ts";
+import type { BatchDb, LiveRow } from "../../storage/batch_db.ts";
+import { mainNumber } from "../../inference_modules/main_number.ts";
+import { capText } from "../../storage/text_cap.ts";
 
 /** Retention of the history. */
 export interface RetentionOptions {

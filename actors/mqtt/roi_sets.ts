@@ -3,8 +3,8 @@
  * job's), and a watch on the data dir that says when they may have changed, so discovery follows
  * ROI and source edits without the routes knowing about MQTT.
  */
-import type { JobRoi } from "./inference_job_actor.ts";
-import type { JobSystem } from "./job_system.ts";
+import type { JobRoi } from "../jobs/inference_job_actor.ts";
+import type { JobSystem } from "../jobs/job_system.ts";
 
 /** The ROIs of one camera: a saved source's `rois.json`, or a running job's (inline) list. */
 export interface RoiSet {

@@ -4,13 +4,13 @@
  * task's counters in one transaction. Started again after a crash or restart, it continues after
  * the last stored frame, so no frame is read twice and none is lost.
  */
-import { Actor, type Clock, FatalError } from "./runtime/mod.ts";
-import type { FrameReader } from "./inference_job_actor.ts";
-import { batchFrames, type FramePlan } from "./frame_sources/batch_frames.ts";
-import { FrameSourceError } from "./frame_sources/frame.ts";
-import type { BatchDb, BatchRow, BatchTask } from "../storage/batch_db.ts";
-import type { RoiResult, RoiTask } from "../inference_modules/pool_types.ts";
-import { mainNumber } from "../inference_modules/main_number.ts";
+import { Actor, type Clock, FatalError } from "../runtime/mod.ts";
+import type { FrameReader } from "../jobs/inference_job_actor.ts";
+import { batchFrames, type FramePlan } from "../frame_sources/batch_frames.ts";
+import { FrameSourceError } from "../frame_sources/frame.ts";
+import type { BatchDb, BatchRow, BatchTask } from "../../storage/batch_db.ts";
+import type { RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
+import { mainNumber } from "../../inference_modules/main_number.ts";
 
 /** How long a batch ROI may wait and run: batch work queues behind live work. */
 export const BATCH_DEADLINE_MS = 120_000;

@@ -6,8 +6,8 @@
  * camera status. Never a text, a value or a path.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CameraSnapshot, CameraStatus } from "./camera_actor.ts";
-import type { PoolStats, RoiResult } from "../inference_modules/pool_types.ts";
+import type { CameraSnapshot, CameraStatus } from "../cameras/camera_actor.ts";
+import type { PoolStats, RoiResult } from "../../inference_modules/pool_types.ts";
 
 /**
  * Frame-stream WebSocket kinds counted by {@linkcode Metrics.wsOpened} and friends
