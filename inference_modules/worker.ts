@@ -108,17 +108,18 @@ function engineFor(name: string, url: string): Promise<ModuleEngine> {
   });
 }
 
+/** Rectifies a ROI (and its surround) out of a frame this worker holds. */
+function cutRoi(msg: ReadRequest | CropRequest) {
+  const held = frames.get(msg.frameId);
+  if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
+  held.mat ??= frameToMat(cv, held.pixels);
+  return cropRoi(cv, held.mat, { quad: msg.quad, frame: held.pixels, surround: msg.surround });
+}
+
 async function read(msg: ReadRequest): Promise<void> {
   const started = performance.now();
   try {
-    const held = frames.get(msg.frameId);
-    if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
-    held.mat ??= frameToMat(cv, held.pixels);
-    const cut = cropRoi(cv, held.mat, {
-      quad: msg.quad,
-      frame: held.pixels,
-      surround: msg.surround,
-    });
+    const cut = cutRoi(msg);
     const ctx: ReadContext = {
       roiId: msg.roiId,
       surround: cut.surround,
@@ -147,14 +148,7 @@ async function read(msg: ReadRequest): Promise<void> {
 /** Cuts a ROI for a module that runs in its own process; the pool forwards the pixels there. */
 function crop(msg: CropRequest): void {
   try {
-    const held = frames.get(msg.frameId);
-    if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
-    held.mat ??= frameToMat(cv, held.pixels);
-    const cut = cropRoi(cv, held.mat, {
-      quad: msg.quad,
-      frame: held.pixels,
-      surround: msg.surround,
-    });
+    const cut = cutRoi(msg);
     const transfer = [cut.crop, cut.surround].flatMap((img) =>
       img ? [(img.data as Uint8Array).buffer as ArrayBuffer] : []
     );
