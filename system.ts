@@ -1,5 +1,5 @@
 /** Builds the running system from a config: stores, cameras, sessions; and stops it again. */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Config } from "./config.ts";
 import { CameraSystem } from "./actors/cameras/camera_system.ts";
 import { StreamSessions } from "./actors/cameras/stream_sessions.ts";
@@ -25,6 +25,8 @@ import { countingReader, metrics } from "./actors/results/metrics.ts";
 import { BatchDb } from "./storage/batch_db.ts";
 import { BatchSystem } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
+import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
+import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -55,20 +57,23 @@ export interface SystemOptions {
   createSource?: (spec: SourceSpec) => FrameSource;
 }
 
-const MARKER = ".visionroi";
-
 /** Prepares the data dir, restores what should run, and returns the system. */
 export async function startSystem(config: Config, opts: SystemOptions = {}): Promise<System> {
   await Deno.mkdir(config.dataDir, { recursive: true });
+  // This project's own files live under `.visionroi/`; an older install's move there first.
+  await migrateOwnFiles(config.dataDir);
+  const own = ownDir(config.dataDir);
+  const notice = await visionRoiNotice(config.dataDir);
+  if (notice) console.log(notice);
   await cleanTemps(config.dataDir);
   const sources = new SourceStore(config.dataDir);
   const state = new DesiredState({
     sources,
-    jobs: new FileSnapshotStore(join(config.dataDir, ".actors")),
+    jobs: new FileSnapshotStore(join(own, ".actors")),
   });
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
-    store: new FileSnapshotStore(join(config.dataDir, ".actors")),
+    store: new FileSnapshotStore(join(own, ".actors")),
     idleTimeoutMs: config.idleTimeoutS * 1000,
   });
   const sessions = new StreamSessions({
@@ -103,8 +108,9 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const mqttConfigs = new MqttConfigStore(config.dataDir);
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
+    outboxPath: join(own, OUTBOX_DB_FILE),
     jobs,
-    store: new FileSnapshotStore(join(config.dataDir, ".actors")),
+    store: new FileSnapshotStore(join(own, ".actors")),
     roiSets: () =>
       collectRoiSets({
         sourceNames: () => sources.names(),
@@ -117,7 +123,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   state.subscribe(() => void mqtt.syncDiscovery());
   const telegram = await startTelegram(config.dataDir, bus);
   await mqtt.start(await mqttConfigs.load());
-  const db = new BatchDb(config.dataDir);
+  const db = new BatchDb(own);
   bus.addSink(historySink(db));
   const stopRetention = startRetention(db, {
     maxAgeDays: config.resultsRetentionDays,
@@ -126,7 +132,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const batch = new BatchSystem({
     db,
     reader: countingReader(pool, metrics),
-    dataDir: config.dataDir,
+    dataDir: own,
     concurrency: config.batchWorkers,
   });
   await batch.start();
@@ -163,7 +169,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
 
 /** True the first time a data dir is used; leaves a marker so a deleted demo stays deleted. */
 async function firstStart(dataDir: string): Promise<boolean> {
-  const marker = join(dataDir, MARKER);
+  const marker = join(ownDir(dataDir), FIRST_START_FILE);
   try {
     await Deno.stat(marker);
     return false;
@@ -213,6 +219,27 @@ async function cleanTemps(dataDir: string): Promise<void> {
   for await (const e of Deno.readDir(dataDir)) {
     if (e.isDirectory) await removeStaleTemps(join(dataDir, e.name));
   }
-  await removeStaleTemps(join(dataDir, ".actors", "camera"));
-  await removeStaleTemps(join(dataDir, ".actors", "job"));
+  await removeStaleTemps(join(ownDir(dataDir), ".actors", "camera"));
+  await removeStaleTemps(join(ownDir(dataDir), ".actors", "job"));
+}
+
+/**
+ * The first-start notice of a data dir that is a VisionROI checkout's `data_sources/`: VisionROI
+ * keeps `mqtt_configs.json` and `service_state.json` beside `app.py`, where this project does not
+ * read them. Undefined when there is nothing to take over (or it was taken already).
+ */
+export async function visionRoiNotice(dataDir: string): Promise<string | undefined> {
+  const parent = dirname(dataDir);
+  const found: string[] = [];
+  for (const name of ["mqtt_configs.json", "service_state.json"]) {
+    if (await isFile(join(parent, name)) && !(await isFile(join(dataDir, name)))) found.push(name);
+  }
+  if (!found.length) return undefined;
+  return `VisionROI files found beside the data dir (${found.join(", ")} in ${parent}); ` +
+    `they are not read from there. To take over its MQTT configs and jobs run: ` +
+    `deno task import-visionroi ${parent} --data-dir ${dataDir}`;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await Deno.stat(path).catch(() => undefined))?.isFile ?? false;
 }

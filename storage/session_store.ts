@@ -1,6 +1,6 @@
 /**
  * Login sessions: the login cookie holds a random session id, never the access token. The server
- * keeps only SHA-256 hashes of the ids, in `<dataDir>/.sessions.json` (mode 0600), bound to a
+ * keeps only SHA-256 hashes of the ids, in `<dataDir>/.visionroi/.sessions.json` (mode 0600), bound to a
  * fingerprint of the token: a new token (the old `.access_token` deleted) drops every session, at
  * the next start or, on a running server, within a second of the file disappearing or changing.
  */
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { writeFileAtomic } from "../actors/runtime/snapshot_store.ts";
 import { generateToken, TOKEN_FILE } from "./token_store.ts";
+import { ownDir } from "./own_dir.ts";
 
 /** File name of the session table inside the data dir. */
 export const SESSIONS_FILE = ".sessions.json";
@@ -55,12 +56,14 @@ export class SessionStore {
     };
   }
 
-  /** Loads `<dataDir>/.sessions.json`; sessions of another token or past their age are dropped. */
+  /** Loads `<dataDir>/.visionroi/.sessions.json`; sessions of another token or past their age are dropped. */
   static async open(dataDir: string, token: string, opts: SessionStoreOptions = {}) {
     const store = new SessionStore(token, { ...opts, dataDir });
     let file: SessionFile | undefined;
     try {
-      file = JSON.parse(await Deno.readTextFile(join(dataDir, SESSIONS_FILE))) as SessionFile;
+      file = JSON.parse(
+        await Deno.readTextFile(join(ownDir(dataDir), SESSIONS_FILE)),
+      ) as SessionFile;
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound) && !(err instanceof SyntaxError)) throw err;
     }
@@ -139,9 +142,10 @@ export class SessionStore {
     };
     const text = JSON.stringify(file) + "\n";
     // Writes are chained so an older table never lands after a newer one.
-    this.#writes = this.#writes.catch(() => undefined).then(() =>
-      writeFileAtomic(join(dir, SESSIONS_FILE), text, { mode: 0o600 })
-    );
+    this.#writes = this.#writes.catch(() => undefined).then(async () => {
+      await Deno.mkdir(ownDir(dir), { recursive: true });
+      await writeFileAtomic(join(ownDir(dir), SESSIONS_FILE), text, { mode: 0o600 });
+    });
     return this.#writes;
   }
 }

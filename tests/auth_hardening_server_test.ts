@@ -141,9 +141,9 @@ Deno.test("unknown Host without the token → 403; login cookie is a session id 
     const second = await login();
     assert.notEqual(first, second);
     assert.equal(await status(first), 200);
-    const sessions = await Deno.readTextFile(`${dataDir}/.sessions.json`);
+    const sessions = await Deno.readTextFile(`${dataDir}/.visionroi/.sessions.json`);
     assert.equal(sessions.includes(first.split("=")[1]), false, "only hashes are stored");
-    assert.equal((await Deno.stat(`${dataDir}/.sessions.json`)).mode! & 0o777, 0o600);
+    assert.equal((await Deno.stat(`${dataDir}/.visionroi/.sessions.json`)).mode! & 0o777, 0o600);
 
     const out = await fetch(`${server.url}/logout`, {
       method: "POST",

@@ -36,7 +36,8 @@ Deno.test({
       const third = await post();
       assert.deepEqual([first.status, second.status, third.status], [201, 201, 429]);
       assert.match(third.json.message, /too many queued batch tasks \(limit 1, --max-queued\)/);
-      const dirs = [...Deno.readDirSync(join(data, "uploads"))].map((e) => e.name).sort();
+      const dirs = [...Deno.readDirSync(join(data, ".visionroi", "uploads"))].map((e) => e.name)
+        .sort();
       assert.deepEqual(dirs, [first.json.task_id, second.json.task_id].sort());
       const stats = await (await app.request("/api/batch/stats")).json();
       assert.equal(stats.queued + stats.running + stats.done, 2);

@@ -38,8 +38,11 @@ Deno.test({
       await server.kill9();
       assert.equal(before.status, "processing");
       // A crash in the middle of an upload leaves a temp folder behind.
-      await Deno.mkdir(join(data, "uploads", ".tmp-crashed"));
-      await Deno.writeTextFile(join(data, "uploads", ".tmp-crashed", "0-part.mp4"), "partial");
+      await Deno.mkdir(join(data, ".visionroi", "uploads", ".tmp-crashed"));
+      await Deno.writeTextFile(
+        join(data, ".visionroi", "uploads", ".tmp-crashed", "0-part.mp4"),
+        "partial",
+      );
 
       server = await startServer(data, args);
       const after = await waitForStatus(server.url, id, ["completed", "failed"], {
@@ -48,7 +51,7 @@ Deno.test({
       assert.equal(after.status, "completed", String(after.error));
       assert.equal(after.frames_done, 25);
       assert.equal(Number(after.roi_reads) + Number(after.errors), 100, "each ROI read once");
-      const db = new DatabaseSync(join(data, "visionroi.db"), { readOnly: true });
+      const db = new DatabaseSync(join(data, ".visionroi", "visionroi.db"), { readOnly: true });
       try {
         const counts = db.prepare(
           "SELECT frame_index, count(*) AS n FROM batch_results WHERE task_id = ? " +
@@ -61,7 +64,7 @@ Deno.test({
       } finally {
         db.close();
       }
-      const uploads = [...Deno.readDirSync(join(data, "uploads"))].map((e) => e.name);
+      const uploads = [...Deno.readDirSync(join(data, ".visionroi", "uploads"))].map((e) => e.name);
       assert.deepEqual(uploads, [id], "the crashed temp upload was removed at start");
     } finally {
       await server.kill9();

@@ -26,7 +26,7 @@ function assertTexts(rows: Json[], values: PanelValues[]): void {
 
 async function uploadDirs(dataDir: string): Promise<string[]> {
   const names: string[] = [];
-  for await (const e of Deno.readDir(join(dataDir, "uploads"))) names.push(e.name);
+  for await (const e of Deno.readDir(join(dataDir, ".visionroi", "uploads"))) names.push(e.name);
   return names.sort();
 }
 
@@ -124,12 +124,14 @@ Deno.test({
           assert.equal(tb.frames_done, 2);
           assertTexts(await resultRows(base, String(a.json.task_id)), clip.values);
           assertTexts(await resultRows(base, String(b.json.task_id)), short.values);
-          const sizeA =
-            (await Deno.stat(join(data, "uploads", String(a.json.task_id), "0-clip.mp4")))
-              .size;
-          const sizeB =
-            (await Deno.stat(join(data, "uploads", String(b.json.task_id), "0-clip.mp4")))
-              .size;
+          const sizeA = (await Deno.stat(
+            join(data, ".visionroi", "uploads", String(a.json.task_id), "0-clip.mp4"),
+          ))
+            .size;
+          const sizeB = (await Deno.stat(
+            join(data, ".visionroi", "uploads", String(b.json.task_id), "0-clip.mp4"),
+          ))
+            .size;
           assert.deepEqual([sizeA, sizeB], [
             (await Deno.stat(clip.path)).size,
             (await Deno.stat(short.path)).size,

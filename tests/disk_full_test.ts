@@ -109,7 +109,7 @@ Deno.test({
       const up = await send(`${base}/api/batch`, { body: upload });
       assertDiskFull(up, "upload");
       assert.match(String(up.json.message), /^disk full: upload not stored/);
-      assert.deepEqual([...Deno.readDirSync(`${data}/uploads`)].map((e) => e.name), []);
+      assert.deepEqual([...Deno.readDirSync(`${data}/.visionroi/uploads`)].map((e) => e.name), []);
 
       await fs.fill();
       const save = await send(`${base}/save_roi`, {
@@ -161,7 +161,7 @@ Deno.test({
           `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.mp4"\r\n\r\nabc`,
       ));
       await waitFor(() => {
-        const entries = [...Deno.readDirSync(`${data}/uploads`)];
+        const entries = [...Deno.readDirSync(`${data}/.visionroi/uploads`)];
         return entries.length > 0 ? entries : undefined;
       }, { what: "the stalled upload is being received" });
       const t0 = performance.now();

@@ -151,7 +151,7 @@ Deno.test("jobs of any valid cam_id persist: Thai, leading dash or dot, 100 lett
       });
       assert.equal(res.status, 200, `${id}: ${JSON.stringify(res.json)}`);
       const key = `job/${keySegment(id)}`;
-      const store = new FileSnapshotStore(`${t.dataDir}/.actors`);
+      const store = new FileSnapshotStore(`${t.dataDir}/.visionroi/.actors`);
       const saved = await store.load<{ camId: string }>(key);
       assert.equal(saved?.camId, id, `${id}: job config saved under ${key}`);
     }

@@ -19,7 +19,7 @@ export const UPLOAD_TEMP_PREFIX = ".tmp-";
 export interface BatchSystemOptions {
   db: BatchDb;
   reader: FrameReader;
-  /** Absolute data dir (uploads live in `<dataDir>/uploads/<task_id>/`). */
+  /** Absolute folder of uploads' parent (`<dataDir>/.visionroi`: uploads in `<it>/uploads/<task_id>/`). */
   dataDir: string;
   /** Tasks processed at once [1]. */
   concurrency?: number;

@@ -5,6 +5,7 @@
  */
 import type { JobRoi } from "../jobs/inference_job_actor.ts";
 import type { JobSystem } from "../jobs/job_system.ts";
+import { OWN_DIR } from "../../storage/own_dir.ts";
 
 /** The ROIs of one camera: a saved source's `rois.json`, or a running job's (inline) list. */
 export interface RoiSet {
@@ -20,7 +21,10 @@ export function affectsRois(dataDir: string, path: string): boolean {
   if (!path.startsWith(dataDir + "/")) return false;
   const rel = path.slice(dataDir.length + 1);
   if (rel.endsWith(".tmp")) return false;
-  if (rel.startsWith(".actors/")) return rel.startsWith(".actors/job/");
+  // This project's own folder: only job configs (`.visionroi/.actors/job/`) can change ROI sets.
+  if (rel === OWN_DIR || rel.startsWith(`${OWN_DIR}/`)) {
+    return rel.startsWith(`${OWN_DIR}/.actors/job/`);
+  }
   const parts = rel.split("/");
   return parts.length === 1 ? !rel.includes(".") : parts.length === 2 && rel.endsWith(".json");
 }

@@ -27,15 +27,22 @@ Deno.test("roi sets: saved sources first, then running jobs with their cam_id", 
 });
 
 Deno.test("roi watch: ROI files, source configs and folders, job configs count; logs do not", () => {
-  const yes = ["/d/src/rois.json", "/d/src/config.json", "/d/src", "/d/.actors/job/j1.json"];
+  const yes = [
+    "/d/src/rois.json",
+    "/d/src/config.json",
+    "/d/src",
+    "/d/.visionroi/.actors/job/j1.json",
+  ];
   const no = [
     "/d/src/custom.log",
     "/d/src/rois.json.ab12.tmp",
-    "/d/.actors/camera/a.json",
+    "/d/.visionroi/.actors/camera/a.json",
+    "/d/.visionroi/.sessions.json",
+    "/d/.visionroi/first_start.json",
     "/x/rois.json",
   ];
   assert.deepEqual(yes.map((p) => affectsRois("/d", p)), [true, true, true, true]);
-  assert.deepEqual(no.map((p) => affectsRois("/d", p)), [false, false, false, false]);
+  assert.deepEqual(no.map((p) => affectsRois("/d", p)), [false, false, false, false, false, false]);
 });
 
 Deno.test("roi watch: a rois.json write is noticed", async () => {

@@ -1,7 +1,7 @@
 /**
  * The desired state: the one place that holds what should exist (sources, their ROI sets, and
  * inference jobs), backed by the data dir's files in VisionROI's formats (`<source>/config.json`,
- * `<source>/rois.json`, `.actors/job/<cam_id>.json`; every write atomic). Every write goes through
+ * `<source>/rois.json`, `.visionroi/.actors/job/<cam_id>.json`; every write atomic). Every write goes through
  * here (HTTP routes, MQTT control topics, the UI through the routes) and is validated once by the
  * entity's one validator (ROIs: `validateRois`; source specs: `frame_sources/source_spec.ts`).
  * After a write lands on disk the change feed tells every subscriber (the job reconciler, HA

@@ -1,5 +1,5 @@
 /**
- * The desired state of a job as the store holds it (`.actors/job/<cam_id>.json`) and the ROI entry
+ * The desired state of a job as the store holds it (`.visionroi/.actors/job/<cam_id>.json`) and the ROI entry
  * type jobs read. Types only; the job system resolves a spec into what its actor runs.
  */
 
