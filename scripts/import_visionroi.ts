@@ -62,7 +62,8 @@ export async function importVisionRoi(opts: ImportOptions): Promise<ImportReport
   const sources = new Set<string>();
   if (inPlace) {
     for await (const e of Deno.readDir(dataDir)) {
-      if (e.isDirectory && !e.name.startsWith(".")) sources.add(e.name);
+      if (!e.isDirectory || e.name.startsWith(".")) continue;
+      if (await isFile(join(dataDir, e.name, "config.json"))) sources.add(e.name);
     }
     report.taken.push({ item: `sources: already in the data dir (${sources.size})` });
   } else if (await isDir(from)) {
@@ -322,9 +323,13 @@ async function importJobs(
       continue;
     }
     // The camera is the imported source's (its file path made absolute).
-    const cfg = JSON.parse(
-      await Deno.readTextFile(join(dataDir, cam.active_source, "config.json")),
-    );
+    let cfg: SourceConfig;
+    try {
+      cfg = JSON.parse(await Deno.readTextFile(join(dataDir, cam.active_source, "config.json")));
+    } catch (err) {
+      report.refused.push({ item: what, reason: `its source's config: ${(err as Error).message}` });
+      continue;
+    }
     state.cameras[camId] = {
       ...cam,
       source: cfg.source,

@@ -170,3 +170,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...T,
+  name:
+    "import-visionroi in place: the checkout's own data_sources/ gains the MQTT configs and jobs",
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "visionroi-import-" });
+    try {
+      const co = await buildCheckout(root);
+      const dataDir = `${co}/data_sources`;
+      const sources = await treeDigest(`${dataDir}/panel`);
+      const report = await importVisionRoi({ checkout: co, dataDir });
+      assert.deepEqual(report.taken.map((t) => t.item), [
+        "sources: already in the data dir (1)",
+        "mqtt config plant (127.0.0.1:9)",
+        "job inf_1 (source panel, running)",
+      ]);
+      assert.deepEqual(
+        await treeDigest(`${dataDir}/panel`),
+        sources,
+        "the source is left as it is",
+      );
+      const state = JSON.parse(await Deno.readTextFile(`${dataDir}/service_state.json`));
+      assert.deepEqual(Object.keys(state.cameras), ["inf_1"]);
+      assert.equal(
+        JSON.parse(await Deno.readTextFile(`${dataDir}/mqtt_configs.json`))[0].password,
+        "s3cret pw",
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
