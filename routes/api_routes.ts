@@ -218,7 +218,11 @@ const cameraDocs: RouteDoc[] = [
         description: "Camera not initialized (no source for this cam_id)",
         contentType: "text/plain",
       },
-      503: { description: "Camera not ready or timeout", contentType: "text/plain" },
+      503: {
+        description: "`Camera not ready` or `Camera timeout` (VisionROI's exact text)",
+        contentType: "text/plain",
+        headers: { "x-camera-error": "why the camera gives no frame, when it knows" },
+      },
     },
   },
   {
