@@ -4,7 +4,6 @@
  * appends serialised per file, size-based rotation, and a tail reader that never loads the file.
  */
 import { join } from "node:path";
-import { NotFoundError } from "./errors.ts";
 import { readTail } from "./log_tail.ts";
 import { checkSourceName } from "./safe_name.ts";
 import type { SourceStore } from "./source_store.ts";

@@ -9,7 +9,6 @@ import {
   readTail,
   RESULT_LOG_FILE,
 } from "./result_log.ts";
-import { NotFoundError } from "./errors.ts";
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "result-log-" });
