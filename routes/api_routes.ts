@@ -33,6 +33,115 @@ const cameraHealthFields = {
   camera_online: z.boolean().describe("frames arrive (the camera is live)"),
 };
 
+const num = z.number();
+const nnum = z.number().nullable();
+const nstr = z.string().nullable();
+const sampleFields = (p: string) =>
+  Object.fromEntries(
+    [["duration", nnum], ["timestamp", nstr], ["roi_id", nstr], ["roi_name", nstr], [
+      "cam_id",
+      nstr,
+    ], ["source", nstr]].map(([k, t]) => [`${p}_${k}`, t as z.ZodType]),
+  );
+
+/** A dashboard alert: one frame result with VisionROI's time and count fields. */
+const alertSchema = z.object({
+  cam_id: z.string(),
+  source: z.string(),
+  group: z.string(),
+  results: z.array(objectAnswer),
+  count: z.number().int().describe("results in the frame"),
+  timestamp: z.string().describe("result time, UTC ISO (VisionROI: local naive ISO)"),
+  timestamp_epoch: num.describe("result time, epoch seconds"),
+  frame_time: num,
+  result_time: num,
+}).loose();
+
+/** One module of `roi_metrics.module_details`. */
+const moduleDetailSchema = z.object({
+  name: z.string(),
+  roi_count: z.number().int(),
+  source_count: z.number().int(),
+  sources: z.array(z.string()),
+  types: z.array(z.string()).describe("ROI types that use the module in running jobs"),
+  average_duration: num,
+  min_duration: num,
+  max_duration: num,
+  sample_count: z.number().int(),
+  ...sampleFields("latest"),
+  ...sampleFields("fastest"),
+  ...sampleFields("slowest"),
+}).loose();
+
+const roiPick = z.object({ id: z.string(), name: z.string(), module: z.string(), duration: num })
+  .nullable();
+
+/** VisionROI's `roi_metrics` (§2.8). */
+const roiMetricsSchema = z.object({
+  total_roi: z.number().int(),
+  unique_modules: z.number().int(),
+  sources_with_roi: z.number().int(),
+  module_details: z.array(moduleDetailSchema),
+  module_performance: z.object({
+    fastest: moduleDetailSchema.nullable().describe("the module with the lowest average"),
+    slowest: moduleDetailSchema.nullable().describe("the module with the highest average"),
+    latest_frame: z.object({
+      cam_id: z.string(),
+      source: z.string(),
+      timestamp: z.string(),
+      timestamp_epoch: num,
+      frame_duration: num,
+      roi_count: z.number().int(),
+    }).loose().nullable(),
+  }),
+  source_details: z.array(
+    z.object({
+      cam_id: z.string(),
+      display_name: z.string(),
+      group: nstr,
+      roi_count: z.number().int(),
+      modules: z.array(z.string()),
+      interval: num,
+      source: z.string(),
+      inference_running: z.boolean(),
+      average_duration: nnum,
+      max_duration: nnum,
+      min_duration: nnum,
+      latest_duration: nnum,
+      latest_completed_at: nstr,
+      samples: z.number().int(),
+      meets_interval: z.boolean().nullable(),
+      interval_gap: nnum,
+      latest_interval_ratio: nnum,
+    }),
+  ).describe("per stream, by ROI count then cam_id; durations are frame durations in seconds"),
+  source_runs: z.array(
+    z.object({
+      cam_id: z.string(),
+      display_name: z.string(),
+      group: nstr,
+      source: z.string(),
+      timestamp: z.string(),
+      timestamp_epoch: num,
+      roi_count: z.number().int(),
+      modules: z.array(z.string()),
+      frame_duration: num,
+      total_duration: num,
+      fastest: roiPick,
+      slowest: roiPick,
+      interval: num,
+      latency_latest: num,
+      latency_average: num,
+      latency_min: num,
+      latency_max: num,
+      latency_samples: z.number().int(),
+      fps: nnum,
+      actual_fps: nnum,
+      target_fps: nnum,
+    }),
+  ).describe("the latest frame per stream, newest first"),
+}).loose();
+
 /** A preview's lease. */
 const leaseSchema = z.object({
   cam_id: z.string(),
@@ -218,7 +327,11 @@ const cameraDocs: RouteDoc[] = [
         description: "Camera not initialized (no source for this cam_id)",
         contentType: "text/plain",
       },
-      503: { description: "Camera not ready or timeout", contentType: "text/plain" },
+      503: {
+        description: "`Camera not ready` or `Camera timeout` (VisionROI's exact text)",
+        contentType: "text/plain",
+        headers: { "x-camera-error": "why the camera gives no frame, when it knows" },
+      },
     },
   },
   {
@@ -313,6 +426,15 @@ const jobDocs: RouteDoc[] = [
           cameras: z.array(
             z.object({ cam_id: z.string(), status: z.string(), ...cameraHealthFields }).loose(),
           ),
+          alerts: z.array(alertSchema).describe("the last 20 frame results, newest first"),
+          page_jobs: z.array(
+            z.object({
+              cam_id: z.string(),
+              title: z.string().describe("the source name, else the cam_id"),
+              inference_running: z.boolean(),
+            }).loose(),
+          ).describe("page_* jobs, running first, then by cam_id"),
+          roi_metrics: roiMetricsSchema,
         }).loose(),
       },
     },

@@ -179,14 +179,13 @@ export const roiDocs: RouteDoc[] = [
     method: "get",
     path: "/read_log",
     tag: "rois",
-    summary: "The tail of a source's result log, oldest first",
+    summary: "The tail of a source's result log, oldest first (an unknown source has none)",
     query: z.object({
       source: z.string().describe(NAME),
       lines: z.string().optional().describe(`1..${MAX_LOG_LINES}, default 40`),
     }),
     responses: {
       200: { description: "lines", schema: z.object({ lines: z.array(z.string()) }) },
-      404: notFound(),
     },
   },
 ];

@@ -32,7 +32,7 @@ const dimension = z.union([z.number(), z.string(), z.null()]).optional().transfo
 
 /** VisionROI's camera-settings body (`/start_roi_stream`, `/start_inference`). */
 export const camSettingsSchema = z.object({
-  name: z.string().optional(),
+  name: z.string().nullable().optional(),
   source: z.union([z.string(), z.number()]).optional(),
   width: dimension,
   height: dimension,
@@ -109,8 +109,12 @@ export function streamRoutes(ctx: AppContext): Hono {
     const frame = await cameras.frame(cameraId, { timeoutMs: 5_000 });
     if (!frame) {
       const view = cameras.view(cameraId);
+      // VisionROI's exact body; the camera's reason, when it has one, travels in a header.
       const msg = view?.lastFrameTime ? "Camera timeout" : "Camera not ready";
-      return c.text(view?.lastError ? `${msg}: ${view.lastError}` : msg, 503);
+      const reason: Record<string, string> = view?.lastError
+        ? { [CAMERA_ERROR_HEADER]: headerSafe(view.lastError) }
+        : {};
+      return c.text(msg, 503, reason);
     }
     const jpeg = await frameJpeg(frame);
     return c.body(jpeg as Uint8Array<ArrayBuffer>, 200, {
@@ -130,6 +134,14 @@ export function streamRoutes(ctx: AppContext): Hono {
   });
 
   return app;
+}
+
+/** Response header of a 503 `/ws_snapshot` that says why the camera gives no frame. */
+export const CAMERA_ERROR_HEADER = "x-camera-error";
+
+/** A reason fit for a header value: one line of printable ASCII, at most 500 characters. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]+/g, " ").trim().slice(0, 500);
 }
 
 /** The camera a snapshot of `camId` reads: the session's, or a saved source woken on demand. */

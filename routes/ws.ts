@@ -1,7 +1,8 @@
 /**
  * WebSockets: `/ws_roi_result/<cam_id>` (one JSON message per frame, every client gets every
  * message through its own bounded buffer), `/ws_roi/<cam_id>` (raw JPEG frames) and `/ws/<cam_id>`
- * (half-size JPEG preview). A stop closes sockets with code 1000 and the reason `stopped`.
+ * (half-size JPEG preview). A stop closes sockets with code 1000 and the reason `stopped`; a video
+ * socket on a cam_id where nothing runs closes at once with VisionROI's 1012 `stream_outage`.
  * Every write goes through a {@linkcode WsSender}: a client holds at most `--ws-buffer` bytes,
  * drops are counted, and one that reads nothing is closed with 1008.
  * A video socket holds the lease of its cam_id's `roi_*` preview while it is open.
@@ -128,12 +129,17 @@ function streamFrames(
   let running = true;
   void (async () => {
     let seq = -1;
+    let first = true;
     while (running && !out.closed) {
       const cameraId = ctx.sessions.cameraOf(camId);
       if (!cameraId) {
-        out.close(1000, "no camera for this cam_id");
+        // Nothing runs on this cam_id: VisionROI's outage close, so its UI retries until a job
+        // starts; a stream that was running ended by a stop.
+        if (first) out.close(1012, "stream_outage");
+        else out.close(1000, "stopped");
         return;
       }
+      first = false;
       const frame = await ctx.cameras.nextFrame(cameraId, seq, 1_000);
       if (!running) return;
       if (!frame) {

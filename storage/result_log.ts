@@ -4,7 +4,6 @@
  * appends serialised per file, size-based rotation, and a tail reader that never loads the file.
  */
 import { join } from "node:path";
-import { NotFoundError } from "./errors.ts";
 import { readTail } from "./log_tail.ts";
 import { checkSourceName } from "./safe_name.ts";
 import type { SourceStore } from "./source_store.ts";
@@ -55,6 +54,59 @@ export function formatLogLine(time: Date, level: string, message: string): strin
   return `${time.toISOString()} - ${level} - ${message}\n`;
 }
 
+/** Options of {@linkcode pythonJsonDumps}. */
+export interface PythonDumpsOptions {
+  /** Escape every character outside printable ASCII as `\uXXXX` (Python's default) [false]. */
+  ensureAscii?: boolean;
+}
+
+/**
+ * `json.dumps(value)` as Python writes it: `", "` and `": "` separators, floats in Python's repr
+ * (`1e-05`, `NaN`), and with `ensureAscii` the `\uXXXX` escapes (lowercase, surrogate pairs).
+ * Whole numbers print without `.0` (JavaScript has one number type).
+ */
+export function pythonJsonDumps(value: unknown, opts: PythonDumpsOptions = {}): string {
+  const str = (s: string) => {
+    const json = JSON.stringify(s);
+    if (!opts.ensureAscii) return json;
+    return json.replace(
+      /[^\x20-\x7e]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  };
+  const walk = (v: unknown): string => {
+    if (v === null || v === undefined) return "null";
+    if (typeof v === "string") return str(v);
+    if (typeof v === "number") return pythonFloat(v);
+    if (typeof v === "boolean") return v ? "true" : "false";
+    if (typeof v === "bigint") return v.toString();
+    if (Array.isArray(v)) return `[${v.map((x) => walk(x ?? null)).join(", ")}]`;
+    if (typeof v === "object") {
+      const toJSON = (v as { toJSON?: () => unknown }).toJSON;
+      if (typeof toJSON === "function") return walk(toJSON.call(v));
+      const parts = Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined && typeof x !== "function")
+        .map(([k, x]) => `${str(k)}: ${walk(x)}`);
+      return `{${parts.join(", ")}}`;
+    }
+    return "null";
+  };
+  return walk(value);
+}
+
+/** A number as Python's `repr(float)` (or `int`) writes it. */
+function pythonFloat(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
+  if (Number.isInteger(x)) return String(x);
+  const [mant, exp] = x.toExponential().split("e");
+  const e = Number(exp);
+  if (e < -4 || e >= 16) {
+    return `${mant}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  return String(x);
+}
+
 /** The log path of a source (confined to the data dir). */
 export async function resultLogPath(sources: SourceStore, source: string): Promise<string> {
   return join(await sources.dirOf(source), RESULT_LOG_FILE);
@@ -75,7 +127,8 @@ export async function appendAggregated(
     const { image: _image, ...rest } = r;
     return capStrings(rest);
   });
-  const json = JSON.stringify({ ...payload, results });
+  // Python's json.dumps spacing (VisionROI's line), UTF-8 as its ensure_ascii=False wrote it.
+  const json = pythonJsonDumps({ ...payload, results });
   const line = formatLogLine((opts.now ?? (() => new Date()))(), "INFO", `AGGREGATED_ROI ${json}`);
   await appendLine(path, line, opts);
 }
@@ -102,7 +155,7 @@ function capStrings(r: Record<string, unknown>): Record<string, unknown> {
 
 /**
  * The last `lines` lines of a source's log, oldest first, continuing into `custom.log.1` when the
- * current file (just rotated) holds fewer. Unknown source → NotFoundError.
+ * current file (just rotated) holds fewer. An unknown source has no lines (VisionROI's 200 `[]`).
  */
 export async function readSourceLog(
   sources: SourceStore,
@@ -110,7 +163,7 @@ export async function readSourceLog(
   lines: number,
 ): Promise<string[]> {
   const name = checkSourceName(source, "source");
-  if (!(await sources.get(name))) throw new NotFoundError(`not found: no source "${name}"`);
+  if (!(await sources.get(name))) return [];
   const path = await resultLogPath(sources, name);
   const recent = await readTail(path, lines);
   if (recent.length >= lines) return recent;

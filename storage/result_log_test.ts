@@ -4,11 +4,11 @@ import {
   appendAggregated,
   appendLine,
   formatLogLine,
+  pythonJsonDumps,
   readSourceLog,
   readTail,
   RESULT_LOG_FILE,
 } from "./result_log.ts";
-import { NotFoundError } from "./errors.ts";
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "result-log-" });
@@ -85,11 +85,11 @@ Deno.test("appendAggregated writes VisionROI's line shape without images", async
     assert.equal(
       text,
       `2026-01-02T00:00:00.000Z - INFO - AGGREGATED_ROI ${
-        JSON.stringify({ ...payload, results: [logged] })
+        pythonJsonDumps({ ...payload, results: [logged] })
       }\n`,
     );
     assert.deepEqual(await readSourceLog(sources, "cam", 40), [text.trimEnd()]);
-    await assert.rejects(readSourceLog(sources, "nobody", 40), NotFoundError);
+    assert.deepEqual(await readSourceLog(sources, "nobody", 40), []);
     await assert.rejects(readSourceLog(sources, "../x", 40), RangeError);
     await assert.rejects(appendAggregated(sources, "gone", payload), Deno.errors.NotFound);
   } finally {
@@ -161,4 +161,46 @@ Deno.test("appendAggregated cuts any result string over 4 KiB and flags the resu
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("log lines use Python json.dumps spacing, so greps written for VisionROI match", async () => {
+  const dir = await tempDir();
+  try {
+    const sources = new SourceStore(`${dir}/data`);
+    await sources.create({ name: "cam", source: "demo" });
+    await appendAggregated(sources, "cam", {
+      frame_time: 1738300000.12,
+      cam_id: "inf_cam1",
+      group: null,
+      results: [{ id: "1", text: 'ค่า "42"', module: "digits", duration: 0.00001 }],
+    });
+    const line = (await Deno.readTextFile(`${dir}/data/cam/${RESULT_LOG_FILE}`)).trimEnd();
+    const json = line.slice(line.indexOf("AGGREGATED_ROI ") + 15);
+    // What Python's json.dumps(payload, ensure_ascii=False) writes for this payload.
+    assert.equal(
+      json,
+      '{"frame_time": 1738300000.12, "cam_id": "inf_cam1", "group": null, "results": ' +
+        '[{"id": "1", "text": "ค่า \\"42\\"", "module": "digits", "duration": 1e-05}]}',
+    );
+    assert.match(line, /"cam_id": "inf_cam1"/);
+    assert.equal(JSON.parse(json).results[0].text, 'ค่า "42"');
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("pythonJsonDumps matches Python's separators, float repr and ensure_ascii escapes", () => {
+  assert.equal(pythonJsonDumps({ a: 1, b: [2, 3.5] }), '{"a": 1, "b": [2, 3.5]}');
+  assert.equal(
+    pythonJsonDumps([1e-7, 1.5e-5, 0.0001, 1e21, NaN, -Infinity]),
+    "[1e-07, 1.5e-05, 0.0001, 1e+21, NaN, -Infinity]",
+  );
+  assert.equal(pythonJsonDumps({ k: undefined, t: "a\nb" }), '{"t": "a\\nb"}');
+  assert.equal(
+    pythonJsonDumps("ก😀\u007f", { ensureAscii: true }),
+    '"\\u0e01\\ud83d\\ude00\\u007f"',
+  );
+  assert.equal(pythonJsonDumps("ก", { ensureAscii: false }), '"ก"');
+  assert.equal(pythonJsonDumps({}), "{}");
+  assert.equal(pythonJsonDumps([]), "[]");
 });

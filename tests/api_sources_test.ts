@@ -190,3 +190,33 @@ Deno.test("bad input gets a 4xx naming the problem and changes nothing", async (
     await app.close();
   }
 });
+
+Deno.test({
+  name: "camera settings accept name: null as VisionROI did and keep the source name",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const t = await testApp();
+    try {
+      await t.app.request("/create_source", form({ name: "keep", source: "demo" }));
+      let r = await t.app.request("/start_roi_stream/c1", json("POST", { name: "keep" }));
+      assert.equal(r.status, 200);
+      assert.equal((await r.json()).status, "started");
+      r = await t.app.request("/start_roi_stream/c1", json("POST", { name: null }));
+      const text = await r.text();
+      assert.equal(r.status, 200, text);
+      assert.equal(JSON.parse(text).status, "already_running");
+      const status = await (await t.app.request("/roi_stream_status/c1")).json();
+      assert.equal(status.source, "keep");
+      r = await t.app.request(
+        "/start_inference/j1",
+        json("POST", { name: null, source: "demo", rois: [], group: null }),
+      );
+      assert.notEqual(r.status, 400, await r.text());
+      await t.app.request("/stop_inference/j1", json("POST", {}));
+      await t.app.request("/stop_roi_stream/c1", json("POST", {}));
+    } finally {
+      await t.close();
+    }
+  },
+});

@@ -67,7 +67,9 @@ Deno.test({
       );
       const snap = await t.app.request("/ws_snapshot/gone");
       assert.equal(snap.status, 503);
-      assert.match(await snap.text(), /No such file or directory/);
+      // VisionROI's exact text; the reason travels in a header.
+      assert.equal(await snap.text(), "Camera not ready");
+      assert.match(snap.headers.get("x-camera-error") ?? "", /No such file or directory/);
       const rows = (await call(t.app, "GET", "/source_list")).json;
       const row = rows.find((r: { name: string }) => r.name === "gone");
       assert.equal(row.camera.status, "failed");

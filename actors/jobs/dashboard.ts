@@ -9,6 +9,13 @@ import type { FrameResult, ResultBus } from "./result_bus.ts";
 import type { StreamSessions } from "../cameras/stream_sessions.ts";
 import type { PoolStats } from "../../inference_modules/pool_types.ts";
 import { cameraHealth } from "../cameras/camera_health.ts";
+import {
+  alertRow,
+  moduleDetails,
+  modulePerformance,
+  sourceDetails,
+  sourceRuns,
+} from "./dashboard_metrics.ts";
 
 /** What the dashboard reads. */
 export interface DashboardInputs {
@@ -54,7 +61,8 @@ export function buildDashboard(inp: DashboardInputs) {
   );
   const alertsHour = recent.filter((r) => now - r.result_time < 3600).length;
   const groups = groupRows(cameras);
-  const modules = moduleDetails(recent);
+  const modules = moduleDetails(recent, (name) => roiTypesOf(inp, [...ids], name));
+  const framesOf = (camId: string) => byCam.get(camId) ?? [];
   const pool = inp.pool.stats();
   return {
     generated_at: new Date(now * 1000).toISOString(),
@@ -84,14 +92,23 @@ export function buildDashboard(inp: DashboardInputs) {
       inference_queue_utilization: pool.workers ? round(pool.busy / pool.workers) : 0,
     },
     cameras,
-    alerts: recent.slice(-20).reverse(),
+    alerts: recent.slice(-20).reverse().map(alertRow),
     groups,
-    page_jobs: cameras.filter((c) => c.cam_id.startsWith("page_")),
+    page_jobs: cameras.filter((c) => c.cam_id.startsWith("page_")).map((c) => ({
+      ...c,
+      title: c.source || c.cam_id,
+    })).sort((a, b) =>
+      Number(b.inference_running) - Number(a.inference_running) ||
+      a.cam_id.localeCompare(b.cam_id)
+    ),
     roi_metrics: {
       total_roi: cameras.reduce((n, c) => n + c.roi_count, 0),
       unique_modules: modules.length,
       sources_with_roi: new Set(cameras.filter((c) => c.roi_count > 0).map((c) => c.source)).size,
       module_details: modules,
+      module_performance: modulePerformance(modules, recent),
+      source_details: sourceDetails(cameras, framesOf),
+      source_runs: sourceRuns(cameras, framesOf),
     },
     pool,
   };
@@ -130,7 +147,7 @@ function cameraRow(inp: DashboardInputs, camId: string, results: FrameResult[]) 
       : null,
     alerts_count: results.length,
     roi_count: config?.rois.filter((r) => r.type === "roi" && r.module).length ?? 0,
-    modules: [...new Set(config?.rois.map((r) => r.module).filter(Boolean) ?? [])],
+    modules: [...new Set(config?.rois.map((r) => r.module ?? "").filter(Boolean) ?? [])],
     inference_running: status.running,
     roi_running: inp.sessions.previewRunning(camId),
     ticks_skipped: job?.ticks_skipped ?? 0,
@@ -167,26 +184,15 @@ function groupRows(cameras: ReturnType<typeof cameraRow>[]) {
   })).sort((a, b) => b.running - a.running || b.cameras - a.cameras);
 }
 
-function moduleDetails(recent: readonly FrameResult[]) {
-  const entries = recent.flatMap((r) => r.results);
-  return [...groupBy(entries, (e) => e.module).entries()].map(([name, es]) => {
-    const d = es.map((e) => e.duration);
-    const latest = es[es.length - 1];
-    return {
-      name,
-      roi_count: new Set(es.map((e) => `${e.cam_id}/${e.id}`)).size,
-      source_count: new Set(es.map((e) => e.source)).size,
-      sources: [...new Set(es.map((e) => e.source))],
-      average_duration: round(avg(d)),
-      min_duration: round(Math.min(...d)),
-      max_duration: round(Math.max(...d)),
-      sample_count: d.length,
-      errors: es.filter((e) => e.error).length,
-      latest_duration: latest.duration,
-      latest_roi_id: latest.id,
-      latest_cam_id: latest.cam_id,
-    };
-  }).sort((a, b) => b.roi_count - a.roi_count || a.name.localeCompare(b.name));
+/** The ROI types (`roi`, `page`, …) that name `module` in the running jobs' ROI sets. */
+function roiTypesOf(inp: DashboardInputs, camIds: string[], module: string): string[] {
+  const types = new Set<string>();
+  for (const camId of camIds) {
+    for (const r of inp.jobs.config(camId)?.rois ?? []) {
+      if (r.module === module) types.add(r.type ?? "roi");
+    }
+  }
+  return [...types].sort();
 }
 
 function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {

@@ -16,6 +16,7 @@ import type { ReadFrameOptions, RoiResult, RoiTask } from "../../inference_modul
 import type { Matrix3 } from "../../inference_modules/page_geometry.ts";
 import {
   aggregate,
+  groupMessage,
   type JobRoi,
   type PageDetection,
   pagesToDetect,
@@ -275,11 +276,9 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     this.#phase = "idle";
     const config = this.#config;
     const { detection, selection } = msg;
+    const group = groupMessage(selection, detection);
+    if (group) this.#deps.bus.publishGroup(config.camId, group);
     if (detection) {
-      this.#deps.bus.publishGroup(config.camId, {
-        group: detection.group,
-        scores: detection.scores,
-      });
       this.update({
         detected_page: detection.group && detection.outline
           ? {

@@ -251,3 +251,30 @@ Deno.test("job actor: interval 0 reads each new frame as soon as the previous on
   assert.equal(actor.snapshot().ticks_skipped, 0);
   await actor.stop();
 });
+
+Deno.test("job actor: a forced group sends VisionROI's {group, scores} message every frame, before the result", async () => {
+  const { clock, camera, reader, bus, actor } = setup({
+    rois: [roi("r1", "a"), roi("r2", "b")],
+    group: "b",
+  });
+  const sub = bus.subscribe("c1");
+  camera.push(clock.now());
+  await actor.start();
+  await flushMicrotasks();
+  reader.answer();
+  await flushMicrotasks();
+  camera.push(clock.now() + 900);
+  await clock.advance(1000);
+  reader.answer();
+  await flushMicrotasks();
+  const kinds = [];
+  for (let i = 0; i < 4; i++) {
+    const m = await sub.next();
+    if (m?.kind === "group") kinds.push(m.group);
+    else kinds.push(m?.kind);
+  }
+  const group = { group: "b", scores: [] };
+  assert.deepEqual(kinds, [group, "result", group, "result"]);
+  sub.close();
+  await actor.stop();
+});

@@ -71,6 +71,19 @@ export function selectRois(
   };
 }
 
+/**
+ * VisionROI's `{group, scores}` message of a read frame (§3.8): sent whenever the group is not
+ * empty or pages were scored, so a forced group or `all` sends `{group, scores: []}` every frame.
+ */
+export function groupMessage(
+  selection: Selection,
+  detection?: PageDetection,
+): GroupMessage | undefined {
+  const group = detection ? detection.group : selection.group;
+  const scores = detection?.scores ?? [];
+  return group || scores.length ? { group, scores } : undefined;
+}
+
 /** The worker task of a ROI. */
 export function toTask(roi: JobRoi): RoiTask {
   return {

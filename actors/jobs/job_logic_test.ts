@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { aggregate, type JobRoi, pagesToDetect, readableRois, selectRois } from "./job_logic.ts";
+import {
+  aggregate,
+  groupMessage,
+  type JobRoi,
+  pagesToDetect,
+  readableRois,
+  selectRois,
+} from "./job_logic.ts";
 
 const pts = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }, { x: 0, y: 10 }];
 const ROIS: JobRoi[] = [
@@ -79,4 +86,15 @@ Deno.test("aggregate: sorted entries, counts, crops, mqtt_config, and answers of
   });
   assert.deepEqual(kept.result.results.map((e) => e.id), ["m"]);
   assert.equal(kept.ok, 1);
+});
+
+Deno.test("groupMessage: a forced group or all sends {group, scores: []}; detection its scores; nothing else none", () => {
+  assert.deepEqual(groupMessage({ group: "b", rois: [] }), { group: "b", scores: [] });
+  assert.deepEqual(groupMessage({ group: "all", rois: [] }), { group: "all", scores: [] });
+  assert.equal(groupMessage({ group: "", rois: [] }), undefined);
+  const scores = [{ page: "p1", score: 0.2 }];
+  assert.deepEqual(groupMessage({ group: "", rois: [] }, { group: "", scores }), {
+    group: "",
+    scores,
+  });
 });

@@ -1,6 +1,8 @@
 /**
  * A WebSocket that reconnects with backoff until closed by its owner. The URL follows the page's
- * scheme (wss under https). A close with code 1000 `stopped` (the job ended) is reported as such.
+ * scheme (wss under https). A close with code 1000 `stopped` (the job ended) is reported as such
+ * and retried like any other close, so a page still open reattaches when the job is started again
+ * (by this tab, another tab or the API).
  */
 import { backoffDelay } from "./backoff.ts";
 
@@ -18,6 +20,8 @@ export interface LiveSocketOptions {
   onMessage: (data: string | Blob) => void;
   /** Called when the state changes; `detail` is the close reason. */
   onState?: (state: SocketState, detail?: string) => void;
+  /** The server to reach [the page's `location`]. */
+  origin?: { protocol: string; host: string };
 }
 
 /** Opens `path` and keeps it open; returns the close function. */
@@ -28,13 +32,15 @@ export function openLiveSocket(path: string, opts: LiveSocketOptions): () => voi
   let closed = false;
   const connect = () => {
     opts.onState?.("connecting");
-    ws = new WebSocket(wsUrl(path));
+    ws = new WebSocket(wsUrl(path, opts.origin));
     ws.binaryType = "blob";
-    ws.onopen = () => {
+    ws.onopen = () => opts.onState?.("open");
+    ws.onmessage = (e) => {
+      // Backoff restarts only once data flows: a cam_id where nothing runs yet accepts and closes
+      // at once (1012 `stream_outage`), and must not be retried every 0.5 s.
       attempt = 0;
-      opts.onState?.("open");
+      opts.onMessage(e.data);
     };
-    ws.onmessage = (e) => opts.onMessage(e.data);
     ws.onclose = (e) => {
       if (closed) return;
       const stopped = e.code === 1000 && e.reason === "stopped";
