@@ -112,7 +112,7 @@ function render(
         if (lit) {
           const white = Math.max(0, Math.min(1, (whiteCore - rr) / 0.2 + 0.5));
           // A lit cap drives its own colour's channel into the sensor's limit, fading at the rim.
-          const edge = 1.2 - 0.35 * rr * rr;
+          const edge = 1.3 - 0.35 * rr * rr;
           c = rgb.map((v) => (v * edge) * (1 - white) + 265 * white);
         } else {
           // Glossy dome: darker towards the rim.

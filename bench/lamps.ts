@@ -103,7 +103,7 @@ function score(samples: Sample[]) {
       glint: count("glint"),
       plainOff: count("plain off"),
       msPerLamp: ms,
-      wrong: samples.filter((s, i) => got[i] !== s.expected).map((s, i) => `${s.name}`).slice(0, 8),
+      wrong: samples.filter((s, i) => got[i] !== s.expected).map((s) => s.name).slice(0, 8),
     };
   });
 }

@@ -9,8 +9,8 @@
  * - "on" when the core covers at least `minCoreShare` of the lamp (the ellipse inscribed in the
  *   ROI), or when a smaller core (at least a quarter of that) is wrapped in a halo (`minHalo`);
  * - with `color` (the expected lit colour), core pixels must be that hue or near white, the halo
- *   counts only that hue (or white), and the ROI around the core must show the colour at all (a
- *   white lamp: the core itself).
+ *   counts only that hue (or white), and the ROI must show the colour at all (a lit lamp that clips
+ *   white shows it in its rim or halo).
  */
 import type { RgbaImage } from "../module_types.ts";
 
@@ -48,7 +48,7 @@ export interface LampMeasure {
   coreP90: number;
   /** p90 of V over the ring around the ROI (NaN without surroundings). */
   ringP90: number;
-  /** With `color`: share of the ROI outside the core in the expected hue (else absent). */
+  /** With `color`: share of the ROI in the expected hue (else absent). */
   colorShare?: number;
 }
 
@@ -244,7 +244,7 @@ export function lampState(
     for (let p = 0; p < w * h; p++) {
       const [r, g, b] = [data[p * 4], data[p * 4 + 1], data[p * 4 + 2]];
       const match = hue !== undefined && matchesHue(r, g, b, hue);
-      if (hue !== undefined && (!blob[p] || hue < 0)) {
+      if (hue !== undefined) {
         seen++;
         if (match) inHue++;
       }
@@ -278,5 +278,5 @@ export function lampState(
   };
 }
 
-/** With `color`, at least this share of the ROI around the core must be in the expected hue. */
+/** With `color`, at least this share of the ROI must be in the expected hue. */
 const MIN_COLOR_SHARE = 0.1;
