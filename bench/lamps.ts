@@ -6,7 +6,7 @@
  */
 import { loadCv } from "../inference_modules/cv_loader.ts";
 import { lightButtonParams } from "../inference_modules/light_button/descriptor.ts";
-import { type LampThresholds, lampState } from "../inference_modules/light_button/lamp_state.ts";
+import { lampState, type LampThresholds } from "../inference_modules/light_button/lamp_state.ts";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
 import { cropRoi, frameToMat } from "../inference_modules/roi_crop.ts";
 import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";

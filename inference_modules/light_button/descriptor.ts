@@ -28,7 +28,8 @@ export const lightButtonParams = z.object({
 /** Registry entry of `light_button`. */
 export const descriptor: ModuleDescriptor = {
   name: "light_button",
-  description: "Lamp or lit button on/off: the size of the lamp's emitting core and the halo around it.",
+  description:
+    "Lamp or lit button on/off: the size of the lamp's emitting core and the halo around it.",
   params: lightButtonParams,
   output: "state",
   engineUrl: new URL("./engine.ts", import.meta.url),

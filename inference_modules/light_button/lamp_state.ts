@@ -199,7 +199,9 @@ export function lampState(
   const { width: w, height: h, data } = crop;
   const hue = t.color === undefined ? undefined : colorHue(t.color);
   if (t.color !== undefined && hue === undefined) {
-    throw new RangeError(`params.color: ${JSON.stringify(t.color)} is not a colour name or #rrggbb`);
+    throw new RangeError(
+      `params.color: ${JSON.stringify(t.color)} is not a colour name or #rrggbb`,
+    );
   }
   const lamp = lampMask(w, h);
   const v = new Uint8Array(w * h);

@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { lampSynthSet } from "../../bench/lamp_synth.ts";
 import { OLD_THRESHOLDS, oldLampState } from "../../bench/lamp_old_rule.ts";
 import { lightButtonParams } from "./descriptor.ts";
-import { colorHue, type LampThresholds, lampState } from "./lamp_state.ts";
+import { colorHue, lampState, type LampThresholds } from "./lamp_state.ts";
 
 const t = lightButtonParams.parse({}) as unknown as LampThresholds;
-const withColor = (color: string) => lightButtonParams.parse({ color }) as unknown as LampThresholds;
+const withColor = (color: string) =>
+  lightButtonParams.parse({ color }) as unknown as LampThresholds;
 
 function solid(w: number, h: number, rgb: [number, number, number]) {
   const data = new Uint8Array(w * h * 4);
@@ -51,7 +52,10 @@ function lampScene(kind: "glint" | "lit-red" | "lit-green") {
   }
   const crop = { width: 40, height: 40, data: new Uint8Array(40 * 40 * 4) };
   for (let y = 0; y < 40; y++) {
-    crop.data.set(surround.data.subarray(((y + 20) * 80 + 20) * 4, ((y + 20) * 80 + 60) * 4), y * 160);
+    crop.data.set(
+      surround.data.subarray(((y + 20) * 80 + 20) * 4, ((y + 20) * 80 + 60) * 4),
+      y * 160,
+    );
   }
   return { crop, ring: { surround, surroundRect: { x: 20, y: 20, width: 40, height: 40 } } };
 }

@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
+import { fixtureLampColor } from "../../bench/lamps.ts";
 import { createRegistry } from "../registry.ts";
 import { explainSkip, fixturesPresent, loadFixture } from "../testing/fixtures.ts";
 import { WorkerPool } from "../worker_pool.ts";
 
 explainSkip("light_button fixture tests");
 const workerTest = { sanitizeResources: false, sanitizeOps: false, ignore: !fixturesPresent };
-
-/** The lit colour of each fixture lamp, by image and ROI id, as a user would give it in params.color. */
-export function fixtureLampColor(image: string, id: string): string {
-  if (image.startsWith("hmi_screen")) return id === "13" ? "green" : "red";
-  if (image.endsWith("led_button2.png")) return id === "2" || id === "4" ? "green" : "red";
-  if (id.startsWith("on")) return "green";
-  if (id.startsWith("start")) return "cyan";
-  return "red";
-}
 
 const FIXTURES = [
   ["lamps/led_button1.png", "lamps/led_button1.rois.json"],
