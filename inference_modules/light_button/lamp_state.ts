@@ -163,31 +163,42 @@ function lampMask(w: number, h: number): Uint8Array {
   return mask;
 }
 
-/** Pixels within `steps` 8-neighbour dilations of `blob`, outside it. */
+/** Pixels within `steps` 8-neighbour dilations of `blob`, outside it (chessboard distance, 2 passes). */
 function bandAround(blob: Uint8Array, w: number, h: number, steps: number): Uint8Array {
-  let cur = blob.slice();
-  for (let s = 0; s < steps; s++) {
-    const nxt = cur.slice();
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        if (cur[y * w + x]) continue;
-        let hit = 0;
-        for (let dy = -1; dy <= 1 && !hit; dy++) {
-          for (let dx = -1; dx <= 1; dx++) {
-            const xx = x + dx, yy = y + dy;
-            if (xx >= 0 && yy >= 0 && xx < w && yy < h && cur[yy * w + xx]) {
-              hit = 1;
-              break;
-            }
-          }
-        }
-        nxt[y * w + x] = hit;
+  const far = w + h;
+  const d = new Int32Array(w * h);
+  for (let p = 0; p < w * h; p++) d[p] = blob[p] ? 0 : far;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      if (!d[p]) continue;
+      let m = d[p];
+      if (x > 0) m = Math.min(m, d[p - 1] + 1);
+      if (y > 0) {
+        m = Math.min(m, d[p - w] + 1);
+        if (x > 0) m = Math.min(m, d[p - w - 1] + 1);
+        if (x < w - 1) m = Math.min(m, d[p - w + 1] + 1);
       }
+      d[p] = m;
     }
-    cur = nxt;
   }
-  for (let i = 0; i < cur.length; i++) if (blob[i]) cur[i] = 0;
-  return cur;
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const p = y * w + x;
+      if (!d[p]) continue;
+      let m = d[p];
+      if (x < w - 1) m = Math.min(m, d[p + 1] + 1);
+      if (y < h - 1) {
+        m = Math.min(m, d[p + w] + 1);
+        if (x < w - 1) m = Math.min(m, d[p + w + 1] + 1);
+        if (x > 0) m = Math.min(m, d[p + w - 1] + 1);
+      }
+      d[p] = m;
+    }
+  }
+  const band = new Uint8Array(w * h);
+  for (let p = 0; p < w * h; p++) band[p] = d[p] > 0 && d[p] <= steps ? 1 : 0;
+  return band;
 }
 
 /** Decides on/off from the crop's emitting core, the halo around it and the ring of `surround`. */
@@ -206,12 +217,11 @@ export function lampState(
   const lamp = lampMask(w, h);
   const v = new Uint8Array(w * h);
   let lampArea = 0, clipped = 0;
-  const lampV: number[] = [];
+  const lampV = new Uint8Array(w * h);
   for (let p = 0; p < w * h; p++) {
     v[p] = Math.max(data[p * 4], data[p * 4 + 1], data[p * 4 + 2]);
     if (!lamp[p]) continue;
-    lampArea++;
-    lampV.push(v[p]);
+    lampV[lampArea++] = v[p];
     if (v[p] >= t.clipLevel) clipped++;
   }
   const rp90 = ring ? ringP90(ring.surround, ring.surroundRect) : NaN;
@@ -222,7 +232,7 @@ export function lampState(
   const emitting = new Uint8Array(w * h);
   for (let p = 0; p < w * h; p++) {
     if (!lamp[p] || v[p] < coreLevel) continue;
-    const [r, g, b] = [data[p * 4], data[p * 4 + 1], data[p * 4 + 2]];
+    const r = data[p * 4], g = data[p * 4 + 1], b = data[p * 4 + 2];
     if (hue !== undefined && !matchesHue(r, g, b, hue) && !isWhite(r, g, b)) continue;
     emitting[p] = 1;
   }
@@ -237,14 +247,15 @@ export function lampState(
   if (size > 0) {
     const radius = Math.sqrt(size / Math.PI);
     const band = bandAround(blob, w, h, Math.max(2, Math.round(radius / 4)));
-    const body: number[] = [];
-    for (let p = 0; p < w * h; p++) if (lamp[p] && !blob[p] && !band[p]) body.push(v[p]);
-    const base = body.length >= 0.1 * lampArea
-      ? percentile(body, body.length, 50)
-      : percentile(lampV, lampV.length, 10);
+    const body = new Uint8Array(w * h);
+    let nBody = 0;
+    for (let p = 0; p < w * h; p++) if (lamp[p] && !blob[p] && !band[p]) body[nBody++] = v[p];
+    const base = nBody >= 0.1 * lampArea
+      ? percentile(body, nBody, 50)
+      : percentile(lampV, lampArea, 10);
     let sum = 0, n = 0, inHue = 0, seen = 0;
     for (let p = 0; p < w * h; p++) {
-      const [r, g, b] = [data[p * 4], data[p * 4 + 1], data[p * 4 + 2]];
+      const r = data[p * 4], g = data[p * 4 + 1], b = data[p * 4 + 2];
       const match = hue !== undefined && matchesHue(r, g, b, hue);
       if (hue !== undefined) {
         seen++;
@@ -274,7 +285,7 @@ export function lampState(
     halo,
     coreLevel,
     clipShare: lampArea ? clipped / lampArea : 0,
-    coreP90: percentile(lampV, lampV.length, 90),
+    coreP90: percentile(lampV, lampArea, 90),
     ringP90: rp90,
     ...(colorShare === undefined ? {} : { colorShare }),
   };

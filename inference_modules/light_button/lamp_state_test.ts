@@ -45,7 +45,7 @@ function lampScene(kind: "glint" | "lit-red" | "lit-green") {
     // Halo: the colour spills onto the panel and fades outwards.
     for (let r = 24; r > 15; r--) {
       const a = 0.6 * (1 - (r - 15) / 9);
-      disc(surround, cx, cy, r, rgb.map((v, k) => 200 + (v - 200) * a) as typeof rgb);
+      disc(surround, cx, cy, r, rgb.map((v) => 200 + (v - 200) * a) as typeof rgb);
     }
     disc(surround, cx, cy, 15, rgb);
     disc(surround, cx, cy, 8, [255, 250, 245]); // white-hot centre
