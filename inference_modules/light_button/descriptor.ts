@@ -20,8 +20,9 @@ export const lightButtonParams = z.object({
   minHalo: z.number().min(0).max(1).default(0.7),
   /** Expected lit colour: red, orange, amber, yellow, green, cyan, blue, purple, magenta, white or #rrggbb. */
   color: z.string().refine((c) => colorHue(c) !== undefined, {
-    message: "expected a colour name (red, orange, amber, yellow, green, cyan, blue, purple, " +
-      "magenta, white) or #rrggbb",
+    error: (iss) =>
+      `${JSON.stringify(iss.input)} is not a colour: use red, orange, amber, yellow, green, ` +
+      "cyan, blue, purple, magenta, white or #rrggbb",
   }).optional(),
 });
 

@@ -113,7 +113,8 @@ Deno.test("params.color: names and #rrggbb are accepted, anything else is refuse
   assert.equal(colorHue("chartreuse"), undefined);
   const bad = lightButtonParams.safeParse({ color: "chartreuse" });
   assert.equal(bad.success, false);
-  assert.match(JSON.stringify(bad.error?.issues), /color.*colour name/s);
+  assert.match(JSON.stringify(bad.error?.issues), /chartreuse.*is not a colour/);
+  assert.deepEqual(bad.error?.issues[0].path, ["color"]);
   assert.throws(
     () => lampState(solid(8, 8, [0, 0, 0]), { thresholds: { ...t, color: "#12" } }),
     /params.color: "#12"/,
