@@ -7,6 +7,7 @@ import type { BenchSection } from "./section.ts";
 const SECTIONS = [
   "ffmpeg_source",
   "modules",
+  "lamps",
   "onnx_modules",
   "jobs",
   "page_detect",
