@@ -41,8 +41,6 @@ export interface System {
   batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
-  /** `mqtt_configs.json`. */
-  mqttConfigs: MqttConfigStore;
   /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
   telegram?: TelegramNotifier;
   /** Stops every actor (newest first) and every child process. */
@@ -62,9 +60,12 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   await Deno.mkdir(config.dataDir, { recursive: true });
   await cleanTemps(config.dataDir);
   const sources = new SourceStore(config.dataDir);
+  const mqttConfigs = new MqttConfigStore(config.dataDir);
+  await mqttConfigs.load();
   const state = new DesiredState({
     sources,
     jobs: new FileSnapshotStore(join(config.dataDir, ".actors")),
+    mqtt: mqttConfigs,
   });
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
@@ -100,7 +101,6 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     state,
     detectPage: createPageDetector(pool),
   });
-  const mqttConfigs = new MqttConfigStore(config.dataDir);
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
     jobs,
@@ -111,12 +111,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
         loadRois: (source) => state.rois(source),
         jobs,
       }),
+    configOf: (name) => state.mqttConfig(name),
   });
   bus.addSink(mqtt.sink);
   // Discovery follows the desired state (after the jobs applied a change: they subscribed first).
-  state.subscribe(() => void mqtt.syncDiscovery());
+  state.subscribe((c) => {
+    if (c.kind !== "mqtt") void mqtt.syncDiscovery();
+  });
+  // The MQTT reconciler: each config write answers once its connection was opened or closed.
+  state.subscribe((c) => mqtt.reconcile(c.name), { kind: "mqtt" });
   const telegram = await startTelegram(config.dataDir, bus);
-  await mqtt.start(await mqttConfigs.load());
+  await mqtt.start(state.mqttConfigs());
   const db = new BatchDb(config.dataDir);
   bus.addSink(historySink(db));
   const stopRetention = startRetention(db, {
@@ -144,7 +149,6 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     modules,
     pool,
     mqtt,
-    mqttConfigs,
     telegram,
     batch,
     async stop() {

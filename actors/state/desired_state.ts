@@ -6,6 +6,10 @@
  * entity's one validator (ROIs: `validateRois`; source specs: `frame_sources/source_spec.ts`).
  * After a write lands on disk the change feed tells every subscriber (the job reconciler, HA
  * discovery), and the write answers only once the subscribers have applied it.
+ *
+ * MQTT configs live in `mqtt_configs.json` (mode 0600, {@linkcode MqttConfigStore}); a write and
+ * its subscribers' apply (the MQTT reconciler opening or closing the connection) run under the
+ * config name's lock, so changes of one name never interleave.
  */
 import { NotFoundError } from "../../storage/errors.ts";
 import type { SourceConfig, SourceStore } from "../../storage/source_store.ts";
@@ -16,6 +20,8 @@ import {
   saveRois,
   type ValidateOptions,
 } from "../../storage/roi_store.ts";
+import type { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
+import type { MqttConfig } from "../../storage/mqtt_config.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
 import type { JobConfig, JobRoi } from "./job_spec.ts";
 
@@ -25,7 +31,8 @@ export type Change =
   | { kind: "source"; name: string; op: "rename"; to: string }
   | { kind: "source"; name: string; op: "delete" }
   | { kind: "rois"; name: string; op: "put" }
-  | { kind: "job"; name: string; op: "put" | "delete" };
+  | { kind: "job"; name: string; op: "put" | "delete" }
+  | { kind: "mqtt"; name: string; op: "put" | "delete" };
 
 /** The kinds of entity the store holds. */
 export type EntityKind = Change["kind"];
@@ -39,6 +46,8 @@ export interface DesiredStateOptions {
   sources: SourceStore;
   /** Where job specs persist (`job/<cam_id>`, the `.actors/` folder). */
   jobs: SnapshotStore;
+  /** `mqtt_configs.json`, loaded by the caller; without it the store holds no MQTT configs. */
+  mqtt?: MqttConfigStore;
   /** Receives a line per failed subscriber; default `console.error`. */
   log?: (line: string) => void;
 }
@@ -49,6 +58,7 @@ const jobKey = (camId: string) => `job/${keySegment(camId)}`;
 export class DesiredState {
   readonly sources: SourceStore;
   #jobs: SnapshotStore;
+  #mqtt: MqttConfigStore | undefined;
   #listeners: { fn: ChangeListener; kind?: EntityKind; name?: string }[] = [];
   #log: (line: string) => void;
   #failures = 0;
@@ -56,6 +66,7 @@ export class DesiredState {
   constructor(opts: DesiredStateOptions) {
     this.sources = opts.sources;
     this.#jobs = opts.jobs;
+    this.#mqtt = opts.mqtt;
     this.#log = opts.log ?? ((line) => console.error(line));
   }
 
@@ -153,6 +164,68 @@ export class DesiredState {
   async deleteJob(camId: string): Promise<void> {
     await this.#jobs.delete(jobKey(camId));
     await this.#emit({ kind: "job", name: camId, op: "delete" });
+  }
+
+  // MQTT configs ----------------------------------------------------------------------------
+
+  /** Every stored MQTT config, sorted by name. */
+  mqttConfigs(): MqttConfig[] {
+    return this.#mqtt?.list() ?? [];
+  }
+
+  /** One stored MQTT config, or undefined. */
+  mqttConfig(name: string): MqttConfig | undefined {
+    return this.#mqtt?.get(name);
+  }
+
+  /**
+   * Stores a config: `create` refuses an existing name (ConflictError `name exists`), otherwise
+   * the name must exist (NotFoundError `not found`). Answers after the subscribers applied it.
+   */
+  async putMqttConfig(cfg: MqttConfig, opts: { create?: boolean } = {}): Promise<void> {
+    if (opts.create) {
+      const store = this.#mqttStore();
+      await store.exclusive(cfg.name, async () => {
+        await store.create(cfg);
+        await this.#emit({ kind: "mqtt", name: cfg.name, op: "put" });
+      });
+    } else {
+      await this.updateMqttConfig(cfg.name, () => cfg);
+    }
+  }
+
+  /**
+   * Replaces a config with what `build` makes of the stored one, read under the name's lock (so a
+   * kept password is the current one); an unknown name is NotFoundError `not found`.
+   */
+  async updateMqttConfig(
+    name: string,
+    build: (base: MqttConfig) => MqttConfig | Promise<MqttConfig>,
+  ): Promise<MqttConfig> {
+    const store = this.#mqttStore();
+    return await store.exclusive(name, async () => {
+      const base = store.get(name);
+      if (!base) throw new NotFoundError("not found");
+      const cfg = await build(base);
+      if (cfg.name !== name) throw new RangeError(`invalid name ${JSON.stringify(cfg.name)}`);
+      await store.replace(cfg);
+      await this.#emit({ kind: "mqtt", name, op: "put" });
+      return cfg;
+    });
+  }
+
+  /** Removes a config (NotFoundError `not found` when unknown); its connection closes. */
+  async deleteMqttConfig(name: string): Promise<void> {
+    const store = this.#mqttStore();
+    await store.exclusive(name, async () => {
+      await store.remove(name);
+      await this.#emit({ kind: "mqtt", name, op: "delete" });
+    });
+  }
+
+  #mqttStore(): MqttConfigStore {
+    if (!this.#mqtt) throw new Error("desired state built without an MQTT config store");
+    return this.#mqtt;
   }
 
   async #emit(change: Change): Promise<void> {
