@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { type Change, DesiredState } from "./desired_state.ts";
 import { SourceStore } from "../../storage/source_store.ts";
 import { FileSnapshotStore } from "../runtime/mod.ts";
+import { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
+import { normaliseStored } from "../../storage/mqtt_config.ts";
 
 const square = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }, { x: 0, y: 10 }];
 
@@ -61,6 +63,64 @@ Deno.test("desired state: writes land on disk before subscribers hear of them; f
     assert.deepEqual((await state.job("j"))?.rois, job.rois);
     await state.deleteJob("j");
     assert.equal(await state.job("j"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("desired state: MQTT configs land in mqtt_configs.json (0600) before subscribers hear; one name's changes never interleave", async () => {
+  const dir = await Deno.makeTempDir();
+  const mqtt = new MqttConfigStore(dir);
+  await mqtt.load();
+  const state = new DesiredState({
+    sources: new SourceStore(dir),
+    jobs: new FileSnapshotStore(`${dir}/.actors`),
+    mqtt,
+  });
+  const cfg = (name: string, host: string) => normaliseStored({ name, host })!;
+  const seen: string[] = [];
+  let release = () => {};
+  const held = new Promise<void>((r) => release = r);
+  let holding = () => {};
+  const aHeld = new Promise<void>((r) => holding = r);
+  state.subscribe(async (c) => {
+    const file = JSON.parse(await Deno.readTextFile(`${dir}/mqtt_configs.json`));
+    const stored = file.find((e: { name: string }) => e.name === c.name);
+    seen.push(`${c.kind} ${c.name} ${c.op} ${stored?.host ?? "-"}`);
+    // The first put of "a" holds its subscriber: the delete of "a" must wait; "b" must not.
+    if (c.name === "a" && c.op === "put" && stored?.host === "h1") {
+      holding();
+      await held;
+    }
+  }, { kind: "mqtt" });
+  try {
+    const putA = state.putMqttConfig(cfg("a", "h1"), { create: true });
+    const delA = state.deleteMqttConfig("a");
+    await aHeld;
+    await state.putMqttConfig(cfg("b", "hb"), { create: true });
+    assert.deepEqual(seen, ["mqtt a put h1", "mqtt b put hb"], "b did not wait for a");
+    release();
+    await putA;
+    await delA;
+    assert.deepEqual(seen.slice(2), ["mqtt a delete -"]);
+    assert.equal((await Deno.stat(`${dir}/mqtt_configs.json`)).mode! & 0o777, 0o600);
+    // updateMqttConfig builds from the stored config, under the lock.
+    const updated = await state.updateMqttConfig("b", (base) => ({ ...base, port: 1884 }));
+    assert.equal(updated.port, 1884);
+    assert.equal(state.mqttConfig("b")?.port, 1884);
+    assert.deepEqual(state.mqttConfigs().map((c) => c.name), ["b"]);
+    assert.equal(seen.at(-1), "mqtt b put hb");
+    // Refused writes tell nobody.
+    const before = seen.length;
+    await assert.rejects(() => state.putMqttConfig(cfg("b", "x"), { create: true }), /name exists/);
+    await assert.rejects(() => state.putMqttConfig(cfg("zz", "x")), /not found/);
+    await assert.rejects(() => state.deleteMqttConfig("zz"), /not found/);
+    await assert.rejects(
+      () => state.updateMqttConfig("b", (base) => ({ ...base, name: "c" })),
+      /invalid name "c"/,
+    );
+    assert.equal(seen.length, before);
+    assert.equal(state.mqttConfig("c"), undefined);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
