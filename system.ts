@@ -66,7 +66,9 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     sources,
     jobs: new FileSnapshotStore(join(config.dataDir, ".actors")),
     mqtt: mqttConfigs,
+    service: new ServiceStateFile(config.dataDir),
   });
+  await state.loadSessions();
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
     store: new FileSnapshotStore(join(config.dataDir, ".actors")),
@@ -75,10 +77,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const sessions = new StreamSessions({
     cameras,
     sources,
-    state: new ServiceStateFile(config.dataDir),
+    state,
     leaseMs: config.previewLeaseS * 1000,
   });
   await sessions.start();
+  // Preview streams follow the stored entries. Not awaited: the sessions actor writes entries
+  // itself while it handles a request, and waiting for it there would never end.
+  state.subscribe((c) => {
+    sessions.reconcilePreview(c.name).catch((err) =>
+      console.error(`cam ${c.name}: preview not reconciled: ${(err as Error).message}`)
+    );
+  }, { kind: "preview" });
   const modules = await createRegistry({ dataDir: config.dataDir });
   const pool = new WorkerPool({
     registry: modules,
@@ -116,7 +125,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   bus.addSink(mqtt.sink);
   // Discovery follows the desired state (after the jobs applied a change: they subscribed first).
   state.subscribe((c) => {
-    if (c.kind !== "mqtt") void mqtt.syncDiscovery();
+    if (c.kind !== "mqtt" && c.kind !== "preview") void mqtt.syncDiscovery();
   });
   // The MQTT reconciler: each config write answers once its connection was opened or closed.
   state.subscribe((c) => mqtt.reconcile(c.name), { kind: "mqtt" });

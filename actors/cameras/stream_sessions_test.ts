@@ -9,6 +9,7 @@ import {
 } from "../frame_sources/frame.ts";
 import { FileSnapshotStore, ManualClock } from "../runtime/mod.ts";
 import { ServiceStateFile } from "../../storage/service_state.ts";
+import { DesiredState } from "../state/desired_state.ts";
 import { SourceStore } from "../../storage/source_store.ts";
 import { waitFor } from "../../tests/helpers/wait.ts";
 
@@ -34,10 +35,17 @@ async function setup(opts: { dir?: string } = {}) {
     store: new FileSnapshotStore(`${dir}/.actors`),
   });
   const state = new ServiceStateFile(dir);
+  const sources = new SourceStore(dir);
+  const desired = new DesiredState({
+    sources,
+    jobs: new FileSnapshotStore(`${dir}/.actors`),
+    service: state,
+  });
+  await desired.loadSessions();
   const sessions = new StreamSessions({
     cameras,
-    sources: new SourceStore(dir),
-    state,
+    sources,
+    state: desired,
     clock,
     leaseMs: 60_000,
   });
@@ -48,6 +56,7 @@ async function setup(opts: { dir?: string } = {}) {
     cameras,
     sessions,
     state,
+    desired,
     /** Every message sent before this one has been handled (the mailbox is FIFO). */
     settled: () => sessions.heartbeat("barrier"),
     async close(remove = true) {

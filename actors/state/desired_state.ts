@@ -22,6 +22,7 @@ import {
 } from "../../storage/roi_store.ts";
 import type { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
+import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
 import type { JobConfig, JobRoi } from "./job_spec.ts";
 
@@ -32,7 +33,8 @@ export type Change =
   | { kind: "source"; name: string; op: "delete" }
   | { kind: "rois"; name: string; op: "put" }
   | { kind: "job"; name: string; op: "put" | "delete" }
-  | { kind: "mqtt"; name: string; op: "put" | "delete" };
+  | { kind: "mqtt"; name: string; op: "put" | "delete" }
+  | { kind: "preview"; name: string; op: "put" | "delete" };
 
 /** The kinds of entity the store holds. */
 export type EntityKind = Change["kind"];
@@ -48,6 +50,8 @@ export interface DesiredStateOptions {
   jobs: SnapshotStore;
   /** `mqtt_configs.json`, loaded by the caller; without it the store holds no MQTT configs. */
   mqtt?: MqttConfigStore;
+  /** `service_state.json` (per-cam_id entries: preview streams and job state), loaded by the caller. */
+  service?: ServiceStateFile;
   /** Receives a line per failed subscriber; default `console.error`. */
   log?: (line: string) => void;
 }
@@ -59,6 +63,10 @@ export class DesiredState {
   readonly sources: SourceStore;
   #jobs: SnapshotStore;
   #mqtt: MqttConfigStore | undefined;
+  #service: ServiceStateFile | undefined;
+  #cams = new Map<string, CamState>();
+  /** cam_id → what of its preview entry the feed last announced (running previews only). */
+  #announced = new Map<string, string>();
   #listeners: { fn: ChangeListener; kind?: EntityKind; name?: string }[] = [];
   #log: (line: string) => void;
   #failures = 0;
@@ -67,6 +75,7 @@ export class DesiredState {
     this.sources = opts.sources;
     this.#jobs = opts.jobs;
     this.#mqtt = opts.mqtt;
+    this.#service = opts.service;
     this.#log = opts.log ?? ((line) => console.error(line));
   }
 
@@ -228,6 +237,85 @@ export class DesiredState {
     return this.#mqtt;
   }
 
+  // Sessions and preview streams (`service_state.json`) ----------------------------------------
+
+  /** Reads `service_state.json` (a missing file is empty); announces nothing. */
+  async loadSessions(): Promise<void> {
+    const { cameras } = await this.#serviceFile().load();
+    this.#cams = new Map(Object.entries(cameras));
+    this.#announced = new Map(
+      [...this.#cams].flatMap(([id, cam]) => cam.roi_running ? [[id, previewKey(cam)]] : []),
+    );
+  }
+
+  /** The stored entry of a cam_id. */
+  session(camId: string): CamState | undefined {
+    return this.#cams.get(camId);
+  }
+
+  /** Every stored cam_id entry. */
+  sessionEntries(): [string, CamState][] {
+    return [...this.#cams.entries()];
+  }
+
+  /** The cam_ids whose preview stream should run. */
+  previews(): string[] {
+    return [...this.#cams].filter(([, cam]) => cam.roi_running === true).map(([id]) => id);
+  }
+
+  /**
+   * Sets (or, with undefined, forgets) a cam_id's entry in memory; {@linkcode saveSessions}
+   * writes it. The stream sessions actor changes several entries in one turn this way.
+   */
+  setSession(camId: string, cam: CamState | undefined): void {
+    if (cam) this.#cams.set(camId, cam);
+    else this.#cams.delete(camId);
+  }
+
+  /**
+   * Writes `service_state.json`, then announces each preview that started, stopped or changed its
+   * capture since the last announcement (`preview` put / delete).
+   */
+  async saveSessions(): Promise<void> {
+    await this.#serviceFile().save({ cameras: Object.fromEntries(this.#cams) });
+    const changes: Change[] = [];
+    for (const id of new Set([...this.#announced.keys(), ...this.#cams.keys()])) {
+      const cam = this.#cams.get(id);
+      const now = cam?.roi_running ? previewKey(cam) : undefined;
+      if (now === this.#announced.get(id)) continue;
+      if (now === undefined) this.#announced.delete(id);
+      else this.#announced.set(id, now);
+      changes.push({ kind: "preview", name: id, op: now === undefined ? "delete" : "put" });
+    }
+    for (const change of changes) await this.#emit(change);
+  }
+
+  /** True when the last write of `service_state.json` failed (a full disk). */
+  get sessionsStale(): boolean {
+    return this.#service?.stale ?? false;
+  }
+
+  /** Asks for a cam_id's preview stream (with `cam` as its entry, or its stored one). */
+  async putPreview(camId: string, cam?: CamState): Promise<void> {
+    const base = cam ?? this.#cams.get(camId);
+    if (!base) throw new NotFoundError(`no settings stored for cam_id ${camId}`);
+    this.setSession(camId, { ...base, roi_running: true });
+    await this.saveSessions();
+  }
+
+  /** Stops asking for a cam_id's preview; an entry without a job goes. */
+  async deletePreview(camId: string): Promise<void> {
+    const cam = this.#cams.get(camId);
+    if (!cam?.roi_running) return;
+    this.setSession(camId, cam.inference_running ? { ...cam, roi_running: false } : undefined);
+    await this.saveSessions();
+  }
+
+  #serviceFile(): ServiceStateFile {
+    if (!this.#service) throw new Error("desired state built without service_state.json");
+    return this.#service;
+  }
+
   async #emit(change: Change): Promise<void> {
     for (const l of [...this.#listeners]) {
       if (l.kind !== undefined && l.kind !== change.kind) continue;
@@ -240,4 +328,9 @@ export class DesiredState {
       }
     }
   }
+}
+
+/** What a preview's followers care about: its capture. */
+function previewKey(cam: CamState): string {
+  return JSON.stringify([cam.source, cam.resolution, cam.backend, cam.active_source]);
 }
