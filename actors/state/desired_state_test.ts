@@ -4,6 +4,7 @@ import { SourceStore } from "../../storage/source_store.ts";
 import { FileSnapshotStore } from "../runtime/mod.ts";
 import { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
 import { normaliseStored } from "../../storage/mqtt_config.ts";
+import { type CamState, normalizeCamState, ServiceStateFile } from "../../storage/service_state.ts";
 
 const square = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }, { x: 0, y: 10 }];
 
@@ -121,6 +122,60 @@ Deno.test("desired state: MQTT configs land in mqtt_configs.json (0600) before s
     );
     assert.equal(seen.length, before);
     assert.equal(state.mqttConfig("c"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("desired state: preview entries live in service_state.json; starts, capture changes and stops are announced once", async () => {
+  const dir = await Deno.makeTempDir();
+  const state = new DesiredState({
+    sources: new SourceStore(dir),
+    jobs: new FileSnapshotStore(`${dir}/.actors`),
+    service: new ServiceStateFile(dir),
+  });
+  const seen: string[] = [];
+  state.subscribe(async (c) => {
+    const file = JSON.parse(await Deno.readTextFile(`${dir}/service_state.json`));
+    seen.push(`${c.kind} ${c.name} ${c.op} ${file.cameras[c.name]?.roi_running ?? "-"}`);
+  }, { kind: "preview" });
+  const cam = (source: string, extra: Partial<CamState> = {}): CamState => ({
+    ...normalizeCamState({ source, active_source: "" }),
+    ...extra,
+  });
+  try {
+    await state.loadSessions();
+    assert.deepEqual(state.previews(), []);
+    await state.putPreview("p1", cam("a.png"));
+    await state.putPreview("p1"); // unchanged: nothing to announce
+    // A job's entry (no preview) is stored but not announced.
+    state.setSession("j1", cam("b.png", { inference_running: true }));
+    await state.saveSessions();
+    await state.putPreview("p1", cam("c.png")); // its capture changed
+    await state.putPreview("j1"); // the job's cam_id gets a preview too
+    assert.deepEqual(state.previews(), ["p1", "j1"]);
+    await state.deletePreview("j1"); // the job's entry stays
+    await state.deletePreview("p1"); // gone
+    await state.deletePreview("p1"); // nothing ran: nothing announced
+    await assert.rejects(() => state.putPreview("nobody"), /no settings stored for cam_id nobody/);
+    assert.deepEqual(seen, [
+      "preview p1 put true",
+      "preview p1 put true",
+      "preview j1 put true",
+      "preview j1 delete false",
+      "preview p1 delete -",
+    ]);
+    // A reload announces nothing and lists what should run.
+    await state.putPreview("p2", cam("d.png"));
+    const again = new DesiredState({
+      sources: new SourceStore(dir),
+      jobs: new FileSnapshotStore(`${dir}/.actors`),
+      service: new ServiceStateFile(dir),
+    });
+    await again.loadSessions();
+    assert.deepEqual(again.previews(), ["p2"]);
+    assert.deepEqual(again.sessionEntries().map(([id]) => id).sort(), ["j1", "p2"]);
+    assert.equal(again.session("j1")?.inference_running, true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
