@@ -9,7 +9,9 @@
  *
  * MQTT configs live in `mqtt_configs.json` (mode 0600, {@linkcode MqttConfigStore}); a write and
  * its subscribers' apply (the MQTT reconciler opening or closing the connection) run under the
- * config name's lock, so changes of one name never interleave.
+ * config name's lock, so changes of one name never interleave. The per-cam_id entries of
+ * `service_state.json` (which preview streams run, and the jobs' fields) are read and written only
+ * here too; `preview` changes tell the stream sessions actor to reconcile its cameras.
  */
 import { NotFoundError } from "../../storage/errors.ts";
 import type { SourceConfig, SourceStore } from "../../storage/source_store.ts";
