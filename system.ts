@@ -43,8 +43,6 @@ export interface System {
   batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
-  /** `mqtt_configs.json`. */
-  mqttConfigs: MqttConfigStore;
   /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
   telegram?: TelegramNotifier;
   /** Stops every actor (newest first) and every child process. */
@@ -67,10 +65,15 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   if (notice) console.log(notice);
   await cleanTemps(config.dataDir);
   const sources = new SourceStore(config.dataDir);
+  const mqttConfigs = new MqttConfigStore(config.dataDir);
+  await mqttConfigs.load();
   const state = new DesiredState({
     sources,
     jobs: new FileSnapshotStore(join(own, ".actors")),
+    mqtt: mqttConfigs,
+    service: new ServiceStateFile(config.dataDir),
   });
+  await state.loadSessions();
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
     store: new FileSnapshotStore(join(own, ".actors")),
@@ -79,10 +82,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const sessions = new StreamSessions({
     cameras,
     sources,
-    state: new ServiceStateFile(config.dataDir),
+    state,
     leaseMs: config.previewLeaseS * 1000,
   });
   await sessions.start();
+  // Preview streams follow the stored entries. Not awaited: the sessions actor writes entries
+  // itself while it handles a request, and waiting for it there would never end.
+  state.subscribe((c) => {
+    sessions.reconcilePreview(c.name).catch((err) =>
+      console.error(`cam ${c.name}: preview not reconciled: ${(err as Error).message}`)
+    );
+  }, { kind: "preview" });
   const modules = await createRegistry({ dataDir: config.dataDir });
   const pool = new WorkerPool({
     registry: modules,
@@ -105,7 +115,6 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     state,
     detectPage: createPageDetector(pool),
   });
-  const mqttConfigs = new MqttConfigStore(config.dataDir);
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
     outboxPath: join(own, OUTBOX_DB_FILE),
@@ -117,12 +126,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
         loadRois: (source) => state.rois(source),
         jobs,
       }),
+    configOf: (name) => state.mqttConfig(name),
   });
   bus.addSink(mqtt.sink);
   // Discovery follows the desired state (after the jobs applied a change: they subscribed first).
-  state.subscribe(() => void mqtt.syncDiscovery());
+  state.subscribe((c) => {
+    if (c.kind !== "mqtt" && c.kind !== "preview") void mqtt.syncDiscovery();
+  });
+  // The MQTT reconciler: each config write answers once its connection was opened or closed.
+  state.subscribe((c) => mqtt.reconcile(c.name), { kind: "mqtt" });
   const telegram = await startTelegram(config.dataDir, bus);
-  await mqtt.start(await mqttConfigs.load());
+  await mqtt.start(state.mqttConfigs());
   const db = new BatchDb(own);
   bus.addSink(historySink(db));
   const stopRetention = startRetention(db, {
@@ -150,7 +164,6 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     modules,
     pool,
     mqtt,
-    mqttConfigs,
     telegram,
     batch,
     async stop() {

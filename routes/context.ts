@@ -11,7 +11,6 @@ import type { ModuleRegistry } from "../inference_modules/registry.ts";
 import type { WorkerPool } from "../inference_modules/worker_pool.ts";
 import type { BatchSystem } from "../actors/batch/batch_system.ts";
 import type { MqttSystem } from "../actors/mqtt/mqtt_system.ts";
-import type { MqttConfigStore } from "../storage/mqtt_config_store.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */
 export interface AppContext {
@@ -37,8 +36,6 @@ export interface AppContext {
   batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
-  /** `mqtt_configs.json`. */
-  mqttConfigs: MqttConfigStore;
   /** Graceful shutdown: actors stop newest first, no ffmpeg child left; then the process exits. */
   shutdown: () => Promise<void>;
   /** Who may call (mod.ts loads it); absent → derived from config, token-less (fails closed). */

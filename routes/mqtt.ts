@@ -11,55 +11,50 @@ import { type MqttConfig, parseMqttBody, publicView } from "../storage/mqtt_conf
 import { ConflictError, NotFoundError } from "../storage/errors.ts";
 
 /** What the MQTT routes use. */
-export type MqttRouteContext = Pick<AppContext, "config" | "mqtt" | "mqttConfigs">;
+export type MqttRouteContext = Pick<AppContext, "config" | "mqtt" | "state">;
 
 /** `/mqtt_configs` and `/mqtt_configs/:name`. */
 export function mqttRoutes(ctx: MqttRouteContext): Hono {
   const app = new Hono();
-  const { mqtt, mqttConfigs: store } = ctx;
+  const { mqtt, state } = ctx;
   const view = (cfg: MqttConfig) => ({ ...publicView(cfg), status: mqtt.status(cfg.name) ?? null });
 
-  app.get("/mqtt_configs", (c) => c.json(store.list().map(view)));
+  app.get("/mqtt_configs", (c) => c.json(state.mqttConfigs().map(view)));
 
+  // Writes go to the desired state; its MQTT reconciler opens or closes the connection before the
+  // write answers, one change per name at a time.
   app.post("/mqtt_configs", async (c) => {
     const cfg = await parseMqttBody(await jsonBody(c.req.raw), { dataDir: ctx.config.dataDir });
-    // The file and the connection change together, one request per name at a time.
-    await store.exclusive(cfg.name, async () => {
-      await saved(() => store.create(cfg));
-      await mqtt.apply(cfg);
-    });
+    await saved(() => state.putMqttConfig(cfg, { create: true }));
     return c.json({ status: "created", config: view(cfg) }, 201);
   });
 
   app.put("/mqtt_configs/:name", async (c) => {
     const name = c.req.param("name");
-    if (!store.get(name)) throw new HttpError(404, "not found");
+    if (!state.mqttConfig(name)) throw new HttpError(404, "not found");
     const body = await jsonBody(c.req.raw);
-    const cfg = await store.exclusive(name, async () => {
-      const base = store.get(name);
-      if (!base) throw new HttpError(404, "not found");
-      if (body.name !== undefined && body.name !== name) {
-        throw new RangeError(
-          `invalid name ${JSON.stringify(body.name)}: a config cannot be renamed (it is ${
-            JSON.stringify(name)
-          }); create a new one`,
-        );
-      }
-      const cfg = await parseMqttBody(body, { dataDir: ctx.config.dataDir, base });
-      await saved(() => store.replace(cfg));
-      await mqtt.apply(cfg);
-      return cfg;
+    if (body.name !== undefined && body.name !== name) {
+      throw new RangeError(
+        `invalid name ${JSON.stringify(body.name)}: a config cannot be renamed (it is ${
+          JSON.stringify(name)
+        }); create a new one`,
+      );
+    }
+    // The body is read against the stored config under the name's lock (a kept password is current).
+    let cfg: MqttConfig | undefined;
+    await saved(async () => {
+      cfg = await state.updateMqttConfig(
+        name,
+        (base) => parseMqttBody(body, { dataDir: ctx.config.dataDir, base }),
+      );
     });
-    return c.json({ status: "updated", config: view(cfg) });
+    return c.json({ status: "updated", config: view(cfg!) });
   });
 
   app.delete("/mqtt_configs/:name", async (c) => {
     const name = c.req.param("name");
     if (name.trim() === "") throw new HttpError(400, "invalid name");
-    await store.exclusive(name, async () => {
-      await saved(() => store.remove(name));
-      await mqtt.remove(name);
-    });
+    await saved(() => state.deleteMqttConfig(name));
     return c.json({ status: "deleted" });
   });
 
@@ -78,6 +73,8 @@ async function saved(write: () => Promise<void>): Promise<void> {
   try {
     await write();
   } catch (err) {
+    // Bad input (the body read against the stored config) keeps its 400.
+    if (err instanceof HttpError || err instanceof RangeError) throw err;
     if (err instanceof ConflictError) throw new HttpError(400, err.message);
     if (err instanceof NotFoundError) throw new HttpError(404, err.message);
     const full = diskFullError(err, "MQTT config not saved");

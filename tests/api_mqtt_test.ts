@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { testApp } from "./helpers/app.ts";
 import { freePort, startBroker } from "./helpers/mosquitto.ts";
+import { waitFor } from "./helpers/wait.ts";
+import mqtt from "mqtt";
 
 type App = { request: (p: string, i?: RequestInit) => Response | Promise<Response> };
 
@@ -207,6 +209,66 @@ Deno.test({
     } finally {
       await t.close();
       await broker.close();
+    }
+  },
+});
+
+/** Resolves with the next payload on `topic` at `url` that `want` accepts (retained ones count). */
+function nextPayload(url: string, topic: string, want: (p: string) => boolean): Promise<string> {
+  const client = mqtt.connect(url);
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nothing on ${topic} at ${url}`)), 30_000);
+    client.on("message", (_t, payload) => {
+      const p = payload.toString();
+      if (!want(p)) return;
+      clearTimeout(timer);
+      resolve(p);
+    });
+    client.subscribe(topic, { qos: 1 });
+  }).finally(() => client.end(true));
+}
+
+Deno.test({
+  ...T,
+  name: "mqtt_configs: the reconciler follows the desired state: a config created over HTTP " +
+    "connects, a store write moves it to another broker, a delete closes it",
+  fn: async () => {
+    const one = await startBroker();
+    const two = await startBroker();
+    const t = await testApp();
+    try {
+      const onlineAtOne = nextPayload(one.url, "e2e/status", (p) => p === "online");
+      const created = await call(t.app, "POST", "/mqtt_configs", {
+        name: "e2e",
+        host: "127.0.0.1",
+        port: one.port,
+        base_topic: "e2e",
+      });
+      assert.equal(created.status, 201);
+      assert.ok(t.system.mqtt.supervisor.ids().includes("mqtt:e2e"), "started before the answer");
+      assert.equal(await onlineAtOne, "online");
+
+      // Not through the route: the store alone drives the connection.
+      const onlineAtTwo = nextPayload(two.url, "e2e/status", (p) => p === "online");
+      await t.system.state.updateMqttConfig("e2e", (base) => ({ ...base, port: two.port }));
+      assert.equal(await onlineAtTwo, "online");
+      await waitFor(() => t.system.mqtt.status("e2e")?.state === "connected", {
+        what: "e2e connected to the second broker",
+      });
+
+      const offline = nextPayload(two.url, "e2e/status", (p) => p === "offline");
+      assert.deepEqual(await call(t.app, "DELETE", "/mqtt_configs/e2e"), {
+        status: 200,
+        json: { status: "deleted" },
+      });
+      assert.equal(t.system.mqtt.status("e2e"), undefined, "closed before the answer");
+      assert.ok(!t.system.mqtt.supervisor.ids().includes("mqtt:e2e"));
+      assert.equal(await offline, "offline");
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(`${t.dataDir}/mqtt_configs.json`)), []);
+    } finally {
+      await t.close();
+      await one.close();
+      await two.close();
     }
   },
 });

@@ -1,13 +1,17 @@
 /**
  * Per-cam_id sessions, VisionROI's unit of control: each cam_id points at a camera (shared when two
- * cam_ids ask for the same capture) and may run a preview stream. The desired state lives in
- * `service_state.json`, so preview streams come back after a restart; a leased preview (`roi_*`,
- * the ROI editor's) lives only while a page holds it. One actor: every change is a message handled
- * in turn, so concurrent starts and stops cannot interleave.
+ * cam_ids ask for the same capture) and may run a preview stream. The entries (which previews should
+ * run, and the jobs' fields) live in the desired state, which alone reads and writes
+ * `service_state.json`, so preview streams come back after a restart; this actor holds the cameras
+ * of the previews that run and reconciles them with the stored entries (`reconcilePreview`, called
+ * on the store's `preview` changes). A leased preview (`roi_*`, the ROI editor's) lives only while
+ * a page holds it. One actor: every change is a message handled in turn, so concurrent starts and
+ * stops cannot interleave.
  */
 import type { CameraSystem, CameraView } from "./camera_system.ts";
 import type { SourceSpec } from "../frame_sources/frame.ts";
-import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
+import type { CamState } from "../../storage/service_state.ts";
+import type { DesiredState } from "../state/desired_state.ts";
 import type { SourceStore } from "../../storage/source_store.ts";
 import { specFromConfig } from "../frame_sources/source_spec.ts";
 import { Actor, asError, type Clock, type Reply, type TimerId } from "../runtime/mod.ts";
@@ -76,6 +80,7 @@ export type SessionMessage =
   | { type: "rename_source"; oldName: string; newName: string; reply: Reply<void> }
   | { type: "source_changed"; name: string; reply: Reply<string[]> }
   | { type: "heartbeat"; camId: string; reply: Reply<LeaseView | undefined> }
+  | { type: "reconcile_preview"; camId: string; reply: Reply<void> }
   | { type: "hold"; camId: string; holder: string }
   | { type: "let_go"; camId: string; holder: string }
   | { type: "lease_check" };
@@ -95,7 +100,8 @@ export interface SessionsSnapshot {
 export interface StreamSessionsOptions {
   cameras: CameraSystem;
   sources: SourceStore;
-  state: ServiceStateFile;
+  /** The stored cam_id entries (the desired state; `service_state.json`). */
+  state: SessionTable;
   /** How long a start waits for a first frame before answering, ms [3000]. */
   openWaitMs?: number;
   /** How long a leased preview lives without a holder, ms [60 000]. */
@@ -104,12 +110,19 @@ export interface StreamSessionsOptions {
   clock?: Clock;
 }
 
+/** What the sessions use of the desired state. */
+export type SessionTable = Pick<
+  DesiredState,
+  "session" | "sessionEntries" | "setSession" | "saveSessions" | "sessionsStale"
+>;
+
 /** Sessions keyed by cam_id. */
 export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   #cameras: CameraSystem;
   #sources: SourceStore;
-  #state: ServiceStateFile;
-  #cams = new Map<string, CamState>();
+  #state: SessionTable;
+  /** cam_id → the camera its running preview holds. */
+  #held = new Map<string, string>();
   #cameraIds = new Map<string, string>();
   #leases = new Map<string, Lease>();
   #leaseTimer: TimerId | undefined;
@@ -129,7 +142,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   }
 
-  /** Loads `service_state.json` and starts every preview stream it lists. */
+  /** Starts every preview stream the (loaded) desired state lists. */
   restore(): Promise<string[]> {
     return this.#ask((reply) => ({ type: "restore", reply }));
   }
@@ -179,6 +192,14 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     return this.#ask((reply) => ({ type: "source_changed", name, reply }));
   }
 
+  /**
+   * Makes the cam_id's preview match its stored entry: started when asked for and not running,
+   * stopped when running and no longer asked for.
+   */
+  reconcilePreview(camId: string): Promise<void> {
+    return this.#ask((reply) => ({ type: "reconcile_preview", camId, reply }));
+  }
+
   /** A page's heartbeat for a leased preview; undefined when no preview runs for the cam_id. */
   heartbeat(camId: string): Promise<LeaseView | undefined> {
     return this.#ask((reply) => ({ type: "heartbeat", camId, reply }));
@@ -204,7 +225,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   cameraOf(camId: string): string | undefined {
     const known = this.#cameraIds.get(camId);
     if (known) return known;
-    const cam = this.#cams.get(camId);
+    const cam = this.#state.session(camId);
     if (!cam || cam.source === null) return undefined;
     const [w, h] = cam.resolution;
     return this.#cameras.register(specFromConfig({
@@ -217,23 +238,23 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
 
   /** Whether a preview stream runs for the cam_id. */
   previewRunning(camId: string): boolean {
-    return this.#cams.get(camId)?.roi_running === true;
+    return this.#held.has(camId);
   }
 
   /** VisionROI's `/roi_stream_status` answer. */
   previewStatus(camId: string): { running: boolean; cam_id: string; source: string } {
-    const cam = this.#cams.get(camId);
-    return { running: cam?.roi_running === true, cam_id: camId, source: cam?.active_source ?? "" };
+    const cam = this.#state.session(camId);
+    return { running: this.#held.has(camId), cam_id: camId, source: cam?.active_source ?? "" };
   }
 
   /** All cam_id entries (for the dashboard and tests). */
   entries(): [string, CamState][] {
-    return [...this.#cams.entries()];
+    return this.#state.sessionEntries();
   }
 
   /** The stored entry of a cam_id. */
   entry(camId: string): CamState | undefined {
-    return this.#cams.get(camId);
+    return this.#state.session(camId);
   }
 
   protected override onStart(): () => void {
@@ -276,6 +297,8 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
         return this.#sourceChanged(msg.name);
       case "heartbeat":
         return Promise.resolve(this.#heartbeat(msg.camId));
+      case "reconcile_preview":
+        return this.#reconcilePreview(msg.camId);
     }
   }
 
@@ -305,20 +328,42 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   }
 
   async #restore(): Promise<string[]> {
-    const state = await this.#state.load();
     const started: string[] = [];
-    for (const [camId, cam] of Object.entries(state.cameras)) {
-      // Stored as not yet running, so that the start below counts as a start.
-      this.#cams.set(camId, { ...cam, roi_running: false });
-      if (!cam.roi_running) continue;
+    for (const [camId, cam] of this.#state.sessionEntries()) {
+      if (!cam.roi_running || this.#held.has(camId)) continue;
       const answer = await this.#startPreview(camId, undefined);
       if (answer.status === "started") started.push(camId);
       else {
         console.error(`cam ${camId}: preview not restored: ${answer.message}`);
-        if (!cam.inference_running) this.#forget(camId);
+        await this.#notRunning(camId);
       }
     }
     return started;
+  }
+
+  async #reconcilePreview(camId: string): Promise<void> {
+    const wanted = this.#state.session(camId)?.roi_running === true;
+    const held = this.#held.get(camId);
+    if (wanted && !held) {
+      const answer = await this.#startPreview(camId, undefined);
+      if (answer.status !== "started" && answer.status !== "already_running") {
+        console.error(`cam ${camId}: preview not started: ${answer.message}`);
+        await this.#notRunning(camId);
+      }
+    } else if (!wanted && held) {
+      await this.#cameras.release(held, PREVIEW(camId));
+      this.#held.delete(camId);
+      this.#leases.delete(camId);
+    }
+  }
+
+  /** Stores that a preview that could not start does not run (the entry goes without a job). */
+  async #notRunning(camId: string): Promise<void> {
+    const cam = this.#state.session(camId);
+    if (!cam) return;
+    if (cam.inference_running) this.#state.setSession(camId, { ...cam, roi_running: false });
+    else this.#forget(camId);
+    await this.#save();
   }
 
   async #bind(
@@ -328,24 +373,24 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   ): Promise<Bound | { error: string }> {
     const resolved = await this.#resolve(camId, settings);
     if ("error" in resolved) return resolved;
-    this.#cams.set(camId, { ...resolved.cam, ...patch });
+    this.#state.setSession(camId, { ...resolved.cam, ...patch });
     this.#cameraIds.set(camId, resolved.cameraId);
     await this.#save();
     return { cameraId: resolved.cameraId, spec: resolved.spec };
   }
 
   async #patch(camId: string, patch: Partial<CamState>): Promise<void> {
-    const cam = this.#cams.get(camId);
+    const cam = this.#state.session(camId);
     if (!cam) return;
     const next = { ...cam, ...patch };
     if (!next.roi_running && !next.inference_running) this.#forget(camId);
-    else this.#cams.set(camId, next);
+    else this.#state.setSession(camId, next);
     await this.#save();
   }
 
   /** Writes `service_state.json` again when its last write failed (a full disk); throws if it still fails. */
   async saveIfStale(): Promise<void> {
-    if (this.#state.stale) await this.#save();
+    if (this.#state.sessionsStale) await this.#save();
   }
 
   async #startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
@@ -353,7 +398,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     const resolved = await this.#resolve(camId, settings);
     if ("error" in resolved) return { status: "error", cam_id: camId, message: resolved.error };
     const { cameraId, cam } = resolved;
-    const oldCamera = this.cameraOf(camId);
+    const oldCamera = this.#held.get(camId);
     if (!(await this.#cameras.hold(cameraId, PREVIEW(camId)))) {
       return { status: "error", cam_id: camId, message: "open_failed" };
     }
@@ -367,8 +412,9 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     if (already && oldCamera && oldCamera !== cameraId) {
       await this.#cameras.release(oldCamera, PREVIEW(camId));
     }
-    this.#cams.set(camId, { ...cam, roi_running: true });
+    this.#state.setSession(camId, { ...cam, roi_running: true });
     this.#cameraIds.set(camId, cameraId);
+    this.#held.set(camId, cameraId);
     if (isLeased(camId)) {
       this.#leases.set(camId, renewLease(this.#leases.get(camId), this.clock.now()));
       this.#armLeaseTimer();
@@ -382,11 +428,12 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   }
 
   async #stopPreview(camId: string): Promise<StreamAnswer> {
-    const cam = this.#cams.get(camId);
-    if (!cam?.roi_running) return { status: "no_task", cam_id: camId };
-    const cameraId = this.cameraOf(camId);
+    const cam = this.#state.session(camId);
+    const cameraId = this.#held.get(camId);
+    if (!cameraId && !cam?.roi_running) return { status: "no_task", cam_id: camId };
     if (cameraId) await this.#cameras.release(cameraId, PREVIEW(camId));
-    if (cam.inference_running) this.#cams.set(camId, { ...cam, roi_running: false });
+    this.#held.delete(camId);
+    if (cam?.inference_running) this.#state.setSession(camId, { ...cam, roi_running: false });
     else this.#forget(camId);
     this.#leases.delete(camId);
     await this.#save();
@@ -394,10 +441,12 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   }
 
   async #dropSource(name: string): Promise<void> {
-    const users = [...this.#cams.entries()].filter(([, cam]) => cam.active_source === name);
+    const users = this.#state.sessionEntries().filter(([, cam]) => cam.active_source === name);
     const cameraIds = new Set(users.map(([camId]) => this.cameraOf(camId)).filter(Boolean));
-    for (const [camId, cam] of users) {
-      if (cam.roi_running) await this.#cameras.release(this.cameraOf(camId)!, PREVIEW(camId));
+    for (const [camId] of users) {
+      const held = this.#held.get(camId);
+      if (held) await this.#cameras.release(held, PREVIEW(camId));
+      this.#held.delete(camId);
       this.#forget(camId);
       this.#leases.delete(camId);
     }
@@ -410,27 +459,30 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   }
 
   async #renameSource(oldName: string, newName: string): Promise<void> {
-    for (const [camId, cam] of [...this.#cams.entries()]) {
-      if (cam.active_source === oldName) this.#cams.set(camId, { ...cam, active_source: newName });
+    for (const [camId, cam] of this.#state.sessionEntries()) {
+      if (cam.active_source === oldName) {
+        this.#state.setSession(camId, { ...cam, active_source: newName });
+      }
     }
     await this.#save();
   }
 
   async #sourceChanged(name: string): Promise<string[]> {
     const jobs: string[] = [];
-    for (const [camId, cam] of [...this.#cams.entries()]) {
+    for (const [camId, cam] of this.#state.sessionEntries()) {
       if (cam.active_source !== name) continue;
       if (cam.inference_running) jobs.push(camId);
-      if (!cam.roi_running) continue;
+      if (!this.#held.has(camId)) continue;
       const resolved = await this.#resolve(camId, { name });
       if ("error" in resolved) continue;
-      const old = this.cameraOf(camId);
+      const old = this.#held.get(camId);
       if (old !== resolved.cameraId) {
         await this.#cameras.hold(resolved.cameraId, PREVIEW(camId));
         if (old) await this.#cameras.release(old, PREVIEW(camId));
       }
-      this.#cams.set(camId, { ...resolved.cam, roi_running: true });
+      this.#state.setSession(camId, { ...resolved.cam, roi_running: true });
       this.#cameraIds.set(camId, resolved.cameraId);
+      this.#held.set(camId, resolved.cameraId);
     }
     await this.#save();
     return jobs;
@@ -463,13 +515,12 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   }
 
   #forget(camId: string): void {
-    this.#cams.delete(camId);
+    this.#state.setSession(camId, undefined);
     this.#cameraIds.delete(camId);
   }
 
   #publish(): void {
-    const previews = [...this.#cams.values()].filter((c) => c.roi_running).length;
-    this.update({ sessions: this.#cams.size, previews });
+    this.update({ sessions: this.#state.sessionEntries().length, previews: this.#held.size });
   }
 
   /**
@@ -491,7 +542,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     camId: string,
     settings: CamSettings | undefined,
   ): Promise<{ cameraId: string; spec: SourceSpec; cam: CamState } | { error: string }> {
-    const prev = this.#cams.get(camId);
+    const prev = this.#state.session(camId);
     const name = settings?.name ?? prev?.active_source ?? (settings?.source ? "" : camId);
     const saved = name ? await this.#sources.get(name) : undefined;
     let spec: SourceSpec;
@@ -536,7 +587,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   }
 
   #save(): Promise<void> {
-    return this.#state.save({ cameras: Object.fromEntries(this.#cams) });
+    return this.#state.saveSessions();
   }
 }
 

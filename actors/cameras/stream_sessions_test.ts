@@ -8,7 +8,8 @@ import {
   type SourceSpec,
 } from "../frame_sources/frame.ts";
 import { FileSnapshotStore, ManualClock } from "../runtime/mod.ts";
-import { ServiceStateFile } from "../../storage/service_state.ts";
+import { normalizeCamState, ServiceStateFile } from "../../storage/service_state.ts";
+import { DesiredState } from "../state/desired_state.ts";
 import { SourceStore } from "../../storage/source_store.ts";
 import { waitFor } from "../../tests/helpers/wait.ts";
 
@@ -34,10 +35,17 @@ async function setup(opts: { dir?: string } = {}) {
     store: new FileSnapshotStore(`${dir}/.actors`),
   });
   const state = new ServiceStateFile(dir);
+  const sources = new SourceStore(dir);
+  const desired = new DesiredState({
+    sources,
+    jobs: new FileSnapshotStore(`${dir}/.actors`),
+    service: state,
+  });
+  await desired.loadSessions();
   const sessions = new StreamSessions({
     cameras,
-    sources: new SourceStore(dir),
-    state,
+    sources,
+    state: desired,
     clock,
     leaseMs: 60_000,
   });
@@ -48,6 +56,7 @@ async function setup(opts: { dir?: string } = {}) {
     cameras,
     sessions,
     state,
+    desired,
     /** Every message sent before this one has been handled (the mailbox is FIFO). */
     settled: () => sessions.heartbeat("barrier"),
     async close(remove = true) {
@@ -201,6 +210,44 @@ Deno.test("a question still queued when the sessions actor stops is answered wit
     await assert.rejects(queued, /stream sessions stopped|has stopped/);
     // The start under way when it stopped still finishes its write.
     await waitFor(async () => (await t.state.load()).cameras.s1?.roi_running);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("previews follow the desired state: a stored stop releases the camera, a stored start holds it, one that cannot open is forgotten", async () => {
+  const t = await setup();
+  // As system.ts subscribes it: not awaited (the actor's own writes announce changes too).
+  t.desired.subscribe((c) => void t.sessions.reconcilePreview(c.name), { kind: "preview" });
+  try {
+    assert.equal((await t.sessions.startPreview("s1", A)).status, "started");
+    const cam = t.sessions.cameraOf("s1")!;
+    const entry = t.desired.session("s1")!;
+    assert.equal(entry.roi_running, true);
+    assert.deepEqual(t.desired.previews(), ["s1"]);
+
+    await t.desired.deletePreview("s1");
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("s1"), false);
+    assert.deepEqual(t.cameras.holders(cam), [], "the reconciler let the camera go");
+    assert.deepEqual((await t.state.load()).cameras, {});
+
+    await t.desired.putPreview("s1", entry);
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("s1"), true);
+    assert.deepEqual(t.cameras.holders(t.sessions.cameraOf("s1")!), ["preview:s1"]);
+    assert.equal((await t.state.load()).cameras.s1?.roi_running, true);
+
+    await t.desired.putPreview("nowhere", normalizeCamState({ source: null }));
+    await t.settled();
+    assert.equal(t.sessions.previewRunning("nowhere"), false);
+    assert.equal(t.desired.session("nowhere"), undefined, "a start that failed is not kept");
+    assert.deepEqual(t.desired.previews(), ["s1"]);
+
+    assert.equal((await t.sessions.stopPreview("s1")).status, "stopped");
+    await t.settled();
+    assert.deepEqual(t.desired.previews(), []);
+    assert.equal(t.sessions.snapshot().previews, 0);
   } finally {
     await t.close();
   }

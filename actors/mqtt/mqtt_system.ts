@@ -59,6 +59,11 @@ export interface MqttSystemOptions {
   policy?: Partial<RestartPolicy>;
   /** Where outboxes persist [`<dataDir>/mqtt_outbox.db`]. */
   outboxPath?: string;
+  /**
+   * The stored config of a name (the desired state): a crashed connection restarts from it, and
+   * {@linkcode MqttSystem.reconcile} applies or removes by it. Without it, the last applied config.
+   */
+  configOf?: (name: string) => MqttConfig | undefined;
 }
 
 interface Link {
@@ -143,6 +148,17 @@ export class MqttSystem {
       kind: "permanent",
       create: () => this.#connection(link),
     });
+  }
+
+  /**
+   * The reconciler: makes the connection of `name` match its stored config (the desired state's
+   * change feed calls it after every MQTT config write): started or restarted when stored, closed
+   * when gone.
+   */
+  async reconcile(name: string): Promise<void> {
+    const cfg = this.#o.configOf?.(name);
+    if (cfg) await this.apply(cfg);
+    else await this.remove(name);
   }
 
   /** Removes a config's discovery entries (best effort) and closes its connection. */
@@ -252,7 +268,9 @@ export class MqttSystem {
   }
 
   #connection(link: Link): MqttConnectionActor {
-    return new MqttConnectionActor(link.config, {
+    // A restart after a crash builds from the stored config, not from one captured earlier.
+    const config = this.#o.configOf?.(link.config.name) ?? link.config;
+    return new MqttConnectionActor(config, {
       outbox: link.outbox,
       dataDir: this.#o.dataDir,
       clock: this.#clock,

@@ -6,6 +6,12 @@
  * entity's one validator (ROIs: `validateRois`; source specs: `frame_sources/source_spec.ts`).
  * After a write lands on disk the change feed tells every subscriber (the job reconciler, HA
  * discovery), and the write answers only once the subscribers have applied it.
+ *
+ * MQTT configs live in `mqtt_configs.json` (mode 0600, {@linkcode MqttConfigStore}); a write and
+ * its subscribers' apply (the MQTT reconciler opening or closing the connection) run under the
+ * config name's lock, so changes of one name never interleave. The per-cam_id entries of
+ * `service_state.json` (which preview streams run, and the jobs' fields) are read and written only
+ * here too; `preview` changes tell the stream sessions actor to reconcile its cameras.
  */
 import { NotFoundError } from "../../storage/errors.ts";
 import type { SourceConfig, SourceStore } from "../../storage/source_store.ts";
@@ -16,6 +22,9 @@ import {
   saveRois,
   type ValidateOptions,
 } from "../../storage/roi_store.ts";
+import type { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
+import type { MqttConfig } from "../../storage/mqtt_config.ts";
+import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
 import type { JobConfig, JobRoi } from "./job_spec.ts";
 
@@ -25,7 +34,9 @@ export type Change =
   | { kind: "source"; name: string; op: "rename"; to: string }
   | { kind: "source"; name: string; op: "delete" }
   | { kind: "rois"; name: string; op: "put" }
-  | { kind: "job"; name: string; op: "put" | "delete" };
+  | { kind: "job"; name: string; op: "put" | "delete" }
+  | { kind: "mqtt"; name: string; op: "put" | "delete" }
+  | { kind: "preview"; name: string; op: "put" | "delete" };
 
 /** The kinds of entity the store holds. */
 export type EntityKind = Change["kind"];
@@ -39,6 +50,10 @@ export interface DesiredStateOptions {
   sources: SourceStore;
   /** Where job specs persist (`job/<cam_id>`, the `.actors/` folder). */
   jobs: SnapshotStore;
+  /** `mqtt_configs.json`, loaded by the caller; without it the store holds no MQTT configs. */
+  mqtt?: MqttConfigStore;
+  /** `service_state.json` (per-cam_id entries: preview streams and job state), loaded by the caller. */
+  service?: ServiceStateFile;
   /** Receives a line per failed subscriber; default `console.error`. */
   log?: (line: string) => void;
 }
@@ -49,6 +64,11 @@ const jobKey = (camId: string) => `job/${keySegment(camId)}`;
 export class DesiredState {
   readonly sources: SourceStore;
   #jobs: SnapshotStore;
+  #mqtt: MqttConfigStore | undefined;
+  #service: ServiceStateFile | undefined;
+  #cams = new Map<string, CamState>();
+  /** cam_id → what of its preview entry the feed last announced (running previews only). */
+  #announced = new Map<string, string>();
   #listeners: { fn: ChangeListener; kind?: EntityKind; name?: string }[] = [];
   #log: (line: string) => void;
   #failures = 0;
@@ -56,6 +76,8 @@ export class DesiredState {
   constructor(opts: DesiredStateOptions) {
     this.sources = opts.sources;
     this.#jobs = opts.jobs;
+    this.#mqtt = opts.mqtt;
+    this.#service = opts.service;
     this.#log = opts.log ?? ((line) => console.error(line));
   }
 
@@ -155,6 +177,147 @@ export class DesiredState {
     await this.#emit({ kind: "job", name: camId, op: "delete" });
   }
 
+  // MQTT configs ----------------------------------------------------------------------------
+
+  /** Every stored MQTT config, sorted by name. */
+  mqttConfigs(): MqttConfig[] {
+    return this.#mqtt?.list() ?? [];
+  }
+
+  /** One stored MQTT config, or undefined. */
+  mqttConfig(name: string): MqttConfig | undefined {
+    return this.#mqtt?.get(name);
+  }
+
+  /**
+   * Stores a config: `create` refuses an existing name (ConflictError `name exists`), otherwise
+   * the name must exist (NotFoundError `not found`). Answers after the subscribers applied it.
+   */
+  async putMqttConfig(cfg: MqttConfig, opts: { create?: boolean } = {}): Promise<void> {
+    if (opts.create) {
+      const store = this.#mqttStore();
+      await store.exclusive(cfg.name, async () => {
+        await store.create(cfg);
+        await this.#emit({ kind: "mqtt", name: cfg.name, op: "put" });
+      });
+    } else {
+      await this.updateMqttConfig(cfg.name, () => cfg);
+    }
+  }
+
+  /**
+   * Replaces a config with what `build` makes of the stored one, read under the name's lock (so a
+   * kept password is the current one); an unknown name is NotFoundError `not found`.
+   */
+  async updateMqttConfig(
+    name: string,
+    build: (base: MqttConfig) => MqttConfig | Promise<MqttConfig>,
+  ): Promise<MqttConfig> {
+    const store = this.#mqttStore();
+    return await store.exclusive(name, async () => {
+      const base = store.get(name);
+      if (!base) throw new NotFoundError("not found");
+      const cfg = await build(base);
+      if (cfg.name !== name) throw new RangeError(`invalid name ${JSON.stringify(cfg.name)}`);
+      await store.replace(cfg);
+      await this.#emit({ kind: "mqtt", name, op: "put" });
+      return cfg;
+    });
+  }
+
+  /** Removes a config (NotFoundError `not found` when unknown); its connection closes. */
+  async deleteMqttConfig(name: string): Promise<void> {
+    const store = this.#mqttStore();
+    await store.exclusive(name, async () => {
+      await store.remove(name);
+      await this.#emit({ kind: "mqtt", name, op: "delete" });
+    });
+  }
+
+  #mqttStore(): MqttConfigStore {
+    if (!this.#mqtt) throw new Error("desired state built without an MQTT config store");
+    return this.#mqtt;
+  }
+
+  // Sessions and preview streams (`service_state.json`) ----------------------------------------
+
+  /** Reads `service_state.json` (a missing file is empty); announces nothing. */
+  async loadSessions(): Promise<void> {
+    const { cameras } = await this.#serviceFile().load();
+    this.#cams = new Map(Object.entries(cameras));
+    this.#announced = new Map(
+      [...this.#cams].flatMap(([id, cam]) => cam.roi_running ? [[id, previewKey(cam)]] : []),
+    );
+  }
+
+  /** The stored entry of a cam_id. */
+  session(camId: string): CamState | undefined {
+    return this.#cams.get(camId);
+  }
+
+  /** Every stored cam_id entry. */
+  sessionEntries(): [string, CamState][] {
+    return [...this.#cams.entries()];
+  }
+
+  /** The cam_ids whose preview stream should run. */
+  previews(): string[] {
+    return [...this.#cams].filter(([, cam]) => cam.roi_running === true).map(([id]) => id);
+  }
+
+  /**
+   * Sets (or, with undefined, forgets) a cam_id's entry in memory; {@linkcode saveSessions}
+   * writes it. The stream sessions actor changes several entries in one turn this way.
+   */
+  setSession(camId: string, cam: CamState | undefined): void {
+    if (cam) this.#cams.set(camId, cam);
+    else this.#cams.delete(camId);
+  }
+
+  /**
+   * Writes `service_state.json`, then announces each preview that started, stopped or changed its
+   * capture since the last announcement (`preview` put / delete).
+   */
+  async saveSessions(): Promise<void> {
+    await this.#serviceFile().save({ cameras: Object.fromEntries(this.#cams) });
+    const changes: Change[] = [];
+    for (const id of new Set([...this.#announced.keys(), ...this.#cams.keys()])) {
+      const cam = this.#cams.get(id);
+      const now = cam?.roi_running ? previewKey(cam) : undefined;
+      if (now === this.#announced.get(id)) continue;
+      if (now === undefined) this.#announced.delete(id);
+      else this.#announced.set(id, now);
+      changes.push({ kind: "preview", name: id, op: now === undefined ? "delete" : "put" });
+    }
+    for (const change of changes) await this.#emit(change);
+  }
+
+  /** True when the last write of `service_state.json` failed (a full disk). */
+  get sessionsStale(): boolean {
+    return this.#service?.stale ?? false;
+  }
+
+  /** Asks for a cam_id's preview stream (with `cam` as its entry, or its stored one). */
+  async putPreview(camId: string, cam?: CamState): Promise<void> {
+    const base = cam ?? this.#cams.get(camId);
+    if (!base) throw new NotFoundError(`no settings stored for cam_id ${camId}`);
+    this.setSession(camId, { ...base, roi_running: true });
+    await this.saveSessions();
+  }
+
+  /** Stops asking for a cam_id's preview; an entry without a job goes. */
+  async deletePreview(camId: string): Promise<void> {
+    const cam = this.#cams.get(camId);
+    if (!cam?.roi_running) return;
+    this.setSession(camId, cam.inference_running ? { ...cam, roi_running: false } : undefined);
+    await this.saveSessions();
+  }
+
+  #serviceFile(): ServiceStateFile {
+    if (!this.#service) throw new Error("desired state built without service_state.json");
+    return this.#service;
+  }
+
   async #emit(change: Change): Promise<void> {
     for (const l of [...this.#listeners]) {
       if (l.kind !== undefined && l.kind !== change.kind) continue;
@@ -167,4 +330,9 @@ export class DesiredState {
       }
     }
   }
+}
+
+/** What a preview's followers care about: its capture. */
+function previewKey(cam: CamState): string {
+  return JSON.stringify([cam.source, cam.resolution, cam.backend, cam.active_source]);
 }
