@@ -61,7 +61,7 @@ export function logFileName(roiName: string): string {
 
 /** The ROI a stored outbox payload came from (VisionROI's payload keys), if it is an ROI result. */
 export function tagOfPayload(payload: string): MqttLogTag | undefined {
-  if (!payload.startsWith('{"cam_id"')) return undefined;
+  if (!/^\{\s*"cam_id"/.test(payload)) return undefined;
   try {
     const p = JSON.parse(payload);
     if (typeof p.roi_id !== "string" || typeof p.source !== "string") return undefined;
