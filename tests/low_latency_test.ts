@@ -31,7 +31,12 @@ Deno.test({
   name: "low_latency: a preview of an HTTP stream runs ffmpeg unbuffered and stores the flag",
   fn: async () => {
     const t = await testApp();
-    const clip = await makeClip(t.outside, { name: "live.ts", seconds: 20, width: 160, height: 120 });
+    const clip = await makeClip(t.outside, {
+      name: "live.ts",
+      seconds: 20,
+      width: 160,
+      height: 120,
+    });
     const bytes = await Deno.readFile(clip);
     // Each request records how the ffmpeg reading it was started (it is alive while it asks).
     const seen: string[][] = [];

@@ -35,7 +35,11 @@ Deno.test({
       await writePanelPng(`${t.outside}/panel.png`, 0);
       const base = { host: "127.0.0.1", base_topic: "vision", qos: 1 };
       await call(t.app, "POST", "/mqtt_configs", { ...base, name: "plant", port: broker.port });
-      await call(t.app, "POST", "/mqtt_configs", { ...base, name: "broken", port: await freePort() });
+      await call(t.app, "POST", "/mqtt_configs", {
+        ...base,
+        name: "broken",
+        port: await freePort(),
+      });
       await t.system.sources.create({ name: "panel", source: `${t.outside}/panel.png` });
       const rois = panelRois().filter((r) => r.id === "temperature" || r.id === "pressure")
         .map((r) => ({ ...r, mqtt_config: r.id === "pressure" ? "broken" : "plant" }));
@@ -76,7 +80,11 @@ Deno.test({
         m[2],
         /^MQTT message via 'broken' to topic 'vision\/panel\/panel\/pressure' for ROI 'Pressure bar' waits in the outbox \(broker (connecting|disconnected)/,
       );
-      assert.equal((await lines(tempLog)).some((l) => l.includes("broken")), false, "no cross-talk");
+      assert.equal(
+        (await lines(tempLog)).some((l) => l.includes("broken")),
+        false,
+        "no cross-talk",
+      );
       assert.equal(t.system.mqtt.roiLog.stats().dropped, 0);
       await call(t.app, "POST", "/stop_inference/line1");
     } finally {
