@@ -127,12 +127,11 @@ export class MqttRoiLog {
 
   async #append(tag: MqttLogTag, path: string, line: string): Promise<void> {
     try {
-      const dir = join(path, "..");
-      if (tag.source !== "" && !(await isDir(join(dir, "..")))) {
+      // Only the `mqtt` folder is made inside a source: a source deleted meanwhile stays deleted.
+      if (!(await makeLogDir(join(path, ".."), tag.source === ""))) {
         this.#stats.skipped++;
         return;
       }
-      await Deno.mkdir(dir, { recursive: true });
       await appendLine(path, line, {
         maxBytes: this.#opts.maxBytes ?? 1024 * 1024,
         keep: this.#opts.keep ?? 3,
@@ -149,11 +148,14 @@ export class MqttRoiLog {
   }
 }
 
-async function isDir(path: string): Promise<boolean> {
+/** Makes `dir` (and, when `parents`, its parents); false when its parent is gone. */
+async function makeLogDir(dir: string, parents: boolean): Promise<boolean> {
   try {
-    return (await Deno.stat(path)).isDirectory;
+    await Deno.mkdir(dir, { recursive: parents });
   } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) return true;
     if (err instanceof Deno.errors.NotFound) return false;
     throw err;
   }
+  return true;
 }
