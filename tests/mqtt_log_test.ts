@@ -10,6 +10,7 @@ import { freePort, startBroker } from "./helpers/mosquitto.ts";
 import { listen } from "./helpers/mqtt_listener.ts";
 import { panelRois, writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
+import { loneMqtt, mqttConfig, seqResult } from "./helpers/mqtt_system.ts";
 
 const T = { sanitizeResources: false, sanitizeOps: false };
 
@@ -91,6 +92,47 @@ Deno.test({
       await sub.close();
       await t.close();
       await broker.close();
+    }
+  },
+});
+
+Deno.test({
+  ...T,
+  name: "mqtt: with the broker away, each ROI message logs its wait, and a full outbox logs drops",
+  fn: async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "visionroi-mqtt-log-" });
+    await Deno.mkdir(`${dataDir}/src`);
+    const away = await freePort();
+    const lone = await loneMqtt([
+      mqttConfig({ name: "away", port: away, outbox_size: 2, base_topic: "vision" }),
+    ], {
+      dataDir,
+    });
+    try {
+      await waitFor(() => lone.sys.status("away")?.last_error, { what: "a failed connect" });
+      for (let seq = 1; seq <= 5; seq++) lone.sys.sink(seqResult(seq, "away"));
+      const path = `${dataDir}/src/mqtt/Counter.log`;
+      const got = await waitFor(async () => {
+        const l = await lines(path);
+        return l.length >= 8 ? l : undefined;
+      }, { what: "5 waits and 3 drops" });
+      const words = got.map((l) => LINE.exec(l)![2]);
+      const topic = "vision/src/g/r1";
+      assert.equal(
+        words.filter((w) =>
+          w.startsWith(`MQTT message via 'away' to topic '${topic}' for ROI 'Counter' waits`)
+        ).length,
+        5,
+      );
+      assert.equal(
+        words.filter((w) => w.endsWith("outbox full (outbox_size 2)")).length,
+        3,
+        "the 3 oldest",
+      );
+      assert.equal(lone.sys.status("away")?.dropped, 3);
+    } finally {
+      await lone.close();
+      await Deno.remove(dataDir, { recursive: true });
     }
   },
 });
