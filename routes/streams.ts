@@ -40,6 +40,22 @@ export const camSettingsSchema = z.object({
   low_latency: z.unknown().optional(),
 });
 
+/**
+ * VisionROI's `low_latency` (Python `bool()` of the value): booleans, 0/1 and the words
+ * `true`/`false`/`1`/`0` (so `"false"` is false here, unlike VisionROI); null or absent is undefined.
+ */
+export function parseLowLatency(raw: unknown): boolean | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw === "boolean") return raw;
+  if (raw === 0 || raw === 1) return raw === 1;
+  const word = typeof raw === "string" ? raw.trim().toLowerCase() : undefined;
+  if (word === "true" || word === "1") return true;
+  if (word === "false" || word === "0" || word === "") return false;
+  throw new RangeError(
+    `invalid low_latency ${JSON.stringify(raw)}: expected true or false`,
+  );
+}
+
 /** Parses VisionROI's camera-settings body; undefined when it carries none. */
 export function parseCamSettings(body: Record<string, unknown>): CamSettings | undefined {
   const parsed = camSettingsSchema.safeParse(body);
@@ -53,6 +69,7 @@ export function parseCamSettings(body: Record<string, unknown>): CamSettings | u
     width: s.width,
     height: s.height,
     stream_type: s.stream_type,
+    low_latency: parseLowLatency(s.low_latency),
   };
   return Object.values(settings).some((v) => v !== undefined) ? settings : undefined;
 }

@@ -32,3 +32,16 @@ Deno.test("camera ids carry no credentials of the source URL", () => {
   assert.equal(normalizeSpec({ source: "demo" }).source, "demo");
   assert.equal(captureKey({ source: "a.png", width: 0 }), captureKey({ source: "a.png" }));
 });
+
+Deno.test("low latency is another capture for a live source only; off keeps the old id", () => {
+  const rtsp = { source: "rtsp://cam.local/live", width: 640, height: 360 };
+  assert.notEqual(cameraIdFor({ ...rtsp, lowLatency: true }), cameraIdFor(rtsp));
+  assert.equal(cameraIdFor({ ...rtsp, lowLatency: false }), cameraIdFor(rtsp));
+  assert.equal(
+    captureKey(rtsp),
+    JSON.stringify(["rtsp://cam.local/live", 640, 360, null]),
+    "ids of captures without low latency are unchanged",
+  );
+  const file = { source: "clips/a.mp4" };
+  assert.equal(cameraIdFor({ ...file, lowLatency: true }), cameraIdFor(file), "a file: no change");
+});

@@ -14,6 +14,7 @@ import type { CamState } from "../../storage/service_state.ts";
 import type { DesiredState } from "../state/desired_state.ts";
 import type { SourceStore } from "../../storage/source_store.ts";
 import { specFromConfig } from "../frame_sources/source_spec.ts";
+import { lowLatencyApplies } from "../frame_sources/ffmpeg_args.ts";
 import { Actor, asError, type Clock, type Reply, type TimerId } from "../runtime/mod.ts";
 import {
   addHolder,
@@ -34,6 +35,11 @@ export interface CamSettings {
   width?: number;
   height?: number;
   stream_type?: "opencv" | "ffmpeg";
+  /**
+   * Preview streams only: VisionROI's `low_latency`. Absent: the cam_id's stored flag, else true
+   * (VisionROI's default). Jobs capture in stable mode, as VisionROI's did.
+   */
+  low_latency?: boolean;
 }
 
 /** Answer of start/stop calls, VisionROI's words. */
@@ -227,13 +233,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     if (known) return known;
     const cam = this.#state.session(camId);
     if (!cam || cam.source === null) return undefined;
-    const [w, h] = cam.resolution;
-    return this.#cameras.register(specFromConfig({
-      source: String(cam.source),
-      width: w ?? undefined,
-      height: h ?? undefined,
-      stream_type: cam.backend,
-    }));
+    return this.#cameras.register(withLatency(specOfCam(cam), previewLatency(cam)));
   }
 
   /** Whether a preview stream runs for the cam_id. */
@@ -395,7 +395,8 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
 
   async #startPreview(camId: string, settings: CamSettings | undefined): Promise<StreamAnswer> {
     const already = this.previewRunning(camId);
-    const resolved = await this.#resolve(camId, settings);
+    const lowLatency = settings?.low_latency ?? this.#state.session(camId)?.roi_low_latency ?? true;
+    const resolved = await this.#resolve(camId, settings, lowLatency);
     if ("error" in resolved) return { status: "error", cam_id: camId, message: resolved.error };
     const { cameraId, cam } = resolved;
     const oldCamera = this.#held.get(camId);
@@ -473,7 +474,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
       if (cam.active_source !== name) continue;
       if (cam.inference_running) jobs.push(camId);
       if (!this.#held.has(camId)) continue;
-      const resolved = await this.#resolve(camId, { name });
+      const resolved = await this.#resolve(camId, { name }, cam.roi_low_latency ?? true);
       if ("error" in resolved) continue;
       const old = this.#held.get(camId);
       if (old !== resolved.cameraId) {
@@ -538,9 +539,14 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     }, 10 * 60_000);
   }
 
+  /**
+   * The camera a cam_id's settings name, and its stored entry. `lowLatency` is a preview's mode
+   * (stored as `roi_low_latency`); a job (undefined) captures in stable mode and keeps the flag.
+   */
   async #resolve(
     camId: string,
     settings: CamSettings | undefined,
+    lowLatency?: boolean,
   ): Promise<{ cameraId: string; spec: SourceSpec; cam: CamState } | { error: string }> {
     const prev = this.#state.session(camId);
     const name = settings?.name ?? prev?.active_source ?? (settings?.source ? "" : camId);
@@ -551,16 +557,11 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     } else if (saved) {
       spec = specFromConfig({ ...saved, ...definedOnly(settings ?? {}) });
     } else if (prev?.source !== null && prev?.source !== undefined) {
-      const [w, h] = prev.resolution;
-      spec = specFromConfig({
-        source: String(prev.source),
-        width: w ?? undefined,
-        height: h ?? undefined,
-        stream_type: prev.backend,
-      });
+      spec = specOfCam(prev);
     } else {
       return { error: "open_failed: no source configured for this cam_id" };
     }
+    spec = withLatency(spec, lowLatency ?? false);
     const cameraId = this.#cameras.register(spec);
     const cam: CamState = {
       ...(prev ?? {}),
@@ -573,7 +574,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
       interval: prev?.interval ?? 1.0,
       result_timeout: prev?.result_timeout ?? 10.0,
       draw_page_boxes: prev?.draw_page_boxes ?? null,
-      roi_low_latency: prev?.roi_low_latency ?? null,
+      roi_low_latency: lowLatency ?? prev?.roi_low_latency ?? null,
     };
     return { cameraId, spec, cam };
   }
@@ -589,6 +590,28 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
   #save(): Promise<void> {
     return this.#state.saveSessions();
   }
+}
+
+/** The capture a stored entry names (its backend is VisionROI's `stream_type`). */
+function specOfCam(cam: CamState): SourceSpec {
+  const [w, h] = cam.resolution;
+  return specFromConfig({
+    source: String(cam.source),
+    width: w ?? undefined,
+    height: h ?? undefined,
+    stream_type: cam.backend,
+  });
+}
+
+/** The low-latency mode a running preview of this entry captures in (a job's camera: none). */
+function previewLatency(cam: CamState): boolean {
+  return cam.roi_running === true && !cam.inference_running && cam.roi_low_latency !== false;
+}
+
+/** `spec` in low-latency mode when asked and it applies to its source (see `lowLatencyApplies`). */
+function withLatency(spec: SourceSpec, lowLatency: boolean): SourceSpec {
+  const { lowLatency: _old, ...rest } = spec;
+  return lowLatency && lowLatencyApplies(spec.source) ? { ...rest, lowLatency: true } : rest;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

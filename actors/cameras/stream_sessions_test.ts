@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { CameraSystem } from "./camera_system.ts";
-import { StreamSessions } from "./stream_sessions.ts";
+import { type CamSettings, StreamSessions } from "./stream_sessions.ts";
 import {
   allocFrameData,
   type Frame,
@@ -251,4 +251,39 @@ Deno.test("previews follow the desired state: a stored stop releases the camera,
   } finally {
     await t.close();
   }
+});
+
+Deno.test("service_state.json records backend ffmpeg for network sources and keeps low_latency across a restart", async () => {
+  const t = await setup();
+  const rtsp = { source: "rtsp://cam.local/live", width: 64, height: 48 };
+  const http = { source: "http://cam.local/v.mjpg", width: 64, height: 48 };
+  const specOf = (s: typeof t, camId: string) => s.cameras.view(s.sessions.cameraOf(camId)!)!.spec;
+  const start = (s: typeof t, camId: string, settings: CamSettings) =>
+    s.sessions.startPreview(camId, settings).then((a) => a.status);
+  const stored = async () =>
+    JSON.parse(await Deno.readTextFile(`${t.dir}/service_state.json`)).cameras;
+  assert.equal(await start(t, "door", { ...rtsp, low_latency: false }), "started");
+  assert.equal(await start(t, "yard", { ...http, stream_type: "opencv" }), "started");
+  assert.equal(await start(t, "file", A), "started");
+  const saved = await stored();
+  assert.equal(saved.door.backend, "ffmpeg", "rtsp");
+  assert.equal(saved.yard.backend, "ffmpeg", "http, though opencv was asked for");
+  assert.equal(saved.file.backend, "opencv");
+  assert.equal(saved.door.roi_low_latency, false, "as asked");
+  assert.equal(saved.yard.roi_low_latency, true, "VisionROI's default for a preview");
+  assert.equal(specOf(t, "door").lowLatency, undefined);
+  assert.equal(specOf(t, "yard").lowLatency, true);
+  await t.close(false);
+
+  // A new process on the same data dir: the stored flags decide the captures again.
+  const again = await setup({ dir: t.dir });
+  assert.deepEqual((await again.sessions.restore()).sort(), ["door", "file", "yard"]);
+  assert.equal(specOf(again, "door").lowLatency, undefined, "door restored in stable mode");
+  assert.equal(specOf(again, "yard").lowLatency, true, "yard restored in low-latency mode");
+  // Switching the mode moves the preview to the other capture and is written down.
+  assert.equal(await start(again, "door", { low_latency: true }), "already_running");
+  assert.equal((await stored()).door.roi_low_latency, true);
+  assert.equal(specOf(again, "door").lowLatency, true);
+  assert.deepEqual(again.cameras.holders(again.sessions.cameraOf("door")!), ["preview:door"]);
+  await again.close();
 });

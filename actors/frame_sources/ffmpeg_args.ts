@@ -48,6 +48,28 @@ export function inputKind(source: string): InputKind {
   return "file";
 }
 
+/** Whether `low_latency` changes how `source` is read: live inputs only (network URLs, devices). */
+export function lowLatencyApplies(source: string): boolean {
+  const kind = inputKind(source);
+  return kind === "rtsp" || kind === "network" || kind === "device";
+}
+
+/**
+ * Input options of low-latency mode: no input buffering, low-delay decoding, the smallest probe
+ * (the size is known before ffmpeg starts: requested or probed by ffprobe), and for RTSP no
+ * reordering queue. No `-re`: a live source is read at its own pace.
+ */
+export const LOW_LATENCY_INPUT = [
+  "-fflags",
+  "nobuffer",
+  "-flags",
+  "low_delay",
+  "-probesize",
+  "32768",
+  "-analyzeduration",
+  "0",
+] as const;
+
 /**
  * Options placed before `-i`, shared by ffmpeg and ffprobe. RTSP goes over TCP because UDP
  * loses packets (grey smears) on busy networks; every network input gets a read timeout so a
@@ -85,10 +107,14 @@ export interface FfmpegArgsOptions {
  */
 export function ffmpegArgs(spec: SourceSpec, opts: FfmpegArgsOptions): string[] {
   const fps = spec.fps ?? DEFAULT_STREAM_FPS;
-  const isFile = inputKind(spec.source) === "file";
+  const kind = inputKind(spec.source);
+  const isFile = kind === "file";
   // A file loops forever so it behaves like a camera; VisionROI reopened it at EOF.
   const fileOptions = isFile
     ? [...((opts.paceFiles ?? true) ? ["-re"] : []), "-stream_loop", "-1"]
+    : [];
+  const lowLatency = spec.lowLatency && lowLatencyApplies(spec.source)
+    ? [...LOW_LATENCY_INPUT, ...(kind === "rtsp" ? ["-reorder_queue_size", "0"] : [])]
     : [];
   return [
     "-hide_banner",
@@ -96,6 +122,7 @@ export function ffmpegArgs(spec: SourceSpec, opts: FfmpegArgsOptions): string[] 
     "error",
     "-nostdin",
     ...fileOptions,
+    ...lowLatency,
     ...inputOptions(spec.source),
     "-map",
     "0:v:0",

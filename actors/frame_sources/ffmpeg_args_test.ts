@@ -4,6 +4,7 @@ import {
   ffprobeSizeArgs,
   inputKind,
   isNetworkUrl,
+  lowLatencyApplies,
   redactCredentials,
   usbDevicePath,
 } from "./ffmpeg_args.ts";
@@ -73,6 +74,50 @@ Deno.test("a video file is paced with -re and loops forever like a camera", () =
   assert.deepEqual(beforeInput(args, 3), ["-re", "-stream_loop", "-1"]);
   const unpaced = ffmpegArgs({ source: "clip.mp4" }, { width: 320, height: 240, paceFiles: false });
   assert.deepEqual(beforeInput(unpaced, 2), ["-stream_loop", "-1"]);
+});
+
+Deno.test("low_latency on a network source: no buffering, low delay, smallest probe, no pacing", () => {
+  const size = { width: 640, height: 360 };
+  const http = ffmpegArgs({ source: "http://cam/video.mjpg", lowLatency: true }, size);
+  assert.deepEqual(beforeInput(http, 10), [
+    "-fflags",
+    "nobuffer",
+    "-flags",
+    "low_delay",
+    "-probesize",
+    "32768",
+    "-analyzeduration",
+    "0",
+    "-rw_timeout",
+    "5000000",
+  ]);
+  assert.ok(!http.includes("-re"));
+  const rtsp = ffmpegArgs({ source: "rtsp://cam/s", lowLatency: true }, size);
+  assert.deepEqual(rtsp.slice(rtsp.indexOf("-fflags"), rtsp.indexOf("-rtsp_transport")), [
+    "-fflags",
+    "nobuffer",
+    "-flags",
+    "low_delay",
+    "-probesize",
+    "32768",
+    "-analyzeduration",
+    "0",
+    "-reorder_queue_size",
+    "0",
+  ]);
+  const device = ffmpegArgs({ source: "/dev/video0", lowLatency: true }, size);
+  assert.ok(device.includes("nobuffer") && device.indexOf("nobuffer") < device.indexOf("-f"));
+  const stable = ffmpegArgs({ source: "rtsp://cam/s", lowLatency: false }, size);
+  assert.ok(!stable.includes("nobuffer") && !stable.includes("-probesize"));
+});
+
+Deno.test("low_latency leaves files alone: a file keeps its own pace and loop", () => {
+  assert.equal(lowLatencyApplies("clip.mp4"), false);
+  assert.equal(lowLatencyApplies("srt://h:1"), true);
+  assert.equal(lowLatencyApplies("2"), true);
+  const args = ffmpegArgs({ source: "clip.mp4", lowLatency: true }, { width: 64, height: 48 });
+  assert.deepEqual(beforeInput(args, 3), ["-re", "-stream_loop", "-1"]);
+  assert.ok(!args.includes("nobuffer"));
 });
 
 Deno.test("a usb camera number is opened through v4l2", () => {

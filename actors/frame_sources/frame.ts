@@ -30,6 +30,11 @@ export interface SourceSpec {
   readonly fps?: number;
   /** VisionROI's backend name; both map to our sources. */
   readonly streamType?: "opencv" | "ffmpeg";
+  /**
+   * VisionROI's `low_latency`: smallest input buffers and probes for a live source (network URL or
+   * device), so a frame leaves ffmpeg as soon as it is decoded. Ignored for files, images and demo.
+   */
+  readonly lowLatency?: boolean;
 }
 
 /** A capture failure callers branch on; `message` is the reason a user sees (ffmpeg's own words when it has them). */

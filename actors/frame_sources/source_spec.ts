@@ -5,7 +5,7 @@
  * camera system all call these; nothing else checks a source string.
  */
 import { InputError } from "../../storage/errors.ts";
-import { NETWORK_SCHEMES } from "./ffmpeg_args.ts";
+import { isNetworkUrl, NETWORK_SCHEMES } from "./ffmpeg_args.ts";
 import type { SourceSpec } from "./frame.ts";
 
 /** Backends VisionROI knows; both map to our frame sources. */
@@ -75,7 +75,8 @@ export interface SourceSpecFields {
 
 /**
  * Turns a saved source config (already checked when it was written) into what the camera captures;
- * fields a hand-edited file got wrong fall back to their defaults instead of failing.
+ * fields a hand-edited file got wrong fall back to their defaults instead of failing. A network URL
+ * is always `ffmpeg`, as VisionROI forced it (its OpenCV backend could not read them).
  */
 export function specFromConfig(cfg: SourceSpecFields): SourceSpec {
   const fps = typeof cfg.fps === "number" && cfg.fps > 0 && cfg.fps <= 60 ? cfg.fps : undefined;
@@ -83,7 +84,9 @@ export function specFromConfig(cfg: SourceSpecFields): SourceSpec {
     source: String(cfg.source),
     width: typeof cfg.width === "number" ? cfg.width : undefined,
     height: typeof cfg.height === "number" ? cfg.height : undefined,
-    streamType: cfg.stream_type === "ffmpeg" ? "ffmpeg" : "opencv",
+    streamType: cfg.stream_type === "ffmpeg" || isNetworkUrl(String(cfg.source))
+      ? "ffmpeg"
+      : "opencv",
     ...(fps ? { fps } : {}),
   };
 }

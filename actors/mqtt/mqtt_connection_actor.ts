@@ -9,7 +9,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { Actor, type Clock, FatalError } from "../runtime/mod.ts";
-import { AckWatch, type MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
+import { AckWatch, type MqttOutbox, type OutboxMessage, type OutboxStats } from "./mqtt_outbox.ts";
 import { controlFilter, statusTopic } from "./mqtt_topics.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
 
@@ -44,6 +44,8 @@ export interface MqttConnectionOptions {
   dataDir: string;
   /** Called for every live (not retained) message on a subscribed control topic. */
   onControl?: (topic: string, payload: string) => void;
+  /** Called when the client refused or failed to send an outbox message (it stays queued). */
+  onSendError?: (msg: OutboxMessage, error: Error) => void;
   /** Called after each (re)connect, once `online` was announced (discovery republish). */
   onConnected?: () => void;
   /** Time source [system clock]. */
@@ -191,7 +193,7 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
       const { topic, payload, qos, retain } = item.msg;
       client.publish(topic, payload, { qos, retain }, (err) => {
         // A failed send stays in the outbox: the lost connection requeues it for the next one.
-        if (err) return;
+        if (err) return this.#opts.onSendError?.(item.msg, err);
         item.ack();
         this.#pump();
       });

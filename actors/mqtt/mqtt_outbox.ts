@@ -7,6 +7,7 @@
  * through, so a restart during a broker outage loses nothing up to the bound.
  */
 import type { Clock, TimerId } from "../runtime/mod.ts";
+import type { MqttLogTag } from "./mqtt_roi_log.ts";
 
 /** One message waiting to be delivered. */
 export interface OutboxMessage {
@@ -16,7 +17,12 @@ export interface OutboxMessage {
   retain: boolean;
   /** When it was queued, ms since the epoch. */
   queuedAt: number;
+  /** The ROI a result message is for (its MQTT log); not stored, see `tagOfPayload`. */
+  roi?: MqttLogTag;
 }
+
+/** What became of a message: delivered, or dropped because the outbox was full. */
+export type OutboxOutcome = "sent" | "dropped";
 
 /** Where an outbox writes through; `seq` orders its messages (see `OutboxDb`). */
 export interface OutboxPersistence {
@@ -61,6 +67,7 @@ export class MqttOutbox {
   #sent = 0;
   #dropped = 0;
   #listeners = new Set<() => void>();
+  #outcomes = new Set<(msg: OutboxMessage, outcome: OutboxOutcome) => void>();
   #seq = 0;
   #persist: OutboxPersistence | undefined;
 
@@ -108,6 +115,12 @@ export class MqttOutbox {
   onPush(fn: () => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
+  }
+
+  /** Calls `fn` when a message is delivered or dropped; returns the unsubscribe. */
+  onOutcome(fn: (msg: OutboxMessage, outcome: OutboxOutcome) => void): () => void {
+    this.#outcomes.add(fn);
+    return () => this.#outcomes.delete(fn);
   }
 
   /** Marks the next queued message in flight (sent at `now`); undefined when none waits. */
@@ -162,6 +175,7 @@ export class MqttOutbox {
     this.#sent++;
     this.#persist?.remove(e.seq);
     this.#persist?.counters(this.#sent, this.#dropped);
+    for (const fn of this.#outcomes) fn(e.msg, "sent");
     while (this.#head < this.#entries.length && this.#entries[this.#head].state === "done") {
       this.#head++;
     }
@@ -178,6 +192,7 @@ export class MqttOutbox {
         this.#waiting--;
         this.#dropped++;
         this.#persist?.remove(e.seq);
+        for (const fn of this.#outcomes) fn(e.msg, "dropped");
       }
     }
     if (this.#dropped !== before) this.#persist?.counters(this.#sent, this.#dropped);

@@ -2,10 +2,17 @@
  * MQTT configs → one supervised {@linkcode MqttConnectionActor} each, with an outbox per config that
  * outlives restarts of the connection and, written through to `mqtt_outbox.db`, of the process. A ResultBus sink maps every ROI result whose `mqtt_config` names a config to a
  * publish on VisionROI's topic; Home Assistant discovery follows the saved and running ROIs;
- * `<base_topic>/<cam_id>/set` drives jobs.
+ * `<base_topic>/<cam_id>/set` drives jobs. Every ROI message's fate (published, waiting for the
+ * broker, failed, dropped) is a line in that ROI's MQTT log (`<source>/mqtt/<roi>.log`).
  */
 import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connection_actor.ts";
-import { MqttOutbox, type OutboxStats } from "./mqtt_outbox.ts";
+import { MqttOutbox, type OutboxMessage, type OutboxStats } from "./mqtt_outbox.ts";
+import {
+  type MqttLogTag,
+  MqttRoiLog,
+  type MqttRoiLogOptions,
+  tagOfPayload,
+} from "./mqtt_roi_log.ts";
 import { OUTBOX_DB_FILE, OutboxDb } from "./mqtt_outbox_db.ts";
 import { camIdOfControlTopic, roiPayload, roiTopic } from "./mqtt_topics.ts";
 import { checkControlCamId, type ControlCommand, parseControl } from "./mqtt_control.ts";
@@ -64,6 +71,8 @@ export interface MqttSystemOptions {
    * {@linkcode MqttSystem.reconcile} applies or removes by it. Without it, the last applied config.
    */
   configOf?: (name: string) => MqttConfig | undefined;
+  /** Per-ROI MQTT logs: size, rotation, queue bound [1 MiB, 3 kept, 1000 lines]. */
+  log?: MqttRoiLogOptions;
 }
 
 interface Link {
@@ -92,6 +101,8 @@ const storeKey = (name: string) =>
 /** All MQTT connections of the process. */
 export class MqttSystem {
   readonly supervisor: Supervisor<MqttConnectionActor>;
+  /** The per-ROI MQTT logs. */
+  readonly roiLog: MqttRoiLog;
   #o: MqttSystemOptions;
   #clock: Clock;
   #links = new Map<string, Link>();
@@ -108,6 +119,7 @@ export class MqttSystem {
   constructor(opts: MqttSystemOptions) {
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
+    this.roiLog = new MqttRoiLog(opts.dataDir, opts.log);
     this.supervisor = new Supervisor({
       clock: this.#clock,
       policy: { ...RECONNECT, ...opts.policy },
@@ -137,6 +149,7 @@ export class MqttSystem {
       outbox: new MqttOutbox(config.outbox_size, this.#db().persistence(config.name)),
       published: new Map(),
     };
+    if (!old) link.outbox.onOutcome((msg, outcome) => this.#logOutcome(link, msg, outcome));
     if (old && !sameDiscovery(old.config, config)) await this.#clearDiscovery(old);
     link.config = config;
     link.outbox.resize(config.outbox_size);
@@ -200,16 +213,18 @@ export class MqttSystem {
       const name = entry.mqtt_config;
       if (!name) continue;
       const link = this.#links.get(name);
+      const roi: MqttLogTag = { source: entry.source, roiId: entry.id, roiName: entry.name ?? "" };
       if (!link) {
         if (!this.#warned.has(name)) {
           console.error(`mqtt: ROI ${entry.id} names unknown config ${name}`);
+          void this.roiLog.write(roi, "ERROR", `MQTT config '${name}' not found`);
         }
         this.#warned.add(name);
         continue;
       }
       if (this.#unchanged(name, result, entry)) continue;
       const c = link.config;
-      link.outbox.push({
+      const msg: OutboxMessage = {
         topic: roiTopic(c.base_topic, {
           source: entry.source,
           camId: entry.cam_id,
@@ -220,9 +235,37 @@ export class MqttSystem {
         qos: c.qos,
         retain: c.retain,
         queuedAt: this.#clock.now(),
-      });
+        roi,
+      };
+      const status = this.status(name);
+      if (status && status.state !== "connected") {
+        const why = status.last_error ? `: ${status.last_error}` : "";
+        void this.roiLog.write(
+          roi,
+          "WARNING",
+          `${describe(name, msg)} waits in the outbox (broker ${status.state}${why})`,
+        );
+      }
+      link.outbox.push(msg);
     }
   };
+
+  /** The log line of a message delivered (VisionROI's words) or dropped from a full outbox. */
+  #logOutcome(link: Link, msg: OutboxMessage, outcome: "sent" | "dropped"): void {
+    const roi = msg.roi ?? tagOfPayload(msg.payload);
+    if (!roi) return; // discovery and status messages belong to no ROI
+    const name = link.config.name;
+    if (outcome === "sent") {
+      void this.roiLog.write(roi, "INFO", `Published ${describe(name, msg)}`);
+    } else {
+      const size = link.outbox.capacity;
+      void this.roiLog.write(
+        roi,
+        "WARNING",
+        `Dropped ${describe(name, msg)}: outbox full (outbox_size ${size})`,
+      );
+    }
+  }
 
   /**
    * Publishes discovery for current ROIs and removes what no longer exists; one run at a time.
@@ -277,6 +320,12 @@ export class MqttSystem {
       // Commands run one after another, in arrival order (a start must not overtake a stop).
       onControl: (topic, payload) => {
         this.#controls = this.#controls.then(() => this.#control(link.config, topic, payload));
+      },
+      onSendError: (msg, err) => {
+        const roi = msg.roi ?? tagOfPayload(msg.payload);
+        if (!roi) return;
+        const text = `Failed to publish ${describe(link.config.name, msg)}: ${err.message}`;
+        void this.roiLog.write(roi, "ERROR", `${text} (kept for the next connection)`);
       },
       onConnected: () => {
         // A restarted broker may have lost retained configs: send them again.
@@ -404,6 +453,13 @@ export class MqttSystem {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** `MQTT message via '<cfg>' to topic '<topic>' for ROI '<name or id>'`, VisionROI's phrase. */
+function describe(config: string, msg: OutboxMessage): string {
+  const roi = msg.roi ?? tagOfPayload(msg.payload);
+  const who = roi?.roiName || roi?.roiId || "";
+  return `MQTT message via '${config}' to topic '${msg.topic}' for ROI '${who}'`;
 }
 
 function sameDiscovery(a: MqttConfig, b: MqttConfig): boolean {
