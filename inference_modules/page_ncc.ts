@@ -61,7 +61,7 @@ export function searchNearby(
   opts: NccSearchOptions = {},
 ): NccFound | undefined {
   const [lo, hi] = opts.scales ?? [0.8, 1.25];
-  const tw = tplGray.cols, th = tplGray.rows;
+  const tw = tplGray.cols;
   const box = boundingBox(points);
   // The search area: the saved box grown to the largest scale about its centre, plus the reach.
   const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
