@@ -1,12 +1,15 @@
 /**
- * Page detection inside a worker. Each page template is found in the frame by ORB feature matching
- * with a RANSAC homography, so a page that shifted, turned or changed scale in the view is still
- * found and its ROIs can follow it. Templates too plain for features (fewer than `minKeypoints`)
- * fall back to VisionROI's check: TM_CCOEFF_NORMED of the page's own polygon against the template.
+ * Page detection inside a worker. A page that is where it was saved scores as VisionROI scores it:
+ * TM_CCOEFF_NORMED of the page's own polygon against the template. Otherwise the template is found
+ * by ORB feature matching with a RANSAC homography, so a page that shifted, turned or changed scale
+ * in the view is still found and its ROIs can follow it. Templates ORB cannot place (fewer than
+ * `minKeypoints` keypoints, or a feature score not above 0.4: small, text-only pages) fall back to
+ * normalised cross-correlation around the saved place at scales 0.8–1.25 (page_ncc.ts).
  */
 import { type Cv, cvErrorMessage } from "./cv_loader.ts";
 import { type Features, freeFeatures, matchFeatures, orbFeatures } from "./page_features.ts";
 import { refineHomography } from "./page_refine.ts";
+import { searchNearby } from "./page_ncc.ts";
 import {
   boundingBox,
   compose,
@@ -28,6 +31,11 @@ export const CHANCE_INLIERS = 6;
 export const HALF_SCORE_INLIERS = 20;
 /** First-pass inliers from which a match is refined (below, it is chance or too weak to move ROIs by). */
 const REFINE_MIN_INLIERS = 12;
+/** VisionROI's score at the saved place from which the page counts as not moved (no search), and the
+ * NCC score from which a page found by the search is taken without asking the features. */
+export const IN_PLACE_SCORE = 0.8;
+/** Feature scores above this (VisionROI's page threshold) place a page the NCC search did not. */
+const WEAK_FEATURE_SCORE = 0.4;
 
 /**
  * Score of a feature match, 0..1: `e / (e + 20)` with `e = max(0, inliers − 6)`, inliers being the
@@ -102,8 +110,27 @@ async function scorePage(
   } catch (e) {
     return { method: "features", score: 0, reason: `template unusable: ${cvErrorMessage(cv, e)}` };
   }
-  if (tpl.features.count < (opts.minKeypoints ?? 80)) return templateScore(cv, seen, page, tpl);
-  return locate(cv, tpl, seen, page);
+  const inPlace = templateScore(cv, seen, page, tpl);
+  if (inPlace.score >= IN_PLACE_SCORE) return inPlace;
+  const near = searchNearby(cv, seen.gray(), tpl.gray, page.points);
+  // Found where it was saved: VisionROI's score there, whatever the search measured.
+  if (near && near.moved <= 1.5 && Math.abs(near.scale - 1) <= 0.01) return inPlace;
+  const ncc: Scored | undefined = near && {
+    method: "ncc",
+    score: near.score,
+    keypoints: tpl.features.count,
+    transform: near.transform,
+    outline: near.outline,
+  };
+  // An unturned page found this well is placed to the pixel; features on a small page are not.
+  if (ncc && ncc.score >= IN_PLACE_SCORE) return ncc;
+  let best = ncc && ncc.score > inPlace.score ? ncc : inPlace;
+  if (tpl.features.count >= (opts.minKeypoints ?? 80)) {
+    const found = locate(cv, tpl, seen, page);
+    if (found.score > WEAK_FEATURE_SCORE) return found;
+    if (found.score > best.score) best = found;
+  }
+  return best;
 }
 
 function grayOf(cv: Cv, rgba: Cv): Cv {

@@ -16,8 +16,11 @@ export interface PageTemplate {
   points: Quad;
 }
 
-/** How a page was scored: ORB features with a homography, or VisionROI's fixed template match. */
-export type PageMethod = "features" | "template";
+/**
+ * How a page was scored: VisionROI's template match at the saved place (`template`), ORB features
+ * with a homography (`features`), or normalised cross-correlation near the saved place (`ncc`).
+ */
+export type PageMethod = "features" | "template" | "ncc";
 
 /** One page's answer. */
 export interface PageMatch {
@@ -25,7 +28,7 @@ export interface PageMatch {
   id: string;
   /** The page name. */
   page: string;
-  /** 0..1 for features (see `featureScore`); TM_CCOEFF_NORMED (−1..1) for `template`. */
+  /** 0..1 for features (see `featureScore`); TM_CCOEFF_NORMED (−1..1) for `template` and `ncc`. */
   score: number;
   /** Which matcher produced the score. */
   method: PageMethod;
@@ -51,6 +54,6 @@ export interface DetectPagesOptions {
   deadlineMs?: number;
   /** Widest image ORB sees; frames and templates are downscaled to it [960]. */
   maxWidth?: number;
-  /** Templates with fewer ORB keypoints use VisionROI's template match instead [80]. */
+  /** Templates with fewer ORB keypoints skip feature matching for the NCC search [80]. */
   minKeypoints?: number;
 }

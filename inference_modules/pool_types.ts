@@ -22,8 +22,10 @@ export interface RoiResult {
   id: string;
   /** The ROI's name. */
   name: string;
-  /** Module name. */
+  /** Module name, as the ROI names it (an alias such as `easy_ocr` stays as it is). */
   module: string;
+  /** The module that ran, when `module` is an alias of it (`rapid_ocr`). */
+  engine?: string;
   /** The reading ("" on error). */
   text: string;
   /** The number the text holds, when the module reports one. */
@@ -54,7 +56,7 @@ export interface ReadFrameOptions {
 
 /** What the pool needs from the registry. */
 export interface DescriptorLookup {
-  /** The descriptor of a module, or undefined when none has that name. */
+  /** The descriptor of a module (or of the module an alias runs on), or undefined when none. */
   get(name: string): ModuleDescriptor | undefined;
   /** Every module (the registry has it; used to say where user modules run). */
   list?(): ModuleDescriptor[];

@@ -23,6 +23,23 @@ export const BUILTIN_MODULES: readonly ModuleDescriptor[] = [
   typhoonOcr,
 ];
 
+/**
+ * VisionROI's module names that run here on another engine: a ROI file naming one is saved and read
+ * unchanged, its results carry `module` (the alias) and `engine` (the module that ran).
+ */
+export const MODULE_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  easy_ocr: "rapid_ocr",
+  trocr: "rapid_ocr",
+});
+
+/** A module name that stands for another module. */
+export interface ModuleAlias {
+  /** The name ROI files use (`easy_ocr`). */
+  name: string;
+  /** The module that runs in its place (`rapid_ocr`). */
+  engine: string;
+}
+
 /** Allowed module (and user-module folder) names. */
 export const MODULE_NAME_PATTERN = /^[a-z0-9_]{1,64}$/;
 
@@ -36,8 +53,10 @@ export interface ModuleProblem {
 
 /** Lookup, listing and params validation for every known module. */
 export interface ModuleRegistry extends DescriptorLookup {
-  /** Every module, built-ins first. */
+  /** Every module, built-ins first (aliases not included: see `aliases`). */
   list(): ModuleDescriptor[];
+  /** VisionROI names that run on another module here, in name order. */
+  aliases(): ModuleAlias[];
   /** Parses `params` with the module's schema (defaults filled); throws RangeError naming the field. */
   validateParams(name: string, params: unknown): Record<string, unknown>;
   /** User modules that were skipped, with reasons. */
@@ -50,6 +69,8 @@ export interface RegistryOptions {
   dataDir?: string;
   /** Built-ins to register; default {@linkcode BUILTIN_MODULES}. */
   builtins?: readonly ModuleDescriptor[];
+  /** Alias name → module name; default {@linkcode MODULE_ALIASES}. */
+  aliases?: Readonly<Record<string, string>>;
   /** Receives a line per skipped user module; default `console.warn`. */
   log?: (line: string) => void;
 }
@@ -70,12 +91,20 @@ export async function createRegistry(opts: RegistryOptions = {}): Promise<Module
   }
   const log = opts.log ?? ((line: string) => console.warn(line));
   for (const p of problems) log(`user module "${p.name}" skipped: ${p.message}`);
+  // A module of the alias's own name (a user module `easy_ocr`) wins over the alias.
+  const aliases = Object.entries(opts.aliases ?? MODULE_ALIASES)
+    .filter(([name, engine]) => !byName.has(name) && byName.has(engine))
+    .map(([name, engine]) => ({ name, engine }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const engineOf = new Map(aliases.map((a) => [a.name, a.engine]));
+  const get = (name: string) => byName.get(name) ?? byName.get(engineOf.get(name) ?? "");
   return {
     problems,
     list: () => [...byName.values()],
-    get: (name) => byName.get(name),
+    aliases: () => aliases.map((a) => ({ ...a })),
+    get,
     validateParams(name, params) {
-      const d = byName.get(name);
+      const d = get(name);
       if (!d) throw new RangeError(`unknown module "${name}"`);
       const parsed = d.params.safeParse(params ?? {});
       if (!parsed.success) throw new RangeError(`module "${name}": ${paramsError(parsed.error)}`);

@@ -108,3 +108,27 @@ Deno.test("user modules are marked with their folder; declared permissions are c
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("easy_ocr and trocr are aliases that resolve to rapid_ocr's descriptor", async () => {
+  const registry = await createRegistry();
+  assert.deepEqual(registry.aliases(), [
+    { name: "easy_ocr", engine: "rapid_ocr" },
+    { name: "trocr", engine: "rapid_ocr" },
+  ]);
+  assert.equal(registry.get("easy_ocr")?.name, "rapid_ocr");
+  assert.equal(registry.get("trocr")?.name, "rapid_ocr");
+  assert.ok(!registry.list().some((d) => d.name === "easy_ocr"), "aliases are not modules");
+  assert.deepEqual(registry.validateParams("trocr", {}), registry.validateParams("rapid_ocr", {}));
+});
+
+Deno.test("a user module named easy_ocr takes the alias's place", async () => {
+  const dataDir = await makeTestDataDir();
+  try {
+    await writeModule(dataDir, "easy_ocr", desc("easy_ocr"));
+    const registry = await createRegistry({ dataDir, log: () => {} });
+    assert.equal(registry.get("easy_ocr")?.name, "easy_ocr");
+    assert.deepEqual(registry.aliases(), [{ name: "trocr", engine: "rapid_ocr" }]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -46,7 +46,7 @@ export function parseRoiList(
     checked = validateRois(list, {
       modules: {
         has: (name) => registry.get(name) !== undefined,
-        names: () => registry.list().map((d) => d.name),
+        names: () => [...registry.list(), ...registry.aliases()].map((d) => d.name),
         validateParams: (name, params) => registry.validateParams(name, params),
       },
     });

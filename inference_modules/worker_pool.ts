@@ -348,10 +348,12 @@ export class WorkerPool {
     }
     this.#counts.tasksDone++;
     if (answer.error !== undefined) this.#counts.failures++;
+    const module = String(task.roi.module ?? "");
     const result: RoiResult = {
       id: String(task.roi.id),
       name: task.name,
-      module: task.descriptor.name,
+      module,
+      ...(module !== task.descriptor.name ? { engine: task.descriptor.name } : {}),
       ...answer,
       duration: (performance.now() - task.startedAt) / 1000,
     };

@@ -172,7 +172,8 @@ export const roiDocs: RouteDoc[] = [
     method: "get",
     path: "/inference_modules",
     tag: "rois",
-    summary: "Recognition module names",
+    summary:
+      "Recognition module names, then VisionROI's aliases (easy_ocr, trocr: run on rapid_ocr)",
     responses: { 200: { description: "names", schema: z.array(z.string()) } },
   },
   {

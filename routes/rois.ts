@@ -17,6 +17,8 @@ export interface ModuleListing {
   list(): readonly { name: string }[];
   /** Checks a module's params, when the listing can (the registry). */
   validateParams?(name: string, params: unknown): unknown;
+  /** VisionROI names that run on another module (the registry's `easy_ocr`, `trocr`). */
+  aliases?(): readonly { name: string }[];
 }
 
 /** What the ROI routes need: the source folders and the modules (registry or plain names). */
@@ -28,9 +30,13 @@ export type RoiRouteContext = Pick<AppContext, "sources" | "state"> & {
 export function moduleNamesOf(modules: ModuleNames | ModuleListing): ModuleNames {
   if ("names" in modules && "has" in modules) return modules;
   const listing = modules as ModuleListing;
+  const names = () => [
+    ...listing.list().map((d) => d.name),
+    ...(listing.aliases?.() ?? []).map((a) => a.name),
+  ];
   return {
-    names: () => listing.list().map((d) => d.name),
-    has: (name) => listing.list().some((d) => d.name === name),
+    names,
+    has: (name) => names().includes(name),
     ...(listing.validateParams
       ? { validateParams: (name: string, params: unknown) => listing.validateParams!(name, params) }
       : {}),

@@ -14,6 +14,7 @@ import {
   templateBase64,
 } from "./helpers/pages.ts";
 import { demoStateAt } from "../actors/frame_sources/demo.ts";
+import { FIXTURES_DIR, fixturesPresent } from "../inference_modules/testing/fixtures.ts";
 
 type Json = Record<string, unknown>;
 type Pt = { x: number; y: number };
@@ -138,3 +139,74 @@ async function checkPreview(url: string): Promise<void> {
     assert.ok(greenAt(img, top(t)) < 40, `an outline at the saved top edge (t=${t})`);
   }
 }
+
+Deno.test({
+  name: "a 420×120 page template cut from the HMI photo selects its page and the page's ROIs read",
+  ignore: !fixturesPresent,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const photo = new URL("hmi_screen/screen_ocr.jpg", FIXTURES_DIR).pathname;
+    // VisionROI's page Save: the bounding box cut from the shown frame, as a JPEG.
+    const cut = await sharp(photo).extract({ left: 900, top: 780, width: 420, height: 120 })
+      .jpeg({ quality: 92 }).toBuffer();
+    const page = {
+      id: "p1",
+      type: "page",
+      page: "status",
+      name: "status",
+      image: cut.toString("base64"),
+      points: rectPoints(900, 780, 420, 120),
+    };
+    const roi = (id: string, module: string, points: Pt[], group = "status") => ({
+      id,
+      name: id,
+      type: "roi",
+      group,
+      module,
+      points,
+    });
+    const rois = [
+      page,
+      roi("date", "rapid_ocr", rectPoints(1155, 808, 110, 32)),
+      roi("time", "easy_ocr", rectPoints(1155, 845, 90, 25)),
+      roi("elsewhere", "rapid_ocr", rectPoints(457, 704, 102, 21), "other"),
+    ];
+    const server = await startServer(`${dir}/data`, ["--no-demo", "--workers", "2"]);
+    try {
+      await createSource(server.url, "hmi", photo);
+      const start = await post(`${server.url}/start_inference/page_hmi`, {
+        name: "hmi",
+        rois,
+        interval: 0.5,
+        draw_page_boxes: true,
+      });
+      assert.deepEqual(start.json, { status: "started", cam_id: "page_hmi" });
+      const ws = new WebSocket(server.url.replace("http", "ws") + "/ws_roi_result/page_hmi");
+      const messages: Json[] = [];
+      ws.onmessage = (e) => messages.push(JSON.parse(e.data));
+      await new Promise((resolve) => (ws.onopen = resolve));
+      const scored = await waitFor(() => messages.find((m) => "scores" in m), {
+        timeoutMs: 30_000,
+        what: "a page scores message",
+      });
+      assert.equal(scored.group, "status");
+      const [score] = scored.scores as { page: string; score: number }[];
+      assert.equal(score.page, "status");
+      assert.ok(score.score > 0.9, `score ${score.score}`);
+      const result = await waitFor(() => messages.find((m) => m.results), {
+        timeoutMs: 60_000,
+        what: "a result of the page's ROIs",
+      });
+      ws.close();
+      assert.equal(result.group, "status");
+      const results = result.results as { id: string; text: string; error?: string }[];
+      const texts = Object.fromEntries(results.map((r) => [r.id, r.error ?? r.text]));
+      assert.deepEqual(texts, { date: "15/09/2025", time: "11:26:06" });
+    } finally {
+      await server.kill9();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

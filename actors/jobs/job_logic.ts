@@ -142,6 +142,7 @@ export function aggregate(inp: AggregateInput): Aggregated {
       result_time: frameTime + r.duration,
       duration: r.duration,
     };
+    if (r.engine) entry.engine = r.engine;
     if (r.value !== undefined) entry.value = r.value;
     if (r.confidence !== undefined) entry.confidence = r.confidence;
     if (r.error) entry.error = r.error;

@@ -11,6 +11,8 @@ export interface RoiResultEntry {
   name: string;
   text: string;
   module: string;
+  /** The module that ran, when `module` is an alias of it (`easy_ocr` runs on `rapid_ocr`). */
+  engine?: string;
   group: string;
   cam_id: string;
   source: string;
