@@ -79,6 +79,11 @@ export const KNOWN_DIFFERENCES = {
       "frame_duration",
     here: "frame_time, result_time, cam_id, source, group, frame_duration, results",
   },
+  snapshot_503_text: {
+    item: "12.5",
+    contract: '§1.7 /ws_snapshot with no frame: 503 "Camera not ready" (exactly)',
+    here: '503 "Camera not ready: <camera error>"',
+  },
   roi_low_latency_saved: {
     item: "12.6",
     contract: "§2.4 service_state.json cameras[cam].roi_low_latency from /start_roi_stream",
@@ -457,8 +462,19 @@ Deno.test({
         assert.deepEqual(a.json, { rois: lamp, filename: "alt.json" });
         a = await call(B, "GET", "/load_roi_file?path=data_sources/line3/missing.json");
         assert.deepEqual([a.status, a.json], [200, { rois: [], filename: "missing.json" }]);
+        a = await call(B, "GET", "/load_roi_file?path=data_sources/nope/rois.json");
+        // README: a path in no source is a 404 (VisionROI: 200 {"rois": [], "filename": "None"}).
+        assertError(a, 404, /^not found/, "load_roi_file of no source");
+        a = await call(B, "GET", "/load_roi/nope");
+        // README: `/load_roi/<unknown>` is a 404 (VisionROI: 200 with "None").
+        assertError(a, 404, /^config not found/, "load_roi unknown");
         a = await call(B, "GET", "/read_log?source=line1&lines=40");
         assert.deepEqual([a.status, a.json], [200, { lines: [] }]);
+        for (const lines of ["0", "-5", "abc"]) {
+          a = await call(B, "GET", `/read_log?source=line1&lines=${lines}`);
+          // README: `lines` is 1–1000, anything else a 400 (VisionROI: 0 = the whole file, abc = 40).
+          assertError(a, 400, new RegExp(`^invalid lines "${lines}"`), `lines=${lines}`);
+        }
         const unknown = await call(B, "GET", "/read_log?source=nope&lines=40");
         await stillDiffers("read_log_unknown_source", () => {
           assert.deepEqual([unknown.status, unknown.json], [200, { lines: [] }]);
@@ -557,6 +573,35 @@ Deno.test({
         assert.deepEqual([a.status, a.json], [200, { status: "started", cam_id: "inf_cam2" }]);
         a = await call(B, "POST", "/stop_inference/inf_cam2");
         assert.deepEqual([a.status, a.json], [200, { status: "stopped", cam_id: "inf_cam2" }]);
+        // Only the ROI file: the job reads the source's rois.json (its `main` ROI).
+        a = await call(B, "POST", "/start_inference/inf_cam4", {
+          json: { name: "line3", group: "main" },
+        });
+        assert.deepEqual([a.status, a.json], [200, { status: "started", cam_id: "inf_cam4" }]);
+        a = await call(B, "GET", "/inference_status/inf_cam4");
+        assert.deepEqual([a.json.running, a.json.source, a.json.group], [true, "line3", "main"]);
+        a = await call(B, "POST", "/stop_inference/inf_cam4");
+        assert.deepEqual([a.status, a.json], [200, { status: "stopped", cam_id: "inf_cam4" }]);
+        // README: bad values are a 400 naming them (VisionROI: interval "abc" ran at 1 s, and
+        // draw_page_boxes "false" meant true); a body that is not JSON is a 400.
+        const badStarts: [Record<string, unknown>, RegExp][] = [
+          [{ interval: "abc" }, /^invalid interval "abc"/],
+          [{ result_timeout: "soon" }, /^invalid result_timeout "soon"/],
+          [{ draw_page_boxes: "false" }, /^invalid draw_page_boxes "false"/],
+        ];
+        for (const [extra, message] of badStarts) {
+          a = await call(B, "POST", "/start_inference/inf_bad", {
+            json: { ...cfg, rois: lamp, group: "main", ...extra },
+          });
+          assertError(a, 400, message, JSON.stringify(extra));
+        }
+        const formStart = await fetch(`${B}/start_inference/inf_bad`, {
+          method: "POST",
+          body: "x",
+        });
+        assert.equal(formStart.status, 400);
+        assert.match((await formStart.json()).message, /^invalid content-type/);
+        assert.equal((await call(B, "GET", "/inference_status/inf_bad")).json.running, false);
         const nullName = await call(B, "POST", "/start_inference/inf_cam3", {
           json: { ...cfg, name: null, rois: lamp, group: "main" },
         });
@@ -770,6 +815,16 @@ Deno.test({
         assert.equal(a.status, 400, a.text);
         assert.deepEqual([a.json.status, a.json.cam_id], ["error", "inf_gone"]);
         assert.match(a.json.message, /^open_failed/);
+        a = await call(B, "POST", "/start_roi_stream/1", { json: gone });
+        // README: `/start_roi_stream` answers `open_failed` with the reason.
+        assert.equal(a.status, 400, a.text);
+        assert.deepEqual([a.json.status, a.json.cam_id], ["error", "1"]);
+        assert.match(a.json.message, /^open_failed/);
+        // A saved source's snapshot wakes its camera; this one never gives a frame.
+        const dark = await call(B, "GET", "/ws_snapshot/gone");
+        assert.equal(dark.status, 503);
+        assert.match(dark.text, /^Camera not ready/);
+        await stillDiffers("snapshot_503_text", () => assert.equal(dark.text, "Camera not ready"));
       });
 
       await t.step("POST /_quit (§1.2)", async () => {
