@@ -175,8 +175,12 @@ Deno.test({
     const B = server.url;
     const sockets: ClientSocket[] = [];
     const lamp = panelRois("main").filter((r) => r.module === "light_button");
+    let failed = false;
+    const step = async (name: string, fn: () => Promise<void>) => {
+      if (!(await t.step(name, fn))) failed = true;
+    };
     try {
-      await t.step("pages (§1.1) and health (§1.2)", async () => {
+      await step("pages (§1.1) and health (§1.2)", async () => {
         for (const p of ["/", "/dashboard"]) {
           const a = await call(B, "GET", p);
           assert.equal(a.status, 302, p);
@@ -198,7 +202,7 @@ Deno.test({
         assert.match(health.type, /^text\/plain/);
       });
 
-      await t.step("MQTT configs (§1.4) as the MQTT page sends them", async () => {
+      await step("MQTT configs (§1.4) as the MQTT page sends them", async () => {
         let a = await call(B, "GET", "/mqtt_configs");
         assert.deepEqual(a.json, []);
         // The form's fields; the page sends the inputs' values, so numbers may come as strings.
@@ -255,9 +259,11 @@ Deno.test({
         assert.deepEqual([a.status, a.json], [200, { status: "deleted" }]);
         a = await call(B, "DELETE", "/mqtt_configs/second");
         assertError(a, 404, "not found", "delete unknown config");
+        a = await call(B, "DELETE", "/mqtt_configs/");
+        assertError(a, 400, "invalid name", "delete without a name");
       });
 
-      await t.step("source CRUD (§1.5) as the Source page sends it", async () => {
+      await step("source CRUD (§1.5) as the Source page sends it", async () => {
         let a = await call(B, "POST", "/create_source", {
           form: { name: "line1", source: "demo", stream_type: "opencv" },
         });
@@ -330,7 +336,7 @@ Deno.test({
       });
 
       let template = "";
-      await t.step("ROI editor session on cam_id 1 (§1.6, §1.7, §6.4)", async () => {
+      await step("ROI editor session on cam_id 1 (§1.6, §1.7, §6.4)", async () => {
         // Start: source_config, then start_roi_stream/1 with the config minus `rois`.
         const cfg = (await call(B, "GET", "/source_config?name=line1")).json;
         delete cfg.rois;
@@ -432,7 +438,7 @@ Deno.test({
         assert.deepEqual([a.json.running, a.json.cam_id], [false, "1"]);
       });
 
-      await t.step("listings (§1.3) and ROI files by path (§1.6)", async () => {
+      await step("listings (§1.3) and ROI files by path (§1.6)", async () => {
         let a = await call(B, "GET", "/data_sources");
         assert.deepEqual([...a.json].sort(), ["line1", "line3"]);
         a = await call(B, "GET", "/source_list");
@@ -484,7 +490,7 @@ Deno.test({
       const cfg = (await call(B, "GET", "/source_config?name=line1")).json;
       delete cfg.rois;
       let groupWs: ClientSocket, groupVideo: ClientSocket;
-      await t.step("Inference Group job inf_cam1 (§1.7, §1.8, §6.5)", async () => {
+      await step("Inference Group job inf_cam1 (§1.7, §1.8, §6.5)", async () => {
         // Its start body: the config without rois/module, the group's type-roi entries, the group.
         const body = { ...cfg, rois: lamp, group: "main", interval: 0.2, draw_page_boxes: false };
         let a = await call(B, "POST", "/start_inference/inf_cam1", { json: body });
@@ -526,6 +532,20 @@ Deno.test({
         a = await call(B, "POST", "/start_roi_stream/inf_cam1", { json: cfg });
         assert.equal(a.status, 400);
         assert.deepEqual([a.json.status, a.json.cam_id], ["inference_running", "inf_cam1"]);
+
+        // README: a preview stop leaves the job alone (VisionROI wiped the job's ROIs and queues).
+        a = await call(B, "POST", "/stop_roi_stream/inf_cam1");
+        assert.deepEqual([a.status, a.json], [200, { status: "no_task", cam_id: "inf_cam1" }]);
+        // A repeated start reconfigures the running job (group, interval), as VisionROI did.
+        a = await call(B, "POST", "/start_inference/inf_cam1", {
+          json: { ...body, group: "all", interval: 0.25 },
+        });
+        assert.deepEqual([a.status, a.json.status], [200, "already_running"]);
+        a = await call(B, "GET", "/inference_status/inf_cam1");
+        assert.deepEqual([a.json.running, a.json.group], [true, "all"]);
+        await groupWs.next((m) => isFrame(m) && m.group === "all", {
+          what: "a result of group all",
+        });
 
         // The log panel: /read_log?source=<name>&lines=40 every second, AGGREGATED_ROI lines.
         const log = await call(B, "GET", "/read_log?source=line1&lines=40");
@@ -611,7 +631,7 @@ Deno.test({
         await call(B, "POST", "/stop_inference/inf_cam3");
       });
 
-      await t.step(
+      await step(
         "Inference Page job page_cam1: pages detected, {group, scores} (§3.4, §6.6)",
         async () => {
           const page = await call(B, "GET", "/load_roi_file?path=data_sources/line1/rois.json");
@@ -648,7 +668,7 @@ Deno.test({
         },
       );
 
-      await t.step("dashboard (§2.8) with the jobs running", async () => {
+      await step("dashboard (§2.8) with the jobs running", async () => {
         const a = await call(B, "GET", "/api/dashboard");
         assert.equal(a.status, 200);
         const d = a.json;
@@ -708,7 +728,7 @@ Deno.test({
         }, "camera row");
         // README: status words are English (VisionROI: Thai).
         assert.equal(cam.status, "inference");
-        assert.equal(cam.target_fps, 5);
+        assert.equal(cam.target_fps, 4, "1 / interval after the reconfigure");
         assert.match(cam.snapshot_url, /^\/ws_snapshot\/inf_cam1\?ts=\d+$/);
         const snap = await fetch(B + cam.snapshot_url);
         assert.equal(snap.headers.get("content-type"), "image/jpeg");
@@ -780,7 +800,7 @@ Deno.test({
         });
       });
 
-      await t.step("stops close the sockets; unknown cam_ids (§1.7, §1.8)", async () => {
+      await step("stops close the sockets; unknown cam_ids (§1.7, §1.8)", async () => {
         let a = await call(B, "POST", "/stop_inference/inf_cam1");
         assert.deepEqual([a.status, a.json], [200, { status: "stopped", cam_id: "inf_cam1" }]);
         // README: a stop closes with code 1000 `stopped` (VisionROI: 1012 `stream_outage`).
@@ -827,7 +847,7 @@ Deno.test({
         await stillDiffers("snapshot_503_text", () => assert.equal(dark.text, "Camera not ready"));
       });
 
-      await t.step("POST /_quit (§1.2)", async () => {
+      await step("POST /_quit (§1.2)", async () => {
         const answers = await Promise.all([
           call(B, "POST", "/_quit"),
           call(B, "POST", "/_quit"),
@@ -840,11 +860,14 @@ Deno.test({
         assert.equal((await server.exited()).code, 0);
       });
 
-      assert.deepEqual(
-        Object.keys(KNOWN_DIFFERENCES).filter((k) => !exercised.has(k as Known)),
-        [],
-        "every known difference is exercised",
-      );
+      // A failed step may have skipped some: only a clean run proves an entry is unused.
+      if (!failed) {
+        assert.deepEqual(
+          Object.keys(KNOWN_DIFFERENCES).filter((k) => !exercised.has(k as Known)),
+          [],
+          "every known difference is exercised",
+        );
+      }
     } finally {
       for (const s of sockets) s.close();
       await server.kill9();
