@@ -686,6 +686,45 @@ Deno.test({
         },
       );
 
+      await step(
+        "service_state.json (§2.4) and config.json (§2.1) as VisionROI wrote them",
+        async () => {
+          // README: service_state.json lives in the data dir.
+          const state = JSON.parse(await Deno.readTextFile(`${data}/service_state.json`));
+          const job = state.cameras.inf_cam1;
+          assertShape(job, {
+            source: "string|number|null",
+            resolution: "array",
+            backend: "string",
+            active_source: "string",
+            inference_running: "boolean",
+            inference_group: "string|null",
+            interval: "number",
+            result_timeout: "number",
+            draw_page_boxes: "boolean|null",
+            roi_low_latency: "boolean|null",
+          }, "service_state camera");
+          assert.deepEqual(
+            [
+              job.source,
+              job.active_source,
+              job.inference_running,
+              job.inference_group,
+              job.interval,
+            ],
+            ["demo", "line1", true, "all", 0.25],
+          );
+          assert.equal(state.cameras.page_cam1.inference_group, null, "automatic page detection");
+          const cfgFile = JSON.parse(await Deno.readTextFile(`${data}/line1/config.json`));
+          assert.deepEqual(cfgFile, {
+            name: "line1",
+            source: "demo",
+            rois: "rois.json",
+            stream_type: "opencv",
+          });
+        },
+      );
+
       await step("dashboard (§2.8) with the jobs running", async () => {
         const a = await call(B, "GET", "/api/dashboard");
         assert.equal(a.status, 200);
