@@ -905,15 +905,26 @@ Deno.test({
       });
 
       await step("POST /_quit (§1.2)", async () => {
-        const answers = await Promise.all([
-          call(B, "POST", "/_quit"),
-          call(B, "POST", "/_quit"),
+        // Two at once, as a double click: one starts the stop, the other is told so. On a loaded
+        // machine the second may find the server already gone, which is not an answer to check.
+        const sent = await Promise.all([
+          call(B, "POST", "/_quit").catch((err: Error) => err),
+          call(B, "POST", "/_quit").catch((err: Error) => err),
         ]);
-        assert.deepEqual(answers.map((a) => a.status), [202, 202]);
-        assert.deepEqual(answers.map((a) => a.text).sort(), [
-          "already shutting down",
-          "shutting down",
-        ]);
+        const answers = sent.filter((a): a is Awaited<ReturnType<typeof call>> =>
+          !(a instanceof Error)
+        );
+        assert.ok(answers.length >= 1, `no answer: ${sent.join("; ")}`);
+        for (const a of answers) {
+          assert.equal(a.status, 202);
+          assert.equal(a.type.split(";")[0], "text/plain");
+        }
+        const texts = answers.map((a) => a.text).sort();
+        assert.deepEqual(
+          texts,
+          ["already shutting down", "shutting down"].slice(2 - answers.length),
+          `answers ${JSON.stringify(texts)}`,
+        );
         assert.equal((await server.exited()).code, 0);
       });
 
