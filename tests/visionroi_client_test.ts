@@ -486,6 +486,29 @@ Deno.test({
         assertError(a, 404, /^config not found/, "load_roi unknown");
         a = await call(B, "GET", "/read_log?source=line1&lines=40");
         assert.deepEqual([a.status, a.json], [200, { lines: [] }]);
+        // README: bad values are a 400. Requests without their parameter (the UI always sends
+        // it; VisionROI answered 404, or 200 with nothing) and a `rois`/`group` of the wrong type
+        // (VisionROI ran the job with no ROIs).
+        const missing: [string, RegExp][] = [
+          ["/source_config", /^invalid name ""/],
+          ["/load_roi_file", /^missing path/],
+          ["/read_log", /^missing source/],
+        ];
+        for (const [path, message] of missing) {
+          assertError(await call(B, "GET", path), 400, message, `${path} without its parameter`);
+        }
+        const wrongTypes: [Record<string, unknown>, RegExp][] = [
+          [{ rois: 5 }, /^invalid rois 5/],
+          [{ rois: {} }, /^invalid rois \{\}/],
+          [{ group: 5 }, /^invalid group 5/],
+        ];
+        for (const [extra, message] of wrongTypes) {
+          a = await call(B, "POST", "/start_inference/inf_x", {
+            json: { ...extra, name: "line1" },
+          });
+          assertError(a, 400, message, JSON.stringify(extra));
+        }
+        assert.equal((await call(B, "GET", "/inference_status/inf_x")).json.running, false);
         for (const lines of ["0", "-5", "abc"]) {
           a = await call(B, "GET", `/read_log?source=line1&lines=${lines}`);
           // README: `lines` is 1–1000, anything else a 400 (VisionROI: 0 = the whole file, abc = 40).
