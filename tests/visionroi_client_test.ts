@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { startServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 import { panelRois } from "./helpers/panel.ts";
 import { alarmPage, rectPoints, templateBase64 } from "./helpers/pages.ts";
 import {
@@ -194,7 +195,10 @@ Deno.test({
         assert.equal(a.json.cam_id, "1");
         a = await call(B, "POST", "/start_roi_stream/1", { json: cfg });
         assert.deepEqual([a.status, a.json.status, a.json.cam_id], [200, "already_running", "1"]);
-        const state = JSON.parse(await Deno.readTextFile(`${data}/service_state.json`));
+        const state = await waitFor(async () => {
+          const saved = JSON.parse(await Deno.readTextFile(`${data}/service_state.json`));
+          return saved.cameras?.["1"] ? saved : undefined;
+        }, { what: "cam_id 1 in service_state.json" });
         await stillDiffers(
           "roi_low_latency_saved",
           () => assert.equal(state.cameras["1"]?.roi_low_latency, false),
@@ -361,9 +365,11 @@ Deno.test({
         });
 
         // The log panel: /read_log?source=<name>&lines=40 every second, AGGREGATED_ROI lines.
-        const log = await call(B, "GET", "/read_log?source=line1&lines=40");
-        const line = log.json.lines.find((l: string) => l.includes("AGGREGATED_ROI"));
-        assert.ok(line, `an AGGREGATED_ROI line in ${JSON.stringify(log.json)}`);
+        const line: string = await waitFor(async () => {
+          const log = await call(B, "GET", "/read_log?source=line1&lines=40");
+          assert.equal(log.status, 200, log.text);
+          return log.json.lines.find((l: string) => l.includes("AGGREGATED_ROI"));
+        }, { what: "an AGGREGATED_ROI line in /read_log" });
         // README: the log has UTC times (VisionROI: local `YYYY-MM-DD hh:mm:ss,mmm`).
         const m = /^\S+ - INFO - AGGREGATED_ROI (\{.*\})$/.exec(line);
         assert.ok(m, line);
