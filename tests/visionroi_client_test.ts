@@ -65,7 +65,12 @@ export const KNOWN_DIFFERENCES = {
   ws_stop_reason: {
     item: "12.4",
     contract: "README: a stop closes with code 1000 `stopped` (VisionROI: 1012 stream_outage)",
-    here: "/ws and /ws_roi close 1000 'no camera for this cam_id' on a stop",
+    here: "/ws/<cam_id> closes 1000 'no camera for this cam_id' on /stop_inference",
+  },
+  ws_roi_stop_reason: {
+    item: "12.4",
+    contract: "README: a stop closes with code 1000 `stopped` (VisionROI: 1012 stream_outage)",
+    here: "/ws_roi/<cam_id> closes 1000 'no camera for this cam_id' on /stop_roi_stream",
   },
   read_log_unknown_source: {
     item: "12.5",
@@ -289,7 +294,10 @@ Deno.test({
         a = await call(B, "GET", "/roi_stream_status/1");
         assert.deepEqual([a.json.running, a.json.cam_id], [false, "1"]);
         const otherClose = await otherTab.closed;
-        await stillDiffers("ws_stop_reason", () => assert.deepEqual(otherClose, [1000, "stopped"]));
+        await stillDiffers(
+          "ws_roi_stop_reason",
+          () => assert.deepEqual(otherClose, [1000, "stopped"]),
+        );
       });
 
       await step("listings (§1.3) and ROI files by path (§1.6)", async () => {
