@@ -1,6 +1,6 @@
 /**
- * Steps of `tests/visionroi_client_test.ts` that check configuration routes and the dashboard,
- * each against a running server at `base`, as VisionROI's pages call them.
+ * Steps of `tests/visionroi_client_test.ts` that check configuration routes, listings and the
+ * dashboard against a running server whose base URL is `B`, as VisionROI's pages call them.
  */
 import assert from "node:assert/strict";
 import { type Any, assertShape, call } from "./visionroi_client.ts";
