@@ -6,7 +6,7 @@ import type { DeathPolicy } from "./module_guard.ts";
 export interface RoiTask {
   /** The ROI's id; results carry it back. */
   id: string;
-  /** Label; echoed in the result (defaults to the id). */
+  /** Label; echoed in the result ("" when unset, as VisionROI sent it). */
   name?: string;
   /** Module name from the registry. */
   module: string;

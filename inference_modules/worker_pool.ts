@@ -170,7 +170,8 @@ export class WorkerPool {
     opts: ReadFrameOptions,
   ): Promise<RoiResult> {
     const id = String(roi.id);
-    const name = roi.name ? String(roi.name) : id;
+    // The ROI's name as it is: "" when unset (VisionROI); callers pick their own label.
+    const name = String(roi.name ?? "");
     const base = { id, name, module: String(roi.module ?? "") };
     const early = (error: string): RoiResult => {
       this.#counts.tasksDone++;

@@ -39,6 +39,17 @@ export interface AggregatedPayload {
   [extra: string]: unknown;
 }
 
+/** The order of an `AGGREGATED_ROI` line's keys in VisionROI's log (contract §2.5). */
+const LOG_KEY_ORDER = [
+  "frame_time",
+  "result_time",
+  "cam_id",
+  "group",
+  "source",
+  "results",
+  "frame_duration",
+] as const;
+
 /** Options of {@linkcode appendAggregated}. */
 export interface AppendOptions {
   /** Rotate before a write would pass this size [10 MiB]. */
@@ -127,8 +138,13 @@ export async function appendAggregated(
     const { image: _image, ...rest } = r;
     return capStrings(rest);
   });
+  // VisionROI's key order whatever order the caller built the payload in; keys it did not have
+  // follow. Absent keys stay absent.
+  const ordered: Record<string, unknown> = {};
+  for (const key of LOG_KEY_ORDER) if (key in payload) ordered[key] = payload[key];
+  ordered.results = results;
   // Python's json.dumps spacing (VisionROI's line), UTF-8 as its ensure_ascii=False wrote it.
-  const json = pythonJsonDumps({ ...payload, results });
+  const json = pythonJsonDumps({ ...ordered, ...payload, results });
   const line = formatLogLine((opts.now ?? (() => new Date()))(), "INFO", `AGGREGATED_ROI ${json}`);
   await appendLine(path, line, opts);
 }

@@ -204,3 +204,36 @@ Deno.test("pythonJsonDumps matches Python's separators, float repr and ensure_as
   assert.equal(pythonJsonDumps({}), "{}");
   assert.equal(pythonJsonDumps([]), "[]");
 });
+
+Deno.test("appendAggregated writes VisionROI's key order whatever order the payload has", async () => {
+  const dir = await tempDir();
+  try {
+    const sources = new SourceStore(`${dir}/data`);
+    await sources.create({ name: "cam", source: "demo" });
+    // The job's order: source before group, frame_duration before results, an extra key.
+    await appendAggregated(sources, "cam", {
+      frame_time: 1,
+      result_time: 2,
+      cam_id: "inf_cam1",
+      source: "cam",
+      group: "p1",
+      frame_duration: 1,
+      extra: true,
+      results: [],
+    });
+    const text = await Deno.readTextFile(`${dir}/data/cam/${RESULT_LOG_FILE}`);
+    const json = JSON.parse(text.slice(text.indexOf("{")));
+    assert.deepEqual(Object.keys(json), [
+      "frame_time",
+      "result_time",
+      "cam_id",
+      "group",
+      "source",
+      "results",
+      "frame_duration",
+      "extra",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

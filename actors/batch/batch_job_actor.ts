@@ -179,7 +179,7 @@ function rowOf(r: RoiResult, index: number, time: number | null): BatchRow {
     frame_index: index,
     frame_time: time,
     roi_id: r.id,
-    name: r.name,
+    name: r.name || r.id,
     module: r.module,
     text: r.text,
     value: value ?? null,

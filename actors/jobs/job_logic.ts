@@ -88,7 +88,7 @@ export function groupMessage(
 export function toTask(roi: JobRoi): RoiTask {
   return {
     id: String(roi.id),
-    name: roi.name || String(roi.id),
+    name: roi.name ?? "",
     module: roi.module ?? "",
     points: roi.points,
     params: roi.params,

@@ -6,6 +6,7 @@ import {
   pagesToDetect,
   readableRois,
   selectRois,
+  toTask,
 } from "./job_logic.ts";
 
 const pts = [{ x: 0, y: 0 }, { x: 10, y: 0 }, { x: 10, y: 10 }, { x: 0, y: 10 }];
@@ -97,4 +98,12 @@ Deno.test("groupMessage: a forced group or all sends {group, scores: []}; detect
     group: "",
     scores,
   });
+});
+
+Deno.test('toTask: a ROI without a name gives "" as VisionROI did, not its id', () => {
+  const points = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }, { x: 0, y: 1 }];
+  const base = { id: "a_lamp", module: "light_button", points } as unknown as JobRoi;
+  assert.equal(toTask({ ...base, name: "" }).name, "");
+  assert.equal(toTask(base).name, "");
+  assert.equal(toTask({ ...base, name: "Lamp" }).name, "Lamp");
 });
