@@ -4,9 +4,9 @@
  * task's counters in one transaction. Started again after a crash or restart, it continues after
  * the last stored frame, so no frame is read twice and none is lost.
  */
-import { Actor, type Clock, FatalError } from "../runtime/mod.ts";
+import { Actor, asError, type Clock, FatalError } from "../runtime/mod.ts";
 import type { FrameReader } from "../jobs/inference_job_actor.ts";
-import { batchFrames, type FramePlan } from "../frame_sources/batch_frames.ts";
+import { type BatchFrame, batchFrames, type FramePlan } from "../frame_sources/batch_frames.ts";
 import { FrameSourceError } from "../frame_sources/frame.ts";
 import type { BatchDb, BatchRow, BatchTask } from "../../storage/batch_db.ts";
 import type { RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
@@ -15,8 +15,16 @@ import { mainNumber } from "../../inference_modules/main_number.ts";
 /** How long a batch ROI may wait and run: batch work queues behind live work. */
 export const BATCH_DEADLINE_MS = 120_000;
 
-/** Messages: `cancel` stops reading and marks the task cancelled. */
-export type BatchJobMessage = { type: "cancel" };
+/**
+ * Messages. `cancel` stops reading and marks the task cancelled; the others are the actor's own
+ * steps, each sent when the work it waited for is done: `decoded` (the decoder's next frame, or the
+ * end of the file), `frame_read` (the pool's answers for one frame) and `failed` (either broke).
+ */
+export type BatchJobMessage =
+  | { type: "cancel" }
+  | { type: "decoded"; item: IteratorResult<BatchFrame> }
+  | { type: "frame_read"; index: number; time: number | null; results: RoiResult[] }
+  | { type: "failed"; error: Error };
 
 /** JSON snapshot of a running task. */
 export interface BatchJobSnapshot {
@@ -32,13 +40,24 @@ export interface BatchJobDeps {
   db: BatchDb;
   reader: FrameReader;
   clock?: Clock;
+  /** Frame decoder [batchFrames: ffmpeg or sharp over the task's files]. */
+  frames?: (plan: FramePlan, signal: AbortSignal) => AsyncGenerator<BatchFrame>;
 }
 
-/** The batch job actor of one task. */
+/**
+ * The batch job actor of one task. Work is messages: the next frame is decoded while the pool reads
+ * the current one, and each frame's rows are stored before the next `decoded` is handled, so the
+ * order on disk is the order in the file.
+ */
 export class BatchJobActor extends Actor<BatchJobMessage, BatchJobSnapshot> {
   #task: BatchTask;
   #deps: BatchJobDeps;
+  #rois: RoiTask[];
   #abort = new AbortController();
+  #frames?: AsyncGenerator<BatchFrame>;
+  /** The frame after the one being read, decoding meanwhile. */
+  #prefetch?: Promise<IteratorResult<BatchFrame>>;
+  #mark = 0;
 
   /** A job for `task` as stored (its `last_frame` says where to continue). */
   constructor(task: BatchTask, deps: BatchJobDeps) {
@@ -51,6 +70,7 @@ export class BatchJobActor extends Actor<BatchJobMessage, BatchJobSnapshot> {
     }, { clock: deps.clock });
     this.#task = task;
     this.#deps = deps;
+    this.#rois = JSON.parse(task.rois) as RoiTask[];
   }
 
   protected override onStart(): () => Promise<void> {
@@ -61,75 +81,91 @@ export class BatchJobActor extends Actor<BatchJobMessage, BatchJobSnapshot> {
       error: null,
     });
     this.update({ status: "processing" });
-    const loop = this.#run().then(
-      (outcome) => outcome && void this.end("normal"),
-      (err) => {
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.update({ status: "failed", last_error: error.message });
-        this.crash(
-          err instanceof FrameSourceError ? new FatalError(error.message) : error,
-          err instanceof FrameSourceError ? "fatal" : "error",
-        );
-      },
-    );
+    this.#frames = (this.#deps.frames ?? batchFrames)(planOf(this.#task), this.#abort.signal);
+    this.#mark = this.clock.now();
+    this.#deliver(this.#pull());
     return async () => {
       this.#abort.abort();
-      await loop;
+      await this.#frames?.return(undefined).catch(() => undefined);
     };
   }
 
   protected receive(msg: BatchJobMessage): void {
-    if (msg.type !== "cancel" || this.#abort.signal.aborted) return;
-    this.#abort.abort();
-    this.#finish("cancelled");
-    void this.end("normal");
+    if (this.#abort.signal.aborted) return; // cancelled or stopping: late steps change nothing
+    switch (msg.type) {
+      case "cancel":
+        this.#abort.abort();
+        this.#finish("cancelled");
+        void this.end("normal");
+        return;
+      case "decoded":
+        return this.#decoded(msg.item);
+      case "frame_read":
+        return this.#frameRead(msg);
+      case "failed":
+        return this.#failed(msg.error);
+    }
   }
 
-  /** Reads frames until the end ("completed") or an abort (undefined). */
-  async #run(): Promise<"completed" | undefined> {
-    const signal = this.#abort.signal;
-    const task = this.#task;
-    const rois = JSON.parse(task.rois) as RoiTask[];
-    const frames = batchFrames(planOf(task), signal);
-    const guard = <T>(p: Promise<T>) => {
-      p.catch((err) => {
-        // The awaited copy of `p` reports the error; this copy only keeps it from being unhandled.
-        // After an abort the decoder was killed on purpose, and its error says nothing new.
-        if (!signal.aborted) console.error(`batch ${task.id}: ${(err as Error).message}`);
-      });
-      return p;
-    };
-    let next = guard(frames.next());
-    let mark = this.clock.now();
-    try {
-      for (;;) {
-        const item = await next;
-        if (item.done || signal.aborted) break;
-        next = guard(frames.next()); // decode the next frame while the pool reads this one
-        const { index, time, frame, error } = item.value;
-        const results = frame
-          ? await this.#deps.reader.readFrame(frame, rois, {
-            priority: "batch",
-            deadlineMs: BATCH_DEADLINE_MS,
-          })
-          : rois.map((r) => failed(r, error ?? "no frame"));
-        if (signal.aborted) break; // cancelled or stopping: this frame's rows are not stored
-        const now = this.clock.now();
-        this.#deps.db.storeFrame(
-          task.id,
-          index,
-          results.map((r) => rowOf(r, index, time)),
-          now - mark,
-        );
-        mark = now;
-        this.update({ frames_done: this.snapshot().frames_done + 1 });
-      }
-    } finally {
-      if (signal.aborted) await frames.return(undefined);
+  #decoded(item: IteratorResult<BatchFrame>): void {
+    if (item.done) {
+      this.#finish("completed");
+      void this.end("normal");
+      return;
     }
-    if (signal.aborted) return undefined;
-    this.#finish("completed");
-    return "completed";
+    this.#prefetch = this.#pull(); // decode the next frame while the pool reads this one
+    const { index, time, frame, error } = item.value;
+    const read = frame
+      ? this.#deps.reader.readFrame(frame, this.#rois, {
+        priority: "batch",
+        deadlineMs: BATCH_DEADLINE_MS,
+      })
+      : Promise.resolve(this.#rois.map((r) => failed(r, error ?? "no frame")));
+    read.then(
+      (results) => this.#post({ type: "frame_read", index, time, results }),
+      (err) => this.#post({ type: "failed", error: asError(err) }),
+    );
+  }
+
+  #frameRead(msg: Extract<BatchJobMessage, { type: "frame_read" }>): void {
+    const now = this.clock.now();
+    this.#deps.db.storeFrame(
+      this.#task.id,
+      msg.index,
+      msg.results.map((r) => rowOf(r, msg.index, msg.time)),
+      now - this.#mark,
+    );
+    this.#mark = now;
+    this.update({ frames_done: this.snapshot().frames_done + 1 });
+    if (this.#prefetch) this.#deliver(this.#prefetch);
+  }
+
+  /** A decoder that cannot read the file fails the task for good; anything else is a crash. */
+  #failed(error: Error): void {
+    this.update({ status: "failed", last_error: error.message });
+    throw error instanceof FrameSourceError ? new FatalError(error.message) : error;
+  }
+
+  #pull(): Promise<IteratorResult<BatchFrame>> {
+    const p = this.#frames!.next();
+    // The copy handed to #deliver reports the error; this one only keeps it from being unhandled.
+    p.catch(() => undefined);
+    return p;
+  }
+
+  #deliver(next: Promise<IteratorResult<BatchFrame>>): void {
+    next.then(
+      (item) => this.#post({ type: "decoded", item }),
+      (err) => this.#post({ type: "failed", error: asError(err) }),
+    );
+  }
+
+  /** Sends to itself; after it ended (cancelled, stopped) there is nobody to tell. */
+  #post(msg: BatchJobMessage): void {
+    if (this.ended || this.#abort.signal.aborted) return;
+    this.send(msg).catch((err) => {
+      if (!this.ended) console.error(`${this.id}: ${msg.type} lost: ${asError(err).message}`);
+    });
   }
 
   #finish(status: "completed" | "cancelled"): void {
