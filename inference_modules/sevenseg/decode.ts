@@ -404,7 +404,16 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
   const noise = quantile(ink.d, 0.5);
   const layoutThr = Math.max(noise * 2 + 2, inkScale * 0.22);
   const maskF: Gray = { w, h, d: ink.d.map((v) => (v > layoutThr ? 1 : 0)) };
-  const slant = estimateSlant(maskF);
+  // Slant from the vertical edges of the strokes (horizontal ink gradient), which the right shear
+  // lines up into columns.
+  const edges: Gray = { w, h, d: new Float32Array(w * h) };
+  for (let y = 0; y < h; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const gx = Math.abs(ink.d[y * w + x + 1] - ink.d[y * w + x - 1]) / inkScale;
+      edges.d[y * w + x] = gx > 0.15 ? gx : 0;
+    }
+  }
+  const slant = estimateSlant(edges);
   const { map: sInk, dx } = shear(ink, slant);
   const { map: sMaskF } = shear(maskF, slant);
   const sw = sInk.w;
@@ -417,9 +426,11 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
   };
   const [by0, by1] = rowBand(mask, sw, h);
   const H = Math.max(4, by1 - by0);
-  // Only the band's rows count for the cell layout.
   const band = new Uint8Array(mask.length);
-  for (let y = by0; y < by1; y++) for (let x = 0; x < sw; x++) band[y * sw + x] = mask[y * sw + x];
+  // Only the band's rows count for the cell layout, less its bottom fifth: decimal points sit
+  // there between the cells and would join them.
+  const bandEnd = Math.round(by1 - H * 0.2);
+  for (let y = by0; y < bandEnd; y++) for (let x = 0; x < sw; x++) band[y * sw + x] = mask[y * sw + x];
   const runs = columnRuns(band, sw, h, Math.max(1, Math.round(H * 0.04)), Math.max(1, Math.round(H * 0.03)));
   const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
   const cells = cellsFromRuns(runs, H, by0, by1, sw, n);
@@ -440,8 +451,8 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
       owners.push({ cell: ci, seg });
     }
     const next = cells[ci + 1];
-    const px0 = c.x1 + W * 0.02, px1 = Math.min(c.x1 + W * 0.4, next ? next.x0 - W * 0.05 : sw);
-    if (px1 - px0 >= Math.max(1, tEst * 0.5)) {
+    const px0 = c.x1 - W * 0.02, px1 = Math.min(c.x1 + W * 0.35, next ? next.x0 - 1 : sw);
+    if (px1 - px0 >= 1) {
       const r = { x0: px0, x1: px1, y0: c.y1 - tEst * 1.1, y1: c.y1 + tEst * 0.2 };
       const s = sampleRegion(sInk, rgbAt, r, true);
       feats.push(feature(s, bgRgb, inkScale));
@@ -525,7 +536,7 @@ function joinText(digits: SevenSegDigit[]): string {
 
 /** Cells from column runs: wide runs are digits, narrow tall ones a `1`, short wide ones a minus. */
 function cellsFromRuns(runs: Run[], H: number, by0: number, by1: number, sw: number, n?: number): Cell[] {
-  const tall = runs.filter((r) => r.y1 - r.y0 >= H * 0.55);
+  const tall = runs.filter((r) => r.y1 - r.y0 >= H * 0.45);
   const wide = tall.filter((r) => r.x1 - r.x0 >= H * 0.3);
   const Wd = wide.length
     ? quantile(wide.map((r) => r.x1 - r.x0), 0.5)
@@ -533,10 +544,10 @@ function cellsFromRuns(runs: Run[], H: number, by0: number, by1: number, sw: num
   const cells: Cell[] = [];
   for (const r of runs) {
     const rw = r.x1 - r.x0, rh = r.y1 - r.y0;
-    if (rh >= H * 0.55) {
+    if (rh >= H * 0.45) {
       if (rw >= Wd * 0.6) cells.push({ x0: r.x0, x1: r.x1, y0: by0, y1: by1 });
       else cells.push({ x0: Math.max(-Wd * 0.1, r.x1 - Wd), x1: r.x1, y0: by0, y1: by1 });
-    } else if (rw >= Wd * 0.35 && rh <= H * 0.3 && r.y0 > by0 + H * 0.3 && r.y1 < by1 - H * 0.25) {
+    } else if (rw >= Wd * 0.35 && rh <= H * 0.3 && r.y0 > by0 + H * 0.3) {
       // A lone middle bar: a minus sign drawn in a digit cell.
       const pad = Math.max(0, (Wd - rw) / 2);
       cells.push({ x0: r.x0 - pad, x1: r.x1 + pad, y0: by0, y1: by1, minus: true });
