@@ -104,7 +104,7 @@ export function randomSpec(r: () => number): SynthSpec {
     lit,
     ghost,
     slant: r() < 0.5 ? 0.05 + r() * 0.17 : r() * 0.04,
-    keystone: r() < 0.4 ? r() * 0.12 : 0,
+    keystone: r() < 0.4 ? r() : 0, // scaled below: the outer digits lean at most 0.08
     blur: r() * 1.6,
     glare: r() < 0.4 ? 0.15 + r() * 0.35 : 0,
     noise: r() * 8,
@@ -126,6 +126,7 @@ export async function renderDisplay(spec: SynthSpec, r: () => number): Promise<S
   const margin = H * 0.22 + Math.abs(spec.slant) * dh;
   const W = Math.round(margin * 2 + spec.cells.length * dw + (spec.cells.length - 1) * gapX);
   spec.width = W;
+  if (spec.keystone > 1e-3 && spec.keystone <= 1) spec.keystone = (spec.keystone * 0.16 * H) / W;
   const top = (H - dh) / 2;
   const rects = (cx: number): Record<string, [number, number, number, number]> => ({
     a: [cx + t * 0.6 + gap, top, dw - 1.2 * t - 2 * gap, t],

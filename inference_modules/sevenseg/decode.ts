@@ -376,17 +376,13 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
   const { w, h, rgb } = resample(img, scale);
   const gray = toGray(w, h, rgb);
   if (opts.polarity) return decodeWith(gray, rgb, opts.polarity, opts);
-  const first = decodeWith(gray, rgb, detectPolarity(gray), opts);
-  if (!first.error && first.confidence >= 0.35) return first;
-  const other = decodeWith(
-    gray,
-    rgb,
-    first.polarity === "dark_on_light" ? "light_on_dark" : "dark_on_light",
-    opts,
-  );
-  if (other.error && !first.error) return first;
-  if (first.error && !other.error) return other.confidence >= 0.35 ? other : first;
-  return other.confidence > first.confidence + 0.2 ? other : first;
+  // Both polarities: a valid decoding beats an invalid one, then the clearer one wins (the
+  // detected polarity breaks near-ties).
+  const detected = detectPolarity(gray);
+  const first = decodeWith(gray, rgb, detected, opts);
+  const other = decodeWith(gray, rgb, detected === "dark_on_light" ? "light_on_dark" : "dark_on_light", opts);
+  if (!!first.error !== !!other.error) return first.error ? other : first;
+  return other.confidence > first.confidence + 0.1 ? other : first;
 }
 
 function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: SevenSegOptions): SevenSegResult {
@@ -403,6 +399,7 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
   // Layout mask: lit and ghost segments alike (everything well above the noise floor).
   const noise = quantile(ink.d, 0.5);
   const layoutThr = Math.max(noise * 2 + 2, inkScale * 0.22);
+  const ghostThr = Math.max(noise * 2 + 3, inkScale * 0.1);
   const maskF: Gray = { w, h, d: ink.d.map((v) => (v > layoutThr ? 1 : 0)) };
   // Slant from the vertical edges of the strokes (horizontal ink gradient), which the right shear
   // lines up into columns.
@@ -434,6 +431,8 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
   const runs = columnRuns(band, sw, h, Math.max(1, Math.round(H * 0.04)), Math.max(1, Math.round(H * 0.03)));
   const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
   const cells = cellsFromRuns(runs, H, by0, by1, sw, n);
+  if (n !== 1 && cells.length > 0) addGhostCells(cells, shear({ w, h, d: ink.d.map((v) => (v > ghostThr ? 1 : 0)) }, slant).map, by0, bandEnd, H);
+  if (n && cells.length > n) cells.splice(0, cells.length - n);
   if (cells.length === 0) return { ...base, slant, text: "", confidence: 1, digits: [] };
 
   // Features of every segment of every cell (and the decimal point after it).
@@ -532,6 +531,26 @@ function joinText(digits: SevenSegDigit[]): string {
   }
   t = t.replace(/\.$/, "");
   return t;
+}
+
+/**
+ * Unlit cells show only ghost segments, below the layout threshold: wide runs of the fainter
+ * mask that overlap no cell become cells too (they decode as blanks).
+ */
+function addGhostCells(cells: Cell[], faint: Gray, y0: number, y1: number, H: number): void {
+  const mask = new Uint8Array(faint.d.length);
+  for (let y = y0; y < y1; y++) for (let x = 0; x < faint.w; x++) mask[y * faint.w + x] = faint.d[y * faint.w + x] >= 0.5 ? 1 : 0;
+  const wide = cells.filter((c) => !c.minus).map((c) => c.x1 - c.x0);
+  const Wd = wide.length ? quantile(wide, 0.5) : H * 0.55;
+  const runs = columnRuns(mask, faint.w, faint.h, Math.max(1, Math.round(H * 0.04)), Math.max(1, Math.round(H * 0.03)));
+  const { by0, by1 } = { by0: cells[0].y0, by1: cells[0].y1 };
+  for (const r of runs) {
+    const rw = r.x1 - r.x0;
+    if (r.y1 - r.y0 < H * 0.45 || rw < Wd * 0.75 || rw > Wd * 1.3) continue;
+    if (cells.some((c) => r.x0 < c.x1 && r.x1 > c.x0)) continue;
+    cells.push({ x0: r.x0, x1: r.x1, y0: by0, y1: by1 });
+  }
+  cells.sort((a, b) => a.x0 - b.x0);
 }
 
 /** Cells from column runs: wide runs are digits, narrow tall ones a `1`, short wide ones a minus. */
