@@ -8,6 +8,7 @@ const SECTIONS = [
   "ffmpeg_source",
   "modules",
   "onnx_modules",
+  "sevenseg",
   "jobs",
   "page_detect",
   "mqtt",

@@ -129,7 +129,7 @@ function rankFilter(src: Gray, r: number, max: boolean): Gray {
 }
 
 function quantile(values: ArrayLike<number>, q: number): number {
-  const s = Array.from(values).sort((a, b) => a - b);
+  const s = Float32Array.from(values).sort();
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] : 0;
 }
 
@@ -160,17 +160,32 @@ function shear(m: Gray, s: number): { map: Gray; dx: number } {
 }
 
 /** The shear that makes vertical strokes vertical: maximum sum of squared column sums. */
-function estimateSlant(mask: Gray): number {
-  let best = 0, bestScore = -1;
-  for (let s = -0.4; s <= 0.4001; s += 0.02) {
-    const { map } = shear(mask, s);
-    let score = 0;
-    for (let x = 0; x < map.w; x++) {
-      let c = 0;
-      for (let y = 0; y < map.h; y++) c += map.d[y * map.w + x];
-      score += c * c;
+function estimateSlant(edges: Gray): number {
+  const pts: number[] = [];
+  for (let y = 0; y < edges.h; y++) {
+    for (let x = 0; x < edges.w; x++) {
+      const v = edges.d[y * edges.w + x];
+      if (v > 0) pts.push(x, y - edges.h / 2, v);
     }
-    if (score > bestScore * 1.0001) (bestScore = score), (best = s);
+  }
+  const extra = Math.ceil(0.5 * edges.h) + 2;
+  const cols = new Float64Array(edges.w + 2 * extra);
+  const score = (s: number) => {
+    cols.fill(0);
+    for (let i = 0; i < pts.length; i += 3) cols[Math.round(pts[i] + s * pts[i + 1]) + extra] += pts[i + 2];
+    let t = 0;
+    for (const c of cols) t += c * c;
+    return t;
+  };
+  let best = 0, bestScore = score(0);
+  for (let s = -0.4; s <= 0.4001; s += 0.04) {
+    const v = score(s);
+    if (v > bestScore * 1.0001) (bestScore = v), (best = s);
+  }
+  const coarse = best;
+  for (let s = coarse - 0.03; s <= coarse + 0.0301; s += 0.01) {
+    const v = score(s);
+    if (v > bestScore * 1.0001) (bestScore = v), (best = s);
   }
   return best;
 }
@@ -382,6 +397,8 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
   const first = decodeWith(gray, rgb, detected, opts);
   const other = decodeWith(gray, rgb, detected === "dark_on_light" ? "light_on_dark" : "dark_on_light", opts);
   if (!!first.error !== !!other.error) return first.error ? other : first;
+  const read = (r: SevenSegResult) => r.digits.filter((d) => d.char !== "").length;
+  if (read(first) !== read(other)) return read(other) > read(first) ? other : first;
   return other.confidence > first.confidence + 0.1 ? other : first;
 }
 
