@@ -447,7 +447,7 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
   for (let y = by0; y < bandEnd; y++) for (let x = 0; x < sw; x++) band[y * sw + x] = mask[y * sw + x];
   const runs = columnRuns(band, sw, h, Math.max(1, Math.round(H * 0.04)), Math.max(1, Math.round(H * 0.03)));
   const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
-  const cells = cellsFromRuns(runs, H, by0, by1, sw, n);
+  const cells = n === 1 ? singleCell(sInk, inkScale * 0.3) : cellsFromRuns(runs, H, by0, by1, sw, n);
   if (n !== 1 && cells.length > 0) addGhostCells(cells, shear({ w, h, d: ink.d.map((v) => (v > ghostThr ? 1 : 0)) }, slant).map, by0, bandEnd, H);
   if (n && cells.length > n) cells.splice(0, cells.length - n);
   if (cells.length === 0) return { ...base, slant, text: "", confidence: 1, digits: [] };
@@ -548,6 +548,22 @@ function joinText(digits: SevenSegDigit[]): string {
   }
   t = t.replace(/\.$/, "");
   return t;
+}
+
+/**
+ * The cell of a one-digit crop: the 3rd..97th percentiles of the ink's x and y (a frame edge or a
+ * neighbour's sliver at the crop's border is too small to move them); a lone `1` is widened left.
+ */
+function singleCell(ink: Gray, thr: number): Cell[] {
+  const xs: number[] = [], ys: number[] = [];
+  for (let y = 0; y < ink.h; y++) {
+    for (let x = 0; x < ink.w; x++) if (ink.d[y * ink.w + x] > thr) (xs.push(x), ys.push(y));
+  }
+  if (xs.length < 10) return [];
+  const x0 = quantile(xs, 0.03), x1 = quantile(xs, 0.97) + 1;
+  const y0 = quantile(ys, 0.02), y1 = quantile(ys, 0.98) + 1;
+  const H = y1 - y0;
+  return [{ x0: x1 - x0 < H * 0.3 ? x1 - H * 0.55 : x0, x1, y0, y1 }];
 }
 
 /**
