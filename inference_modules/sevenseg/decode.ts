@@ -563,7 +563,7 @@ function singleCell(ink: Gray, thr: number): Cell[] {
   const x0 = quantile(xs, 0.03), x1 = quantile(xs, 0.97) + 1;
   const y0 = quantile(ys, 0.02), y1 = quantile(ys, 0.98) + 1;
   const H = y1 - y0;
-  return [{ x0: x1 - x0 < H * 0.3 ? x1 - H * 0.55 : x0, x1, y0, y1 }];
+  return [{ x0: x1 - x0 < H * 0.4 ? x1 - Math.max(H * 0.7, (x1 - x0) * 2.5) : x0, x1, y0, y1 }];
 }
 
 /**
