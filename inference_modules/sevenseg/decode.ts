@@ -286,6 +286,8 @@ interface Cell {
   y0: number;
   y1: number;
   minus?: boolean;
+  /** A narrow tall run (a `1`): the cell reaches left of it. */
+  one?: boolean;
 }
 
 /** Segment sample regions in cell coordinates: [u0, u1, v0, v1] (0..1 across, down). */
@@ -598,7 +600,7 @@ function cellsFromRuns(runs: Run[], H: number, by0: number, by1: number, sw: num
     const rw = r.x1 - r.x0, rh = r.y1 - r.y0;
     if (rh >= H * 0.45) {
       if (rw >= Wd * 0.6) cells.push({ x0: r.x0, x1: r.x1, y0: by0, y1: by1 });
-      else cells.push({ x0: Math.max(-Wd * 0.1, r.x1 - Wd), x1: r.x1, y0: by0, y1: by1 });
+      else cells.push({ x0: Math.max(-Wd * 0.1, r.x1 - Wd), x1: r.x1, y0: by0, y1: by1, one: true });
     } else if (rw >= Wd * 0.35 && rh <= H * 0.3 && r.y0 > by0 + H * 0.3) {
       // A lone middle bar: a minus sign drawn in a digit cell.
       const pad = Math.max(0, (Wd - rw) / 2);
@@ -610,7 +612,10 @@ function cellsFromRuns(runs: Run[], H: number, by0: number, by1: number, sw: num
   const merged: Cell[] = [];
   for (const c of cells.sort((a, b) => a.x0 - b.x0)) {
     const prev = merged[merged.length - 1];
-    if (prev && c.x0 < prev.x1 - Wd * 0.3) {
+    if (prev && c.one && c.x0 < prev.x1) {
+      // A 1 right after a digit: its cell starts where the neighbour's ends.
+      merged.push({ ...c, x0: prev.x1 + 1 });
+    } else if (prev && c.x0 < prev.x1 - Wd * 0.3) {
       if (c.x1 - c.x0 > prev.x1 - prev.x0) merged[merged.length - 1] = c;
     } else merged.push(c);
   }
