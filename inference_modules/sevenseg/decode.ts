@@ -398,7 +398,11 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
   const detected = detectPolarity(gray);
   const first = decodeWith(gray, rgb, detected, opts);
   const other = decodeWith(gray, rgb, detected === "dark_on_light" ? "light_on_dark" : "dark_on_light", opts);
-  if (!!first.error !== !!other.error) return first.error ? other : first;
+  if (!!first.error !== !!other.error) {
+    const [bad, good] = first.error ? [first, other] : [other, first];
+    // Nothing found the other way round does not outweigh clear segments that make no digit.
+    return good.digits.length === 0 && bad.confidence >= 0.5 ? bad : good;
+  }
   const read = (r: SevenSegResult) => r.digits.filter((d) => d.char !== "").length;
   if (read(first) !== read(other)) return read(other) > read(first) ? other : first;
   return other.confidence > first.confidence + 0.1 ? other : first;
