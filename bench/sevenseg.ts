@@ -7,7 +7,11 @@
 import { loadCv } from "../inference_modules/cv_loader.ts";
 import { createEngine as createDigits } from "../inference_modules/digits/engine.ts";
 import type { ModuleEngine, RgbaImage } from "../inference_modules/module_types.ts";
-import { decodeImage, fixturesPresent, listLabelled } from "../inference_modules/onnx/fixture_images.ts";
+import {
+  decodeImage,
+  fixturesPresent,
+  listLabelled,
+} from "../inference_modules/onnx/fixture_images.ts";
 import { decodeSevenSeg } from "../inference_modules/sevenseg/decode.ts";
 import { type BenchSection, median } from "./section.ts";
 import { synthSet } from "./sevenseg_synth.ts";
@@ -39,7 +43,12 @@ async function score(items: Item[], read: (it: Item) => Promise<string> | string
     ms.push(performance.now() - t0);
     if (got === it.want) ok++;
   }
-  return { ok, n: items.length, pct: Math.round((1000 * ok) / Math.max(1, items.length)) / 10, msMedian: median(ms) };
+  return {
+    ok,
+    n: items.length,
+    pct: Math.round((1000 * ok) / Math.max(1, items.length)) / 10,
+    msMedian: median(ms),
+  };
 }
 
 /** Runs the section (a few minutes on 2 cores: OCR is the slow part). */
@@ -60,16 +69,26 @@ export async function run(): Promise<BenchSection> {
   const rows: Record<string, unknown> = {};
   rows.synth_sevenseg = await score(synth, seg);
   rows.synth_ghost_sevenseg = await score(synth.filter((s) => s.ghost), seg);
-  rows.synth_digits_ocr = await score(synth, (it) => tryRead(digits, it.image, { display: "ocr", digit_count: it.digits }));
+  rows.synth_digits_ocr = await score(
+    synth,
+    (it) => tryRead(digits, it.image, { display: "ocr", digit_count: it.digits }),
+  );
   rows.synth_ghost_digits_ocr = await score(
     synth.filter((s) => s.ghost),
     (it) => tryRead(digits, it.image, { display: "ocr", digit_count: it.digits }),
   );
-  rows.synth_digits_auto = await score(synth, (it) => tryRead(digits, it.image, { digit_count: it.digits }));
+  rows.synth_digits_auto = await score(
+    synth,
+    (it) => tryRead(digits, it.image, { digit_count: it.digits }),
+  );
   if (fixturesPresent("sevenseg bench (real crops)")) {
     const real: Item[] = [];
     for (const f of listLabelled("sevenseg")) {
-      real.push({ image: await decodeImage(f.path), want: f.label === "blank" ? "" : f.label, digits: 1 });
+      real.push({
+        image: await decodeImage(f.path),
+        want: f.label === "blank" ? "" : f.label,
+        digits: 1,
+      });
     }
     rows.real_sevenseg = await score(real, seg);
     rows.real_digits_ocr = await score(real, (it) => tryRead(digits, it.image, { display: "ocr" }));
@@ -78,16 +97,20 @@ export async function run(): Promise<BenchSection> {
     for (const f of listLabelled("meter_digits", (l) => l.endsWith(".0"))) {
       meters.push({ image: await decodeImage(f.path), want: f.label.replace(".0", "") });
     }
-    rows.meter_digits_ocr = await score(meters, (it) => tryRead(digits, it.image, { display: "ocr" }));
+    rows.meter_digits_ocr = await score(
+      meters,
+      (it) => tryRead(digits, it.image, { display: "ocr" }),
+    );
     rows.meter_digits_auto = await score(meters, (it) => tryRead(digits, it.image, {}));
   }
   await digits.dispose?.();
   const label: Record<string, string> = {
-    synth_sevenseg: `synthetic displays (${SYNTH_COUNT}, seed ${SYNTH_SEED}), whole display exact | sevenseg`,
+    synth_sevenseg:
+      `synthetic displays (${SYNTH_COUNT}, seed ${SYNTH_SEED}), whole display exact | sevenseg`,
     synth_ghost_sevenseg: "synthetic, only displays with ghost segments | sevenseg",
-    synth_digits_ocr: "synthetic displays | digits (OCR, `display: \"ocr\"`)",
+    synth_digits_ocr: 'synthetic displays | digits (OCR, `display: "ocr"`)',
     synth_ghost_digits_ocr: "synthetic, only displays with ghost segments | digits (OCR)",
-    synth_digits_auto: "synthetic displays | digits (`display: \"auto\"`, default)",
+    synth_digits_auto: 'synthetic displays | digits (`display: "auto"`, default)',
     real_sevenseg: "real LCD digit crops (220) | sevenseg (`digits: 1`)",
     real_digits_ocr: "real LCD digit crops | digits (OCR)",
     real_digits_auto: "real LCD digit crops | digits (auto)",

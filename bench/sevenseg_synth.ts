@@ -68,7 +68,8 @@ export function rng(seed: number): () => number {
   };
 }
 
-const mix = (a: Rgb, b: Rgb, k: number): Rgb => [0, 1, 2].map((i) => a[i] + (b[i] - a[i]) * k) as Rgb;
+const mix = (a: Rgb, b: Rgb, k: number): Rgb =>
+  [0, 1, 2].map((i) => a[i] + (b[i] - a[i]) * k) as Rgb;
 
 /** A random display spec (seeded): about half LCD, half LED/VFD, most with ghost segments. */
 export function randomSpec(r: () => number): SynthSpec {
@@ -76,7 +77,9 @@ export function randomSpec(r: () => number): SynthSpec {
   const digits = Math.max(1, n - Math.floor(r() * 2));
   const negative = r() < 0.2 && digits < n;
   let s = "";
-  for (let i = 0; i < digits; i++) s += String(i === 0 && digits > 1 ? 1 + Math.floor(r() * 9) : Math.floor(r() * 10));
+  for (let i = 0; i < digits; i++) {
+    s += String(i === 0 && digits > 1 ? 1 + Math.floor(r() * 9) : Math.floor(r() * 10));
+  }
   const chars = (negative ? "-" + s : s).padStart(n, " ").split("");
   const point = r() < 0.4 && digits > 1 ? n - 2 - Math.floor(r() * (digits - 1)) : -1;
   const lcd = r() < 0.5;
@@ -88,7 +91,11 @@ export function randomSpec(r: () => number): SynthSpec {
     lit = [d, d + r() * 15, d + r() * 20];
     ghost = mix(bg, lit, 0.08 + r() * 0.2);
   } else {
-    const palette: Rgb[] = [[255, 40, 30], [60, 255, 90], [80, 230, 255], [255, 170, 40], [240, 240, 255]];
+    const palette: Rgb[] = [[255, 40, 30], [60, 255, 90], [80, 230, 255], [255, 170, 40], [
+      240,
+      240,
+      255,
+    ]];
     lit = palette[Math.floor(r() * palette.length)].map((v) => v * (0.75 + r() * 0.25)) as Rgb;
     const b = 5 + r() * 35;
     bg = [b, b, b * (1 + r() * 0.3)];
@@ -142,7 +149,9 @@ export async function renderDisplay(spec: SynthSpec, r: () => number): Promise<S
   spec.cells.forEach((ch, i) => {
     const cx = margin + i * (dw + gapX);
     const lit = SEGMENTS[ch];
-    for (const [s, [x, y, w, h]] of Object.entries(rects(cx))) shapes.push({ x, y, w, h, on: lit.includes(s) });
+    for (const [s, [x, y, w, h]] of Object.entries(rects(cx))) {
+      shapes.push({ x, y, w, h, on: lit.includes(s) });
+    }
     shapes.push({ x: cx + dw + gapX * 0.25, y: top + dh - t, w: t, h: t, on: i === spec.point });
   });
   const rgb = new Float32Array(W * H * 3);
@@ -152,7 +161,8 @@ export async function renderDisplay(spec: SynthSpec, r: () => number): Promise<S
       const acc: Rgb = [0, 0, 0];
       for (let sy = 0; sy < ss; sy++) {
         for (let sx = 0; sx < ss; sx++) {
-          let px = x + (sx + 0.5) / ss, py = y + (sy + 0.5) / ss;
+          const py = y + (sy + 0.5) / ss;
+          let px = x + (sx + 0.5) / ss;
           // Keystone: rows nearer the top are squeezed towards the middle.
           const k = 1 - spec.keystone * (1 - py / H);
           px = W / 2 + (px - W / 2) / k;
@@ -173,13 +183,15 @@ export async function renderDisplay(spec: SynthSpec, r: () => number): Promise<S
       for (let i = 0; i < 3; i++) rgb[o + i] = acc[i] / (ss * ss);
     }
   }
-  let img = boxBlur(rgb, W, H, spec.blur);
+  const img = boxBlur(rgb, W, H, spec.blur);
   if (spec.glare > 0) {
     const gx = r() * W, gy = r() * H, rad = H * (0.5 + r());
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         const k = spec.glare * Math.exp(-((x - gx) ** 2 + (y - gy) ** 2) / (2 * rad * rad));
-        for (let i = 0; i < 3; i++) img[(y * W + x) * 3 + i] += (255 - img[(y * W + x) * 3 + i]) * k;
+        for (let i = 0; i < 3; i++) {
+          img[(y * W + x) * 3 + i] += (255 - img[(y * W + x) * 3 + i]) * k;
+        }
       }
     }
   }
@@ -193,12 +205,13 @@ export async function renderDisplay(spec: SynthSpec, r: () => number): Promise<S
   }
   let image = { width: W, height: H, data };
   if (spec.jpeg > 0) {
-    const jpg = await sharp(data, { raw: { width: W, height: H, channels: 4 } }).jpeg({ quality: spec.jpeg })
+    const jpg = await sharp(data, { raw: { width: W, height: H, channels: 4 } }).jpeg({
+      quality: spec.jpeg,
+    })
       .toBuffer();
     const dec = await sharp(jpg).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     image = { width: dec.info.width, height: dec.info.height, data: new Uint8Array(dec.data) };
   }
-  img = new Float32Array(0);
   return { image, text: expectedText(spec), spec };
 }
 
@@ -210,7 +223,9 @@ function boxBlur(src: Float32Array, w: number, h: number, radius: number): Float
     for (let x = 0; x < w; x++) {
       for (let c = 0; c < 3; c++) {
         let s = 0, n = 0;
-        for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) (s += src[(y * w + k) * 3 + c]), n++;
+        for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) {
+          (s += src[(y * w + k) * 3 + c]), n++;
+        }
         tmp[(y * w + x) * 3 + c] = s / n;
       }
     }
@@ -219,7 +234,9 @@ function boxBlur(src: Float32Array, w: number, h: number, radius: number): Float
     for (let x = 0; x < w; x++) {
       for (let c = 0; c < 3; c++) {
         let s = 0, n = 0;
-        for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) (s += tmp[(k * w + x) * 3 + c]), n++;
+        for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) {
+          (s += tmp[(k * w + x) * 3 + c]), n++;
+        }
         out[(y * w + x) * 3 + c] = s / n;
       }
     }

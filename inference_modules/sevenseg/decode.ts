@@ -80,7 +80,8 @@ interface Gray {
 }
 
 function resample(img: RgbaImage, scale: number): { w: number; h: number; rgb: Float32Array } {
-  const w = Math.max(1, Math.round(img.width * scale)), h = Math.max(1, Math.round(img.height * scale));
+  const w = Math.max(1, Math.round(img.width * scale)),
+    h = Math.max(1, Math.round(img.height * scale));
   const rgb = new Float32Array(w * h * 3);
   const sx = img.width / w, sy = img.height / h;
   for (let y = 0; y < h; y++) {
@@ -114,14 +115,18 @@ function rankFilter(src: Gray, r: number, max: boolean): Gray {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let v = src.d[y * w + x];
-      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) v = pick(v, src.d[y * w + k]);
+      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) {
+        v = pick(v, src.d[y * w + k]);
+      }
       tmp[y * w + x] = v;
     }
   }
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let v = tmp[y * w + x];
-      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) v = pick(v, tmp[k * w + x]);
+      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) {
+        v = pick(v, tmp[k * w + x]);
+      }
       out[y * w + x] = v;
     }
   }
@@ -139,7 +144,9 @@ function inkMap(gray: Gray, polarity: Polarity, r: number): Gray {
   // Opening (light ink) or closing (dark ink) removes strokes and keeps the background.
   const bg = rankFilter(rankFilter(gray, r, !light), r, light);
   const d = new Float32Array(gray.d.length);
-  for (let i = 0; i < d.length; i++) d[i] = Math.max(0, light ? gray.d[i] - bg.d[i] : bg.d[i] - gray.d[i]);
+  for (let i = 0; i < d.length; i++) {
+    d[i] = Math.max(0, light ? gray.d[i] - bg.d[i] : bg.d[i] - gray.d[i]);
+  }
   return { w: gray.w, h: gray.h, d };
 }
 
@@ -172,7 +179,9 @@ function estimateSlant(edges: Gray): number {
   const cols = new Float64Array(edges.w + 2 * extra);
   const score = (s: number) => {
     cols.fill(0);
-    for (let i = 0; i < pts.length; i += 3) cols[Math.round(pts[i] + s * pts[i + 1]) + extra] += pts[i + 2];
+    for (let i = 0; i < pts.length; i += 3) {
+      cols[Math.round(pts[i] + s * pts[i + 1]) + extra] += pts[i + 2];
+    }
     let t = 0;
     for (const c of cols) t += c * c;
     return t;
@@ -186,20 +195,6 @@ function estimateSlant(edges: Gray): number {
   for (let s = coarse - 0.03; s <= coarse + 0.0301; s += 0.01) {
     const v = score(s);
     if (v > bestScore * 1.0001) (bestScore = v), (best = s);
-  }
-  return best;
-}
-
-function otsu(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  let best = s[0], bestVar = -1, sumL = 0;
-  const total = s.reduce((a, b) => a + b, 0);
-  for (let i = 0; i < s.length - 1; i++) {
-    sumL += s[i];
-    const nL = i + 1, nR = s.length - nL;
-    const mL = sumL / nL, mR = (total - sumL) / nR;
-    const v = nL * nR * (mL - mR) ** 2;
-    if (v > bestVar) (bestVar = v), (best = (s[i] + s[i + 1]) / 2);
   }
   return best;
 }
@@ -350,7 +345,8 @@ function splitLit(features: number[][], anchorWeight: number): { lit: boolean[];
   let hiC = features.reduce((m, f) => (norm(f) > norm(m) ? f : m), new Array(dim).fill(0));
   let loC = new Array(dim).fill(0);
   let lit = features.map(() => true);
-  const dist = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
+  const dist = (a: number[], b: number[]) =>
+    Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
   for (let iter = 0; iter < 20; iter++) {
     lit = features.map((f) => dist(f, hiC) < dist(f, loC));
     const sumHi = new Array(dim).fill(0), sumLo = new Array(dim).fill(0);
@@ -377,7 +373,9 @@ function splitLit(features: number[][], anchorWeight: number): { lit: boolean[];
 
 function toGray(w: number, h: number, rgb: Float32Array): Gray {
   const d = new Float32Array(w * h);
-  for (let i = 0; i < w * h; i++) d[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  for (let i = 0; i < w * h; i++) {
+    d[i] = 0.299 * rgb[i * 3] + 0.587 * rgb[i * 3 + 1] + 0.114 * rgb[i * 3 + 2];
+  }
   return { w, h, d };
 }
 
@@ -397,7 +395,12 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
   // detected polarity breaks near-ties).
   const detected = detectPolarity(gray);
   const first = decodeWith(gray, rgb, detected, opts);
-  const other = decodeWith(gray, rgb, detected === "dark_on_light" ? "light_on_dark" : "dark_on_light", opts);
+  const other = decodeWith(
+    gray,
+    rgb,
+    detected === "dark_on_light" ? "light_on_dark" : "dark_on_light",
+    opts,
+  );
   if (!!first.error !== !!other.error) {
     const [bad, good] = first.error ? [first, other] : [other, first];
     // Nothing found the other way round does not outweigh clear segments that make no digit.
@@ -408,7 +411,12 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
   return other.confidence > first.confidence + 0.1 ? other : first;
 }
 
-function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: SevenSegOptions): SevenSegResult {
+function decodeWith(
+  gray: Gray,
+  rgb: Float32Array,
+  polarity: Polarity,
+  opts: SevenSegOptions,
+): SevenSegResult {
   const { w, h } = gray;
   const range = Math.max(1, quantile(gray.d, 0.99) - quantile(gray.d, 0.01));
   const ink = inkMap(gray, polarity, Math.round(h / 7));
@@ -450,11 +458,29 @@ function decodeWith(gray: Gray, rgb: Float32Array, polarity: Polarity, opts: Sev
   // Only the band's rows count for the cell layout, less its bottom fifth: decimal points sit
   // there between the cells and would join them.
   const bandEnd = Math.round(by1 - H * 0.2);
-  for (let y = by0; y < bandEnd; y++) for (let x = 0; x < sw; x++) band[y * sw + x] = mask[y * sw + x];
-  const runs = columnRuns(band, sw, h, Math.max(1, Math.round(H * 0.04)), Math.max(1, Math.round(H * 0.03)));
+  for (let y = by0; y < bandEnd; y++) {
+    for (let x = 0; x < sw; x++) band[y * sw + x] = mask[y * sw + x];
+  }
+  const runs = columnRuns(
+    band,
+    sw,
+    h,
+    Math.max(1, Math.round(H * 0.04)),
+    Math.max(1, Math.round(H * 0.03)),
+  );
   const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
-  const cells = n === 1 ? singleCell(sInk, inkScale * 0.3) : cellsFromRuns(runs, H, by0, by1, sw, n);
-  if (n !== 1 && cells.length > 0) addGhostCells(cells, shear({ w, h, d: ink.d.map((v) => (v > ghostThr ? 1 : 0)) }, slant).map, by0, bandEnd, H);
+  const cells = n === 1
+    ? singleCell(sInk, inkScale * 0.3)
+    : cellsFromRuns(runs, H, by0, by1, sw, n);
+  if (n !== 1 && cells.length > 0) {
+    addGhostCells(
+      cells,
+      shear({ w, h, d: ink.d.map((v) => (v > ghostThr ? 1 : 0)) }, slant).map,
+      by0,
+      bandEnd,
+      H,
+    );
+  }
   if (n && cells.length > n) cells.splice(0, cells.length - n);
   if (cells.length === 0) return { ...base, slant, text: "", confidence: 1, digits: [] };
 
@@ -532,7 +558,12 @@ function feature(
   inkScale: number,
 ): number[] {
   // Brightness (ink) and the colour difference from the background, both in ink-scale units.
-  const cb = (c: number[]) => [c[2] - (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]), c[0] - (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2])];
+  const cb = (
+    c: number[],
+  ) => [
+    c[2] - (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]),
+    c[0] - (0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2]),
+  ];
   const [b1, r1] = cb(s.rgb), [b0, r0] = cb(bg);
   return [s.ink / inkScale, (0.35 * (b1 - b0)) / inkScale, (0.35 * (r1 - r0)) / inkScale];
 }
@@ -578,10 +609,20 @@ function singleCell(ink: Gray, thr: number): Cell[] {
  */
 function addGhostCells(cells: Cell[], faint: Gray, y0: number, y1: number, H: number): void {
   const mask = new Uint8Array(faint.d.length);
-  for (let y = y0; y < y1; y++) for (let x = 0; x < faint.w; x++) mask[y * faint.w + x] = faint.d[y * faint.w + x] >= 0.5 ? 1 : 0;
+  for (let y = y0; y < y1; y++) {
+    for (let x = 0; x < faint.w; x++) {
+      mask[y * faint.w + x] = faint.d[y * faint.w + x] >= 0.5 ? 1 : 0;
+    }
+  }
   const wide = cells.filter((c) => !c.minus).map((c) => c.x1 - c.x0);
   const Wd = wide.length ? quantile(wide, 0.5) : H * 0.55;
-  const runs = columnRuns(mask, faint.w, faint.h, Math.max(1, Math.round(H * 0.04)), Math.max(1, Math.round(H * 0.03)));
+  const runs = columnRuns(
+    mask,
+    faint.w,
+    faint.h,
+    Math.max(1, Math.round(H * 0.04)),
+    Math.max(1, Math.round(H * 0.03)),
+  );
   const { by0, by1 } = { by0: cells[0].y0, by1: cells[0].y1 };
   for (const r of runs) {
     const rw = r.x1 - r.x0;
@@ -593,7 +634,14 @@ function addGhostCells(cells: Cell[], faint: Gray, y0: number, y1: number, H: nu
 }
 
 /** Cells from column runs: wide runs are digits, narrow tall ones a `1`, short wide ones a minus. */
-function cellsFromRuns(runs: Run[], H: number, by0: number, by1: number, sw: number, n?: number): Cell[] {
+function cellsFromRuns(
+  runs: Run[],
+  H: number,
+  by0: number,
+  by1: number,
+  sw: number,
+  n?: number,
+): Cell[] {
   const tall = runs.filter((r) => r.y1 - r.y0 >= H * 0.45);
   const wide = tall.filter((r) => r.x1 - r.x0 >= H * 0.3);
   const Wd = wide.length
@@ -604,7 +652,13 @@ function cellsFromRuns(runs: Run[], H: number, by0: number, by1: number, sw: num
     const rw = r.x1 - r.x0, rh = r.y1 - r.y0;
     if (rh >= H * 0.45) {
       if (rw >= Wd * 0.6) cells.push({ x0: r.x0, x1: r.x1, y0: by0, y1: by1 });
-      else cells.push({ x0: Math.max(-Wd * 0.1, r.x1 - Wd), x1: r.x1, y0: by0, y1: by1, one: true });
+      else {cells.push({
+          x0: Math.max(-Wd * 0.1, r.x1 - Wd),
+          x1: r.x1,
+          y0: by0,
+          y1: by1,
+          one: true,
+        });}
     } else if (rw >= Wd * 0.35 && rh <= H * 0.3 && r.y0 > by0 + H * 0.3) {
       // A lone middle bar: a minus sign drawn in a digit cell.
       const pad = Math.max(0, (Wd - rw) / 2);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type SynthSpec, renderDisplay, rng, synthSet } from "../../bench/sevenseg_synth.ts";
+import { renderDisplay, rng, synthSet, type SynthSpec } from "../../bench/sevenseg_synth.ts";
 import { decodeImage, fixturesPresent, listLabelled } from "../onnx/fixture_images.ts";
 import { decodeSevenSeg } from "./decode.ts";
 import { createEngine } from "./engine.ts";
@@ -49,22 +49,26 @@ Deno.test("sevenseg counts strong ghost segments as off (LCD, dark on light)", a
 });
 
 Deno.test("sevenseg reads light-on-dark LED and VFD displays with coloured and grey ghosts", async () => {
-  const led = decodeSevenSeg(await draw(spec("-527", {
-    polarity: "light_on_dark",
-    bg: [15, 12, 12],
-    lit: [250, 40, 30],
-    ghost: [60, 20, 18],
-  })));
+  const led = decodeSevenSeg(
+    await draw(spec("-527", {
+      polarity: "light_on_dark",
+      bg: [15, 12, 12],
+      lit: [250, 40, 30],
+      ghost: [60, 20, 18],
+    })),
+  );
   assert.equal(led.text, "-527");
   assert.equal(led.polarity, "light_on_dark");
-  const vfd = decodeSevenSeg(await draw(spec("9608", {
-    polarity: "light_on_dark",
-    bg: [20, 22, 25],
-    lit: [80, 240, 220],
-    ghost: [70, 72, 75],
-    point: 1,
-    slant: 0.15,
-  })));
+  const vfd = decodeSevenSeg(
+    await draw(spec("9608", {
+      polarity: "light_on_dark",
+      bg: [20, 22, 25],
+      lit: [80, 240, 220],
+      ghost: [70, 72, 75],
+      point: 1,
+      slant: 0.15,
+    })),
+  );
   assert.equal(vfd.text, "96.08");
   assert.ok(Math.abs(vfd.slant - 0.15) <= 0.05, `slant ${vfd.slant}`);
 });
@@ -75,7 +79,9 @@ Deno.test("sevenseg reports an invalid segment pattern instead of guessing", asy
   // Erase segment b of the 4: f, g and c lit make no digit.
   const { width, height, data } = bad;
   for (let y = 0; y < height * 0.47; y++) {
-    for (let x = Math.round(width * 0.55); x < width; x++) data.set([200, 210, 190], (y * width + x) * 4);
+    for (let x = Math.round(width * 0.55); x < width; x++) {
+      data.set([200, 210, 190], (y * width + x) * 4);
+    }
   }
   await assert.rejects(
     () => engine.read(bad, { digits: 1 }, roi),
@@ -109,7 +115,10 @@ Deno.test("sevenseg reads at least 97 % of a synthetic set (ghosts, colours, sla
     const r = decodeSevenSeg(s.image, { digits: s.spec.cells.length });
     if (r.error || r.text !== s.text) wrong.push(`${s.text} → ${r.text || r.error}`);
   }
-  assert.ok(wrong.length <= set.length * 0.03, `${wrong.length}/${set.length} wrong: ${wrong.join(", ")}`);
+  assert.ok(
+    wrong.length <= set.length * 0.03,
+    `${wrong.length}/${set.length} wrong: ${wrong.join(", ")}`,
+  );
 });
 
 // Goal (issue 13): 98 %. Reached: 74 % (cut-off digits, frame edges and blank crops remain);
