@@ -308,6 +308,7 @@ function sampleRegion(
   rgbAt: (x: number, y: number) => [number, number, number],
   r: { x0: number; x1: number; y0: number; y1: number },
   horizontal: boolean,
+  dot = false,
 ): { ink: number; rgb: [number, number, number] } {
   const xs0 = Math.max(0, Math.floor(r.x0)), xs1 = Math.min(map.w - 1, Math.ceil(r.x1));
   const ys0 = Math.max(0, Math.floor(r.y0)), ys1 = Math.min(map.h - 1, Math.ceil(r.y1));
@@ -331,7 +332,9 @@ function sampleRegion(
   }
   peaks.sort((a, b) => a - b);
   // Mean of the middle half: robust to a glint at one end and a neighbour's corner at the other.
-  const lo = Math.floor(peaks.length * 0.25), hi = Math.max(lo + 1, Math.ceil(peaks.length * 0.75));
+  // A dot fills only part of its window: the strongest third then.
+  const lo = Math.floor(peaks.length * (dot ? 0.6 : 0.25));
+  const hi = Math.max(lo + 1, Math.ceil(peaks.length * (dot ? 0.9 : 0.75)));
   let s = 0;
   for (let i = lo; i < hi; i++) s += peaks[i];
   const n = along1 - along0 + 1;
@@ -502,7 +505,7 @@ function decodeWith(
     const px0 = c.x1 - W * 0.02, px1 = Math.min(c.x1 + W * 0.35, next ? next.x0 - 1 : sw);
     if (px1 - px0 >= 1) {
       const r = { x0: px0, x1: px1, y0: c.y1 - tEst * 1.1, y1: c.y1 + tEst * 0.2 };
-      const s = sampleRegion(sInk, rgbAt, r, true);
+      const s = sampleRegion(sInk, rgbAt, r, true, true);
       feats.push(feature(s, bgRgb, inkScale));
       owners.push({ cell: ci, seg: "p" });
     }
