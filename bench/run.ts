@@ -9,6 +9,7 @@ const SECTIONS = [
   "modules",
   "lamps",
   "onnx_modules",
+  "sevenseg",
   "jobs",
   "page_detect",
   "mqtt",

@@ -9,6 +9,7 @@ import { paramsError } from "./params_error.ts";
 import { descriptor as digits } from "./digits/descriptor.ts";
 import { descriptor as lightButton } from "./light_button/descriptor.ts";
 import { descriptor as rapidOcr } from "./rapid_ocr/descriptor.ts";
+import { descriptor as sevenseg } from "./sevenseg/descriptor.ts";
 import { descriptor as tesseractOcr } from "./tesseract_ocr/descriptor.ts";
 import { descriptor as typhoonOcr } from "./typhoon_ocr/descriptor.ts";
 import { descriptor as yolo } from "./yolo/descriptor.ts";
@@ -18,6 +19,7 @@ export const BUILTIN_MODULES: readonly ModuleDescriptor[] = [
   tesseractOcr,
   rapidOcr,
   digits,
+  sevenseg,
   lightButton,
   yolo,
   typhoonOcr,

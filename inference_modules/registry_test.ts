@@ -20,7 +20,15 @@ Deno.test("the registry lists every built-in in order and fills params defaults"
   const registry = await createRegistry();
   assert.deepEqual(registry.list().map((d) => d.name), BUILTIN_MODULES.map((d) => d.name));
   for (
-    const name of ["tesseract_ocr", "rapid_ocr", "digits", "light_button", "yolo", "typhoon_ocr"]
+    const name of [
+      "tesseract_ocr",
+      "rapid_ocr",
+      "digits",
+      "sevenseg",
+      "light_button",
+      "yolo",
+      "typhoon_ocr",
+    ]
   ) {
     assert.equal(registry.get(name)?.name, name);
   }

@@ -15,6 +15,12 @@ export const digitsParams = z.object({
   digit_count: z.number().int().min(1).max(32).optional(),
   /** Digit windows: split the crop into this many equal columns and read each as one digit. */
   cells: z.number().int().min(1).max(32).optional(),
+  /**
+   * `7seg`: decode with the `sevenseg` segment decoder instead of OCR; `ocr`: OCR only; `auto`:
+   * the segment decoder's answer when it finds two or more cells with ghost segments (unlit
+   * segments shown faintly, which OCR reads as 8s) and decodes them all clearly, else OCR.
+   */
+  display: z.enum(["auto", "7seg", "ocr"]).default("auto"),
   /** Below this stroke contrast an unconfident reading counts as an unlit display (empty text). */
   blank_contrast: z.number().min(0).max(1).default(0.15),
 });

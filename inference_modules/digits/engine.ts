@@ -15,6 +15,8 @@ import {
 import { splitCells } from "./digit_cells.ts";
 import { tidyDigitText } from "./digit_text.ts";
 import { strokeContrast } from "./stroke_contrast.ts";
+import { decodeSevenSeg } from "../sevenseg/decode.ts";
+import { readSevenSeg } from "../sevenseg/engine.ts";
 
 /** Proportions (width / height) a lone digit is given before recognition. */
 const DIGIT_ASPECT = 0.55;
@@ -79,12 +81,35 @@ async function readBatch(
   });
 }
 
+/** Auto-detection: a segment decoding this clear, with ghosts showing, replaces OCR. */
+const AUTO_MIN_CONFIDENCE = 0.6;
+const AUTO_MIN_GHOST = 0.08;
+
+/** The segment decoder's answer for `display: "7seg"`, or for `auto` when it is clearly right. */
+function sevenSegFirst(crop: RgbaImage, p: DigitsParams): ReadOutput | undefined {
+  const digits = p.digit_count ?? p.cells;
+  const opts = { digits, polarity: "auto" as const, decimals: p.decimals, min_contrast: 0.08 };
+  if (p.display === "7seg") {
+    const out = readSevenSeg(crop, opts);
+    return { ...out, data: { display: "7seg", ...(out.data as object) } };
+  }
+  if (p.display !== "auto") return undefined;
+  const r = decodeSevenSeg(crop, { digits });
+  const clear = !r.error && r.digits.length >= 2 && r.confidence >= AUTO_MIN_CONFIDENCE &&
+    r.ghostRatio >= AUTO_MIN_GHOST && r.text !== "";
+  if (!clear) return undefined;
+  const out = readSevenSeg(crop, opts);
+  return { ...out, data: { display: "7seg", ...(out.data as object) } };
+}
+
 async function readDigits(
   cv: Cv,
   rec: TextRecognizer,
   crop: RgbaImage,
   p: DigitsParams & { mask: Uint8Array },
 ): Promise<ReadOutput> {
+  const seg = sevenSegFirst(crop, p);
+  if (seg) return seg;
   const images = p.cells ? splitCells(crop, p.cells) : [crop];
   const digits = p.cells ? undefined : p.digit_count;
   const reads = await readBatch(cv, rec, images, { ...p, digits });

@@ -114,3 +114,36 @@ Deno.test({
     await assert.rejects(() => e.read(drawnSeven(), { allow: 5 }, roi), /params\.allow/);
   },
 });
+
+Deno.test({
+  name: "digits reads a ghost-segment display with the segment decoder (auto and display: 7seg)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const { renderDisplay, rng } = await import("../../bench/sevenseg_synth.ts");
+    const e = await digitsEngine();
+    const { image } = await renderDisplay({
+      cells: " 4071".split(""),
+      point: 3,
+      polarity: "light_on_dark",
+      bg: [15, 15, 18],
+      lit: [80, 240, 220],
+      ghost: [50, 70, 68],
+      slant: 0.12,
+      keystone: 0,
+      blur: 1,
+      glare: 0,
+      noise: 2,
+      jpeg: 70,
+      width: 0,
+      height: 64,
+    }, rng(3));
+    const auto = await e.read(image, {}, roi);
+    assert.equal(auto.text, "407.1");
+    assert.equal((auto.data as { display: string }).display, "7seg");
+    const forced = await e.read(image, { display: "7seg", digit_count: 5 }, roi);
+    assert.equal(forced.value, 407.1);
+    const ocr = await e.read(image, { display: "ocr" }, roi);
+    assert.equal((ocr.data as { display?: string }).display, undefined);
+  },
+});
