@@ -56,7 +56,7 @@ export const LAYERS: Layer[] = [
 export const KNOWN: { upward: Record<string, string>; cycles: Record<string, string> } = {
   upward: {},
   cycles: {
-    "folders: actors/frame_sources, inference_modules, inference_modules/digits, inference_modules/light_button, inference_modules/onnx, inference_modules/rapid_ocr, inference_modules/tesseract_ocr, inference_modules/typhoon_ocr, inference_modules/yolo, storage":
+    "folders: actors/frame_sources, inference_modules, inference_modules/digits, inference_modules/light_button, inference_modules/onnx, inference_modules/rapid_ocr, inference_modules/sevenseg, inference_modules/tesseract_ocr, inference_modules/typhoon_ocr, inference_modules/yolo, storage":
       "the registry in inference_modules/ imports every module, the modules import its shared helpers, and frame_sources/batch_frames.ts uses inference_modules/image_frame.ts while the modules use frame.ts; storage/ holds both generic helpers (errors) and the ROI schema that uses the modules' polygon check; the file-level layers above are clean, and the folder re-layout of issue 11 (frames/, rois/, one folder per module, helpers apart) ends the folder cycle",
   },
 };
