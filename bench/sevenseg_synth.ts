@@ -6,23 +6,9 @@
  */
 import sharp from "sharp";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
+import { SEGMENTS } from "../actors/frame_sources/seven_segment.ts";
 
 type Rgb = [number, number, number];
-
-const SEGMENTS: Record<string, string> = {
-  "0": "abcdef",
-  "1": "bc",
-  "2": "abdeg",
-  "3": "abcdg",
-  "4": "bcfg",
-  "5": "acdfg",
-  "6": "acdefg",
-  "7": "abc",
-  "8": "abcdefg",
-  "9": "abcdfg",
-  "-": "g",
-  " ": "",
-};
 
 /** One display to draw. */
 export interface SynthSpec {

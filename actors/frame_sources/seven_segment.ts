@@ -2,8 +2,8 @@
 
 import type { Painter, Rgb } from "./raster.ts";
 
-// Segments: a top, b top-right, c bottom-right, d bottom, e bottom-left, f top-left, g middle.
-const SEGMENTS: Record<string, string> = {
+/** Lit segments per character: a top, b top-right, c bottom-right, d bottom, e bottom-left, f top-left, g middle. */
+export const SEGMENTS: Readonly<Record<string, string>> = {
   "0": "abcdef",
   "1": "bc",
   "2": "abdeg",
