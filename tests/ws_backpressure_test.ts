@@ -63,7 +63,11 @@ Deno.test({
       String(WS_BUFFER),
       "--ws-stall-timeout",
       String(STALL_CLOSE_S),
-    ]);
+    ], {
+      // A small old space makes V8 collect garbage (frame buffers, encodes) every few seconds, so
+      // RSS shows what is held, not how long the collector waited (tens of MB of sawtooth else).
+      denoArgs: ["--v8-flags=--max-old-space-size=160"],
+    });
     const ws = server.url.replace("http", "ws");
     const port = Number(new URL(server.url).port);
     const stalled: Awaited<ReturnType<typeof openStalledSocket>>[] = [];

@@ -19,9 +19,20 @@ export interface ServerProcess {
 export async function startServer(
   dataDir: string,
   extraArgs: string[] = [],
+  opts: { denoArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MOD, "--port", "0", "--data-dir", dataDir, ...extraArgs],
+    args: [
+      "run",
+      ...(opts.denoArgs ?? []),
+      "-A",
+      MOD,
+      "--port",
+      "0",
+      "--data-dir",
+      dataDir,
+      ...extraArgs,
+    ],
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
