@@ -27,13 +27,18 @@ async function main(): Promise<void> {
   const shutdown = () =>
     stopping ??= (async () => {
       // Whatever hangs (a stalled upload, an actor that does not stop), the process ends in time.
-      setTimeout(() => {
+      const watchdog = setTimeout(() => {
         console.error(`visionroi: shutdown not finished after ${SHUTDOWN_GRACE_MS} ms; exiting`);
         Deno.exit(1);
       }, SHUTDOWN_GRACE_MS);
       await system.stop();
       await server.shutdown();
-      Deno.exit(0);
+      for (const [sig, fn] of signalHandlers) Deno.removeSignalListener(sig, fn);
+      // No Deno.exit(0) here: exiting while terminated module workers (native ONNX code) are still
+      // being torn down crashed the process now and then (SIGSEGV, exit 139). With everything
+      // stopped the event loop empties and Deno ends after joining them; the watchdog, no longer
+      // keeping the loop alive, still ends a process that something else holds open.
+      Deno.unrefTimer(watchdog);
     })();
   const auth = await loadAccessPolicy(config);
   if (auth.created) {
@@ -47,9 +52,11 @@ async function main(): Promise<void> {
       console.log(`VisionROI listening on http://${hostname}:${port}/ (data: ${config.dataDir})`);
     },
   }, app.fetch);
-  for (const sig of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(sig, () => void shutdown());
-  }
+  const signalHandlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {
+    const fn = () => void shutdown();
+    Deno.addSignalListener(sig, fn);
+    return [sig, fn] as const;
+  });
   await server.finished;
 }
 
