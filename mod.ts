@@ -34,11 +34,12 @@ async function main(): Promise<void> {
       await system.stop();
       await server.shutdown();
       for (const [sig, fn] of signalHandlers) Deno.removeSignalListener(sig, fn);
-      // No Deno.exit(0) here: exiting while terminated module workers (native ONNX code) are still
-      // being torn down crashed the process now and then (SIGSEGV, exit 139). With everything
-      // stopped the event loop empties and Deno ends after joining them; the watchdog, no longer
-      // keeping the loop alive, still ends a process that something else holds open.
-      Deno.unrefTimer(watchdog);
+      clearTimeout(watchdog);
+      // Exiting at once, while terminated module workers (native ONNX code) were still being torn
+      // down, crashed the process now and then (SIGSEGV, exit 139). An empty event loop ends the
+      // process after joining them; what stays open (a client's keep-alive socket) gets 500 ms,
+      // by which time the workers are gone, and then the exit.
+      Deno.unrefTimer(setTimeout(() => Deno.exit(0), 500));
     })();
   const auth = await loadAccessPolicy(config);
   if (auth.created) {
