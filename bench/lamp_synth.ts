@@ -8,6 +8,7 @@
 import sharp from "sharp";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
 import type { Rect } from "../inference_modules/light_button/lamp_state.ts";
+import { rng } from "./seeded_rng.ts";
 
 /** One synthetic photo, cut as the pool cuts it. */
 export interface SynthLamp {
@@ -42,18 +43,6 @@ const PANELS: [number, number, number][] = [
   [190, 200, 215],
   [215, 205, 180],
 ];
-
-/** Mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIZE = 128, ROI = 64, OFF = 32;
 

@@ -7,6 +7,7 @@
 import sharp from "sharp";
 import type { RgbaImage } from "../inference_modules/module_types.ts";
 import { SEGMENTS } from "../actors/frame_sources/seven_segment.ts";
+import { rng } from "./seeded_rng.ts";
 
 type Rgb = [number, number, number];
 
@@ -40,18 +41,6 @@ export interface SynthDisplay {
   image: RgbaImage & { data: Uint8Array };
   text: string;
   spec: SynthSpec;
-}
-
-/** Mulberry32: a small deterministic PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const mix = (a: Rgb, b: Rgb, k: number): Rgb =>

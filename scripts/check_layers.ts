@@ -8,6 +8,7 @@
  * Usage: deno run --allow-read --allow-write --allow-run --allow-env scripts/check_layers.ts [ROOT]
  */
 import { dirname, join, relative, resolve } from "node:path";
+import { pathExists as exists } from "../storage/path_exists.ts";
 
 /** One layer: path prefixes (a folder ends with `/`), highest layer first. */
 export interface Layer {
@@ -213,16 +214,6 @@ interface DenoInfo {
     local?: string;
     dependencies?: { code?: { specifier?: string }; type?: { specifier?: string } }[];
   }[];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
 }
 
 /** The report minus the known violations, and the known ones no longer found. */

@@ -32,6 +32,7 @@ import {
 } from "../runtime/mod.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
 import { join } from "node:path";
+import { pathExists as exists } from "../../storage/path_exists.ts";
 
 /** What the system needs from jobs. */
 export type JobControl = Pick<JobSystem, "start" | "stop" | "config" | "camIds">;
@@ -465,14 +466,4 @@ function describe(config: string, msg: OutboxMessage): string {
 function sameDiscovery(a: MqttConfig, b: MqttConfig): boolean {
   return a.ha_discovery === b.ha_discovery && a.ha_prefix === b.ha_prefix &&
     a.base_topic === b.base_topic;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
-  }
 }

@@ -120,7 +120,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const { renderDisplay, rng } = await import("../../bench/sevenseg_synth.ts");
+    const { renderDisplay } = await import("../../bench/sevenseg_synth.ts");
+    const { rng } = await import("../../bench/seeded_rng.ts");
     const e = await digitsEngine();
     const { image } = await renderDisplay({
       cells: " 4071".split(""),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { renderDisplay, rng, synthSet, type SynthSpec } from "../../bench/sevenseg_synth.ts";
+import { renderDisplay, synthSet, type SynthSpec } from "../../bench/sevenseg_synth.ts";
+import { rng } from "../../bench/seeded_rng.ts";
 import { decodeImage, fixturesPresent, listLabelled } from "../onnx/fixture_images.ts";
 import { decodeSevenSeg } from "./decode.ts";
 import { createEngine } from "./engine.ts";
