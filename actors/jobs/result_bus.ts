@@ -27,6 +27,12 @@ export interface RoiResultEntry {
   /** Set when the module's text passed 4 KiB and was cut (or its data dropped). */
   truncated?: boolean;
   mqtt_config?: string;
+  /** Set when the ROI has plausibility `rules`: whether this reading became the current value. */
+  status?: "accepted" | "rejected";
+  /** Why a reading was rejected, in words (`rate 37/min > 10/min`). */
+  reason?: string;
+  /** Set when the crop did not change and the last result was reused (`skip_unchanged`). */
+  cached?: boolean;
 }
 
 /** The aggregated message of one frame, VisionROI's shape. */
