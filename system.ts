@@ -27,6 +27,9 @@ import { BatchSystem } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
 import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
 import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
+import { WebhookStore } from "./storage/webhook_store.ts";
+import { WebhookSystem } from "./actors/webhooks/webhook_system.ts";
+import { WEBHOOK_OUTBOX_DB_FILE } from "./actors/webhooks/webhook_outbox_db.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -43,6 +46,8 @@ export interface System {
   batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
+  /** Webhooks (one sender actor and one on-disk queue per hook). */
+  webhooks: WebhookSystem;
   /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
   telegram?: TelegramNotifier;
   /** Stops every actor (newest first) and every child process. */
@@ -67,10 +72,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const sources = new SourceStore(config.dataDir);
   const mqttConfigs = new MqttConfigStore(config.dataDir);
   await mqttConfigs.load();
+  const webhookStore = new WebhookStore(config.dataDir);
+  await webhookStore.load();
   const state = new DesiredState({
     sources,
     jobs: new FileSnapshotStore(join(own, ".actors")),
     mqtt: mqttConfigs,
+    webhooks: webhookStore,
     service: new ServiceStateFile(config.dataDir),
   });
   await state.loadSessions();
@@ -131,10 +139,18 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   bus.addSink(mqtt.sink);
   // Discovery follows the desired state (after the jobs applied a change: they subscribed first).
   state.subscribe((c) => {
-    if (c.kind !== "mqtt" && c.kind !== "preview") void mqtt.syncDiscovery();
+    if (c.kind !== "mqtt" && c.kind !== "preview" && c.kind !== "webhook") void mqtt.syncDiscovery();
   });
   // The MQTT reconciler: each config write answers once its connection was opened or closed.
   state.subscribe((c) => mqtt.reconcile(c.name), { kind: "mqtt" });
+  const webhooks = new WebhookSystem({
+    outboxPath: join(own, WEBHOOK_OUTBOX_DB_FILE),
+    hookOf: (name) => state.webhook(name),
+  });
+  bus.addSink(webhooks.sink);
+  // The webhook reconciler: each write answers once its sender was (re)started or stopped.
+  state.subscribe((c) => webhooks.reconcile(c.name), { kind: "webhook" });
+  await webhooks.start(state.webhooks());
   const telegram = await startTelegram(config.dataDir, bus);
   await mqtt.start(state.mqttConfigs());
   const db = new BatchDb(own);
@@ -164,6 +180,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     modules,
     pool,
     mqtt,
+    webhooks,
     telegram,
     batch,
     async stop() {
@@ -171,6 +188,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       await batch.stopAll();
       await jobs.stopAll();
       await mqtt.stopAll();
+      await webhooks.stopAll();
       await sessions.stop();
       await cameras.stopAll();
       await pool.close();

@@ -22,6 +22,7 @@ import { readJsonBodySchema } from "./read.ts";
 import { loginBodySchema } from "./login.ts";
 import { uiDocs } from "./api_routes_ui.ts";
 import { batchDocs } from "./api_routes_batch.ts";
+import { webhookDocs } from "./api_routes_webhooks.ts";
 
 const CAM_ID = "the stream's id (letters with their marks, digits and _.:@-, up to 100)";
 
@@ -489,6 +490,7 @@ export const apiRoutes: readonly RouteDoc[] = describeRoutes([
   ...roiDocs,
   ...batchDocs,
   ...mqttDocs,
+  ...webhookDocs,
   ...wsDocs,
   ...accessDocs,
   ...opsDocs,

@@ -17,6 +17,7 @@ import { readRoutes } from "./read.ts";
 import { roiRoutes } from "./rois.ts";
 import { logRoutes } from "./logs.ts";
 import { mqttRoutes } from "./mqtt.ts";
+import { webhookRoutes } from "./webhooks.ts";
 import { bodyLimit } from "hono/body-limit";
 import { batchRoutes } from "./batch.ts";
 import { resultsRoutes } from "./results.ts";
@@ -60,6 +61,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route("/", batchRoutes(ctx));
   app.route("/", resultsRoutes(ctx));
   app.route("/", mqttRoutes(ctx));
+  app.route("/", webhookRoutes(ctx));
   app.route("/", moduleRoutes(ctx));
   app.route("/", uiRoutes(policy));
   return app;

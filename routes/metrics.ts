@@ -10,7 +10,7 @@ import {
 /** What the scrape reads; every part but `cameras` is optional so a partial system still scrapes. */
 export type MetricsContext =
   & Pick<AppContext, "cameras">
-  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch">>;
+  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch" | "webhooks">>;
 
 /** The `/metrics` sub-app over `ctx`, reporting into `registry` (the process's by default). */
 export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMetrics): Hono {
@@ -22,6 +22,7 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
       pool: ctx.pool?.stats(),
       results: ctx.bus?.stats(),
       batch: ctx.batch?.stats(),
+      webhooks: ctx.webhooks?.stats(),
     });
     return c.body(text, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
   });

@@ -37,6 +37,18 @@ export interface ScrapeInputs {
   results?: { subscribers: number; dropped: number };
   /** Batch tasks by status (`BatchSystem.stats()`). */
   batch?: { queued: number; running: number; done: number; failed: number; cancelled: number };
+  /** Per-webhook delivery counters (`WebhookSystem.stats()`). */
+  webhooks?: readonly WebhookCounters[];
+}
+
+/** One webhook's delivery counters (hook names are bounded: they come from `webhooks.json`). */
+export interface WebhookCounters {
+  hook: string;
+  queued: number;
+  delivered: number;
+  failed: number;
+  dropped: number;
+  retries: number;
 }
 
 const CAMERA_STATUSES: readonly CameraStatus[] = [
@@ -206,7 +218,31 @@ function snapshotMetrics(registry: Registry) {
     ),
   };
   const batchTasks = gauge("visionroi_batch_tasks", "Batch tasks by status.", ["status"]);
-  const all = [...Object.values(cam), ...Object.values(jobs), ...Object.values(pool), batchTasks];
+  const hooks = {
+    queued: gauge("visionroi_webhook_queued", "Webhook deliveries waiting in the queue.", ["hook"]),
+    deliveries: counter(
+      "visionroi_webhook_deliveries_total",
+      "Webhook deliveries by outcome: delivered (2xx) or failed (refused for good, not retried).",
+      ["hook", "outcome"],
+    ),
+    retries: counter(
+      "visionroi_webhook_retries_total",
+      "Webhook attempts that failed (no answer, timeout, 5xx, 408, 429) and were retried.",
+      ["hook"],
+    ),
+    dropped: counter(
+      "visionroi_webhook_dropped_total",
+      "Webhook deliveries dropped because the hook's queue was full (oldest first).",
+      ["hook"],
+    ),
+  };
+  const all = [
+    ...Object.values(cam),
+    ...Object.values(jobs),
+    ...Object.values(pool),
+    ...Object.values(hooks),
+    batchTasks,
+  ];
   return {
     fill(inputs: ScrapeInputs): void {
       for (const m of [...all, ...Object.values(results)]) m.reset();
@@ -242,6 +278,14 @@ function snapshotMetrics(registry: Registry) {
         const { queued, running, done, failed, cancelled } = inputs.batch;
         const counts = { pending: queued, processing: running, completed: done, failed, cancelled };
         for (const [status, n] of Object.entries(counts)) batchTasks.set({ status }, n);
+      }
+      for (const w of inputs.webhooks ?? []) {
+        const hook = w.hook;
+        hooks.queued.set({ hook }, w.queued);
+        hooks.deliveries.inc({ hook, outcome: "delivered" }, w.delivered);
+        hooks.deliveries.inc({ hook, outcome: "failed" }, w.failed);
+        hooks.retries.inc({ hook }, w.retries);
+        hooks.dropped.inc({ hook }, w.dropped);
       }
       if (inputs.results) {
         results.clients.set(inputs.results.subscribers);

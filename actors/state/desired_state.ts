@@ -11,7 +11,8 @@
  * its subscribers' apply (the MQTT reconciler opening or closing the connection) run under the
  * config name's lock, so changes of one name never interleave. The per-cam_id entries of
  * `service_state.json` (which preview streams run, and the jobs' fields) are read and written only
- * here too; `preview` changes tell the stream sessions actor to reconcile its cameras.
+ * here too; `preview` changes tell the stream sessions actor to reconcile its cameras. Webhooks
+ * live in `webhooks.json` (mode 0600, {@linkcode WebhookStore}), written like MQTT configs.
  */
 import { NotFoundError } from "../../storage/errors.ts";
 import type { SourceConfig, SourceStore } from "../../storage/source_store.ts";
@@ -24,6 +25,8 @@ import {
 } from "../../storage/roi_store.ts";
 import type { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
+import { notFound as webhookNotFound, type WebhookStore } from "../../storage/webhook_store.ts";
+import type { WebhookConfig } from "../../storage/webhook_config.ts";
 import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
 import type { JobConfig, JobRoi } from "./job_spec.ts";
@@ -36,6 +39,7 @@ export type Change =
   | { kind: "rois"; name: string; op: "put" }
   | { kind: "job"; name: string; op: "put" | "delete" }
   | { kind: "mqtt"; name: string; op: "put" | "delete" }
+  | { kind: "webhook"; name: string; op: "put" | "delete" }
   | { kind: "preview"; name: string; op: "put" | "delete" };
 
 /** The kinds of entity the store holds. */
@@ -52,6 +56,8 @@ export interface DesiredStateOptions {
   jobs: SnapshotStore;
   /** `mqtt_configs.json`, loaded by the caller; without it the store holds no MQTT configs. */
   mqtt?: MqttConfigStore;
+  /** `webhooks.json`, loaded by the caller; without it the store holds no webhooks. */
+  webhooks?: WebhookStore;
   /** `service_state.json` (per-cam_id entries: preview streams and job state), loaded by the caller. */
   service?: ServiceStateFile;
   /** Receives a line per failed subscriber; default `console.error`. */
@@ -65,6 +71,7 @@ export class DesiredState {
   readonly sources: SourceStore;
   #jobs: SnapshotStore;
   #mqtt: MqttConfigStore | undefined;
+  #webhooks: WebhookStore | undefined;
   #service: ServiceStateFile | undefined;
   #cams = new Map<string, CamState>();
   /** cam_id → what of its preview entry the feed last announced (running previews only). */
@@ -77,6 +84,7 @@ export class DesiredState {
     this.sources = opts.sources;
     this.#jobs = opts.jobs;
     this.#mqtt = opts.mqtt;
+    this.#webhooks = opts.webhooks;
     this.#service = opts.service;
     this.#log = opts.log ?? ((line) => console.error(line));
   }
@@ -237,6 +245,60 @@ export class DesiredState {
   #mqttStore(): MqttConfigStore {
     if (!this.#mqtt) throw new Error("desired state built without an MQTT config store");
     return this.#mqtt;
+  }
+
+  // Webhooks ----------------------------------------------------------------------------------
+
+  /** Every stored webhook, sorted by name. */
+  webhooks(): WebhookConfig[] {
+    return this.#webhooks?.list() ?? [];
+  }
+
+  /** One stored webhook, or undefined. */
+  webhook(name: string): WebhookConfig | undefined {
+    return this.#webhooks?.get(name);
+  }
+
+  /** Adds a webhook (ConflictError when the name exists); answers after the subscribers applied it. */
+  async createWebhook(hook: WebhookConfig): Promise<void> {
+    const store = this.#webhookStore();
+    await store.exclusive(hook.name, async () => {
+      await store.create(hook);
+      await this.#emit({ kind: "webhook", name: hook.name, op: "put" });
+    });
+  }
+
+  /**
+   * Replaces a webhook with what `build` makes of the stored one, read under the name's lock (so a
+   * kept secret is the current one); an unknown name is a NotFoundError.
+   */
+  async updateWebhook(
+    name: string,
+    build: (base: WebhookConfig) => WebhookConfig,
+  ): Promise<WebhookConfig> {
+    const store = this.#webhookStore();
+    return await store.exclusive(name, async () => {
+      const base = store.get(name);
+      if (!base) throw webhookNotFound(name);
+      const hook = build(base);
+      await store.replace(hook);
+      await this.#emit({ kind: "webhook", name, op: "put" });
+      return hook;
+    });
+  }
+
+  /** Removes a webhook (NotFoundError when unknown); its queue goes with it. */
+  async deleteWebhook(name: string): Promise<void> {
+    const store = this.#webhookStore();
+    await store.exclusive(name, async () => {
+      await store.remove(name);
+      await this.#emit({ kind: "webhook", name, op: "delete" });
+    });
+  }
+
+  #webhookStore(): WebhookStore {
+    if (!this.#webhooks) throw new Error("desired state built without a webhook store");
+    return this.#webhooks;
   }
 
   // Sessions and preview streams (`service_state.json`) ----------------------------------------
