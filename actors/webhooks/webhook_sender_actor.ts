@@ -184,12 +184,20 @@ export class WebhookSenderActor extends Actor<WebhookSenderMessage, WebhookSende
 /** A fetch failure in words, without the URL (it may carry credentials). */
 function describe(err: unknown): string {
   const e = err as Error & { cause?: { message?: string } };
-  const msg = `${e?.message ?? err}`;
+  // Deno puts the reason in the cause ("fetch failed" says nothing).
+  const msg = `${e?.message ?? err} ${e?.cause?.message ?? ""}`;
   if (/Connection refused|ECONNREFUSED/i.test(msg)) return "connection refused";
-  if (/dns|lookup|Name or service not known|failed to lookup/i.test(msg)) {
+  if (/dns error|failed to lookup|Name or service not known/i.test(msg)) {
     return "host name not found";
   }
-  if (/certificate|tls|ssl/i.test(msg)) return `TLS failed: ${msg.slice(0, 200)}`;
-  if (/reset|closed|broken pipe|EOF/i.test(msg)) return "connection closed by the receiver";
-  return msg.replace(/https?:\/\/\S+/g, "<url>").slice(0, 200);
+  if (/certificate|tls|ssl/i.test(msg)) return `TLS failed: ${clean(msg)}`;
+  if (/reset|connection closed|broken pipe|EOF/i.test(msg)) {
+    return "connection closed by the receiver";
+  }
+  if (/timed out/i.test(msg)) return "connection timed out";
+  return clean(msg);
+}
+
+function clean(msg: string): string {
+  return msg.replace(/\(?https?:\/\/[^\s)]*\)?/g, "").replace(/\s+/g, " ").trim().slice(0, 200);
 }
