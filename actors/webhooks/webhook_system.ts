@@ -55,7 +55,7 @@ interface Link {
   hook: WebhookConfig;
   queue: WebhookQueue;
   pattern?: RegExp;
-  /** `cam_id\0roi_id` → text of the last accepted reading (for `changed`). */
+  /** `["cam_id","roi_id"]` → text of the last accepted reading (for `changed`). */
   last: Map<string, string>;
 }
 
@@ -101,7 +101,7 @@ export class WebhookSystem {
       if (!hook.enabled) continue;
       for (const entry of result.results) {
         if (!watches(hook, entry)) continue;
-        const key = `${entry.cam_id}\u0000${entry.id}`;
+        const key = JSON.stringify([entry.cam_id, entry.id]);
         const previous = link.last.get(key);
         const fire = fires(hook, entry, { previous, pattern: link.pattern });
         if (hook.when === "changed" && statusOf(entry) === "accepted" && previous !== entry.text) {
