@@ -24,6 +24,8 @@ const ROIS = panelRois();
 const ONE_ROI = ROIS.filter((r) => r.module === "light_button");
 /** A port nothing listens on: the MQTT fixture's broker (it retries in the background). */
 const CLOSED_PORT = "1";
+/** A webhook receiver nobody runs (deliveries wait in the hook's queue). */
+const HOOK_URL = "http://127.0.0.1:9/hook";
 
 /** Valid examples by `method template`; an operation without one is sent with no input. */
 function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Example> {
@@ -79,6 +81,10 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
       json: { name: "broker1", host: "127.0.0.1", port: CLOSED_PORT, qos: 1 },
     },
     "delete /mqtt_configs/{name}": { params: { name: "broker2" } },
+    "post /api/webhooks": { json: { name: "hook2", url: HOOK_URL } },
+    "get /api/webhooks/{name}": { params: { name: "hook1" } },
+    "put /api/webhooks/{name}": { params: { name: "hook1" }, json: { timeout_s: 2 } },
+    "delete /api/webhooks/{name}": { params: { name: "hook2" } },
     "get /ws_roi_result/{cam_id}": { params: cam },
     "get /ws_roi/{cam_id}": { params: cam },
     "get /ws/{cam_id}": { params: cam },
@@ -163,6 +169,10 @@ Deno.test({
         req("post", "/mqtt_configs", {
           json: { name: "broker1", host: "127.0.0.1", port: CLOSED_PORT },
         }),
+      );
+      await tally.run(
+        open.url,
+        req("post", "/api/webhooks", { json: { name: "hook1", url: HOOK_URL } }),
       );
       const ex0 = examples({ taskId: "", png });
       const task = await tally.run(open.url, req("post", "/api/batch", ex0["post /api/batch"]));
