@@ -13,6 +13,7 @@ const PAGES: [string, string][] = [
   ["/inference", "Inference job panels by group (`?cam_id=` opens that job)"],
   ["/inference_page", "Page-detection job panels"],
   ["/create_mqtt", "MQTT configs: create, edit, delete, test the connection"],
+  ["/webhooks", "Webhooks: create, edit, delete; delivery state, queue and last error"],
   ["/docs", "How to use VisionROI"],
   ["/jobs", "Batch tasks: upload footage, progress, cancel, delete, downloads"],
 ];

@@ -14,6 +14,7 @@ import { Sources } from "../islands/Sources.tsx";
 import { RoiEditor } from "../islands/RoiEditor.tsx";
 import { InferencePanels } from "../islands/InferencePanels.tsx";
 import { MqttConfigs } from "../islands/MqttConfigs.tsx";
+import { Webhooks } from "../islands/Webhooks.tsx";
 import { BatchJobs } from "../islands/BatchJobs.tsx";
 import { BatchResults } from "../islands/BatchResults.tsx";
 import { staticRoutes, uiBundle } from "./ui_assets.ts";
@@ -68,7 +69,7 @@ function q(v: string | undefined): string {
   return (v ?? "").trim().slice(0, 200);
 }
 
-/** `/`, `/home`, `/create_source`, `/roi`, `/inference`, `/inference_page`, `/jobs`, `/jobs/:id`, `/create_mqtt`, `/docs`, `/dashboard`, `/static/*`. */
+/** `/`, `/home`, `/create_source`, `/roi`, `/inference`, `/inference_page`, `/jobs`, `/jobs/:id`, `/create_mqtt`, `/webhooks`, `/docs`, `/dashboard`, `/static/*`. */
 export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
   const app = new Hono();
   const page = (path: string, spec: (url: URL) => PageSpec) =>
@@ -122,6 +123,10 @@ export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
   page("/create_mqtt", () => ({
     title: "MQTT",
     island: { name: "MqttConfigs", component: MqttConfigs, props: {} },
+  }));
+  page("/webhooks", () => ({
+    title: "Webhooks",
+    island: { name: "Webhooks", component: Webhooks, props: {} },
   }));
   page("/docs", () => ({ title: "Docs", body: DocsPage }));
   app.route("/", staticRoutes());

@@ -19,6 +19,7 @@ Deno.test("/ and /dashboard redirect to /home; every page renders with its islan
       "/inference": "InferencePanels",
       "/inference_page": "InferencePanels",
       "/create_mqtt": "MqttConfigs",
+      "/webhooks": "Webhooks",
     };
     for (const [path, island] of Object.entries(islands)) {
       const res = await t.app.request(path);

@@ -10,6 +10,7 @@ export const NAV: readonly (readonly [string, string])[] = [
   ["/inference_page", "Page mode"],
   ["/jobs", "Jobs"],
   ["/create_mqtt", "MQTT"],
+  ["/webhooks", "Webhooks"],
   ["/docs", "Docs"],
   ["/api/docs", "API"],
 ];

@@ -13,6 +13,8 @@ const TONE: Record<string, string> = {
   restarting: "warn",
   stalled: "warn",
   retrying: "warn",
+  idle: "ok",
+  sending: "info",
   disconnected: "warn",
   outage: "warn",
   processing: "info",

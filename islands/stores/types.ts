@@ -93,3 +93,34 @@ export interface MqttView {
   status?: { state: string; last_error: string | null; connected_at: number | null } | null;
   [key: string]: unknown;
 }
+
+/** A webhook as `GET /api/webhooks` shows it (no secret: `has_secret`), with its delivery status. */
+export interface WebhookView {
+  name: string;
+  url: string;
+  enabled: boolean;
+  has_secret: boolean;
+  sources: string[];
+  cam_ids: string[];
+  rois: string[];
+  when: "every" | "changed" | "rejected" | "match";
+  pattern: string;
+  body: unknown;
+  timeout_s: number;
+  retry_initial_s: number;
+  retry_max_s: number;
+  queue_size: number;
+  status?: {
+    state: string;
+    queued: number;
+    delivered: number;
+    failed: number;
+    dropped: number;
+    retries: number;
+    last_delivery_at: number | null;
+    last_status: number | null;
+    last_error: string | null;
+    last_error_at: number | null;
+    next_retry_at: number | null;
+  } | null;
+}
