@@ -43,7 +43,7 @@ export function WebhookTable({ hooks, onEdit, onDelete }: WebhookTableProps) {
             <tr key={h.name} data-webhook={h.name}>
               <td>
                 {h.name}
-                {h.has_secret && <span class="small muted">· signed</span>}
+                {h.has_secret && <div class="small muted">signed</div>}
               </td>
               <td class="mono small">{h.url}</td>
               <td class="small">{trigger(h)}</td>
