@@ -139,7 +139,9 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   bus.addSink(mqtt.sink);
   // Discovery follows the desired state (after the jobs applied a change: they subscribed first).
   state.subscribe((c) => {
-    if (c.kind !== "mqtt" && c.kind !== "preview" && c.kind !== "webhook") void mqtt.syncDiscovery();
+    if (c.kind !== "mqtt" && c.kind !== "preview" && c.kind !== "webhook") {
+      void mqtt.syncDiscovery();
+    }
   });
   // The MQTT reconciler: each config write answers once its connection was opened or closed.
   state.subscribe((c) => mqtt.reconcile(c.name), { kind: "mqtt" });

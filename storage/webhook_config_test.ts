@@ -19,7 +19,10 @@ Deno.test("webhook body: defaults filled; every bad field is refused naming fiel
     [{ when: "match" }, /^invalid pattern: required for when "match"/],
     [{ when: "match", pattern: "([a-" }, /^invalid pattern "\(\[a-": Invalid regular expression/],
     [{ when: "match", pattern: "a".repeat(201) }, /^invalid pattern "a{0,80}.*at most 200/],
-    [{ body: { t: "{{txt}}" } }, /^invalid body \{"t":"\{\{txt\}\}"\}: unknown placeholder \{\{txt\}\}/],
+    [
+      { body: { t: "{{txt}}" } },
+      /^invalid body \{"t":"\{\{txt\}\}"\}: unknown placeholder \{\{txt\}\}/,
+    ],
     [{ body: "{{text}}" }, /^invalid body "\{\{text\}\}"/],
     [{ body: { t: "x".repeat(20_000) } }, /^invalid body .*at most 16384 characters/],
     [{ timeout_s: 0 }, /^invalid timeout_s 0: at least 0.1/],
@@ -63,7 +66,10 @@ Deno.test("webhook PUT merge: omitted fields (the secret too) keep their value; 
 Deno.test("webhooks.json: bad entries are skipped and logged; the file is mode 0600 and sorted", async () => {
   const lines: string[] = [];
   const hooks = parseWebhooksFile(
-    JSON.stringify([{ ...base, name: "b" }, { name: "x", url: "ftp://no" }, { ...base, name: "a" }]),
+    JSON.stringify([{ ...base, name: "b" }, { name: "x", url: "ftp://no" }, {
+      ...base,
+      name: "a",
+    }]),
     (l) => lines.push(l),
   );
   assert.deepEqual(hooks.map((h) => h.name), ["a", "b"]);
