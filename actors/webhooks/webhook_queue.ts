@@ -152,6 +152,14 @@ export class WebhookQueue {
     this.#persist?.record({ ...r });
   }
 
+  /** Counts a delivery that was never queued (its body too large), with why. */
+  refuse(error: string, at: number): void {
+    const r = this.#record;
+    r.failed++;
+    [r.last_error, r.last_error_at] = [error, at];
+    this.#persist?.record({ ...r });
+  }
+
   /** Records a failed attempt that will be retried. */
   retrying(failure: { status?: number; error: string; at: number }): void {
     const r = this.#record;

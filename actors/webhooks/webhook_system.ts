@@ -59,6 +59,9 @@ interface Link {
   last: Map<string, string>;
 }
 
+/** Largest rendered body; a template that repeats a long text can pass it. */
+export const MAX_DELIVERY_BYTES = 32 * 1024;
+
 const sec = (ms: number | null) => (ms === null ? null : ms / 1000);
 
 /** Every webhook of the process. */
@@ -108,7 +111,15 @@ export class WebhookSystem {
           link.last.set(key, entry.text);
           this.#db?.setLastText(hook.name, key, entry.text);
         }
-        if (fire) link.queue.push(renderBody(hook.body, placeholderValues(entry, hook)), now);
+        if (!fire) continue;
+        const body = renderBody(hook.body, placeholderValues(entry, hook));
+        const bytes = new TextEncoder().encode(body).length;
+        if (bytes > MAX_DELIVERY_BYTES) {
+          link.queue.refuse(
+            `body of ${bytes} bytes is over ${MAX_DELIVERY_BYTES} (ROI ${entry.id}); not sent`,
+            now,
+          );
+        } else link.queue.push(body, now);
       }
     }
   };

@@ -163,6 +163,35 @@ Deno.test({
   },
 });
 
+Deno.test({
+  ...T,
+  name: "webhook system: a rendered body over 32 KiB is not queued but counted as failed, with why",
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const hook = parseWebhookBody({
+      name: "big",
+      url: `http://127.0.0.1:${closedPort()}/x`,
+      when: "every",
+      body: Array.from({ length: 10 }, () => "{{text}}"),
+    });
+    const sys = await system(join(dir, "webhook_outbox.db"), [hook]);
+    try {
+      sys.sink(frame([{ text: "x".repeat(4000) }]));
+      assert.deepEqual(pick(sys.status("big")!), { queued: 0, dropped: 0, delivered: 0 });
+      assert.equal(sys.status("big")!.failed, 1);
+      assert.match(
+        sys.status("big")!.last_error!,
+        /^body of 40\d{3} bytes is over 32768 \(ROI r1\)/,
+      );
+      sys.sink(frame([{ text: "short" }]));
+      assert.equal(sys.status("big")!.queued, 1);
+    } finally {
+      await sys.stopAll();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 function pick(s: { queued: number; dropped: number; delivered: number }) {
   return { queued: s.queued, dropped: s.dropped, delivered: s.delivered };
 }
