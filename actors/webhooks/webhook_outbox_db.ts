@@ -76,7 +76,8 @@ export class WebhookOutboxDb {
   }
 
   /** Remembers the last accepted text of an ROI key for a hook. */
-  setLastText(hook: string, roi: string, text: string): void {
+  setLastText(hook: string, last: { roi: string; text: string }): void {
+    const { roi, text } = last;
     this.#later(() =>
       this.#stmt("INSERT OR REPLACE INTO last_text (hook, roi, text) VALUES (?,?,?)")
         .run(hook, roi, text)

@@ -107,8 +107,8 @@ export async function signBody(secret: string, body: string): Promise<string> {
 }
 
 /** The delay before retry number `attempt` (1 = first retry): doubling from `initialMs`, capped. */
-export function retryDelayMs(attempt: number, initialMs: number, maxMs: number): number {
-  return Math.min(maxMs, initialMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
+export function retryDelayMs(attempt: number, o: { initialMs: number; maxMs: number }): number {
+  return Math.min(o.maxMs, o.initialMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
 }
 
 /** Whether a failed attempt may succeed later: no answer, a timeout, 5xx, 408 or 429. */

@@ -100,13 +100,16 @@ Deno.test("webhook signature: sha256=<hex> HMAC of the exact body, as a receiver
 });
 
 Deno.test("webhook retry delay doubles from the initial delay up to the cap", () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 40].map((n) => retryDelayMs(n, 1_000, 10_000)), [
-    1_000,
-    2_000,
-    4_000,
-    8_000,
-    10_000,
-    10_000,
-    10_000,
-  ]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6, 40].map((n) => retryDelayMs(n, { initialMs: 1_000, maxMs: 10_000 })),
+    [
+      1_000,
+      2_000,
+      4_000,
+      8_000,
+      10_000,
+      10_000,
+      10_000,
+    ],
+  );
 });

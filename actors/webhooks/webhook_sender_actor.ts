@@ -126,11 +126,10 @@ export class WebhookSenderActor extends Actor<WebhookSenderMessage, WebhookSende
     }
     this.#queue.retrying({ status: result.status, error: result.error, at });
     const attempt = this.snapshot().attempt + 1;
-    const delay = retryDelayMs(
-      attempt,
-      this.hook.retry_initial_s * 1000,
-      this.hook.retry_max_s * 1000,
-    );
+    const delay = retryDelayMs(attempt, {
+      initialMs: this.hook.retry_initial_s * 1000,
+      maxMs: this.hook.retry_max_s * 1000,
+    });
     this.update({ status: "retrying", attempt, next_retry_at: at + delay });
     this.#timer = this.clock.setTimeout(() => {
       if (!this.ended) void this.send({ type: "retry_due" }).catch(() => {});

@@ -109,7 +109,7 @@ export class WebhookSystem {
         const fire = fires(hook, entry, { previous, pattern: link.pattern });
         if (hook.when === "changed" && statusOf(entry) === "accepted" && previous !== entry.text) {
           link.last.set(key, entry.text);
-          this.#db?.setLastText(hook.name, key, entry.text);
+          this.#db?.setLastText(hook.name, { roi: key, text: entry.text });
         }
         if (!fire) continue;
         const body = renderBody(hook.body, placeholderValues(entry, hook));
