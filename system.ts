@@ -27,6 +27,7 @@ import { BatchSystem } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
 import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
 import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
+import { Plausibility, PREVALUES_FILE } from "./actors/results/plausibility.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -45,6 +46,8 @@ export interface System {
   mqtt: MqttSystem;
   /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
   telegram?: TelegramNotifier;
+  /** Plausibility rules: the ROIs' PreValues and last statuses. */
+  plausibility: Plausibility;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -107,6 +110,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     if (!result.source || !result.results.length) return;
     await appendAggregated(sources, result.source, result as unknown as AggregatedPayload);
   });
+  const plausibility = new Plausibility({
+    path: join(own, PREVALUES_FILE),
+    onReject: (module, kind) => metrics.readingRejected(module, kind),
+  });
+  await plausibility.load();
   const jobs = new JobSystem({
     cameras,
     sessions,
@@ -114,6 +122,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     reader: countingReader(pool, metrics),
     state,
     detectPage: createPageDetector(pool),
+    judge: (result, rulesOf) => plausibility.judge(result, rulesOf),
   });
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
@@ -166,10 +175,12 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     mqtt,
     telegram,
     batch,
+    plausibility,
     async stop() {
       stopRetention();
       await batch.stopAll();
       await jobs.stopAll();
+      await plausibility.flush();
       await mqtt.stopAll();
       await sessions.stop();
       await cameras.stopAll();
