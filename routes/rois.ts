@@ -139,7 +139,9 @@ export function roiRoutes(ctx: RoiRouteContext): Hono {
       return String(e.id) === roiId && (e.type ?? "roi") === "roi";
     });
     if (!found) {
-      throw new NotFoundError(`no ROI ${JSON.stringify(roiId)} in source ${JSON.stringify(source)}`);
+      throw new NotFoundError(
+        `no ROI ${JSON.stringify(roiId)} in source ${JSON.stringify(source)}`,
+      );
     }
     return { source, roiId };
   }

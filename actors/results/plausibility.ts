@@ -107,7 +107,9 @@ export class Plausibility {
         this.#entries.set(keyOf(e.source, e.roi_id), e);
       }
     } catch (err) {
-      this.#o.log(`prevalues: ${this.#o.path} not read (${(err as Error).message}); starting empty`);
+      this.#o.log(
+        `prevalues: ${this.#o.path} not read (${(err as Error).message}); starting empty`,
+      );
     }
   }
 
