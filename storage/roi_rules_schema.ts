@@ -9,7 +9,7 @@ const finite = z.number();
 
 /** `rules` of a `type:"roi"` entry; every field is optional, unknown fields are refused. */
 export const RoiRulesSchema = z.object({
-  numeric: z.boolean().optional().describe(
+  numeric: z.boolean().default(true).describe(
     "parse the text into a number (spaces ignored, comma or point decimal, unit after it) [true]",
   ),
   decimals: z.number().int().min(0).max(10).nullable().optional().describe(
@@ -26,7 +26,7 @@ export const RoiRulesSchema = z.object({
   max_rate_per_min: finite.min(0).nullable().optional().describe(
     "reject a value that moves faster than this per minute from the PreValue",
   ),
-  allow_decrease: z.boolean().optional().describe(
+  allow_decrease: z.boolean().default(true).describe(
     "false: reject a value below the PreValue (a meter) [true]",
   ),
   reject_repeats_of: z.string().min(1).max(8).nullable().optional().describe(
@@ -35,7 +35,7 @@ export const RoiRulesSchema = z.object({
   confirm_after: z.number().int().min(2).max(100).nullable().optional().describe(
     "accept a new level after this many consecutive agreeing readings",
   ),
-  on_change_only: z.boolean().optional().describe(
+  on_change_only: z.boolean().default(false).describe(
     "send a reading to MQTT, the history and notifiers only when it differs from the PreValue [false]",
   ),
 }).strict().superRefine((r, ctx) => {
@@ -48,5 +48,25 @@ export const RoiRulesSchema = z.object({
   }
 });
 
-/** A ROI's plausibility rules. */
-export type RoiRules = z.infer<typeof RoiRulesSchema>;
+/** A ROI's plausibility rules as written in `rois.json` (every field optional). */
+export type RoiRules = z.input<typeof RoiRulesSchema>;
+
+type Json = Record<string, unknown>;
+
+/**
+ * The rules as a plain JSON Schema for the editor's generated fields (a page prop: the browser
+ * bundle carries no zod): `anyOf [X, null]` becomes X with `type: [X.type, "null"]`.
+ */
+export function rulesFormSchema(): Json {
+  const doc = z.toJSONSchema(RoiRulesSchema, { io: "input", unrepresentable: "any" }) as Json;
+  const props = (doc.properties ?? {}) as Record<string, Json>;
+  for (const [key, p] of Object.entries(props)) {
+    const any = p.anyOf as Json[] | undefined;
+    const main = any?.find((s) => s.type !== "null");
+    if (any && main) {
+      const { anyOf: _, ...rest } = p;
+      props[key] = { ...rest, ...main, type: [main.type, "null"] };
+    }
+  }
+  return { type: "object", properties: props };
+}
