@@ -38,7 +38,7 @@ function Status({ p }: { p: PreValueView | undefined }) {
         <span class="muted">since {time(p.time)}</span>
         {p.pending && (
           <span class="muted">
-            {" "}· pending {p.pending.value} ({p.pending.count} agreeing)
+            {` · pending ${p.pending.value} (${p.pending.count} agreeing)`}
           </span>
         )}
       </p>
