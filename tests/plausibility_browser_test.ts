@@ -40,7 +40,7 @@ Deno.test({
       await page.goto(`${base}/roi?source=demo`);
       await page.locator("[data-island][data-hydrated]").first().waitFor({ timeout: 10_000 });
       await page.locator('li[data-roi="counter"]').click();
-      const delta = page.locator('input[name="param-max_delta"]');
+      const delta = page.locator('input[name="rule-max_delta"]');
       assert.equal(await delta.inputValue(), "0.5", "the saved rule is shown in its field");
       const reason = page.locator('[data-testid="roi-reason"]');
       await reason.waitFor({ timeout: 60_000 });

@@ -64,6 +64,7 @@ export function RoiRules(p: RoiRulesProps) {
       <SchemaFields
         schema={p.schema}
         values={p.rules ?? {}}
+        namePrefix="rule"
         onChange={(r) => p.onChange(Object.keys(r).length ? r : undefined)}
       />
       <Status p={p.prevalue} />
