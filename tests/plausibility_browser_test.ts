@@ -11,6 +11,9 @@ import { waitFor } from "./helpers/wait.ts";
 import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
 import { demoRois } from "../actors/frame_sources/demo.ts";
 
+const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
+  new URL("./screenshots/", import.meta.url).pathname;
+
 Deno.test({
   name:
     "browser: the ROI editor edits rules, shows the last status and reason, and sets the PreValue",
@@ -46,6 +49,8 @@ Deno.test({
       await reason.waitFor({ timeout: 60_000 });
       assert.match(await reason.innerText(), /^delta \d+ > 0\.5$/);
       assert.equal(await page.locator('[data-testid="roi-status"] .badge').innerText(), "rejected");
+      await Deno.mkdir(SHOTS, { recursive: true });
+      await page.screenshot({ path: `${SHOTS}/roi_rules.png`, fullPage: true });
 
       // Set PreValue from the form; the API has it and the form shows it.
       await page.fill('input[name="prevalue"]', "4711,5");

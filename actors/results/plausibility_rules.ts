@@ -203,11 +203,15 @@ export function judge(
     : undefined;
   const jump = prev && typeof value === "number" ? relative(rules, value, prev, now) : undefined;
   if (jump && typeof value === "number") {
+    const need = rules.confirm_after;
+    // Without confirm_after nothing waits: the jump stays rejected until the PreValue is set.
+    if (typeof need !== "number") {
+      return { status: "rejected", ...jump, ...withValue, state };
+    }
     const p = state!.pending;
     const agrees = p !== undefined && relative(rules, value, p, now) === undefined;
     const pending = { value, time: now, count: agrees ? p.count + 1 : 1 };
-    const need = rules.confirm_after;
-    if (!(typeof need === "number" && pending.count >= need)) {
+    if (pending.count < need) {
       return { status: "rejected", ...jump, ...withValue, state: { ...state!, pending } };
     }
     return {

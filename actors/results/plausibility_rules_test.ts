@@ -149,6 +149,7 @@ Deno.test("rules: confirm_after accepts a new level after N consecutive agreeing
   // Without confirm_after a jump is rejected until the PreValue is set by hand.
   const forever = run({ max_delta: 5 }, [["100", 0], ["500", 1], ["500", 2], ["500", 3]]);
   assert.deepEqual(forever.map((j) => j.status).slice(1), ["rejected", "rejected", "rejected"]);
+  assert.deepEqual(forever[3].state, { value: 100, text: "100", time: T0 }, "nothing pending");
 });
 
 Deno.test("rules: decimals rounds the value and compares the rounded value", () => {
