@@ -30,6 +30,7 @@ import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
 import { WebhookStore } from "./storage/webhook_store.ts";
 import { WebhookSystem } from "./actors/webhooks/webhook_system.ts";
 import { WEBHOOK_OUTBOX_DB_FILE } from "./actors/webhooks/webhook_outbox_db.ts";
+import { Plausibility, PREVALUES_FILE } from "./actors/results/plausibility.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -50,6 +51,8 @@ export interface System {
   webhooks: WebhookSystem;
   /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
   telegram?: TelegramNotifier;
+  /** Plausibility rules: the ROIs' PreValues and last statuses. */
+  plausibility: Plausibility;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -115,6 +118,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     if (!result.source || !result.results.length) return;
     await appendAggregated(sources, result.source, result as unknown as AggregatedPayload);
   });
+  const plausibility = new Plausibility({
+    path: join(own, PREVALUES_FILE),
+    onReject: (module, kind) => metrics.readingRejected(module, kind),
+  });
+  await plausibility.load();
   const jobs = new JobSystem({
     cameras,
     sessions,
@@ -122,6 +130,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     reader: countingReader(pool, metrics),
     state,
     detectPage: createPageDetector(pool),
+    judge: (result, rulesOf) => plausibility.judge(result, rulesOf),
   });
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
@@ -185,10 +194,12 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     webhooks,
     telegram,
     batch,
+    plausibility,
     async stop() {
       stopRetention();
       await batch.stopAll();
       await jobs.stopAll();
+      await plausibility.flush();
       await mqtt.stopAll();
       await webhooks.stopAll();
       await sessions.stop();

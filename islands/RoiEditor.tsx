@@ -12,7 +12,8 @@ import { frameStore, idleFrames } from "./stores/frames.ts";
 import { useRoiSession } from "./stores/roi_session.ts";
 import { type SaveState, useRoiDoc } from "./stores/roi_doc.ts";
 import type { Size } from "./stores/roi_geometry.ts";
-import type { Point, RoiItem } from "./stores/types.ts";
+import type { JsonSchema, Point, RoiItem } from "./stores/types.ts";
+import { $noPrevalues, prevaluesOf, setPreValue } from "./stores/prevalues.ts";
 import { RoiStage, type RoiStageProps, type Tool, type View } from "./components/RoiStage.tsx";
 import { RoiForm, type RoiFormProps } from "./components/RoiForm.tsx";
 import { RoiToolbar } from "./components/RoiToolbar.tsx";
@@ -80,8 +81,10 @@ function Header(
   );
 }
 
-/** The editor island. */
-export function RoiEditor({ source: initial }: { source: string }) {
+/** The editor island; `rulesSchema` (the plausibility rules' JSON Schema) comes from the page. */
+export function RoiEditor(
+  { source: initial, rulesSchema }: { source: string; rulesSchema?: JsonSchema },
+) {
   const sources = useStore($sources);
   const modules = useStore($modules);
   const mqtt = useStore($mqtt);
@@ -96,6 +99,7 @@ export function RoiEditor({ source: initial }: { source: string }) {
   const [note, setNote] = useState<Note>(null);
   const rois = doc.history.present;
   const sel = rois.find((r) => String(r.id) === selected) ?? null;
+  const prevalues = useStore(source ? prevaluesOf(source).store : $noPrevalues);
 
   useEffect(() => {
     if (!source && sources.data?.length) setSource(sources.data[0].name);
@@ -155,6 +159,9 @@ export function RoiEditor({ source: initial }: { source: string }) {
     onChange: patch,
     onDelete: remove,
     onCapture: capture,
+    rulesSchema,
+    prevalue: prevalues.data?.rois.find((p) => p.roi_id === String(roi.id)),
+    onSetPreValue: (value) => setPreValue(source, String(roi.id), value),
   });
   return (
     <div>

@@ -461,7 +461,8 @@ const jobDocs: RouteDoc[] = [
 const wsDocs: RouteDoc[] = ([
   [
     "/ws_roi_result/{cam_id}",
-    "Live results: one JSON message per frame (and page-detection messages)",
+    "Live results: one JSON message per frame (and page-detection messages); entries of ROIs " +
+    "with plausibility rules carry status (accepted/rejected), reason and value",
   ],
   ["/ws_roi/{cam_id}", "Raw frames as binary JPEG messages"],
   ["/ws/{cam_id}", "Half-size JPEG preview with ROI and page overlays"],

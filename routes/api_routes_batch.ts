@@ -44,6 +44,9 @@ const liveRow = z.object({
   text: z.string(),
   value: z.number().nullable(),
   duration: z.number(),
+  status: z.enum(["accepted", "rejected"]).nullable()
+    .describe("plausibility rules: accepted or rejected; null for a ROI without rules"),
+  reason: z.string().nullable().describe("why the reading was rejected; null otherwise"),
   truncated,
 });
 

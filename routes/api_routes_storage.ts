@@ -15,6 +15,26 @@ import {
   SaveRoiAnswerSchema,
   SaveRoiBodySchema,
 } from "../storage/roi_schema.ts";
+import { PreValueBodySchema } from "./rois.ts";
+
+/** A ROI's PreValue and last status (actors/results/plausibility.ts `PreValueView`). */
+const preValueAnswer = z.object({
+  source: z.string(),
+  roi_id: z.string(),
+  value: z.number().nullable().describe("the last accepted value; null: none yet"),
+  text: z.string().optional().describe("text of the last accepted reading"),
+  time: z.number().nullable().describe("when it was accepted or set, epoch seconds"),
+  pending: z.object({ value: z.number(), count: z.number().int() }).nullable()
+    .describe("a jump waiting for confirm_after agreeing readings"),
+  last: z.object({
+    status: z.enum(["accepted", "rejected"]),
+    reason: z.string().optional().describe("why it was rejected"),
+    text: z.string(),
+    value: z.number().optional(),
+    time: z.number().describe("epoch seconds"),
+  }).nullable().describe("the last judged reading"),
+});
+const ROI_ID = "the ROI's id in the source's rois.json";
 
 /*
  * The source routes validate by hand in storage/source_store.ts (checkSourceString,
@@ -175,6 +195,47 @@ export const roiDocs: RouteDoc[] = [
     summary:
       "Recognition module names, then VisionROI's aliases (easy_ocr, trocr: run on rapid_ocr)",
     responses: { 200: { description: "names", schema: z.array(z.string()) } },
+  },
+  {
+    method: "get",
+    path: "/api/rois/{source}/prevalues",
+    tag: "rois",
+    params: { source: NAME },
+    summary: "PreValues and last plausibility status of a source's ROIs (those that have one)",
+    responses: {
+      200: {
+        description: "the source and one entry per ROI",
+        schema: z.object({ source: z.string(), rois: z.array(preValueAnswer) }),
+      },
+      404: notFound(),
+      500: unreadable,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/rois/{source}/{roi_id}/prevalue",
+    tag: "rois",
+    params: { source: NAME, roi_id: ROI_ID },
+    summary: "A ROI's PreValue (last accepted value) and last plausibility status",
+    responses: {
+      200: { description: "the PreValue (value null: none yet)", schema: preValueAnswer },
+      404: { description: "no such source or ROI", schema: errorSchema },
+      500: unreadable,
+    },
+  },
+  {
+    method: "post",
+    path: "/api/rois/{source}/{roi_id}/prevalue",
+    tag: "rois",
+    params: { source: NAME, roi_id: ROI_ID },
+    summary: "Set a ROI's PreValue by hand (written before the answer; clears a pending level)",
+    body: { schema: PreValueBodySchema },
+    responses: {
+      200: { description: "the new PreValue", schema: preValueAnswer },
+      404: { description: "no such source or ROI", schema: errorSchema },
+      500: unreadable,
+      507: diskFull(),
+    },
   },
   {
     method: "get",

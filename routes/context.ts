@@ -12,6 +12,7 @@ import type { WorkerPool } from "../inference_modules/worker_pool.ts";
 import type { BatchSystem } from "../actors/batch/batch_system.ts";
 import type { MqttSystem } from "../actors/mqtt/mqtt_system.ts";
 import type { WebhookSystem } from "../actors/webhooks/webhook_system.ts";
+import type { Plausibility } from "../actors/results/plausibility.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */
 export interface AppContext {
@@ -39,6 +40,8 @@ export interface AppContext {
   mqtt: MqttSystem;
   /** Webhooks (one sender actor and on-disk queue per hook). */
   webhooks: WebhookSystem;
+  /** Plausibility rules: PreValues and last statuses per ROI. */
+  plausibility: Plausibility;
   /** Graceful shutdown: actors stop newest first, no ffmpeg child left; then the process exits. */
   shutdown: () => Promise<void>;
   /** Who may call (mod.ts loads it); absent → derived from config, token-less (fails closed). */

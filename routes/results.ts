@@ -41,6 +41,8 @@ export const LIVE_RESULT_COLUMNS = [
   "text",
   "value",
   "duration",
+  "status",
+  "reason",
 ] as const;
 
 /** The results history sub-app. */

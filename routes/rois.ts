@@ -1,5 +1,12 @@
-/** ROI files on VisionROI's paths: `/save_roi`, `/load_roi/<name>`, `/load_roi_file`, `/groups`. */
+/**
+ * ROI files on VisionROI's paths: `/save_roi`, `/load_roi/<name>`, `/load_roi_file`, `/groups`;
+ * and the ROIs' PreValues (plausibility rules): `/api/rois/<source>/prevalues`,
+ * `/api/rois/<source>/<roi_id>/prevalue`.
+ */
 import { Hono } from "hono";
+import { z } from "zod";
+import { NotFoundError } from "../storage/errors.ts";
+import { parseNumber } from "../actors/results/plausibility_rules.ts";
 import type { AppContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
 import { jsonBody } from "./sources.ts";
@@ -24,7 +31,25 @@ export interface ModuleListing {
 /** What the ROI routes need: the source folders and the modules (registry or plain names). */
 export type RoiRouteContext = Pick<AppContext, "sources" | "state"> & {
   modules: ModuleNames | ModuleListing;
-};
+} & Partial<Pick<AppContext, "plausibility">>;
+
+/** Body of `POST /api/rois/<source>/<roi_id>/prevalue`. */
+export const PreValueBodySchema = z.object({
+  value: z.union([z.number(), z.string()]).describe(
+    "the new PreValue: a number, or text the numeric parse rule reads (`1 234,5`)",
+  ),
+});
+
+/** Checks the body of a PreValue write; the message names the field and the value. */
+export function parsePreValueBody(body: Record<string, unknown>): number {
+  const v = body.value;
+  const n = typeof v === "number" ? v : typeof v === "string" ? parseNumber(v) : undefined;
+  if (n === undefined || !Number.isFinite(n)) {
+    const shown = v === undefined ? "nothing" : JSON.stringify(v) ?? String(v);
+    throw new RangeError(`invalid value ${shown}: expected a finite number`);
+  }
+  return n;
+}
 
 /** Adapts the registry (or anything with `list()`) to {@linkcode ModuleNames}; asked on each call. */
 export function moduleNamesOf(modules: ModuleNames | ModuleListing): ModuleNames {
@@ -84,7 +109,49 @@ export function roiRoutes(ctx: RoiRouteContext): Hono {
 
   app.get("/inference_modules", (c) => c.json(modules.names()));
 
+  const plausibility = ctx.plausibility;
+  if (plausibility) {
+    app.get("/api/rois/:source/prevalues", async (c) => {
+      const source = c.req.param("source");
+      const { rois } = await fileErrorsAs500(() => loadRois(sources, source));
+      const ids = new Set(rois.map((r) => String((r as { id?: unknown }).id)));
+      const list = plausibility.list(source).filter((p) => ids.has(p.roi_id));
+      return c.json({ source, rois: list });
+    });
+
+    app.get("/api/rois/:source/:roi_id/prevalue", async (c) => {
+      const { source, roiId } = await knownRoi(c.req.param("source"), c.req.param("roi_id"));
+      return c.json(plausibility.get(source, roiId) ?? emptyPreValue(source, roiId));
+    });
+
+    app.post("/api/rois/:source/:roi_id/prevalue", async (c) => {
+      const value = parsePreValueBody(await jsonBody(c.req.raw));
+      const { source, roiId } = await knownRoi(c.req.param("source"), c.req.param("roi_id"));
+      return c.json(await plausibility.setPreValue(source, roiId, value));
+    });
+  }
+
+  /** The source and a `type:"roi"` entry of its saved set, or a 404 naming which is unknown. */
+  async function knownRoi(source: string, roiId: string) {
+    const { rois } = await fileErrorsAs500(() => loadRois(sources, source));
+    const found = rois.some((r) => {
+      const e = r as { id?: unknown; type?: unknown };
+      return String(e.id) === roiId && (e.type ?? "roi") === "roi";
+    });
+    if (!found) {
+      throw new NotFoundError(
+        `no ROI ${JSON.stringify(roiId)} in source ${JSON.stringify(source)}`,
+      );
+    }
+    return { source, roiId };
+  }
+
   return app;
+}
+
+/** The answer for a known ROI that has no PreValue yet. */
+function emptyPreValue(source: string, roiId: string) {
+  return { source, roi_id: roiId, value: null, time: null, pending: null, last: null };
 }
 
 /** A ROI file on disk that cannot be read is the server's problem: 500 with the reason. */

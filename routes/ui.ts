@@ -19,6 +19,7 @@ import { BatchJobs } from "../islands/BatchJobs.tsx";
 import { BatchResults } from "../islands/BatchResults.tsx";
 import { staticRoutes, uiBundle } from "./ui_assets.ts";
 import type { AccessPolicy } from "./auth.ts";
+import { rulesFormSchema } from "../storage/roi_rules_schema.ts";
 
 /** Headers of every UI page. */
 export const PAGE_HEADERS: Record<string, string> = {
@@ -89,7 +90,7 @@ export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
     island: {
       name: "RoiEditor",
       component: RoiEditor,
-      props: { source: q(u.searchParams.get("source") ?? "") },
+      props: { source: q(u.searchParams.get("source") ?? ""), rulesSchema: rulesFormSchema() },
     },
   }));
   page("/inference", (u) => ({

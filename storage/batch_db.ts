@@ -109,6 +109,10 @@ export interface LiveRow {
   text: string;
   value: number | null;
   duration: number;
+  /** Plausibility status (`accepted` / `rejected`); null for a ROI without rules. */
+  status?: string | null;
+  /** Why it was rejected; null otherwise. */
+  reason?: string | null;
 }
 
 /** Filters of the live history query; times in seconds since the epoch. */
@@ -303,8 +307,9 @@ export class BatchDb {
   insertLive(rows: LiveRow[]): void {
     if (rows.length === 0) return;
     const ins = this.#stmt(
-      "INSERT INTO live_results (time, cam_id, source, roi_id, name, module, text, value, duration) " +
-        "VALUES (?,?,?,?,?,?,?,?,?)",
+      "INSERT INTO live_results " +
+        "(time, cam_id, source, roi_id, name, module, text, value, duration, status, reason) " +
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
     );
     this.#transaction(() => {
       for (const r of rows) {
@@ -318,6 +323,8 @@ export class BatchDb {
           r.text,
           r.value,
           r.duration,
+          r.status ?? null,
+          r.reason ?? null,
         );
       }
     });
@@ -331,7 +338,8 @@ export class BatchDb {
     if (q.roi !== undefined) where.push("roi_id = ?") && args.push(q.roi);
     if (q.from !== undefined) where.push("time >= ?") && args.push(q.from);
     if (q.to !== undefined) where.push("time <= ?") && args.push(q.to);
-    const sql = "SELECT time, cam_id, source, roi_id, name, module, text, value, duration " +
+    const sql =
+      "SELECT time, cam_id, source, roi_id, name, module, text, value, duration, status, reason " +
       `FROM live_results ${where.length ? "WHERE " + where.join(" AND ") : ""} ` +
       "ORDER BY time, id LIMIT ?";
     return this.#db.prepare(sql).all(...args, q.limit ?? 100_000) as unknown as LiveRow[];

@@ -63,4 +63,6 @@ export const BATCH_MIGRATIONS: readonly string[] = [
   `,
   // A task that ended short of the frames ffprobe promised says so (the video was cut short).
   "ALTER TABLE batch_tasks ADD COLUMN warning TEXT;",
+  // Plausibility rules: a live reading's status (accepted / rejected; null: no rules) and reason.
+  "ALTER TABLE live_results ADD COLUMN status TEXT; ALTER TABLE live_results ADD COLUMN reason TEXT;",
 ];

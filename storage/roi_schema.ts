@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { InputError } from "./errors.ts";
 import { validateRoiPolygon } from "../inference_modules/roi_polygon.ts";
+import { RoiRulesSchema } from "./roi_rules_schema.ts";
 
 /** An id: a finite number, or a string without `/`, `\`, `#`, `+` or control characters. */
 export const RoiIdSchema = z.union([
@@ -36,6 +37,7 @@ export const RoiEntrySchema = z.object({
   points: RoiPointsSchema,
   params: z.record(z.string(), z.unknown()).optional(),
   save_crop: z.boolean().optional(),
+  rules: RoiRulesSchema.nullable().optional(),
 }).loose();
 
 /** A `type:"page"` entry: a page template (`image`, base64 JPEG of the crop, or null). */

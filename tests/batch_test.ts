@@ -307,7 +307,10 @@ Deno.test({
           return text.trim().split("\n").length >= 9 ? text : undefined;
         }, { timeoutMs: 30_000, what: "8 live rows" });
         const [header, ...lines] = csv.trim().split("\n");
-        assert.equal(header, "time,iso_time,cam_id,source,roi_id,name,module,text,value,duration");
+        assert.equal(
+          header,
+          "time,iso_time,cam_id,source,roi_id,name,module,text,value,duration,status,reason",
+        );
         const temp = lines.find((l) => l.includes(",temperature,"))!.split(",");
         assert.deepEqual(temp.slice(2, 5), ["line1", "panel", "temperature"]);
         assert.equal(temp[7], expected.temperature);

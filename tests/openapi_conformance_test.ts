@@ -68,6 +68,12 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
     "get /load_roi/{name}": { params: { name: "cam1" } },
     "get /load_roi_file": { query: { path: "data_sources/cam1/rois.json" } },
     "get /read_log": { query: { source: "cam1", lines: "5" } },
+    "get /api/rois/{source}/prevalues": { params: { source: "cam1" } },
+    "get /api/rois/{source}/{roi_id}/prevalue": { params: { source: "cam1", roi_id: "counter" } },
+    "post /api/rois/{source}/{roi_id}/prevalue": {
+      params: { source: "cam1", roi_id: "counter" },
+      json: { value: 1234.5 },
+    },
     "post /api/batch": { form: upload },
     "get /api/batch": { query: { status: "completed" } },
     "get /api/batch/{id}": { params: { id: fx.taskId } },

@@ -10,7 +10,7 @@
 import sharp from "sharp";
 import { Actor, type Clock, type TimerId } from "../runtime/mod.ts";
 import type { Frame } from "../frame_sources/frame.ts";
-import type { ResultBus } from "./result_bus.ts";
+import type { FrameResult, ResultBus } from "./result_bus.ts";
 import type { RgbaImage } from "../../inference_modules/module_types.ts";
 import type { ReadFrameOptions, RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
 import type { Matrix3 } from "../../inference_modules/page_geometry.ts";
@@ -109,12 +109,23 @@ export type JobMessage =
   | { type: "reconfigure"; config: JobConfig }
   | { type: "cancel"; reason: string };
 
+/**
+ * Judges a frame's entries in place before they are published (the plausibility rules): gets the
+ * result and the rules of each ROI id as the job's current desired state has them.
+ */
+export type ResultJudge = (
+  result: FrameResult,
+  rulesOf: (roiId: string) => JobRoi["rules"] | undefined,
+) => void;
+
 /** Everything a job is built with. */
 export interface JobDeps {
   cameras: JobCamera;
   reader: FrameReader;
   bus: ResultBus;
   detectPage?: PageDetector;
+  /** The plausibility stage; none: entries carry no status. */
+  judge?: ResultJudge;
   clock?: Clock;
 }
 
@@ -318,7 +329,12 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
         last_frame_duration: agg.result.frame_duration,
         last_error: agg.firstError ?? s.last_error,
       });
-      if (agg.result.results.length) this.#deps.bus.publishResult(agg.result);
+      if (agg.result.results.length) {
+        // The rules of the ROIs as they are now: an edit while the frame was read applies to it.
+        const rules = new Map(config.rois.map((r) => [String(r.id), r.rules ?? undefined]));
+        this.#deps.judge?.(agg.result, (id) => rules.get(id) ?? undefined);
+        this.#deps.bus.publishResult(agg.result);
+      }
     }
     if (this.#config.interval <= 0) void this.#post({ type: "tick" });
   }

@@ -13,6 +13,7 @@ import {
   type JobRoi,
   type JobSnapshot,
   type PageDetector,
+  type ResultJudge,
 } from "./inference_job_actor.ts";
 import type { CameraSystem } from "../cameras/camera_system.ts";
 import type { Change, DesiredState } from "../state/desired_state.ts";
@@ -55,6 +56,8 @@ export interface JobSystemOptions {
   /** The desired state: job specs and the sources' ROI sets. */
   state: DesiredState;
   detectPage?: PageDetector;
+  /** The plausibility stage every job runs its results through before publishing. */
+  judge?: ResultJudge;
   clock?: Clock;
   /** How long a new job waits for its camera's first frame or first error, ms [3000]. */
   openWaitMs?: number;

@@ -31,6 +31,11 @@ export interface RoiResultEntry {
   status?: "accepted" | "rejected";
   /** Why a reading was rejected, in words (`rate 37/min > 10/min`). */
   reason?: string;
+  /**
+   * Set on an accepted reading that equals the PreValue of a ROI with `on_change_only`: sinks
+   * that publish state (MQTT, history, notifiers) skip it; `/ws_roi_result` still shows it.
+   */
+  unchanged?: boolean;
   /** Set when the crop did not change and the last result was reused (`skip_unchanged`). */
   cached?: boolean;
 }

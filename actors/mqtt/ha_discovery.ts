@@ -65,7 +65,12 @@ function entity(
       model: "camera",
     },
   };
-  if (roi.module === "light_button") {
+  const rules = roi.rules;
+  if (rules && rules.numeric !== false && roi.module !== "light_button") {
+    // Accepted values only reach the state topic, with the parsed number as `value`.
+    e.value_template = "{{ value_json.value }}";
+    e.state_class = "measurement";
+  } else if (roi.module === "light_button") {
     e.payload_on = "on";
     e.payload_off = "off";
   } else if (roi.module && NUMERIC_MODULES.has(roi.module)) {

@@ -212,7 +212,8 @@ export class MqttSystem {
   readonly sink = (result: FrameResult): void => {
     for (const entry of result.results) {
       const name = entry.mqtt_config;
-      if (!name) continue;
+      // Only accepted values reach state topics (plausibility rules; on_change_only holds repeats).
+      if (!name || entry.status === "rejected" || entry.unchanged) continue;
       const link = this.#links.get(name);
       const roi: MqttLogTag = { source: entry.source, roiId: entry.id, roiName: entry.name ?? "" };
       if (!link) {

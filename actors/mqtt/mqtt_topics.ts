@@ -67,5 +67,7 @@ export function roiPayload(entry: RoiResultEntry): Record<string, unknown> {
     result_time: entry.result_time,
   };
   if (typeof entry.duration === "number") payload.duration = entry.duration;
+  // A ROI with plausibility rules publishes its accepted value (after shift and rounding) too.
+  if (entry.status !== undefined && entry.value !== undefined) payload.value = entry.value;
   return payload;
 }

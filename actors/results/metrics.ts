@@ -74,6 +74,8 @@ export class Metrics {
   readonly roiReads: Counter<"module" | "outcome">;
   /** ROI read latency by module, seconds. */
   readonly readSeconds: Histogram<"module">;
+  /** Readings the plausibility rules rejected, by module and rule kind (`max_rate`, never the text). */
+  readonly roiRejected: Counter<"module" | "reason">;
   /** Connected WebSocket clients by stream kind (frame streams; result streams come from the bus). */
   readonly wsClients: Gauge<"stream">;
   /** WebSocket messages dropped for slow clients, by stream kind. */
@@ -94,6 +96,13 @@ export class Metrics {
       help: "Time to read one ROI, by recognition module.",
       labelNames: ["module"],
       buckets: READ_BUCKETS,
+      registers,
+    });
+    this.roiRejected = new Counter({
+      name: "visionroi_roi_rejected_total",
+      help: "ROI readings rejected by plausibility rules, by module and rule " +
+        "(not_numeric, repeats, min, max, decrease, max_delta, max_rate).",
+      labelNames: ["module", "reason"],
       registers,
     });
     this.wsClients = new Gauge({
@@ -118,6 +127,11 @@ export class Metrics {
     if (Number.isFinite(seconds) && seconds >= 0) {
       this.readSeconds.observe({ module: label }, seconds);
     }
+  }
+
+  /** Counts one reading of `module` rejected by a plausibility rule of kind `kind` (bounded words). */
+  readingRejected(module: string, kind: string): void {
+    this.roiRejected.inc({ module: this.#moduleLabel(module), reason: kind });
   }
 
   /** A WebSocket client of `stream` connected. */

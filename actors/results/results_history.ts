@@ -18,9 +18,12 @@ export interface RetentionOptions {
   everyMs?: number;
 }
 
-/** The rows of one published frame (errors are not readings and are left out). */
+/**
+ * The rows of one published frame: errors are not readings and are left out, and so are repeats
+ * that `on_change_only` holds back; a rejected reading is kept with its status and reason.
+ */
 export function liveRowsOf(result: FrameResult): LiveRow[] {
-  return result.results.filter((e) => !e.error).map((e) => ({
+  return result.results.filter((e) => !e.error && !e.unchanged).map((e) => ({
     time: e.frame_time,
     cam_id: e.cam_id || result.cam_id,
     source: e.source || result.source,
@@ -31,6 +34,8 @@ export function liveRowsOf(result: FrameResult): LiveRow[] {
     text: capText(e.text).text,
     value: e.value ?? mainNumber(e.text) ?? null,
     duration: e.duration,
+    status: e.status ?? null,
+    reason: e.reason ?? null,
   }));
 }
 

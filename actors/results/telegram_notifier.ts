@@ -148,7 +148,11 @@ export class TelegramNotifier {
 
   /** The ResultBus sink. */
   readonly sink = (result: FrameResult): void => {
-    for (const entry of result.results) this.#consider(entry);
+    for (const entry of result.results) {
+      // Rejected readings (plausibility rules) and held-back repeats never notify.
+      if (entry.status === "rejected" || entry.unchanged) continue;
+      this.#consider(entry);
+    }
   };
 
   /** Counters. */

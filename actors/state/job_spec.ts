@@ -2,6 +2,7 @@
  * The desired state of a job as the store holds it (`.visionroi/.actors/job/<cam_id>.json`) and the ROI entry
  * type jobs read. Types only; the job system resolves a spec into what its actor runs.
  */
+import type { RoiRules } from "../../storage/roi_rules_schema.ts";
 
 /** An entry of the job's ROI list: VisionROI's `rois.json` fields the job uses. */
 export interface JobRoi {
@@ -15,6 +16,8 @@ export interface JobRoi {
   params?: Record<string, unknown>;
   mqtt_config?: string;
   image?: string | null;
+  /** Plausibility rules (validated with the ROI: `storage/roi_rules_schema.ts`). */
+  rules?: RoiRules | null;
 }
 
 /** What a job should do: its desired state, with the ROIs resolved (the source's set, or inline). */

@@ -24,7 +24,8 @@ export function watches(hook: HookFilter, entry: RoiResultEntry): boolean {
 /**
  * Whether `entry` fires the hook. `previous` is the text of the ROI's last accepted reading this
  * hook saw (undefined: none yet); `pattern` is the hook's compiled `pattern` for `match`.
- * `rejected` fires only for rejected readings; the other kinds only for accepted ones.
+ * `rejected` fires only for rejected readings; the other kinds only for accepted ones, and not for
+ * a repeat that the ROI's `on_change_only` rule holds back (`unchanged`), as MQTT and Telegram.
  */
 export function fires(
   hook: HookFilter,
@@ -34,7 +35,7 @@ export function fires(
   if (!watches(hook, entry)) return false;
   const status = statusOf(entry);
   if (hook.when === "rejected") return status === "rejected";
-  if (status !== "accepted") return false;
+  if (status !== "accepted" || entry.unchanged) return false;
   if (hook.when === "every") return true;
   if (hook.when === "changed") return opts.previous !== entry.text;
   const re = opts.pattern ?? new RegExp(hook.pattern);

@@ -45,6 +45,9 @@ Deno.test("webhook when: a missing status is accepted; rejected fires only for r
   assert.equal(fires(every, entry({ status: "accepted" })), true);
   assert.equal(fires(hook({ when: "match", pattern: "." }), bad), false);
   assert.equal(fires(hook({ when: "changed" }), bad, { previous: "1" }), false);
+  // A repeat held back by the ROI's on_change_only rule is accepted but fires nothing.
+  assert.equal(fires(every, entry({ status: "accepted", unchanged: true })), false);
+  assert.equal(fires(rejected, entry({ status: "accepted", unchanged: true })), false);
 });
 
 Deno.test("webhook when: changed compares with the previous accepted text; match tests the pattern", () => {

@@ -1,5 +1,6 @@
-/** The selected entry's fields: an ROI's id, name, group, module (+ its settings), MQTT config and save-crops; a page's name and template. */
-import type { ModuleInfo, MqttView, RoiItem } from "../stores/types.ts";
+/** The selected entry's fields: an ROI's id, name, group, module (+ its settings), MQTT config, save-crops and plausibility rules; a page's name and template. */
+import type { JsonSchema, ModuleInfo, MqttView, PreValueView, RoiItem } from "../stores/types.ts";
+import { RoiRules } from "./RoiRules.tsx";
 import { SchemaFields } from "./SchemaFields.tsx";
 import { DraftInput } from "./DraftInput.tsx";
 
@@ -13,6 +14,12 @@ export interface RoiFormProps {
   onChange(patch: Partial<RoiItem>): void;
   onDelete(): void;
   onCapture(): void;
+  /** The rules' JSON Schema (a page prop); without it the rules section is not shown. */
+  rulesSchema?: JsonSchema;
+  /** The ROI's PreValue and last status. */
+  prevalue?: PreValueView;
+  /** Sets the ROI's PreValue; rejects with the server's message. */
+  onSetPreValue?(value: string): Promise<void>;
 }
 
 type Change = (patch: Partial<RoiItem>) => void;
@@ -158,6 +165,15 @@ export function RoiForm(p: RoiFormProps) {
       {p.roi.type === "page"
         ? <PageTemplate roi={p.roi} onCapture={p.onCapture} />
         : <ModuleFields roi={p.roi} modules={p.modules} mqtt={p.mqtt} onChange={p.onChange} />}
+      {p.roi.type !== "page" && p.rulesSchema && p.onSetPreValue && (
+        <RoiRules
+          schema={p.rulesSchema}
+          rules={p.roi.rules as Record<string, unknown> | null | undefined}
+          prevalue={p.prevalue}
+          onChange={(rules) => p.onChange({ rules })}
+          onSetPreValue={p.onSetPreValue}
+        />
+      )}
       <button type="button" class="danger" onClick={p.onDelete}>Delete</button>
     </div>
   );

@@ -8,6 +8,8 @@ export interface SchemaFieldsProps {
   values: Record<string, unknown>;
   /** Called with the new params (a cleared field is removed, so its default applies). */
   onChange(params: Record<string, unknown>): void;
+  /** Inputs are named `<prefix>-<key>` ["param"]. */
+  namePrefix?: string;
 }
 
 function kindOf(s: JsonSchema): string {
@@ -17,7 +19,9 @@ function kindOf(s: JsonSchema): string {
 }
 
 /** One input per property. */
-export function SchemaFields({ schema, values, onChange }: SchemaFieldsProps) {
+export function SchemaFields(
+  { schema, values, onChange, namePrefix = "param" }: SchemaFieldsProps,
+) {
   const props = Object.entries(schema.properties ?? {});
   if (props.length === 0) return <p class="muted small">This module has no settings.</p>;
   const set = (key: string, v: unknown) => {
@@ -65,7 +69,7 @@ export function SchemaFields({ schema, values, onChange }: SchemaFieldsProps) {
           <label key={key} title={s.description}>
             {key}
             <DraftInput
-              name={`param-${key}`}
+              name={`${namePrefix}-${key}`}
               type={numeric ? "number" : "text"}
               step={kind === "integer" ? 1 : "any"}
               min={s.minimum}

@@ -22,6 +22,8 @@ const TONE: Record<string, string> = {
   cancelled: "warn",
   failed: "bad",
   error: "bad",
+  accepted: "ok",
+  rejected: "bad",
 };
 
 /** The state as a badge; `title` shows the reason (for example the last error). */

@@ -1,5 +1,6 @@
 /** Shapes of VisionROI's answers as the browser uses them (the server's types, trimmed). */
 import type { FrameResult, GroupMessage, RoiResultEntry } from "../../actors/jobs/result_bus.ts";
+export type { PreValueView } from "../../actors/results/plausibility.ts";
 
 export type { FrameResult, GroupMessage, RoiResultEntry };
 
