@@ -1,9 +1,11 @@
 /** The dashboard's totals: streams, jobs, groups, ROIs, results, latency, workers. */
 import type { Dashboard } from "../stores/dashboard.ts";
 
-function Stat({ value, label }: { value: string | number; label: string }) {
+function Stat(
+  { value, label, tone }: { value: string | number; label: string; tone?: string },
+) {
   return (
-    <div class="stat">
+    <div class={tone ? `stat ${tone}` : "stat"}>
       <b>{value}</b>
       <span>{label}</span>
     </div>
@@ -15,7 +17,15 @@ export function DashboardStats({ data }: { data: Dashboard }) {
   const s = data.summary;
   return (
     <div class="stats">
-      <Stat value={`${s.online_cameras} / ${s.total_cameras}`} label="streams online" />
+      {/* Only live cameras count as online; failed, retrying and stalled ones are counted apart. */}
+      <Stat value={`${s.online_cameras} / ${s.total_cameras}`} label="streams live" />
+      {s.failed_cameras > 0 && (
+        <Stat
+          value={s.failed_cameras}
+          label={s.failed_cameras === 1 ? "stream without picture" : "streams without picture"}
+          tone="bad"
+        />
+      )}
       <Stat value={s.inference_running} label="jobs running" />
       <Stat value={`${s.running_groups} / ${s.total_groups}`} label="groups running" />
       <Stat value={s.total_roi} label="ROIs read" />

@@ -15,6 +15,7 @@ const TONE: Record<string, string> = {
   retrying: "warn",
   disconnected: "warn",
   outage: "warn",
+  waiting: "warn",
   processing: "info",
   completed: "ok",
   cancelled: "warn",

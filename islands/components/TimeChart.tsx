@@ -42,7 +42,8 @@ export function TimeChart(
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      legend: { show: cols.length > 1 },
+      // Keys only: live values would read "Time: --" until the pointer is over the plot.
+      legend: { show: cols.length > 1, live: false },
       scales: {
         // One point would make uPlot span years around it: show the minute before it instead.
         x: {
