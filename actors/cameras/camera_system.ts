@@ -235,7 +235,10 @@ export class CameraSystem {
   /** One console line when a camera fails with a new reason (not one per retry). */
   #announce(s: ChildStatus): void {
     if (!s.lastError || (s.state !== "restarting" && s.state !== "failed")) return;
-    const line = s.state === "failed" ? `failed (gave up): ${s.lastError}` : s.lastError;
+    // ffmpeg's "[tcp @ 0x55…] " prefixes differ on every try: without them a retry that fails
+    // the same way prints nothing new.
+    const why = s.lastError.replace(/\[[\w -]+ @ 0x[0-9a-f]+\]\s*/g, "");
+    const line = s.state === "failed" ? `failed (gave up): ${why}` : why;
     if (this.#announced.get(s.id) === line) return;
     this.#announced.set(s.id, line);
     const spec = this.#specs.get(s.id) ?? this.#persisted.get(s.id)?.spec;

@@ -85,7 +85,6 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
               <tr>
                 <th>ROI</th>
                 <th>Value</th>
-                <th>Module</th>
                 <th>ms</th>
                 <th>Age</th>
               </tr>
@@ -95,9 +94,11 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
                 const age = now - e.result_time;
                 return (
                   <tr key={e.id} class={staleness(age, cam.interval)} data-roi={e.id}>
-                    <td>{e.name || e.id}</td>
+                    <td>
+                      {e.name || e.id}
+                      <div class="muted small">{e.module}</div>
+                    </td>
                     <td class="mono value">{e.error ? `error: ${e.error}` : e.text}</td>
-                    <td>{e.module}</td>
                     <td>{(e.duration * 1000).toFixed(0)}</td>
                     <td>{age < 0 ? "0" : age.toFixed(0)} s</td>
                   </tr>

@@ -176,10 +176,17 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
       jobProblem(status?.state);
   const kind = jobStateParts(status?.state).kind;
   const source = status?.source || settings.source;
-  // A running job's camera retries by itself; a stopped or failed job is started again here.
+  // A retrying camera tries again by itself; one that gave up (failed) is opened again by
+  // restarting its job, and a stopped or failed job is started again.
+  const retry = async () => {
+    if (running) await act("stop");
+    await act("start");
+  };
   const actions: ProblemAction[] = [
     ...sourceActions(source),
-    ...(running ? [] : [{ label: "Start again", onClick: () => void act("start") }]),
+    ...(running && camStatus !== "failed"
+      ? []
+      : [{ label: running ? "Retry" : "Start again", onClick: () => void retry() }]),
   ];
   return (
     <section class="card job-panel" data-cam={camId}>
