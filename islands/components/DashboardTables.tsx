@@ -54,6 +54,9 @@ function ModulesTable({ data }: { data: Dashboard }) {
   return (
     <section class="card">
       <h2>Modules</h2>
+      {data.roi_metrics.module_details.length === 0 && (
+        <p class="empty-state small">No ROI read yet.</p>
+      )}
       <div class="table-wrap">
         <table>
           <thead>
@@ -116,6 +119,7 @@ function RecentTable({ data }: { data: Dashboard }) {
   return (
     <section class="card span-2">
       <h2>Recent results</h2>
+      {data.alerts.length === 0 && <p class="empty-state small">No results yet.</p>}
       <div class="table-wrap">
         <table class="small">
           <thead>

@@ -48,7 +48,13 @@ export function TimeChart(
         // One point would make uPlot span years around it: show the minute before it instead.
         x: {
           time: clock,
-          range: (_u, min, max) => (min === max ? [min - 60, max + 1] : [min, max]),
+          // uPlot widens a single time point by 86 400 000 s (~3 years) before this sees it: look
+          // at the data itself.
+          range: (u, min, max) => {
+            const xs = u.data[0] ?? [];
+            const one = xs.length > 0 && xs[0] === xs[xs.length - 1];
+            return one ? [xs[0] - 60, xs[0] + 1] : min === max ? [min - 60, max + 1] : [min, max];
+          },
         },
       },
       axes: [{ label: xLabel }, { label: unit, size: 56 }],
