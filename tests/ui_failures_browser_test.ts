@@ -226,6 +226,19 @@ Deno.test({
         await shot(page, "roi_duplicate_id");
       });
 
+      await t.step("/api/docs has the site's navigation and style at 1280 and 390 px", async () => {
+        await page.goto(`${base}/api/docs`);
+        await page.locator('nav[aria-label="Main"] a[aria-current="page"]', { hasText: "API" })
+          .waitFor();
+        await page.locator('nav[aria-label="API operations"] a[href="#tag-jobs"]').waitFor();
+        await shot(page, "api_docs");
+        await page.setViewportSize({ width: 390, height: 844 });
+        const wide = Number(await page.evaluate("document.documentElement.scrollWidth"));
+        assert.ok(wide <= 392, `/api/docs is ${wide} px wide at 390`);
+        await shot(page, "api_docs_phone");
+        await page.setViewportSize({ width: 1280, height: 800 });
+      });
+
       assert.deepEqual(problems, [], "no console errors");
     } finally {
       await chrome.close();
