@@ -239,6 +239,24 @@ Deno.test({
         await page.setViewportSize({ width: 1280, height: 800 });
       });
 
+      await t.step("retries that fail the same way print no further line", async () => {
+        type Cam = { id: string; restarts: number; spec: { source: string } };
+        const cams = async () =>
+          ((await (await fetch(`${base}/api/cameras`)).json()) as Cam[]).filter((c) =>
+            c.spec.source === DEAD
+          );
+        const retried = await waitFor(async () => {
+          const list = (await cams()).filter((c) => c.restarts >= 2);
+          return list.length > 0 && list;
+        }, { timeoutMs: 120_000, what: "a failing camera to be retried twice" });
+        for (const cam of retried) {
+          const lines = server.output().split("\n").filter((l) =>
+            l.startsWith(`camera ${cam.id} `) && l.includes("not open:")
+          );
+          assert.equal(lines.length, 1, `${cam.id} retried ${cam.restarts} times:\n${lines}`);
+        }
+      });
+
       assert.deepEqual(problems, [], "no console errors");
     } finally {
       await chrome.close();
