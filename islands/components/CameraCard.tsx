@@ -79,7 +79,7 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
             />
           )
           : <NoPicture words={camLive ? "no frame yet" : words} />}
-        <div class="table-wrap">
+        <div class="table-wrap" hidden={entries.length === 0}>
           <table class="roi-values">
             <thead>
               <tr>

@@ -12,6 +12,10 @@ function Stat(
   );
 }
 
+/** Seconds as "123 ms"; "–" before the first read (not "0 ms"). */
+const ms = (seconds: number, samples: number) =>
+  samples > 0 ? `${(seconds * 1000).toFixed(0)} ms` : "–";
+
 /** The row of totals. */
 export function DashboardStats({ data }: { data: Dashboard }) {
   const s = data.summary;
@@ -30,8 +34,8 @@ export function DashboardStats({ data }: { data: Dashboard }) {
       <Stat value={`${s.running_groups} / ${s.total_groups}`} label="groups running" />
       <Stat value={s.total_roi} label="ROIs read" />
       <Stat value={s.alerts_last_hour} label="results, last hour" />
-      <Stat value={`${(s.average_latency * 1000).toFixed(0)} ms`} label="average ROI latency" />
-      <Stat value={`${(s.latency_p95 * 1000).toFixed(0)} ms`} label="p95 ROI latency" />
+      <Stat value={ms(s.average_latency, s.latency_samples)} label="average ROI latency" />
+      <Stat value={ms(s.latency_p95, s.latency_samples)} label="p95 ROI latency" />
       <Stat
         value={`${data.pool.busy} / ${data.pool.workers}`}
         label={`workers busy · ${data.pool.queued} queued`}
