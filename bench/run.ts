@@ -1,6 +1,9 @@
 /**
- * `deno task bench`: runs every benchmark section and writes bench/RESULTS.md and RESULTS.json.
- * `deno task bench ffmpeg_source` runs only the named sections (file names without `.ts`).
+ * `deno task bench`: runs every benchmark section and writes RESULTS.md and RESULTS.json to
+ * bench/out/ (git-ignored), so a run never dirties the checkout. `--write` (or
+ * `VISIONROI_BENCH_WRITE=1`) updates the committed bench/RESULTS.md and RESULTS.json instead.
+ * `deno task bench ffmpeg_source` runs only the named sections (file names without `.ts`); their
+ * results replace those sections in the files, the others are kept.
  */
 import type { BenchSection } from "./section.ts";
 
@@ -28,7 +31,9 @@ if (Deno.args[0] === "--one") {
   Deno.exit(0);
 }
 
-const wanted = Deno.args.length ? Deno.args : [...SECTIONS];
+const write = Deno.args.includes("--write") || Deno.env.get("VISIONROI_BENCH_WRITE") === "1";
+const names = Deno.args.filter((a) => a !== "--write");
+const wanted = names.length ? names : [...SECTIONS];
 const results: BenchSection[] = [];
 const started = new Date();
 for (const name of wanted) {
@@ -72,17 +77,26 @@ const header = [
 ].join("\n");
 const body = results.map((s) => `## ${s.title}\n\n${s.markdown.trim()}\n`).join("\n");
 const md = `${header}\n${body}`;
-const merged = await mergeJson(new URL("RESULTS.json", here), results);
-if (Deno.args.length === 0) {
-  await Deno.writeTextFile(new URL("RESULTS.md", here), md);
+const dir = write ? here : new URL("out/", here);
+await Deno.mkdir(dir, { recursive: true });
+// A first run into out/ starts from the committed files, so that a section run shows them all.
+const base = async (file: string) =>
+  (await readOr(new URL(file, dir))) || readOr(new URL(file, here));
+const merged = mergeJson(await base("RESULTS.json"), results);
+if (names.length === 0) {
+  await Deno.writeTextFile(new URL("RESULTS.md", dir), md);
 } else {
   await Deno.writeTextFile(
-    new URL("RESULTS.md", here),
-    mergeMarkdown(await readOr(new URL("RESULTS.md", here)), results, header),
+    new URL("RESULTS.md", dir),
+    mergeMarkdown(await base("RESULTS.md"), results, header),
   );
 }
-await Deno.writeTextFile(new URL("RESULTS.json", here), JSON.stringify(merged, null, 2) + "\n");
-console.log("bench: wrote bench/RESULTS.md and bench/RESULTS.json");
+await Deno.writeTextFile(new URL("RESULTS.json", dir), JSON.stringify(merged, null, 2) + "\n");
+const shown = write ? "bench/" : "bench/out/";
+console.log(
+  `bench: wrote ${shown}RESULTS.md and ${shown}RESULTS.json` +
+    (write ? "" : " (deno task bench --write updates bench/RESULTS.md)"),
+);
 
 async function readOr(url: URL): Promise<string> {
   try {
@@ -104,8 +118,7 @@ function mergeMarkdown(old: string, fresh: BenchSection[], header: string): stri
   return `${header}\n${[...kept.values()].join("\n")}`;
 }
 
-async function mergeJson(url: URL, fresh: BenchSection[]): Promise<Record<string, unknown>> {
-  const text = await readOr(url);
+function mergeJson(text: string, fresh: BenchSection[]): Record<string, unknown> {
   const old = text ? JSON.parse(text) as Record<string, unknown> : {};
   for (const s of fresh) old[s.title] = { ranAt: started.toISOString(), ...Object(s.data) };
   return old;

@@ -1,5 +1,5 @@
 /** `/jobs`: upload footage as a batch task, and the task list with live progress and actions. */
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { useStore } from "./stores/use_store.ts";
 import {
   $batchTasks,
@@ -27,13 +27,19 @@ function Counts({ tasks }: { tasks: BatchTask[] }) {
 export function BatchJobs(_props: Record<string, never>) {
   const { tasks, error } = useStore($batchTasks);
   const [note, setNote] = useState<Note>(null);
+  const last = useRef(0);
+  // The newest action's outcome is shown: a slow earlier one (a cancel still answering while
+  // its task was already deleted) must not replace it.
   const run = async (done: string, failed: string, fn: () => Promise<void>) => {
+    const seq = ++last.current;
+    let outcome: Note;
     try {
       await fn();
-      setNote({ kind: "ok", text: done });
+      outcome = { kind: "ok", text: done };
     } catch (err) {
-      setNote({ kind: "error", text: `${failed}: ${errorText(err)}` });
+      outcome = { kind: "error", text: `${failed}: ${errorText(err)}` };
     }
+    if (seq === last.current) setNote(outcome);
   };
   const actions: BatchTaskActions = {
     cancel: (t) =>

@@ -68,7 +68,9 @@ export function InferencePanels({ mode, focus }: InferencePanelsProps) {
           : "Each job reads the ROIs of one group (or all) of a source every interval."}
       </p>
       {jobs.error && <p class="notice error">{jobs.error}</p>}
-      {ids.length === 0 && <p class="notice">No panels: add one to start a job.</p>}
+      {ids.length === 0 && (
+        <p class="empty-state">No job panels yet: “Add job panel” opens one to start a job.</p>
+      )}
       <div class="wide-grid">
         {ids.map((id) => <JobPanel key={id} camId={id} mode={mode} onRemove={() => remove(id)} />)}
       </div>

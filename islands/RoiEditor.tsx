@@ -21,6 +21,8 @@ import { RoiList } from "./components/RoiList.tsx";
 import { type Note, Notice } from "./components/Notice.tsx";
 import { captureTemplate } from "./stores/roi_test.ts";
 import { newEntry, testRois, useEditorKeys } from "./components/roi_edit_actions.ts";
+import { cameraProblem, Problem, type ProblemInfo } from "./components/Problem.tsx";
+import { shortReason } from "./stores/camera_state.ts";
 
 function saveText(s: SaveState): Note {
   if (s.kind === "error") return { kind: "error", text: `Not saved: ${s.message}` };
@@ -57,6 +59,27 @@ function useLiveFrame(
 const HINT = "Rectangle / page: drag. Polygon: click 4 corners. Select: drag a ROI to move it, " +
   "a yellow corner to reshape, the background to pan; wheel zooms. Ctrl+Z / Ctrl+Shift+Z undo " +
   "and redo, Delete removes.";
+
+/** Where the frame would be, while there is none: why (the camera's failure) and what to do. */
+function NoFrame(
+  { source, problem, onRetry }: { source: string; problem: ProblemInfo | null; onRetry(): void },
+) {
+  if (!source) return <div class="empty">Create a source first.</div>;
+  if (!problem) return <div class="empty">Waiting for the first frame…</div>;
+  const q = encodeURIComponent(source);
+  return (
+    <div class="empty no-frame">
+      <p>No picture from “{source}”.</p>
+      <Problem
+        problem={problem}
+        actions={[
+          { label: "Edit source", href: `/create_source?source=${q}` },
+          { label: "Retry", onClick: onRetry },
+        ]}
+      />
+    </div>
+  );
+}
 
 /** Title and the source picker. */
 function Header(
@@ -100,6 +123,16 @@ export function RoiEditor(
   const rois = doc.history.present;
   const sel = rois.find((r) => String(r.id) === selected) ?? null;
   const prevalues = useStore(source ? prevaluesOf(source).store : $noPrevalues);
+  const camera = sources.data?.find((s) => s.name === source)?.camera;
+  const problem: ProblemInfo | null = session.error
+    ? {
+      tone: "bad",
+      title: `Cannot start the stream: ${shortReason(session.error)}`,
+      detail: session.error,
+    }
+    : camera
+    ? cameraProblem({ status: camera.status, error: camera.last_error })
+    : null;
 
   useEffect(() => {
     if (!source && sources.data?.length) setSource(sources.data[0].name);
@@ -113,6 +146,14 @@ export function RoiEditor(
 
   const patch = (p: Partial<RoiItem>) => {
     if (!sel) return;
+    if (p.id !== undefined && rois.some((r) => r !== sel && String(r.id) === String(p.id))) {
+      // Two entries with one id could not be told apart (both would look selected): refuse it.
+      setNote({
+        kind: "error",
+        text: `ID "${p.id}" is used by another ROI: ${sel.id} keeps its ID. Pick another.`,
+      });
+      return;
+    }
     doc.commit(rois.map((r) => (r === sel ? { ...r, ...p } : r)));
     if (p.id !== undefined) setSelected(String(p.id));
   };
@@ -129,13 +170,13 @@ export function RoiEditor(
   const capture = () => {
     if (sel && live.img) patch({ image: captureTemplate(live.img, sel.points) });
   };
-  const test = async () => {
+  const test = async (all: boolean) => {
     setNote({ kind: "info", text: "Reading on the current frame…" });
-    const out = await testRois(session.sid, rois, sel);
+    const out = await testRois(session.sid, rois, all ? null : sel);
     setNote(out.note);
     if (out.readings) setReadings((old) => ({ ...old, ...out.readings }));
   };
-  useEditorKeys(doc, sel ? remove : null);
+  useEditorKeys(doc, sel ? remove : null, selected !== null ? () => setSelected(null) : null);
 
   const stageProps = (frameUrl: string, size: Size): RoiStageProps => ({
     frameUrl,
@@ -166,7 +207,6 @@ export function RoiEditor(
   return (
     <div>
       <Header source={source} names={(sources.data ?? []).map((s) => s.name)} onPick={setSource} />
-      {session.error && <p class="notice error">Cannot start the stream: {session.error}</p>}
       {doc.loadError && <p class="notice error">Cannot load ROIs: {doc.loadError}</p>}
       <Notice note={saveText(doc.save)} />
       <div class="editor">
@@ -178,16 +218,14 @@ export function RoiEditor(
             setView={setView}
             size={live.size}
             doc={doc}
-            onTest={test}
+            onTest={() => test(false)}
+            onTestAll={() => test(true)}
+            canTest={!!sel && sel.type === "roi" && !!sel.module}
           />
           <div class="stage" id="stage">
             {live.url && live.size
               ? <RoiStage {...stageProps(live.url, live.size)} />
-              : (
-                <div class="empty">
-                  {source ? "Waiting for the first frame…" : "Create a source first."}
-                </div>
-              )}
+              : <NoFrame source={source} problem={problem} onRetry={session.retry} />}
           </div>
           <p class="muted small">{HINT}</p>
         </div>

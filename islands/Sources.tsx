@@ -72,8 +72,8 @@ function CreateForm({ onDone }: { onDone: (n: Note) => void }) {
   );
 }
 
-/** The sources island. */
-export function Sources(_props: Record<string, never>) {
+/** The sources island; `focus` (`?source=`) is the row to show first: "Edit source" links here. */
+export function Sources({ focus = "" }: { focus?: string }) {
   const { data, error } = useStore($sources);
   const [note, setNote] = useState<Note>(null);
   const [tick, setTick] = useState(0);
@@ -144,7 +144,15 @@ export function Sources(_props: Record<string, never>) {
                 </tr>
               </thead>
               <tbody>
-                {data.map((r) => <SourceRow key={r.name} row={r} tick={tick} actions={actions} />)}
+                {data.map((r) => (
+                  <SourceRow
+                    key={r.name}
+                    row={r}
+                    tick={tick}
+                    actions={actions}
+                    focused={r.name === focus}
+                  />
+                ))}
               </tbody>
             </table>
           </div>

@@ -6,44 +6,48 @@ type Html = ReturnType<typeof html>;
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
 
-const STYLE =
-  `body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;
-line-height:1.4;color:#222}h2{border-bottom:1px solid #ccc;margin-top:2.5rem}
-section{border:1px solid #ddd;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
-h3{margin:.2rem 0;font-size:1.05rem}.m{display:inline-block;min-width:4.2rem;font:bold .8rem monospace;
-text-transform:uppercase;padding:.15rem .4rem;border-radius:4px;color:#fff;background:#555;
-text-align:center}.get{background:#2a6fb0}.post{background:#2e8b57}.patch{background:#b8860b}
-.delete{background:#b22222}.put{background:#6a5acd}table{border-collapse:collapse;margin:.4rem 0}
-td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}
-code{font-size:.9rem}.t{color:#555;font-family:monospace}.open{color:#2e8b57;font-size:.8rem}`;
-
-/** The page: operations grouped by tag, each with parameters, body fields and responses. */
+/**
+ * The page's content: a navigation of every operation by tag beside the operations, each with
+ * parameters, body fields and responses. The UI's page shell (top navigation, app.css) wraps it,
+ * so the reference looks like the rest of VisionROI (`routes/openapi.ts`).
+ */
 export function renderApiDocs(doc: Json): Html {
   const info = doc.info as Json;
   const ops = operations(doc);
-  const tags = [...new Set(ops.map((o) => String((o.op.tags as string[])?.[0] ?? "other")))];
+  const tagOf = (o: Op) => String((o.op.tags as string[])?.[0] ?? "other");
+  const tags = [...new Set(ops.map(tagOf))];
   return html`
-    <!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8">
-        <title>${String(info.title)} API</title>
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <style>${raw(STYLE)}</style>
-      </head>
-      <body><h1>${String(info.title)} API <small>${String(info.version)}</small></h1>
+    <div class="api-docs">
+      <nav class="api-nav card" aria-label="API operations">
+        <b>Operations</b>${tags.map((t) =>
+          html`
+            <h4><a href="#tag-${t}">${t}</a></h4>
+            <ul>${ops.filter((o) => tagOf(o) === t).map((o) =>
+              html`<li><a href="#${String(o.op.operationId)}"><span class="m ${o.method}">${
+                o.op["x-websocket"] ? "ws" : o.method
+              }</span> <code>${o.path}</code></a></li>`
+            )}</ul>
+          `
+        )}
+      </nav>
+      <div class="api-main"><h1>${String(info.title)} API <small class="muted">${String(
+        info.version,
+      )}</small></h1>
     <p>${String(info.description ?? "")} The machine-readable document is
     <a href="/openapi.json"><code>/openapi.json</code></a> (OpenAPI ${String(doc.openapi)}).</p>
     <p>Off loopback every route not marked <span class="open">open</span> needs the access token:
     <code>Authorization: Bearer &lt;token&gt;</code> or the cookie set by <a href="/login">/login</a>.</p>
-    <nav><ul>${tags.map((t) => html`<li><a href="#tag-${t}">${t}</a></li>`)}</ul></nav>
+    <nav class="api-tags" aria-label="API sections">${tags.map((t) =>
+      html`
+        <a class="chip" href="#tag-${t}">${t}</a>
+      `
+    )}</nav>
     ${tags.map((t) =>
       html`<h2 id="tag-${t}">${t}</h2>${
-        ops.filter((o) => (o.op.tags as string[])?.[0] === t).map((o) => operationHtml(o))
+        ops.filter((o) => tagOf(o) === t).map((o) => operationHtml(o))
       }`
-    )}
-      </body>
-    </html>
+    )}</div>
+    </div>
   `;
 }
 
@@ -68,7 +72,7 @@ function operationHtml({ method, path, op }: Op): Html {
   const body = op.requestBody as Json | undefined;
   const responses = Object.entries(op.responses as Record<string, Json>);
   const open = Array.isArray(op.security) && op.security.length === 0;
-  return html`<section id="${String(op.operationId)}">
+  return html`<section class="card api-op" id="${String(op.operationId)}">
 <h3><span class="m ${method}">${op["x-websocket"] ? "ws" : method}</span> <code>${path}</code>
 ${open ? html`<span class="open">open</span>` : ""}</h3>
 <p>${String(op.summary ?? "")}</p>${op.description ? html`<p>${String(op.description)}</p>` : ""}

@@ -32,6 +32,9 @@ const cameraHealthFields = {
   camera_status: z.string().describe("starting, live, stalled, restarting, failed or stopped"),
   camera_error: z.string().nullable().describe("why the camera last failed; null: never"),
   camera_online: z.boolean().describe("frames arrive (the camera is live)"),
+  camera_last_frame: z.number().nullable().describe(
+    "when the camera's newest frame arrived, epoch seconds (a stalled camera: since when); null: none",
+  ),
 };
 
 const num = z.number();
@@ -425,7 +428,14 @@ const jobDocs: RouteDoc[] = [
             inference_running: z.number().int(),
           }).loose(),
           cameras: z.array(
-            z.object({ cam_id: z.string(), status: z.string(), ...cameraHealthFields }).loose(),
+            z.object({
+              cam_id: z.string(),
+              status: z.string(),
+              job_state: z.string().nullable().describe(
+                "the job's state word (waiting_for_camera: <reason>, no_rois, …); null: no job",
+              ),
+              ...cameraHealthFields,
+            }).loose(),
           ),
           alerts: z.array(alertSchema).describe("the last 20 frame results, newest first"),
           page_jobs: z.array(

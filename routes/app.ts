@@ -45,7 +45,7 @@ export function createApp(ctx: AppContext): Hono {
     })(c, next);
   });
   app.route("/", loginRoutes(policy));
-  app.route("/", openApiRoutes());
+  app.route("/", openApiRoutes(undefined, { signOut: policy.required }));
   app.route("/", metricsRoutes(ctx));
   app.route("/", opsRoutes(ctx));
   app.route("/", sourceRoutes(ctx));

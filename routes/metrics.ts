@@ -33,10 +33,11 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
 function runningJobs(jobs: NonNullable<MetricsContext["jobs"]>): JobCounters[] {
   const out: JobCounters[] = [];
   for (const camId of jobs.camIds()) {
-    if (!jobs.status(camId).running) continue;
+    const status = jobs.status(camId);
+    if (!status.running) continue;
     const snap = jobs.snapshot(camId);
     out.push({
-      camId,
+      source: status.source || "(none)",
       framesProcessed: snap?.frames_processed ?? 0,
       ticksSkipped: snap?.ticks_skipped ?? 0,
     });

@@ -81,9 +81,13 @@ export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
   app.get("/", (c) => c.redirect("/home", 302));
   app.get("/dashboard", (c) => c.redirect("/home", 302));
   page("/home", () => ({ title: "Home", island: { name: "Home", component: Home, props: {} } }));
-  page("/create_source", () => ({
+  page("/create_source", (u) => ({
     title: "Sources",
-    island: { name: "Sources", component: Sources, props: {} },
+    island: {
+      name: "Sources",
+      component: Sources,
+      props: { focus: q(u.searchParams.get("source") ?? "") },
+    },
   }));
   page("/roi", (u) => ({
     title: "ROI editor",

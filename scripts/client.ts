@@ -50,10 +50,20 @@ class Client {
 
   /** Sends a request; a non-2xx answer throws with the server's message. */
   async call(path: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(`${this.base}${path}`, {
-      ...init,
-      headers: this.headers(init.headers as Record<string, string>),
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        ...init,
+        headers: this.headers(init.headers as Record<string, string>),
+      });
+    } catch (err) {
+      // fetch throws a TypeError when nothing answers (refused, unknown host, reset).
+      if (!(err instanceof TypeError)) throw err;
+      throw new Error(
+        `no VisionROI server answered at ${this.base} (${err.message}). Start it ` +
+          "(deno task start) or point the client at it: --server URL or VISIONROI_URL=URL.",
+      );
+    }
     if (!res.ok) {
       const text = await res.text();
       let message = text;
@@ -72,7 +82,16 @@ class Client {
   }
 }
 
+/** Refuses a `--source` the server does not have, before any file is sent. */
+async function checkSource(client: Client, name: string): Promise<void> {
+  const names = await (await client.call("/data_sources")).json() as string[];
+  if (names.includes(name)) return;
+  const known = names.length ? `known: ${names.join(", ")}` : "it has none yet";
+  throw new RangeError(`no source ${JSON.stringify(name)} on ${client.base} (${known})`);
+}
+
 async function upload(client: Client, files: string[], f: Flags["values"]): Promise<string> {
+  if (f.source) await checkSource(client, f.source);
   const fields: Record<string, string> = {};
   if (f.source) fields.source = f.source;
   if (f.rois) fields.rois = await Deno.readTextFile(f.rois);

@@ -102,7 +102,10 @@ Deno.test("scrape fills camera, job, pool and stream gauges from snapshots", asy
       camera("demo"),
       camera("door", { status: "restarting", fps: 0, lastFrameTime: null }),
     ],
-    jobs: [{ camId: "demo", framesProcessed: 50, ticksSkipped: 7 }],
+    jobs: [
+      { source: "line1", framesProcessed: 50, ticksSkipped: 7 },
+      { source: "line1", framesProcessed: 5, ticksSkipped: 1 },
+    ],
     pool: {
       workers: 2,
       ready: 2,
@@ -131,8 +134,11 @@ Deno.test("scrape fills camera, job, pool and stream gauges from snapshots", asy
     1_700_000_000,
   );
   assert.equal(s.has('visionroi_camera_last_frame_timestamp_seconds{camera="door"}'), false);
-  assert.equal(s.get("visionroi_jobs_running"), 1);
-  assert.equal(s.get('visionroi_job_ticks_skipped_total{cam_id="demo"}'), 7);
+  assert.equal(s.get("visionroi_jobs_running"), 2);
+  // Jobs are labelled by source (bounded), never by cam_id (UI panels make random ones).
+  assert.equal(s.get('visionroi_job_ticks_skipped_total{source="line1"}'), 8);
+  assert.equal(s.get('visionroi_job_frames_total{source="line1"}'), 55);
+  assert.deepEqual([...s.keys()].filter((k) => k.includes("cam_id=")), []);
   assert.equal(s.get("visionroi_pool_workers"), 2);
   assert.equal(s.get("visionroi_pool_busy"), 1);
   assert.equal(s.get("visionroi_pool_queued"), 3);
@@ -211,7 +217,7 @@ Deno.test("GET /metrics counts a running job's ROI reads by module (the demo job
     });
     const s = await scrape();
     assert.ok((s.get('visionroi_roi_read_duration_seconds_count{module="digits"}') ?? 0) > 0);
-    assert.ok((s.get('visionroi_job_frames_total{cam_id="demo"}') ?? 0) > 0);
+    assert.ok((s.get('visionroi_job_frames_total{source="demo"}') ?? 0) > 0);
   } finally {
     await t.close();
   }

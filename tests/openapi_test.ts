@@ -177,6 +177,11 @@ Deno.test("/api/docs renders every operation as HTML without scripts", async () 
       assert.ok(page.includes(`<code>${path}</code>`), `docs page lists ${path}`);
     }
     assert.ok(page.includes("&quot;opencv&quot; | &quot;ffmpeg&quot;"), "body field types shown");
+    // The app's shell and navigation: the site's top bar, and a list of every operation.
+    assert.ok(page.includes('<nav class="nav" aria-label="Main">'), "the site navigation");
+    assert.match(page, /<a\s+href="\/api\/docs"\s+aria-current="page">API<\/a>/);
+    assert.ok(page.includes('href="#tag-jobs"'), "sections are linked");
+    assert.ok(page.includes('class="api-nav card"'), "operations listed beside them");
   } finally {
     await t.close();
   }

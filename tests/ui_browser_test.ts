@@ -181,7 +181,7 @@ Deno.test({
       });
 
       await t.step("Test reads the HMI ROI on the current frame", async () => {
-        await page.getByRole("button", { name: "Test" }).click();
+        await page.getByRole("button", { name: "Test", exact: true }).click();
         const reading = page.locator('li[data-roi="roi_1"] .read');
         await reading.waitFor({ timeout: 30_000 });
         assert.equal(await reading.innerText(), shown.temperature);

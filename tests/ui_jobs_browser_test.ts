@@ -214,11 +214,18 @@ Deno.test({
         await row.and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: 10_000 });
         assert.equal(await row.locator("button", { hasText: "Cancel" }).count(), 0);
         assert.equal((await getJson(`${base}/api/batch/${id}`)).json.status, "cancelled");
+        // The list shows "cancelled" (polled) before the cancel request answers; its notice comes
+        // when it does. Delete after it, so each notice is checked on its own.
+        await page.locator(".notice.ok", { hasText: 'Cancelled "long footage".' }).waitFor({
+          timeout: 30_000,
+        });
         await row.locator("button", { hasText: "Delete" }).click();
         await row.waitFor({ state: "detached", timeout: 10_000 });
         assert.ok(dialogs.some((d) => d.startsWith('confirm: Delete task "long footage"')));
         assert.equal((await getJson(`${base}/api/batch/${id}`)).status, 404);
-        await page.locator(".notice.ok", { hasText: 'Deleted "long footage".' }).waitFor();
+        await page.locator(".notice.ok", { hasText: 'Deleted "long footage".' }).waitFor({
+          timeout: 30_000,
+        });
       });
 
       await step(

@@ -4,6 +4,8 @@
 export interface CameraStateView {
   status: string;
   lastError: string | null;
+  /** Capture time of the newest frame, ms since the epoch. */
+  lastFrameTime?: number | null;
 }
 
 /** The camera fields added to `/inference_status` and the dashboard's camera rows. */
@@ -16,6 +18,8 @@ export interface CameraHealth {
   camera_error: string | null;
   /** Frames arrive: the camera is live. A failed, restarting or stalled camera is not online. */
   camera_online: boolean;
+  /** When the newest frame arrived, epoch seconds (a stalled camera: since when); null: none yet. */
+  camera_last_frame: number | null;
 }
 
 /** The health of a camera view (undefined: no camera). */
@@ -28,5 +32,6 @@ export function cameraHealth(
     camera_status: view?.status ?? "stopped",
     camera_error: view?.lastError ?? null,
     camera_online: view?.status === "live",
+    camera_last_frame: view?.lastFrameTime ? view.lastFrameTime / 1000 : null,
   };
 }

@@ -7,6 +7,7 @@
  */
 import { CameraActor, type CameraSnapshot, type CameraStatus } from "./camera_actor.ts";
 import { cameraIdFor, sameCapture } from "./camera_key.ts";
+import { redactUrl } from "../frame_sources/redact.ts";
 import type { Frame, FrameSource, SourceSpec } from "../frame_sources/frame.ts";
 import {
   ActorRegistry,
@@ -58,6 +59,8 @@ export class CameraSystem {
   #seenRestarts = new Map<string, number>();
   #saving = new Set<Promise<void>>();
   #chains = new Map<string, Promise<void>>();
+  /** The failure each camera last printed, so that the console shows one line per failure. */
+  #announced = new Map<string, string>();
 
   constructor(opts: CameraSystemOptions) {
     this.#opts = opts;
@@ -212,6 +215,7 @@ export class CameraSystem {
   }
 
   #remember(id: string, s: CameraSnapshot): void {
+    if (s.status === "live") this.#announced.delete(id);
     const prev = this.#persisted.get(id);
     const next: Persisted = {
       restarts: s.restarts,
@@ -228,7 +232,22 @@ export class CameraSystem {
     }
   }
 
+  /** One console line when a camera fails with a new reason (not one per retry). */
+  #announce(s: ChildStatus): void {
+    if (!s.lastError || (s.state !== "restarting" && s.state !== "failed")) return;
+    // ffmpeg's "[tcp @ 0x55…] " prefixes differ on every try: without them a retry that fails
+    // the same way prints nothing new.
+    const why = s.lastError.replace(/\[[\w -]+ @ 0x[0-9a-f]+\]\s*/g, "");
+    const line = s.state === "failed" ? `failed (gave up): ${why}` : why;
+    if (this.#announced.get(s.id) === line) return;
+    this.#announced.set(s.id, line);
+    const spec = this.#specs.get(s.id) ?? this.#persisted.get(s.id)?.spec;
+    const what = spec ? ` (${redactUrl(spec.source)})` : "";
+    console.warn(`camera ${s.id}${what} ${s.state === "failed" ? "" : "not open: "}${line}`);
+  }
+
   #onChildChange(s: ChildStatus): void {
+    this.#announce(s);
     const p = this.#persisted.get(s.id);
     if (!p) return;
     if (s.state === "failed" || (s.state === "running" && p.failed)) {

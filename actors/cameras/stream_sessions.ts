@@ -332,9 +332,10 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     for (const [camId, cam] of this.#state.sessionEntries()) {
       if (!cam.roi_running || this.#held.has(camId)) continue;
       const answer = await this.#startPreview(camId, undefined);
-      if (answer.status === "started") started.push(camId);
+      // A preview already running (a job holds its camera) is restored as well.
+      if (answer.status === "started" || answer.status === "already_running") started.push(camId);
       else {
-        console.error(`cam ${camId}: preview not restored: ${answer.message}`);
+        console.error(`cam ${camId}: preview not restored: ${answer.message ?? answer.status}`);
         await this.#notRunning(camId);
       }
     }
@@ -347,7 +348,7 @@ export class StreamSessions extends Actor<SessionMessage, SessionsSnapshot> {
     if (wanted && !held) {
       const answer = await this.#startPreview(camId, undefined);
       if (answer.status !== "started" && answer.status !== "already_running") {
-        console.error(`cam ${camId}: preview not started: ${answer.message}`);
+        console.error(`cam ${camId}: preview not started: ${answer.message ?? answer.status}`);
         await this.#notRunning(camId);
       }
     } else if (!wanted && held) {

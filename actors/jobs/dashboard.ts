@@ -139,6 +139,8 @@ function cameraRow(inp: DashboardInputs, camId: string, results: FrameResult[]) 
       : inp.sessions.previewRunning(camId)
       ? "roi_stream"
       : "stopped",
+    // The job's state in words (`waiting_for_camera: <reason>`, `no_rois`, …); null: no job.
+    job_state: status.running || status.state !== "stopped: not started" ? status.state : null,
     ...cameraHealth(cameraId, view),
     camera_fps: view?.fps ?? 0,
     last_output: job?.active_group ?? "",

@@ -2,8 +2,8 @@
  * Prometheus metrics of the process (prom-client). Events are counted as they happen
  * (`metrics.roiRead(…)`, `metrics.wsOpened(…)`); camera, job, pool and result-stream gauges are
  * set at scrape time from the snapshots the caller passes to {@linkcode Metrics.scrape}.
- * Labels are bounded: camera id, cam_id of a running job, module name, outcome, stream kind,
- * camera status. Never a text, a value or a path.
+ * Labels are bounded: camera id, source name, module name, outcome, stream kind, camera status.
+ * Never a text, a value, a path or a job's cam_id (UI panels make a random one per panel).
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { CameraSnapshot, CameraStatus } from "../cameras/camera_actor.ts";
@@ -17,8 +17,8 @@ export type WsStream = "ws" | "ws_roi";
 
 /** One running job's counters, as its snapshot has them. */
 export interface JobCounters {
-  /** The job's cam_id (bounded: only running jobs are shown). */
-  camId: string;
+  /** The job's source name: the label (jobs on one source are summed). */
+  source: string;
   /** Frames read so far. */
   framesProcessed: number;
   /** Ticks skipped because the previous frame was still being read. */
@@ -201,11 +201,15 @@ function snapshotMetrics(registry: Registry) {
   };
   const jobs = {
     running: gauge("visionroi_jobs_running", "Inference jobs running.", []),
-    frames: counter("visionroi_job_frames_total", "Frames a job read.", ["cam_id"]),
+    frames: counter(
+      "visionroi_job_frames_total",
+      "Frames the running jobs of a source read.",
+      ["source"],
+    ),
     skipped: counter(
       "visionroi_job_ticks_skipped_total",
-      "Ticks a job skipped because the previous frame was still being read.",
-      ["cam_id"],
+      "Ticks the running jobs of a source skipped (the previous frame was still being read).",
+      ["source"],
     ),
   };
   const pool = {
@@ -276,8 +280,8 @@ function snapshotMetrics(registry: Registry) {
       if (inputs.jobs) {
         jobs.running.set(inputs.jobs.length);
         for (const j of inputs.jobs) {
-          jobs.frames.inc({ cam_id: j.camId }, j.framesProcessed);
-          jobs.skipped.inc({ cam_id: j.camId }, j.ticksSkipped);
+          jobs.frames.inc({ source: j.source }, j.framesProcessed);
+          jobs.skipped.inc({ source: j.source }, j.ticksSkipped);
         }
       }
       if (inputs.pool) {

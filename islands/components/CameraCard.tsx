@@ -5,6 +5,9 @@ import { useNow } from "../stores/use_now.ts";
 import type { DashCamera } from "../stores/dashboard.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 import { TimeChart } from "./TimeChart.tsx";
+import { cameraProblem, jobProblem, NoPicture, Problem, sourceActions } from "./Problem.tsx";
+import { cameraWords } from "../stores/camera_state.ts";
+import { useState } from "preact/hooks";
 
 /** Staleness class of a value `age` seconds old on a job reading every `interval` seconds. */
 export function staleness(age: number, interval: number): "" | "stale" | "very-stale" {
@@ -26,6 +29,15 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
   const latest = live.latest;
   const entries = latest?.results ?? [];
   const numeric = Object.keys(live.values.columns).sort();
+  const [thumbFailed, setThumbFailed] = useState<string | null>(null);
+  const camLive = cam.camera_status === "live";
+  const problem = cameraProblem({
+    status: cam.camera_status,
+    error: cam.camera_error,
+    lastFrame: cam.camera_last_frame,
+  }) ?? jobProblem(cam.job_state ?? undefined);
+  const words = cameraWords(cam.camera_status, cam.camera_error, cam.camera_last_frame);
+  const thumbUrl = cam.snapshot_url && camLive ? cam.snapshot_url : null;
   return (
     <section class="card" data-cam={cam.cam_id}>
       <div class="spread">
@@ -37,6 +49,15 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
         </h2>
         <StatusBadge state={cam.camera_status} title={cam.camera_error} />
       </div>
+      {problem && (
+        <Problem
+          problem={problem}
+          actions={[
+            ...sourceActions(cam.source),
+            { label: "Open job", href: `/inference?cam_id=${encodeURIComponent(cam.cam_id)}` },
+          ]}
+        />
+      )}
       <div class="row small muted">
         <span>fps {fmt(cam.actual_fps)} / {fmt(cam.target_fps)}</span>
         <span>latency {latest ? `${(latest.frame_duration * 1000).toFixed(0)} ms` : "–"}</span>
@@ -48,16 +69,22 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
         {cam.modules.map((m) => <span class="badge info" key={m}>{m}</span>)}
       </div>
       <div class="cam-top">
-        {cam.snapshot_url
-          ? <img class="thumb" src={cam.snapshot_url} alt={`${cam.source} live`} />
-          : <div class="thumb" />}
-        <div class="table-wrap">
+        {thumbUrl && thumbFailed !== thumbUrl
+          ? (
+            <img
+              class="thumb"
+              src={thumbUrl}
+              alt={`${cam.source} live`}
+              onError={() => setThumbFailed(thumbUrl)}
+            />
+          )
+          : <NoPicture words={camLive ? "no frame yet" : words} />}
+        <div class="table-wrap" hidden={entries.length === 0}>
           <table class="roi-values">
             <thead>
               <tr>
                 <th>ROI</th>
                 <th>Value</th>
-                <th>Module</th>
                 <th>ms</th>
                 <th>Age</th>
               </tr>
@@ -67,9 +94,11 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
                 const age = now - e.result_time;
                 return (
                   <tr key={e.id} class={staleness(age, cam.interval)} data-roi={e.id}>
-                    <td>{e.name || e.id}</td>
+                    <td>
+                      {e.name || e.id}
+                      <div class="muted small">{e.module}</div>
+                    </td>
                     <td class="mono value">{e.error ? `error: ${e.error}` : e.text}</td>
-                    <td>{e.module}</td>
                     <td>{(e.duration * 1000).toFixed(0)}</td>
                     <td>{age < 0 ? "0" : age.toFixed(0)} s</td>
                   </tr>
@@ -79,7 +108,11 @@ export function CameraCard({ cam }: { cam: DashCamera }) {
           </table>
         </div>
       </div>
-      {entries.length === 0 && <p class="muted small">Waiting for results…</p>}
+      {entries.length === 0 && (
+        <p class="muted small">
+          {camLive ? "Waiting for results…" : `No results: camera ${words}.`}
+        </p>
+      )}
       <div class="charts">
         {numeric.map((k) => (
           <div key={k}>

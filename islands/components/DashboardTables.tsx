@@ -1,11 +1,12 @@
 /** The dashboard's tables: every stream, module read times, groups, recent results. */
 import type { Dashboard } from "../stores/dashboard.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { cameraDown, cameraWords } from "../stores/camera_state.ts";
 
 function StreamsTable({ data }: { data: Dashboard }) {
   const others = data.cameras.filter((c) => !c.inference_running).length;
   return (
-    <section class="card">
+    <section class="card span-2">
       <h2>Streams</h2>
       <div class="table-wrap">
         <table>
@@ -19,14 +20,25 @@ function StreamsTable({ data }: { data: Dashboard }) {
           </thead>
           <tbody>
             {data.cameras.map((c) => (
-              <tr key={c.cam_id}>
-                <td class="mono">{c.cam_id}</td>
+              <tr key={c.cam_id} data-cam={c.cam_id}>
+                <td class="mono">
+                  <a href={`/inference?cam_id=${encodeURIComponent(c.cam_id)}`}>{c.cam_id}</a>
+                </td>
                 <td>{c.source}</td>
                 <td>
                   <StatusBadge state={c.status} />
                 </td>
                 <td>
                   <StatusBadge state={c.camera_status} title={c.camera_error} />
+                  {cameraDown(c.camera_status) && (
+                    <div class="small reason">
+                      {cameraWords(c.camera_status, c.camera_error, c.camera_last_frame)}
+                      {" · "}
+                      <a href={`/create_source?source=${encodeURIComponent(c.source)}`}>
+                        edit source
+                      </a>
+                    </div>
+                  )}
                 </td>
               </tr>
             ))}
@@ -42,6 +54,9 @@ function ModulesTable({ data }: { data: Dashboard }) {
   return (
     <section class="card">
       <h2>Modules</h2>
+      {data.roi_metrics.module_details.length === 0 && (
+        <p class="empty-state small">No ROI read yet.</p>
+      )}
       <div class="table-wrap">
         <table>
           <thead>
@@ -74,34 +89,37 @@ function GroupsTable({ data }: { data: Dashboard }) {
   return (
     <section class="card">
       <h2>Groups</h2>
-      <table>
-        <thead>
-          <tr>
-            <th>Group</th>
-            <th>Jobs</th>
-            <th>Running</th>
-            <th>ROIs</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.groups.map((g) => (
-            <tr key={g.name}>
-              <td>{g.name}</td>
-              <td>{g.cameras}</td>
-              <td>{g.running}</td>
-              <td>{g.roi}</td>
+      <div class="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th>Jobs</th>
+              <th>Running</th>
+              <th>ROIs</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data.groups.map((g) => (
+              <tr key={g.name}>
+                <td>{g.name}</td>
+                <td>{g.cameras}</td>
+                <td>{g.running}</td>
+                <td>{g.roi}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
 
 function RecentTable({ data }: { data: Dashboard }) {
   return (
-    <section class="card">
+    <section class="card span-2">
       <h2>Recent results</h2>
+      {data.alerts.length === 0 && <p class="empty-state small">No results yet.</p>}
       <div class="table-wrap">
         <table class="small">
           <thead>
@@ -129,7 +147,7 @@ function RecentTable({ data }: { data: Dashboard }) {
 /** The dashboard's tables. */
 export function DashboardTables({ data }: { data: Dashboard }) {
   return (
-    <div class="grid" style="margin-top:1rem">
+    <div class="grid dash-tables" style="margin-top:1rem">
       <StreamsTable data={data} />
       <ModulesTable data={data} />
       <GroupsTable data={data} />

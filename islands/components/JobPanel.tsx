@@ -12,6 +12,14 @@ import { RoiCards } from "./RoiCards.tsx";
 import { LogTail } from "./LogTail.tsx";
 import { StatusBadge } from "./StatusBadge.tsx";
 import { type Note, Notice } from "./Notice.tsx";
+import {
+  cameraProblem,
+  jobProblem,
+  Problem,
+  type ProblemAction,
+  sourceActions,
+} from "./Problem.tsx";
+import { cameraDown, cameraWords, jobStateParts } from "../stores/camera_state.ts";
 
 /** Props of {@linkcode JobPanel}. */
 export interface JobPanelProps {
@@ -30,13 +38,18 @@ export function startBody(s: PanelSettings, mode: "group" | "page") {
 
 /** Live part of a running job: results (and page detection), video, log. */
 function Running(
-  { camId, mode, source }: { camId: string; mode: "group" | "page"; source: string },
+  { camId, mode, source, down }: {
+    camId: string;
+    mode: "group" | "page";
+    source: string;
+    down?: string;
+  },
 ) {
   const r = useStore(resultsStore(camId));
   const page = mode === "page" ? r.group?.group || r.latest?.group : undefined;
   return (
     <div class="stack">
-      <LiveVideo camId={camId} />
+      <LiveVideo camId={camId} down={down} />
       {mode === "page" && (
         <div class="stack">
           <div class="row">
@@ -70,6 +83,7 @@ function Running(
       <RoiCards
         results={r.latest?.results ?? []}
         group={mode === "page" && page && page !== "all" ? page : undefined}
+        empty={down ? `No results: camera ${down}.` : undefined}
       />
       <LogTail source={source} />
     </div>
@@ -153,18 +167,45 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
     }
   };
   const health = status?.stream_health;
+  const camStatus = running ? health?.camera_status : undefined;
+  const down = camStatus && cameraDown(camStatus)
+    ? cameraWords(camStatus, health?.last_error)
+    : undefined;
+  const problem =
+    (camStatus ? cameraProblem({ status: camStatus, error: health?.last_error }) : null) ??
+      jobProblem(status?.state);
+  const kind = jobStateParts(status?.state).kind;
+  const source = status?.source || settings.source;
+  // A retrying camera tries again by itself; one that gave up (failed) is opened again by
+  // restarting its job, and a stopped or failed job is started again.
+  const retry = async () => {
+    if (running) await act("stop");
+    await act("start");
+  };
+  const actions: ProblemAction[] = [
+    ...sourceActions(source),
+    ...(running && camStatus !== "failed"
+      ? []
+      : [{ label: running ? "Retry" : "Start again", onClick: () => void retry() }]),
+  ];
   return (
     <section class="card job-panel" data-cam={camId}>
       <div class="spread">
         <h2 class="mono">{camId}</h2>
         <div class="row">
-          <StatusBadge state={running ? "running" : "stopped"} />
-          {health && running && <StatusBadge state={health.state} title={health.last_error} />}
+          <StatusBadge
+            state={running ? (kind === "waiting_for_camera" ? "waiting" : "running") : "stopped"}
+          />
+          {health && running && !problem && (
+            <StatusBadge state={health.state} title={health.last_error} />
+          )}
         </div>
       </div>
       <Notice note={note} />
-      {status?.state && status.state !== "running" && status.state !== "stopped: not started" && (
-        <p class="notice job-state">{status.state}</p>
+      {problem && (
+        <div class="job-state">
+          <Problem problem={problem} actions={actions} />
+        </div>
       )}
       {status?.job?.last_error && <p class="notice error">{status.job.last_error}</p>}
       <JobForm
@@ -183,7 +224,7 @@ export function JobPanel({ camId, mode, onRemove }: JobPanelProps) {
         act={act}
         onRemove={onRemove}
       />
-      {running && <Running camId={camId} mode={mode} source={status?.source || settings.source} />}
+      {running && <Running camId={camId} mode={mode} source={source} down={down} />}
     </section>
   );
 }

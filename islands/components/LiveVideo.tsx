@@ -2,15 +2,18 @@
 import { useStore } from "../stores/use_store.ts";
 import { frameStore } from "../stores/frames.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { NoPicture } from "./Problem.tsx";
 
-/** The video and its socket state. */
-export function LiveVideo({ camId }: { camId: string }) {
+/** The video and its socket state; `down` (the camera's state in words) shows a placeholder. */
+export function LiveVideo({ camId, down }: { camId: string; down?: string }) {
   const f = useStore(frameStore(`/ws/${encodeURIComponent(camId)}`));
   return (
     <div class="stack">
-      {f.url
+      {down
+        ? <NoPicture class="video" words={down} />
+        : f.url
         ? <img class="video" src={f.url} alt={`live video of ${camId}`} />
-        : <div class="video" />}
+        : <NoPicture class="video" words="waiting for the first frame" />}
       <div class="row small muted">
         video <StatusBadge state={f.state} title={f.detail} /> {f.frames} frames
       </div>

@@ -8,7 +8,9 @@ export function summarise(line: string): string {
   if (!m) return line;
   try {
     const r = JSON.parse(m[2]) as { results?: { id: string; text: string; error?: string }[] };
-    const parts = (r.results ?? []).map((e) => `${e.id}=${e.error ? "error" : e.text}`);
+    // Multi-line OCR text stays on its line: a line break shows as " ⏎ ".
+    const oneLine = (t: string) => String(t ?? "").replace(/\s*[\r\n]+\s*/g, " ⏎ ");
+    const parts = (r.results ?? []).map((e) => `${e.id}=${e.error ? "error" : oneLine(e.text)}`);
     return `${m[1].slice(11, 19)}  ${parts.join(", ")}`;
   } catch (err) {
     return `${line} (${errorText(err)})`;

@@ -6,12 +6,14 @@ export interface RoiCardsProps {
   results: RoiResultEntry[];
   /** Show only ROIs of this group (page mode: the detected page). */
   group?: string;
+  /** What to say while there is no result ["No results yet."]. */
+  empty?: string;
 }
 
 /** The cards. */
-export function RoiCards({ results, group }: RoiCardsProps) {
+export function RoiCards({ results, group, empty = "No results yet." }: RoiCardsProps) {
   const shown = group ? results.filter((r) => r.group === group) : results;
-  if (shown.length === 0) return <p class="muted small">No results yet.</p>;
+  if (shown.length === 0) return <p class="muted small">{empty}</p>;
   return (
     <div class="roi-cards">
       {shown.map((r) => (

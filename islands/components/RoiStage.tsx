@@ -100,9 +100,13 @@ function RoiShape(
         stroke={selected ? "#facc15" : color}
         stroke-width={(selected ? 3 : 2) * unit}
       />
+      {
+        /* The Test reading sits on the label's line, above the ROI: under the ROI it covered the
+       label of the ROI below. A ROI at the frame's top edge gets its label inside. */
+      }
       <text
         x={pts[0].x + 4 * unit}
-        y={pts[0].y - 6 * unit}
+        y={pts[0].y - 6 * unit < 16 * unit ? pts[0].y + 18 * unit : pts[0].y - 6 * unit}
         fill={selected ? "#facc15" : color}
         font-size={14 * unit}
         font-weight="600"
@@ -111,22 +115,18 @@ function RoiShape(
         stroke-width={3 * unit}
       >
         {label}
+        {reading !== undefined && (
+          <tspan
+            class="reading"
+            fill="#fde047"
+            font-size={16 * unit}
+            font-weight="700"
+            dx={8 * unit}
+          >
+            {reading}
+          </tspan>
+        )}
       </text>
-      {reading !== undefined && (
-        <text
-          x={pts[3].x + 4 * unit}
-          y={pts[3].y + 18 * unit}
-          fill="#fde047"
-          font-size={16 * unit}
-          font-weight="700"
-          paint-order="stroke"
-          stroke="#0f172a"
-          stroke-width={3 * unit}
-          class="reading"
-        >
-          {reading}
-        </text>
-      )}
       {selected &&
         pts.map((q, i) => (
           <circle

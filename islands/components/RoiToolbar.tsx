@@ -18,11 +18,18 @@ export interface RoiToolbarProps {
   setView(v: View): void;
   size: Size | null;
   doc: RoiDoc;
+  /** Reads the selected ROI. */
   onTest(): void;
+  /** Reads every ROI that has a module. */
+  onTestAll(): void;
+  /** A ROI with a module is selected (Test has something to read). */
+  canTest: boolean;
 }
 
 /** The toolbar. */
-export function RoiToolbar({ tool, setTool, view, setView, size, doc, onTest }: RoiToolbarProps) {
+export function RoiToolbar(
+  { tool, setTool, view, setView, size, doc, onTest, onTestAll, canTest }: RoiToolbarProps,
+) {
   const zoom = (f: number) => {
     if (!size) return;
     const center = {
@@ -67,7 +74,20 @@ export function RoiToolbar({ tool, setTool, view, setView, size, doc, onTest }: 
         Redo
       </button>
       <span class="sep" />
-      <button type="button" class="primary" onClick={onTest}>Test</button>
+      <button
+        type="button"
+        class="primary"
+        onClick={onTest}
+        disabled={!canTest}
+        title={canTest
+          ? "Read the selected ROI on the current frame"
+          : "Select a ROI with a module"}
+      >
+        Test
+      </button>
+      <button type="button" onClick={onTestAll} title="Read every ROI with a module">
+        Test all
+      </button>
     </div>
   );
 }

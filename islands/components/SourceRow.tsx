@@ -1,8 +1,9 @@
 /** One row of the sources table: inline rename, source and stream type edits, status, thumbnail, delete. */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { DraftInput } from "./DraftInput.tsx";
 import type { SourceRow as Row } from "../stores/types.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
+import { cameraDown, cameraWords, shortReason } from "../stores/camera_state.ts";
 
 /** Names that can be a cam_id (the snapshot route refuses others). */
 const CAM_ID = /^[\p{L}\p{N}_.:@-]{1,100}$/u;
@@ -17,16 +18,29 @@ export interface SourceActions {
 
 /** The row. */
 export function SourceRow(
-  { row, tick, actions }: { row: Row; tick: number; actions: SourceActions },
+  { row, tick, actions, focused = false }: {
+    row: Row;
+    tick: number;
+    actions: SourceActions;
+    /** Scrolled to and highlighted (an "Edit source" link points here). */
+    focused?: boolean;
+  },
 ) {
+  const tr = useRef<HTMLTableRowElement>(null);
+  useEffect(() => {
+    if (!focused || !tr.current) return;
+    tr.current.scrollIntoView({ block: "center" });
+    tr.current.querySelector<HTMLInputElement>(`input[aria-label^="source of"]`)?.focus();
+  }, [focused]);
   const [thumbOk, setThumbOk] = useState(true);
   const [wanted, setWanted] = useState(false);
   // Only live cameras get a thumbnail unasked: a snapshot wakes a stopped camera.
   const thumb = CAM_ID.test(row.name) && (wanted || row.camera.status === "live");
   const cam = row.camera;
   const name = row.name;
+  const down = cameraDown(cam.status);
   return (
-    <tr data-source={name}>
+    <tr data-source={name} ref={tr} class={focused ? "focused" : undefined}>
       <td>
         {thumb && thumbOk
           ? (
@@ -41,10 +55,12 @@ export function SourceRow(
           ? (
             <button
               type="button"
-              title="Wakes the camera and shows its frame"
+              title={down
+                ? "Opens the camera again and shows its frame"
+                : "Wakes the camera and shows its frame"}
               onClick={() => (setWanted(true), setThumbOk(true))}
             >
-              Preview
+              {down ? "Retry" : "Preview"}
             </button>
           )
           : <span class="muted small">no preview</span>}
@@ -76,7 +92,13 @@ export function SourceRow(
       <td class="small">{row.width && row.height ? `${row.width}×${row.height}` : "native"}</td>
       <td>
         <StatusBadge state={cam.status} title={cam.last_error} />
-        {cam.last_error && <div class="small muted">{cam.last_error}</div>}
+        {down && <div class="small reason">{cameraWords(cam.status, cam.last_error)}</div>}
+        {down && cam.last_error && cam.last_error !== shortReason(cam.last_error) && (
+          <details class="small muted">
+            <summary>Details</summary>
+            <span class="mono">{cam.last_error}</span>
+          </details>
+        )}
         {cam.fps !== undefined && cam.status === "live" && (
           <div class="small muted">{cam.fps} fps</div>
         )}

@@ -17,6 +17,7 @@ const TONE: Record<string, string> = {
   sending: "info",
   disconnected: "warn",
   outage: "warn",
+  waiting: "warn",
   processing: "info",
   completed: "ok",
   cancelled: "warn",

@@ -42,12 +42,19 @@ export function TimeChart(
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      legend: { show: cols.length > 1 },
+      // Keys only: live values would read "Time: --" until the pointer is over the plot.
+      legend: { show: cols.length > 1, live: false },
       scales: {
         // One point would make uPlot span years around it: show the minute before it instead.
         x: {
           time: clock,
-          range: (_u, min, max) => (min === max ? [min - 60, max + 1] : [min, max]),
+          // uPlot widens a single time point by 86 400 000 s (~3 years) before this sees it: look
+          // at the data itself.
+          range: (u, min, max) => {
+            const xs = u.data[0] ?? [];
+            const one = xs.length > 0 && xs[0] === xs[xs.length - 1];
+            return one ? [xs[0] - 60, xs[0] + 1] : min === max ? [min - 60, max + 1] : [min, max];
+          },
         },
       },
       axes: [{ label: xLabel }, { label: unit, size: 56 }],

@@ -56,8 +56,15 @@ export async function testRois(
   }
 }
 
-/** Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z or Ctrl/⌘+Y redo, Delete/Backspace removes the selection. */
-export function useEditorKeys(doc: RoiDoc, remove: (() => void) | null): void {
+/**
+ * Ctrl/⌘+Z undo, Ctrl/⌘+Shift+Z or Ctrl/⌘+Y redo, Delete/Backspace removes the selection,
+ * Escape deselects (with any tool).
+ */
+export function useEditorKeys(
+  doc: RoiDoc,
+  remove: (() => void) | null,
+  deselect: (() => void) | null = null,
+): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if ((e.target as HTMLElement).closest("input, select, textarea")) return;
@@ -66,6 +73,10 @@ export function useEditorKeys(doc: RoiDoc, remove: (() => void) | null): void {
       if (mod && (key === "z" || key === "y")) {
         e.preventDefault();
         return key === "z" && !e.shiftKey ? doc.undo() : doc.redo();
+      }
+      if (e.key === "Escape" && deselect) {
+        e.preventDefault();
+        return deselect();
       }
       if ((e.key === "Delete" || e.key === "Backspace") && remove) {
         e.preventDefault();

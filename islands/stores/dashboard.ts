@@ -14,6 +14,10 @@ export interface DashCamera {
   camera_status: string;
   camera_fps: number;
   camera_error: string | null;
+  /** When the camera's newest frame arrived, epoch seconds. */
+  camera_last_frame: number | null;
+  /** The job's state in words (`waiting_for_camera: <reason>`, `no_rois`, …); null: no job. */
+  job_state: string | null;
   last_activity: string | null;
   roi_count: number;
   modules: string[];

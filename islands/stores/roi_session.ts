@@ -13,6 +13,8 @@ export interface RoiSession {
   sid: string;
   started: boolean;
   error: string | undefined;
+  /** Stops and starts the stream again (the camera opens anew: "Retry"). */
+  retry(): void;
 }
 
 /** How often the page renews its preview's lease, ms (a quarter of the server's 60 s). */
@@ -30,15 +32,28 @@ function tabStreamId(): string {
 
 /** Starts (or re-points) the tab's stream on `source`, holds its lease; stops it on page hide. */
 export function useRoiSession(source: string): RoiSession {
-  const [state, setState] = useState<RoiSession>({ sid: "", started: false, error: undefined });
+  const [attempt, setAttempt] = useState(0);
+  const [state, setState] = useState<Omit<RoiSession, "retry">>({
+    sid: "",
+    started: false,
+    error: undefined,
+  });
   useEffect(() => {
     if (!source) return;
     const sid = tabStreamId();
     let live = true;
     let started = false;
     setState({ sid, started: false, error: undefined });
+    // A retry stops the stream first, so that the camera is opened again rather than reused.
+    const stopFirst = attempt > 0
+      ? api(`/stop_roi_stream/${sid}`, { method: "POST" }).catch((err) =>
+        console.warn(`stopping ${sid} before a retry: ${errorText(err)}`)
+      )
+      : Promise.resolve();
     const start = () =>
-      api(`/start_roi_stream/${sid}`, { method: "POST", body: { name: source } }).then(
+      stopFirst.then(() =>
+        api(`/start_roi_stream/${sid}`, { method: "POST", body: { name: source } })
+      ).then(
         () => {
           started = true;
           if (live) setState({ sid, started: true, error: undefined });
@@ -63,6 +78,6 @@ export function useRoiSession(source: string): RoiSession {
       clearInterval(beat);
       removeEventListener("pagehide", stop);
     };
-  }, [source]);
-  return state;
+  }, [source, attempt]);
+  return { ...state, retry: () => setAttempt((a) => a + 1) };
 }
