@@ -5,7 +5,8 @@
  * ROI's `max_rate_per_min`, that stays (settles). With `confirm_after: 3` the first two readings of
  * the new level are rejected and the third is accepted. A real mosquitto, the history
  * (`/api/results`), three webhooks (`every`, `changed`, `rejected`) on a local receiver and
- * `/metrics` must all tell the same story, reading for reading (matched by frame_time).
+ * `/metrics` must all tell the same story, reading for reading (matched by frame_time). A second
+ * ROI (temperature, 23.7 then 24.6) has only `on_change_only`: its repeats reach none of them.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -36,6 +37,8 @@ const RULES = {
   max_rate_per_min: 600,
   confirm_after: 3,
 };
+
+const TEMP_RULES = { decimals: 1, on_change_only: true };
 
 const SECRETS = { "/every": "s-every", "/changed": "s-changed", "/rejected": "s-rejected" };
 
@@ -89,24 +92,25 @@ Deno.test({
           secret: SECRETS[`/${when}`],
           when,
           sources: ["panel"],
-          rois: ["counter"],
+          rois: ["counter", "temperature"],
           retry_initial_s: 0.2,
           ...(when === "rejected" ? { body: rejectedBody } : {}),
         });
         assert.equal(r.status, 201, JSON.stringify(r.json));
       }
-      const rois = demoRois("panel").filter((r) => r.id === "counter").map((r) => ({
-        ...r,
-        mqtt_config: "plant",
-        rules: RULES,
-      }));
+      const rois = demoRois("panel").filter((r) => r.id === "counter" || r.id === "temperature")
+        .map((r) => ({
+          ...r,
+          mqtt_config: "plant",
+          rules: r.id === "counter" ? RULES : TEMP_RULES,
+        }));
       const saved = await post(`${base}/save_roi`, { source: "panel", rois });
       assert.equal(saved.status, 200, JSON.stringify(saved.json));
       const started = await post(`${base}/start_inference/cam1`, { name: "panel", interval: 0 });
       assert.deepEqual(started.json, { status: "started", cam_id: "cam1" });
 
-      const history = async (): Promise<Row[]> => {
-        const r = await fetch(`${base}/api/results?source=panel&roi=counter&format=json`);
+      const history = async (roi = "counter"): Promise<Row[]> => {
+        const r = await fetch(`${base}/api/results?source=panel&roi=${roi}&format=json`);
         assert.equal(r.status, 200);
         return ((await r.json()).rows as Row[]).sort((a, b) => a.time - b.time);
       };
@@ -155,15 +159,26 @@ Deno.test({
       assert.equal(rej.length, 2);
       const times = (list: { time?: number; frame_time?: number }[]) =>
         list.map((x) => x.time ?? x.frame_time).sort((a, b) => a! - b!);
+      // Temperature, read in the same frames, changed once: its repeats (`unchanged`) are left out.
+      const temps = await history("temperature");
+      assert.deepEqual(
+        temps.map((r) => [r.text, r.value, r.status]),
+        [["23.7", 23.7, "accepted"], ["24.6", 24.6, "accepted"]],
+      );
+      const tempPre = await (await fetch(`${base}/api/rois/panel/temperature/prevalue`)).json();
+      assert.equal(tempPre.value, 24.6);
+      assert.ok(tempPre.last.time > tempPre.time, "24.6 was read again after it was accepted");
 
       // MQTT: exactly the accepted readings, with their value.
-      await sub.until(
-        (ms) => ms.filter((m) => m.topic.endsWith("/counter")).length >= acc.length,
-        "every accepted reading on MQTT",
-        30_000,
+      const onTopic = (roi: string) =>
+        sub.messages.filter((m) => m.topic.endsWith(`/${roi}`))
+          .map((m) => ({ topic: m.topic, ...JSON.parse(m.payload) }));
+      await waitFor(
+        () => onTopic("counter").length >= acc.length && onTopic("temperature").length >= 2,
+        { timeoutMs: 30_000, what: "every accepted reading on MQTT" },
       );
-      const mqtt = sub.messages.filter((m) => m.topic.endsWith("/counter"))
-        .map((m) => ({ topic: m.topic, ...JSON.parse(m.payload) }));
+      assert.deepEqual(times(onTopic("temperature")), times(temps), "temperature: changes only");
+      const mqtt = onTopic("counter");
       assert.ok(
         mqtt.every((m) => m.topic === mqtt[0].topic),
         JSON.stringify(mqtt.map((m) => m.topic)),
@@ -183,15 +198,19 @@ Deno.test({
         for (const g of got) assert.ok(g.verified, `${path}: signature of ${g.body}`);
         return got.map((g) => JSON.parse(g.body) as Json);
       };
-      const every = bodies("/every");
+      const every = bodies("/every").filter((b) => b.roi_id === "counter");
       assert.deepEqual(times(every), times(acc), "`every` gets exactly the accepted readings");
+      const everyTemp = bodies("/every").filter((b) => b.roi_id === "temperature");
+      assert.deepEqual(times(everyTemp), times(temps), "`every` skips held-back repeats");
       for (const b of every) {
         assert.equal(b.status, "accepted");
         assert.equal(b.reason, "");
         assert.equal(b.value, Number(b.text));
         assert.equal(b.hook, "hook-every");
       }
-      const changed = bodies("/changed");
+      const changedTemp = bodies("/changed").filter((b) => b.roi_id === "temperature");
+      assert.deepEqual(changedTemp.map((b) => b.value), [23.7, 24.6]);
+      const changed = bodies("/changed").filter((b) => b.roi_id === "counter");
       assert.deepEqual(
         changed.map((b) => [b.text, b.value, b.status]),
         [["01200", 1200, "accepted"], ["06200", 6200, "accepted"]],
