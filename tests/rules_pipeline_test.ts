@@ -1,7 +1,7 @@
 /**
  * Issue 13's "done when": a job's readings pass through plausibility rules to MQTT, the history and
  * webhooks, end to end. A real server process reads a still image of the demo panel (counter
- * 01200); the source is then switched to an image that shows 06200, an implausible jump for the
+ * 01200, with `decimal_shift: -1` the value 120); the source is then switched to an image that shows 06200, an implausible jump for the
  * ROI's `max_rate_per_min`, that stays (settles). With `confirm_after: 3` the first two readings of
  * the new level are rejected and the third is accepted. A real mosquitto, the history
  * (`/api/results`), three webhooks (`every`, `changed`, `rejected`) on a local receiver and
@@ -34,7 +34,8 @@ const RULES = {
   numeric: true,
   min: 0,
   max: 99999,
-  max_rate_per_min: 600,
+  decimal_shift: -1,
+  max_rate_per_min: 60,
   confirm_after: 3,
 };
 
@@ -55,7 +56,7 @@ Deno.test({
     const root = await Deno.makeTempDir({ prefix: "visionroi-rules-pipeline-" });
     const data = join(root, "data_sources");
     const imgA = join(root, "panel_a.png"), imgB = join(root, "panel_b.png");
-    // Tick 0 shows counter 01200; tick 5000 shows 06200 (a jump of 5000 within seconds).
+    // Tick 0 shows counter 01200; tick 5000 shows 06200 (a jump of 500 within seconds).
     assert.equal((await writePanelPng(imgA, 0)).counter, "01200");
     assert.equal((await writePanelPng(imgB, 5000)).counter, "06200");
     // The source is written before the server starts: `fps` has no API field.
@@ -143,16 +144,16 @@ Deno.test({
       const before = rows.slice(0, firstJump), after = rows.slice(firstJump);
       assert.ok(before.length >= 2);
       for (const r of before) {
-        assert.deepEqual([r.status, r.reason, r.value], ["accepted", null, 1200]);
+        assert.deepEqual([r.status, r.reason, r.value], ["accepted", null, 120]);
       }
       assert.deepEqual(after.slice(0, 2).map((r) => r.status), ["rejected", "rejected"]);
       for (const r of after.slice(0, 2)) {
-        assert.match(r.reason!, /^rate \d+(\.\d+)?\/min > 600\/min$/);
-        assert.equal(r.value, 6200, "a rejected row keeps the value it read");
+        assert.match(r.reason!, /^rate \d+(\.\d+)?\/min > 60\/min$/);
+        assert.equal(r.value, 620, "a rejected row keeps the value it read");
       }
       assert.ok(after.length >= 4);
       for (const r of after.slice(2)) {
-        assert.deepEqual([r.status, r.reason, r.value], ["accepted", null, 6200]);
+        assert.deepEqual([r.status, r.reason, r.value], ["accepted", null, 620]);
       }
       const acc = rows.filter((r) => r.status === "accepted");
       const rej = rows.filter((r) => r.status === "rejected");
@@ -184,7 +185,7 @@ Deno.test({
         JSON.stringify(mqtt.map((m) => m.topic)),
       );
       assert.deepEqual(times(mqtt), times(acc), "MQTT has exactly the accepted readings");
-      for (const m of mqtt) assert.equal(m.value, Number(m.text), JSON.stringify(m));
+      for (const m of mqtt) assert.equal(m.value, Number(m.text) / 10, JSON.stringify(m));
       assert.ok(!mqtt.some((m) => m.status === "rejected"));
 
       // Webhooks: every queue drained, then each receiver path holds exactly its readings.
@@ -205,7 +206,7 @@ Deno.test({
       for (const b of every) {
         assert.equal(b.status, "accepted");
         assert.equal(b.reason, "");
-        assert.equal(b.value, Number(b.text));
+        assert.equal(b.value, Number(b.text) / 10, "the rules' value");
         assert.equal(b.hook, "hook-every");
       }
       const changedTemp = bodies("/changed").filter((b) => b.roi_id === "temperature");
@@ -213,7 +214,7 @@ Deno.test({
       const changed = bodies("/changed").filter((b) => b.roi_id === "counter");
       assert.deepEqual(
         changed.map((b) => [b.text, b.value, b.status]),
-        [["01200", 1200, "accepted"], ["06200", 6200, "accepted"]],
+        [["01200", 120, "accepted"], ["06200", 620, "accepted"]],
         "`changed` gets the first reading and the confirmed new level",
       );
       assert.equal(changed[1].frame_time, after[2].time, "the third agreeing reading");
@@ -222,7 +223,7 @@ Deno.test({
         rejected.map((b) => [b.frame_time, b.status, b.reason, b.value, b.text, b.note]),
         rej.map((
           r,
-        ) => [r.time, "rejected", r.reason, 6200, "06200", `counter rejected: ${r.reason}`]),
+        ) => [r.time, "rejected", r.reason, 620, "06200", `counter rejected: ${r.reason}`]),
         "`rejected` gets exactly the rejected readings with their reason",
       );
 
@@ -237,7 +238,7 @@ Deno.test({
 
       // The PreValue is the new level.
       const pre = await (await fetch(`${base}/api/rois/panel/counter/prevalue`)).json();
-      assert.equal(pre.value, 6200);
+      assert.equal(pre.value, 620);
       assert.equal(pre.pending, null);
       assert.equal(pre.last.status, "accepted");
     } finally {
