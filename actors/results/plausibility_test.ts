@@ -186,5 +186,9 @@ Deno.test("plausibility: a lamp ROI without `numeric` is judged on its text; a d
       rejected,
       Array(6).fill(0).map((_, i) => i % 2 ? "digits:not_numeric" : "light_button:not_numeric"),
     );
+    await p.flush();
+    const saved = JSON.parse(await Deno.readTextFile(join(dir, "prevalues.json")));
+    const lamp = saved.rois.find((e: { roi_id: string }) => e.roi_id === "lamp");
+    assert.deepEqual([lamp.state.value, lamp.state.text], [null, "off"]);
   });
 });
