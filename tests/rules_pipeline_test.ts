@@ -95,6 +95,8 @@ Deno.test({
           sources: ["panel"],
           rois: ["counter", "temperature"],
           retry_initial_s: 0.2,
+          // A slow answer on a loaded machine must not turn into a second (duplicate) delivery.
+          timeout_s: 30,
           ...(when === "rejected" ? { body: rejectedBody } : {}),
         });
         assert.equal(r.status, 201, JSON.stringify(r.json));
