@@ -10,7 +10,13 @@
 import { type Clock, systemClock, type TimerId } from "../runtime/mod.ts";
 import { writeFileAtomic } from "../runtime/snapshot_store.ts";
 import type { FrameResult } from "../jobs/result_bus.ts";
-import { judge, type PreValueState, type RejectKind, type RoiRules } from "./plausibility_rules.ts";
+import {
+  effectiveRules,
+  judge,
+  type PreValueState,
+  type RejectKind,
+  type RoiRules,
+} from "./plausibility_rules.ts";
 
 /** The file's name inside the data dir's own folder. */
 export const PREVALUES_FILE = "prevalues.json";
@@ -120,8 +126,9 @@ export class Plausibility {
   judge(result: FrameResult, rulesOf: RulesOf): void {
     const now = this.#o.clock.now();
     for (const e of result.results) {
-      const rules = rulesOf(e.id);
-      if (!rules || e.error) continue;
+      const roiRules = rulesOf(e.id);
+      if (!roiRules || e.error) continue;
+      const rules = effectiveRules(roiRules, e.engine ?? e.module);
       const source = e.source || result.source || `cam:${e.cam_id || result.cam_id}`;
       const entry = this.#touch(source, e.id);
       const j = judge(rules, entry.state, { text: e.text, value: e.value }, now);

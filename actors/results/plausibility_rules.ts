@@ -111,6 +111,21 @@ export function isRepeatsOf(text: string, unit: string): boolean {
   return s === unit.repeat(s.length / unit.length);
 }
 
+/** Modules whose text is a word, never a number (`on`/`off`): `numeric` defaults to false. */
+export const WORD_MODULES: ReadonlySet<string> = new Set(["light_button"]);
+
+/**
+ * The rules as they apply to a reading of `module`: `numeric` left out means true, except for a
+ * module whose text is a word (a lamp's `on`/`off`), where it means false. So a lamp ROI with only
+ * `on_change_only` (or `reject_repeats_of`) is judged on its text instead of every reading being
+ * rejected as `not a number: "on"`; Home Assistant discovery treats such a ROI as a lamp too.
+ */
+export function effectiveRules(rules: RoiRules, module: string | undefined): RoiRules {
+  return rules.numeric === undefined && module !== undefined && WORD_MODULES.has(module)
+    ? { ...rules, numeric: false }
+    : rules;
+}
+
 /**
  * The reading's value under the rules: parsed (numeric, the default) or the module's, then
  * shifted and rounded; `null` when numeric parsing failed; undefined when there is none.

@@ -151,3 +151,44 @@ Deno.test("plausibility: a damaged file is reported and replaced, a missing one 
     assert.equal(JSON.parse(await Deno.readTextFile(path)).rois[0].state.value, 1);
   });
 });
+
+Deno.test("plausibility: a lamp ROI without `numeric` is judged on its text; a digits ROI is not", async () => {
+  await withDir(async (dir) => {
+    const rejected: string[] = [];
+    const p = new Plausibility({
+      path: join(dir, "prevalues.json"),
+      clock: new ManualClock(),
+      onReject: (module, kind) => rejected.push(`${module}:${kind}`),
+    });
+    const rules: Record<string, RoiRules> = {
+      lamp: { on_change_only: true },
+      lamp_numeric: { numeric: true },
+      meter: { on_change_only: true },
+    };
+    const rulesOf = (id: string) => rules[id];
+    const read = (lamp: string) => {
+      const f = frame({ lamp, lamp_numeric: lamp }, { module: "light_button" });
+      f.results.push(frame({ meter: lamp }).results[0]);
+      p.judge(f, rulesOf);
+      return f.results.map((e) => [e.status, e.unchanged ?? false, e.value ?? null]);
+    };
+    assert.deepEqual(read("on"), [
+      ["accepted", false, null],
+      ["rejected", false, null],
+      ["rejected", false, null],
+    ]);
+    assert.deepEqual(read("on")[0], ["accepted", true, null], "a repeat is held back");
+    assert.deepEqual(read("off")[0], ["accepted", false, null]);
+    assert.deepEqual(p.get("meter", "lamp")?.last?.text, "off");
+    assert.equal(p.get("meter", "lamp")?.last?.reason, undefined);
+    // Asked for explicitly, numeric still applies to a lamp; a digits ROI defaults to numeric.
+    assert.deepEqual(
+      rejected,
+      Array(6).fill(0).map((_, i) => i % 2 ? "digits:not_numeric" : "light_button:not_numeric"),
+    );
+    await p.flush();
+    const saved = JSON.parse(await Deno.readTextFile(join(dir, "prevalues.json")));
+    const lamp = saved.rois.find((e: { roi_id: string }) => e.roi_id === "lamp");
+    assert.deepEqual([lamp.state.value, lamp.state.text], [null, "off"]);
+  });
+});

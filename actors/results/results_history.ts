@@ -32,7 +32,9 @@ export function liveRowsOf(result: FrameResult): LiveRow[] {
     module: e.module,
     // A module's text is capped in the pool already; the history never stores more either.
     text: capText(e.text).text,
-    value: e.value ?? mainNumber(e.text) ?? null,
+    // A judged reading (plausibility rules) keeps the rules' value only: a text they found no
+    // number in (`T 23`, rejected) must not gain one here.
+    value: e.status !== undefined ? (e.value ?? null) : (e.value ?? mainNumber(e.text) ?? null),
     duration: e.duration,
     status: e.status ?? null,
     reason: e.reason ?? null,
