@@ -120,17 +120,28 @@ export class Plausibility {
   }
 
   /**
-   * Judges every entry of `result` whose ROI has rules (errors aside), in place: `status`,
+   * Judges every entry of `result` whose ROI has rules, in place (a failed read is rejected): `status`,
    * `reason` when rejected, `value`, and `unchanged` when `on_change_only` holds it back.
    */
   judge(result: FrameResult, rulesOf: RulesOf): void {
     const now = this.#o.clock.now();
     for (const e of result.results) {
       const roiRules = rulesOf(e.id);
-      if (!roiRules || e.error) continue;
-      const rules = effectiveRules(roiRules, e.engine ?? e.module);
+      if (!roiRules) continue;
       const source = e.source || result.source || `cam:${e.cam_id || result.cam_id}`;
       const entry = this.#touch(source, e.id);
+      if (e.error) {
+        // A failed read is not a value: it must not reach the state topics or the accepted
+        // history, and the PreValue stays as it was.
+        e.status = "rejected";
+        e.reason = `read failed: ${e.error.slice(0, 200)}`;
+        delete e.value;
+        entry.last = { status: "rejected", reason: e.reason, text: e.text, time: now / 1000 };
+        this.#o.onReject?.(e.module, "error");
+        this.#changed();
+        continue;
+      }
+      const rules = effectiveRules(roiRules, e.engine ?? e.module);
       const j = judge(rules, entry.state, { text: e.text, value: e.value }, now);
       e.status = j.status;
       if (j.reason) e.reason = j.reason;

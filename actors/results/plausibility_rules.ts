@@ -15,7 +15,9 @@ export type RejectKind =
   | "max"
   | "decrease"
   | "max_delta"
-  | "max_rate";
+  | "max_rate"
+  /** The module failed to read (`error` set): no value to judge, the PreValue stays. */
+  | "error";
 
 /** Every reject kind, for metrics and docs. */
 export const REJECT_KINDS: readonly RejectKind[] = [
@@ -26,6 +28,7 @@ export const REJECT_KINDS: readonly RejectKind[] = [
   "decrease",
   "max_delta",
   "max_rate",
+  "error",
 ];
 
 /** A reading that jumped from the PreValue and waits for `confirm_after` agreeing readings. */

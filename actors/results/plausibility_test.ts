@@ -68,10 +68,12 @@ Deno.test("plausibility: judges entries in place, counts rejections, leaves ROIs
     assert.equal(view.time, 1_700_000_000);
     assert.equal(view.last?.status, "rejected");
     assert.equal(view.last?.reason, "rate 37/min > 10/min");
-    // An error entry is not a reading.
+    // An error entry is not a reading: rejected, and the PreValue stays.
     const failed = frame({ m: "" }, { error: "timeout" });
     p.judge(failed, rulesOf);
-    assert.equal(failed.results[0].status, undefined);
+    assert.equal(failed.results[0].status, "rejected");
+    assert.equal(failed.results[0].reason, "read failed: timeout");
+    assert.equal(p.get("meter", "m")!.value, 100);
     await p.flush();
   });
 });
@@ -190,5 +192,27 @@ Deno.test("plausibility: a lamp ROI without `numeric` is judged on its text; a d
     const saved = JSON.parse(await Deno.readTextFile(join(dir, "prevalues.json")));
     const lamp = saved.rois.find((e: { roi_id: string }) => e.roi_id === "lamp");
     assert.deepEqual([lamp.state.value, lamp.state.text], [null, "off"]);
+  });
+});
+
+Deno.test("plausibility: a failed read of an ROI with rules is rejected and leaves the PreValue", async () => {
+  await withDir(async (dir) => {
+    const kinds: string[] = [];
+    const p = new Plausibility({
+      path: join(dir, "prevalues.json"),
+      clock: new ManualClock(),
+      onReject: (_module, kind) => kinds.push(kind),
+    });
+    const rulesOf = (id: string) => (id === "m" ? { min: 0 } : undefined);
+    p.judge(frame({ m: "42" }), rulesOf);
+    const failed = frame({ m: "", free: "" }, { error: "worker died: exit 1", value: 7 });
+    p.judge(failed, rulesOf);
+    assert.equal(failed.results[0].status, "rejected");
+    assert.equal(failed.results[0].reason, "read failed: worker died: exit 1");
+    assert.equal(failed.results[0].value, undefined);
+    assert.equal(failed.results[1].status, undefined, "no rules: an error stays as it was");
+    assert.deepEqual(kinds, ["error"]);
+    assert.equal(p.get("meter", "m")?.value, 42);
+    assert.equal(p.get("meter", "m")?.last?.status, "rejected");
   });
 });
