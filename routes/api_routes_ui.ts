@@ -15,6 +15,11 @@ const PAGES: [string, string][] = [
   ["/create_mqtt", "MQTT configs: create, edit, delete, test the connection"],
   ["/docs", "How to use VisionROI"],
   ["/jobs", "Batch tasks: upload footage, progress, cancel, delete, downloads"],
+  [
+    "/history",
+    "Results history: chart per numeric ROI and rows of a source over a time range, CSV/JSON " +
+    "download (`?source=&roi=&range=hour|day|week|custom&from=&to=`)",
+  ],
 ];
 
 /** A module; `disabled` with its `reason` when it kept killing its worker. */

@@ -114,11 +114,14 @@ export interface LiveRow {
 /** Filters of the live history query; times in seconds since the epoch. */
 export interface LiveQuery {
   source?: string;
-  roi?: string;
+  /** One ROI id, or any of several. */
+  roi?: string | string[];
   from?: number;
   to?: number;
   /** Most rows answered [100000]. */
   limit?: number;
+  /** `desc`: newest first (the limit keeps the newest) [asc]. */
+  order?: "asc" | "desc";
 }
 
 /** Counters of `GET /api/batch/stats`. */
@@ -328,12 +331,15 @@ export class BatchDb {
     const where: string[] = [];
     const args: SQLInputValue[] = [];
     if (q.source !== undefined) where.push("source = ?") && args.push(q.source);
-    if (q.roi !== undefined) where.push("roi_id = ?") && args.push(q.roi);
+    if (q.roi !== undefined) {
+      const ids = [q.roi].flat();
+      where.push(`roi_id IN (${ids.map(() => "?").join(",")})`) && args.push(...ids);
+    }
     if (q.from !== undefined) where.push("time >= ?") && args.push(q.from);
     if (q.to !== undefined) where.push("time <= ?") && args.push(q.to);
     const sql = "SELECT time, cam_id, source, roi_id, name, module, text, value, duration " +
       `FROM live_results ${where.length ? "WHERE " + where.join(" AND ") : ""} ` +
-      "ORDER BY time, id LIMIT ?";
+      (q.order === "desc" ? "ORDER BY time DESC, id DESC LIMIT ?" : "ORDER BY time, id LIMIT ?");
     return this.#db.prepare(sql).all(...args, q.limit ?? 100_000) as unknown as LiveRow[];
   }
 
