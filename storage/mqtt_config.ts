@@ -196,6 +196,36 @@ async function tlsFile(
   return rel;
 }
 
+/** The data dir's folder for TLS files (CA bundles, client certificates and keys) the UI offers. */
+export const TLS_DIR = "certs";
+
+/** Most files {@linkcode listTlsFiles} answers. */
+const MAX_TLS_FILES = 500;
+
+/**
+ * The files in `<dataDir>/certs/` and its subfolders (links and hidden files left out), as paths
+ * relative to the data dir (`certs/ca.pem`), sorted; [] when the folder does not exist.
+ */
+export async function listTlsFiles(dataDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string, depth: number) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(`${dataDir}/${rel}`));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
+      throw err;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith(".") || out.length >= MAX_TLS_FILES) continue;
+      if (e.isFile) out.push(`${rel}/${e.name}`);
+      else if (e.isDirectory && depth < 3) await walk(`${rel}/${e.name}`, depth + 1);
+    }
+  };
+  await walk(TLS_DIR, 0);
+  return out;
+}
+
 function outboxSize(raw: unknown): number {
   if (raw === undefined || raw === null || raw === "") return MQTT_DEFAULTS.outbox_size;
   const n = toInt(raw);

@@ -1,0 +1,53 @@
+/** `GET /api/results` through `app.request()`: several ROIs at once, newest first, CSV = JSON rows. */
+import assert from "node:assert/strict";
+import { testApp } from "./helpers/app.ts";
+
+const T = { sanitizeResources: false, sanitizeOps: false };
+
+Deno.test({
+  ...T,
+  name: "api/results: repeated roi= picks several ROIs; order=desc keeps the newest under the limit",
+  fn: async () => {
+    const t = await testApp();
+    try {
+      const live = (time: number, source: string, roi: string) => ({
+        time,
+        cam_id: "c",
+        source,
+        roi_id: roi,
+        name: roi,
+        module: "digits",
+        text: String(time),
+        value: time,
+        duration: 0.1,
+      });
+      t.system.batch.db.insertLive([
+        live(10, "a", "x"),
+        live(20, "a", "y"),
+        live(25, "a", "z"),
+        live(30, "b", "x"),
+        live(40, "a", "x"),
+      ]);
+      const get = async (q: string) => {
+        const res = await t.app.request(`/api/results?${q}`);
+        assert.equal(res.status, 200, q);
+        return res;
+      };
+      const times = async (q: string) =>
+        ((await (await get(q)).json()).rows as { time: number }[]).map((r) => r.time);
+      assert.deepEqual(await times("source=a&roi=x&roi=y"), [10, 20, 40]);
+      assert.deepEqual(await times("source=a&roi=x&roi=y&order=desc&limit=2"), [40, 20]);
+      assert.deepEqual(await times("source=a&roi=z"), [25]);
+      assert.deepEqual(await times("from=15&to=30&order=desc"), [30, 25, 20]);
+      const csv = await (await get("source=a&roi=x&roi=y&order=desc&limit=2&format=csv")).text();
+      const lines = csv.trim().split("\n");
+      assert.equal(lines[0], "time,iso_time,cam_id,source,roi_id,name,module,text,value,duration");
+      assert.deepEqual(lines.slice(1).map((l) => l.split(",")[0]), ["40", "20"]);
+      const bad = await t.app.request("/api/results?order=sideways");
+      assert.equal(bad.status, 400);
+      assert.match((await bad.json()).message, /order/);
+    } finally {
+      await t.close();
+    }
+  },
+});
