@@ -10,6 +10,19 @@ export interface MqttTableProps {
   onDelete(name: string): void;
 }
 
+/** HA discovery, control, TLS (and its files), outbox in words. */
+export function options(c: MqttView): string {
+  const parts: string[] = [];
+  if (c.ha_discovery) parts.push(`HA discovery (${c.ha_prefix})`);
+  parts.push(c.control === false ? "no commands" : "commands");
+  if (c.tls) {
+    const files = [c.tls_ca_file, c.tls_cert_file].filter(Boolean).join(", ");
+    parts.push(`TLS${files ? ` (${files})` : ""}${c.tls_insecure ? " — unverified!" : ""}`);
+  }
+  parts.push(`outbox ${c.outbox_size ?? 10_000}`);
+  return parts.join(" · ");
+}
+
 /** The table. */
 export function MqttTable({ configs, onEdit, onTest, onDelete }: MqttTableProps) {
   return (
@@ -21,6 +34,7 @@ export function MqttTable({ configs, onEdit, onTest, onDelete }: MqttTableProps)
             <th>Broker</th>
             <th>Topic</th>
             <th>QoS</th>
+            <th>Options</th>
             <th>Connection</th>
             <th></th>
           </tr>
@@ -35,6 +49,7 @@ export function MqttTable({ configs, onEdit, onTest, onDelete }: MqttTableProps)
               </td>
               <td class="mono small">{c.base_topic || "–"}</td>
               <td>{c.qos}{c.retain ? " · retain" : ""}</td>
+              <td class="small">{options(c)}</td>
               <td>
                 <StatusBadge
                   state={c.status?.state ?? "unknown"}
