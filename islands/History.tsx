@@ -204,8 +204,8 @@ function Charts({ rows }: { rows: HistoryRow[] }) {
       <div class="spread">
         <h2>Numeric values</h2>
         <span class="small muted">
-          Drag across a chart to zoom in, Shift+drag to pan, Ctrl+wheel to zoom, double-click to
-          see the whole range.
+          Drag across a chart to zoom in, Shift+drag to pan, Ctrl+wheel to zoom, double-click to see
+          the whole range.
         </span>
       </div>
       {charts.length === 0
@@ -215,7 +215,8 @@ function Charts({ rows }: { rows: HistoryRow[] }) {
             {charts.map((c) => (
               <div key={c.key} data-chart={c.key}>
                 <h3 class="small">
-                  {c.label} <span class="muted">{`· ${c.points} readings`}</span>
+                  {c.label}{" "}
+                  <span class="muted">{`· ${c.points} reading${c.points === 1 ? "" : "s"}`}</span>
                 </h3>
                 <TimeChart
                   series={c.series}
@@ -282,7 +283,9 @@ export function History(props: HistoryProps) {
         <>
           <section class="card spread" id="history-summary" aria-busy={loading}>
             <span>
-              <strong>{`${data.rows.length} readings`}</strong>{" "}
+              <strong>
+                {`${data.rows.length} reading${data.rows.length === 1 ? "" : "s"}`}
+              </strong>{" "}
               <span class="muted small">{span(data.bounds)}</span>
             </span>
             <div class="row">
@@ -303,8 +306,7 @@ export function History(props: HistoryProps) {
           {data.rows.length === 0
             ? (
               <p class="notice">
-                No readings in this range. Readings are kept while a job runs (start one on the
-                {" "}
+                No readings in this range. Readings are kept while a job runs (start one on the{" "}
                 <a href="/inference">Inference</a> page).
               </p>
             )

@@ -36,19 +36,15 @@ async function testConnection(name: string): Promise<Note> {
 export function MqttConfigs(_props: Record<string, never>) {
   const { data, error, missing } = useStore($mqtt);
   const [editing, setEditing] = useState<MqttView | null>(null);
-  const [note, setNote] = useState<Note>(null);
+  // Each message shows where its button is: the form's, the table's, the assign card's.
+  const [formNote, setFormNote] = useState<Note>(null);
+  const [tableNote, setTableNote] = useState<Note>(null);
+  const [assignNote, setAssignNote] = useState<Note>(null);
+  const [testing, setTesting] = useState<string | null>(null);
   const [certs, setCerts] = useState<string[]>([]);
   useEffect(() => {
     api<{ files: string[] }>("/mqtt_certs").then((r) => setCerts(r.files)).catch(() => {});
   }, []);
-  const run = async (fn: () => Promise<Note>) => {
-    try {
-      setNote(await fn());
-    } catch (err) {
-      setNote({ kind: "error", text: errorText(err) });
-    }
-    await refreshMqtt();
-  };
   if (missing) {
     return (
       <div>
@@ -60,43 +56,56 @@ export function MqttConfigs(_props: Record<string, never>) {
       </div>
     );
   }
-  const remove = (name: string) => {
+  const remove = async (name: string) => {
     if (!confirm(`Delete MQTT config "${name}"?`)) return;
-    void run(async () => {
+    try {
       await api(`/mqtt_configs/${encodeURIComponent(name)}`, { method: "DELETE" });
       if (editing?.name === name) setEditing(null);
-      return { kind: "ok", text: `Deleted "${name}".` };
-    });
+      setTableNote({ kind: "ok", text: `Deleted "${name}".` });
+    } catch (err) {
+      setTableNote({ kind: "error", text: `Cannot delete "${name}": ${errorText(err)}` });
+    }
+    await refreshMqtt();
+  };
+  const test = async (name: string) => {
+    setTesting(name);
+    setTableNote({ kind: "info", text: `${name}: testing the connection…` });
+    setTableNote(await testConnection(name));
+    setTesting(null);
+  };
+  const edit = (c: MqttView) => {
+    setEditing(c);
+    setFormNote(null);
+    document.querySelector('form[aria-label="MQTT config"]')?.scrollIntoView({ block: "start" });
   };
   return (
     <div>
       <h1>MQTT</h1>
-      <Notice note={note} />
+      <Notice note={formNote} />
       <MqttForm
         key={editing?.name ?? "new"}
         editing={editing}
         certs={certs}
-        onDone={(n) => (setNote(n), n?.kind === "ok" && setEditing(null), void refreshMqtt())}
+        onDone={(n) => (setFormNote(n), n?.kind === "ok" && setEditing(null), void refreshMqtt())}
         onCancel={() => setEditing(null)}
       />
       <section class="card">
         <h2>Configs</h2>
+        <Notice note={tableNote} />
         {error && <p class="notice error">{error}</p>}
         {data?.length === 0 && <p class="muted">No MQTT configs yet.</p>}
         {data && data.length > 0 && (
           <MqttTable
             configs={data}
-            onEdit={setEditing}
-            onTest={(name) => run(() => testConnection(name))}
-            onDelete={remove}
+            testing={testing}
+            onEdit={edit}
+            onTest={(name) => void test(name)}
+            onDelete={(name) => void remove(name)}
           />
         )}
       </section>
       {data && data.length > 0 && (
-        <MqttAssign
-          configs={data.map((c) => c.name)}
-          onDone={(n) => setNote(n)}
-        />
+        <MqttAssign configs={data.map((c) => c.name)} note={assignNote} onDone={setAssignNote} />
       )}
     </div>
   );

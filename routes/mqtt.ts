@@ -81,8 +81,13 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
     const cfg = state.mqttConfig(c.req.param("name"));
     if (!cfg) throw new HttpError(404, "not found");
     const r = await probeMqtt(cfg, { dataDir: ctx.config.dataDir });
-    if (r.ok) return c.json({ status: "connected", broker: r.broker, client_id: r.client_id, ms: r.ms });
-    throw new HttpError(502, `${r.broker}: ${r.error}`, { broker: r.broker, client_id: r.client_id });
+    if (r.ok) {
+      return c.json({ status: "connected", broker: r.broker, client_id: r.client_id, ms: r.ms });
+    }
+    throw new HttpError(502, `${r.broker}: ${r.error}`, {
+      broker: r.broker,
+      client_id: r.client_id,
+    });
   });
 
   app.post("/mqtt_configs/:name/assign", async (c) => {
@@ -96,8 +101,10 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
     return c.json({ status: body.clear ? "cleared" : "assigned", config: name, ...result });
   });
 
-  app.get("/mqtt_certs", async (c) =>
-    c.json({ folder: TLS_DIR, files: await listTlsFiles(ctx.config.dataDir) }));
+  app.get(
+    "/mqtt_certs",
+    async (c) => c.json({ folder: TLS_DIR, files: await listTlsFiles(ctx.config.dataDir) }),
+  );
 
   app.delete("/mqtt_configs/", () => {
     throw new HttpError(400, "invalid name");

@@ -44,7 +44,8 @@ const roi = (id: string, group: string, extra: Json = {}) => ({
 
 Deno.test({
   ...T,
-  name: "mqtt test connection: own client id, no will; the live status topic sees no offline/online",
+  name:
+    "mqtt test connection: own client id, no will; the live status topic sees no offline/online",
   fn: async () => {
     const broker = await startBroker();
     const t = await testApp();
@@ -86,7 +87,10 @@ Deno.test({
       await call(t.app, "POST", "/mqtt_configs", { name: "away", host: "127.0.0.1", port: closed });
       const away = await call(t.app, "POST", "/mqtt_configs/away/test");
       assert.equal(away.status, 502);
-      assert.match(away.json.message ?? "", new RegExp(`127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`));
+      assert.match(
+        away.json.message ?? "",
+        new RegExp(`127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`),
+      );
       assert.equal((await call(t.app, "POST", "/mqtt_configs/nosuch/test")).status, 404);
     } finally {
       await sub.close();

@@ -22,6 +22,8 @@ const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
 type Row = { time: number; roi_id: string; text: string; value: number | null; source: string };
 
 async function shot(page: Page, name: string): Promise<void> {
+  // Scrolled, the sticky top bar would be drawn across the middle of a full-page shot.
+  await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
 }
 
@@ -75,72 +77,82 @@ Deno.test({
     watchPage(page, problems, dialogs);
     const base = server.url;
     try {
-      await t.step("history: a chart per numeric ROI, rows, and a CSV of the same rows", async () => {
-        await waitFor(async () => {
-          const r = await json<{ rows: Row[] }>(`${base}/api/results?source=demo`);
-          return new Set(r.rows.map((x) => x.time)).size >= 3;
-        }, { timeoutMs: 30_000, what: "three demo frames in the history" });
-        await open(page, `${base}/history?source=demo`);
-        await page.locator("#history-rows tbody tr").first().waitFor({ timeout: 10_000 });
-        const csvHref = (await page.locator("#history-csv").getAttribute("href"))!;
-        assert.match(csvHref, /^\/api\/results\?source=demo&from=\d+&to=\d+&order=desc/);
-        const api = await json<{ count: number; rows: Row[] }>(
-          `${base}${csvHref.replace("format=csv", "format=json")}`,
-        );
-        assert.ok(api.count >= 12, `${api.count} rows`);
-        const numeric = new Set(api.rows.filter((r) => r.value !== null).map((r) => r.roi_id));
-        assert.equal(await page.locator("[data-chart]").count(), numeric.size);
-        for (const id of numeric) {
-          const chart = page.locator(`[data-chart="demo/${id}"] .chart`);
-          const points = api.rows.filter((r) => r.roi_id === id).length;
-          assert.equal(Number(await chart.getAttribute("data-points")), points, id);
-        }
-        assert.match(
-          await page.locator("#history-summary").innerText(),
-          new RegExp(`^${api.count} readings`),
-        );
-        // The table's first page is the API's newest rows, in its order.
-        const shown = await page.locator("#history-rows tbody tr").evaluateAll((trs) =>
-          trs.map((tr) => [tr.getAttribute("data-roi"), tr.children[3].textContent])
-        );
-        assert.deepEqual(shown, api.rows.slice(0, 50).map((r) => [r.roi_id, r.text]));
+      await t.step(
+        "history: a chart per numeric ROI, rows, and a CSV of the same rows",
+        async () => {
+          await waitFor(async () => {
+            const r = await json<{ rows: Row[] }>(`${base}/api/results?source=demo`);
+            return new Set(r.rows.map((x) => x.time)).size >= 3;
+          }, { timeoutMs: 30_000, what: "three demo frames in the history" });
+          await open(page, `${base}/history?source=demo`);
+          await page.locator("#history-rows tbody tr").first().waitFor({ timeout: 10_000 });
+          const csvHref = (await page.locator("#history-csv").getAttribute("href"))!;
+          assert.match(csvHref, /^\/api\/results\?source=demo&from=\d+&to=\d+&order=desc/);
+          const api = await json<{ count: number; rows: Row[] }>(
+            `${base}${csvHref.replace("format=csv", "format=json")}`,
+          );
+          assert.ok(api.count >= 12, `${api.count} rows`);
+          const numeric = new Set(api.rows.filter((r) => r.value !== null).map((r) => r.roi_id));
+          assert.equal(await page.locator("[data-chart]").count(), numeric.size);
+          for (const id of numeric) {
+            const chart = page.locator(`[data-chart="demo/${id}"] .chart`);
+            const points = api.rows.filter((r) => r.roi_id === id).length;
+            assert.equal(Number(await chart.getAttribute("data-points")), points, id);
+          }
+          assert.match(
+            await page.locator("#history-summary").innerText(),
+            new RegExp(`^${api.count} readings`),
+          );
+          // The table's first page is the API's newest rows, in its order.
+          const shown = await page.locator("#history-rows tbody tr").evaluateAll((trs) =>
+            trs.map((tr) => [tr.getAttribute("data-roi"), tr.children[3].textContent])
+          );
+          assert.deepEqual(shown, api.rows.slice(0, 50).map((r) => [r.roi_id, r.text]));
 
-        const [download] = await Promise.all([
-          page.waitForEvent("download"),
-          page.click("#history-csv"),
-        ]);
-        assert.equal(download.suggestedFilename(), "results.csv");
-        const csv = await Deno.readTextFile((await download.path())!);
-        const lines = csv.trim().split("\n");
-        assert.equal(lines[0], "time,iso_time,cam_id,source,roi_id,name,module,text,value,duration");
-        assert.deepEqual(
-          lines.slice(1).map((l) => l.split(",")).map((f) => [Number(f[0]), f[4], f[7]]),
-          api.rows.map((r) => [r.time, r.roi_id, r.text]),
-          "the download holds exactly the rows shown",
-        );
-        await shot(page, "history");
-      });
+          const [download] = await Promise.all([
+            page.waitForEvent("download"),
+            page.click("#history-csv"),
+          ]);
+          assert.equal(download.suggestedFilename(), "results.csv");
+          const csv = await Deno.readTextFile((await download.path())!);
+          const lines = csv.trim().split("\n");
+          const head = lines[0].split(",");
+          assert.ok(
+            lines[0].startsWith("time,iso_time,cam_id,source,roi_id,name,module,text,value"),
+          );
+          const [time, roi, text] = ["time", "roi_id", "text"].map((c) => head.indexOf(c));
+          assert.deepEqual(
+            lines.slice(1).map((l) => l.split(",")).map((f) => [Number(f[time]), f[roi], f[text]]),
+            api.rows.map((r) => [r.time, r.roi_id, r.text]),
+            "the download holds exactly the rows shown",
+          );
+          await shot(page, "history");
+        },
+      );
 
-      await t.step("history: drag zooms, Shift+drag pans, double-click shows everything", async () => {
-        const sel = '[data-chart="demo/counter"] .chart';
-        const [min0, max0] = await xRangeOf(page, sel);
-        await dragOver(page, sel, 0.3, 0.7);
-        const [min1, max1] = await waitFor(async () => {
-          const r = await xRangeOf(page, sel);
-          return r[1] - r[0] < (max0 - min0) * 0.6 && r;
-        }, { what: "a zoomed-in x range" });
-        await dragOver(page, sel, 0.7, 0.3, true);
-        const [min2, max2] = await waitFor(async () => {
-          const r = await xRangeOf(page, sel);
-          return r[0] > min1 + 0.1 && r;
-        }, { what: "the range panned to later times" });
-        assert.ok(Math.abs((max2 - min2) - (max1 - min1)) < 0.01, "panning keeps the width");
-        await page.locator(`${sel} .u-over`).dblclick();
-        await waitFor(async () => {
-          const r = await xRangeOf(page, sel);
-          return Math.abs(r[0] - min0) < 0.01 && Math.abs(r[1] - max0) < 0.01;
-        }, { what: "the whole range again" });
-      });
+      await t.step(
+        "history: drag zooms, Shift+drag pans, double-click shows everything",
+        async () => {
+          const sel = '[data-chart="demo/counter"] .chart';
+          const [min0, max0] = await xRangeOf(page, sel);
+          await dragOver(page, sel, 0.3, 0.7);
+          const [min1, max1] = await waitFor(async () => {
+            const r = await xRangeOf(page, sel);
+            return r[1] - r[0] < (max0 - min0) * 0.6 && r;
+          }, { what: "a zoomed-in x range" });
+          await dragOver(page, sel, 0.7, 0.3, true);
+          const [min2, max2] = await waitFor(async () => {
+            const r = await xRangeOf(page, sel);
+            return r[0] > min1 + 0.1 && r;
+          }, { what: "the range panned to later times" });
+          assert.ok(Math.abs((max2 - min2) - (max1 - min1)) < 0.01, "panning keeps the width");
+          await page.locator(`${sel} .u-over`).dblclick();
+          await waitFor(async () => {
+            const r = await xRangeOf(page, sel);
+            return Math.abs(r[0] - min0) < 0.01 && Math.abs(r[1] - max0) < 0.01;
+          }, { what: "the whole range again" });
+        },
+      );
 
       await t.step("history: picking ROIs narrows charts, rows and the download", async () => {
         await page.locator('input[name="roi"][value="pump_lamp"]').uncheck();
@@ -205,69 +217,72 @@ Deno.test({
         assert.doesNotMatch(text, /TIME/, "not shouted in capitals");
       });
 
-      await t.step("MQTT: a config with HA discovery and TLS files is saved from the form", async () => {
-        await open(page, `${base}/create_mqtt`);
-        const f = 'form[aria-label="MQTT config"]';
-        await page.fill(`${f} input[name="name"]`, "ha");
-        await page.fill(`${f} input[name="host"]`, "127.0.0.1");
-        await page.fill(`${f} input[name="port"]`, String(broker.mtlsPort));
-        await page.fill(`${f} input[name="base_topic"]`, "plant");
-        await page.fill(`${f} input[name="client_id"]`, "plant_live");
-        await page.fill(`${f} input[name="publish_timeout"]`, "2.5");
-        await page.fill(`${f} input[name="outbox_size"]`, "500");
-        await page.check(`${f} input[name="ha_discovery"]`);
-        await page.fill(`${f} input[name="ha_prefix"]`, "ha_test");
-        await page.uncheck(`${f} input[name="control"]`);
-        await page.check(`${f} input[name="tls"]`);
-        await page.selectOption(`${f} select[name="tls_ca_file"]`, "certs/ca.pem");
-        await page.selectOption(`${f} select[name="tls_cert_file"]`, "certs/client/cert.pem");
-        await page.selectOption(`${f} select[name="tls_key_file"]`, "certs/client/key.pem");
-        await page.check(`${f} input[name="tls_insecure"]`);
-        assert.match(await page.locator(`${f} .notice.error`).innerText(), /pose as the broker/);
-        await shot(page, "mqtt-form");
-        await page.uncheck(`${f} input[name="tls_insecure"]`);
-        assert.equal(await page.locator(`${f} .notice.error`).count(), 0);
-        await page.click(`${f} button[type="submit"]`);
-        await page.locator('#mqtt-configs tr[data-config="ha"]').waitFor();
-        const saved = (await json<Record<string, unknown>[]>(`${base}/mqtt_configs`))[0];
-        assert.deepEqual(
-          [
-            saved.ha_discovery,
-            saved.ha_prefix,
-            saved.control,
-            saved.tls,
-            saved.tls_ca_file,
-            saved.tls_cert_file,
-            saved.tls_key_file,
-            saved.tls_insecure,
-            saved.publish_timeout,
-            saved.outbox_size,
-          ],
-          [
-            true,
-            "ha_test",
-            false,
-            true,
-            "certs/ca.pem",
+      await t.step(
+        "MQTT: a config with HA discovery and TLS files is saved from the form",
+        async () => {
+          await open(page, `${base}/create_mqtt`);
+          const f = 'form[aria-label="MQTT config"]';
+          await page.fill(`${f} input[name="name"]`, "ha");
+          await page.fill(`${f} input[name="host"]`, "127.0.0.1");
+          await page.fill(`${f} input[name="port"]`, String(broker.mtlsPort));
+          await page.fill(`${f} input[name="base_topic"]`, "plant");
+          await page.fill(`${f} input[name="client_id"]`, "plant_live");
+          await page.fill(`${f} input[name="publish_timeout"]`, "2.5");
+          await page.fill(`${f} input[name="outbox_size"]`, "500");
+          await page.check(`${f} input[name="ha_discovery"]`);
+          await page.fill(`${f} input[name="ha_prefix"]`, "ha_test");
+          await page.uncheck(`${f} input[name="control"]`);
+          await page.check(`${f} input[name="tls"]`);
+          await page.selectOption(`${f} select[name="tls_ca_file"]`, "certs/ca.pem");
+          await page.selectOption(`${f} select[name="tls_cert_file"]`, "certs/client/cert.pem");
+          await page.selectOption(`${f} select[name="tls_key_file"]`, "certs/client/key.pem");
+          await page.check(`${f} input[name="tls_insecure"]`);
+          assert.match(await page.locator(`${f} .notice.error`).innerText(), /pose as the broker/);
+          await shot(page, "mqtt-form");
+          await page.uncheck(`${f} input[name="tls_insecure"]`);
+          assert.equal(await page.locator(`${f} .notice.error`).count(), 0);
+          await page.click(`${f} button[type="submit"]`);
+          await page.locator('#mqtt-configs tr[data-config="ha"]').waitFor();
+          const saved = (await json<Record<string, unknown>[]>(`${base}/mqtt_configs`))[0];
+          assert.deepEqual(
+            [
+              saved.ha_discovery,
+              saved.ha_prefix,
+              saved.control,
+              saved.tls,
+              saved.tls_ca_file,
+              saved.tls_cert_file,
+              saved.tls_key_file,
+              saved.tls_insecure,
+              saved.publish_timeout,
+              saved.outbox_size,
+            ],
+            [
+              true,
+              "ha_test",
+              false,
+              true,
+              "certs/ca.pem",
+              "certs/client/cert.pem",
+              "certs/client/key.pem",
+              false,
+              2.5,
+              500,
+            ],
+          );
+          // Connected over mutual TLS with the chosen files.
+          await page.locator('#mqtt-configs tr[data-config="ha"]').getByText("connected")
+            .waitFor({ timeout: 15_000 });
+          await page.click('#mqtt-configs tr[data-config="ha"] button:has-text("Edit")');
+          assert.equal(await page.inputValue(`${f} input[name="ha_prefix"]`), "ha_test");
+          assert.equal(
+            await page.inputValue(`${f} select[name="tls_cert_file"]`),
             "certs/client/cert.pem",
-            "certs/client/key.pem",
-            false,
-            2.5,
-            500,
-          ],
-        );
-        // Connected over mutual TLS with the chosen files.
-        await page.locator('#mqtt-configs tr[data-config="ha"]').getByText("connected")
-          .waitFor({ timeout: 15_000 });
-        await page.click('#mqtt-configs tr[data-config="ha"] button:has-text("Edit")');
-        assert.equal(await page.inputValue(`${f} input[name="ha_prefix"]`), "ha_test");
-        assert.equal(
-          await page.inputValue(`${f} select[name="tls_cert_file"]`),
-          "certs/client/cert.pem",
-        );
-        assert.equal(await page.isChecked(`${f} input[name="control"]`), false);
-        await page.click(`${f} button:has-text("Cancel")`);
-      });
+          );
+          assert.equal(await page.isChecked(`${f} input[name="control"]`), false);
+          await page.click(`${f} button:has-text("Cancel")`);
+        },
+      );
 
       await t.step("MQTT: Test connection leaves the live availability topic alone", async () => {
         await sub.until((m) => m.some((x) => x.topic === "plant/status"), "online announced");

@@ -5,6 +5,14 @@ import { type HistoryRow, isRejected } from "../stores/history.ts";
 /** Rows per page. */
 export const HISTORY_PAGE = 50;
 
+/** Clock time for today's readings, date and time for older ones. */
+function shortTime(t: number): string {
+  const d = new Date(t * 1000);
+  return d.toDateString() === new Date().toDateString()
+    ? d.toLocaleTimeString()
+    : d.toLocaleString();
+}
+
 function Status({ r }: { r: HistoryRow }) {
   if (isRejected(r)) {
     return <span class="history-rejected">{`rejected${r.reason ? `: ${r.reason}` : ""}`}</span>;
@@ -15,9 +23,7 @@ function Status({ r }: { r: HistoryRow }) {
 function Row({ r, showSource }: { r: HistoryRow; showSource: boolean }) {
   return (
     <tr class={isRejected(r) ? "row-rejected" : undefined} data-roi={r.roi_id}>
-      <td class="mono small nowrap" title={r.iso_time}>
-        {new Date(r.time * 1000).toLocaleString()}
-      </td>
+      <td class="mono small nowrap" title={r.iso_time}>{shortTime(r.time)}</td>
       {showSource && <td>{r.source}</td>}
       <td>{r.name && r.name !== r.roi_id ? `${r.name} (${r.roi_id})` : r.roi_id}</td>
       <td class="small">{r.module}</td>
@@ -43,7 +49,9 @@ export function HistoryTable({ rows }: { rows: HistoryRow[] }) {
     <div class="stack">
       <div class="spread">
         <span class="small muted">
-          {`${rows.length} readings${rejected ? ` · ${rejected} rejected` : ""} · ` +
+          {`${rows.length} reading${rows.length === 1 ? "" : "s"}${
+            rejected ? ` · ${rejected} rejected` : ""
+          } · ` +
             `rows ${at * HISTORY_PAGE + 1}–${at * HISTORY_PAGE + slice.length}, newest first`}
         </span>
         {pages > 1 && (

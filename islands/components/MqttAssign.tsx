@@ -1,12 +1,14 @@
 /** Assign an MQTT config to every ROI of a source and/or group at once (or take it off them). */
 import { useEffect, useState } from "preact/hooks";
 import { api, errorText } from "../stores/api.ts";
-import type { Note } from "./Notice.tsx";
+import { type Note, Notice } from "./Notice.tsx";
 
 /** Props of {@linkcode MqttAssign}. */
 export interface MqttAssignProps {
   /** Config names. */
   configs: string[];
+  /** The last outcome, shown in the card. */
+  note: Note;
   onDone(n: Note): void;
 }
 
@@ -20,7 +22,7 @@ interface AssignAnswer {
 }
 
 /** The card. */
-export function MqttAssign({ configs, onDone }: MqttAssignProps) {
+export function MqttAssign({ configs, note, onDone }: MqttAssignProps) {
   const [config, setConfig] = useState(configs[0] ?? "");
   const [source, setSource] = useState(ALL);
   const [group, setGroup] = useState(ALL);
@@ -63,6 +65,7 @@ export function MqttAssign({ configs, onDone }: MqttAssignProps) {
   return (
     <section class="card" id="mqtt-assign" aria-label="Assign to ROIs">
       <h2>Assign to many ROIs</h2>
+      <Notice note={note} />
       <div class="form-grid">
         <label>
           Config

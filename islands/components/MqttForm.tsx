@@ -191,10 +191,9 @@ export function MqttForm({ editing, certs, onDone, onCancel }: MqttFormProps) {
           </label>
         </div>
         <p class="muted small">
-          Each result is published on{" "}
-          <code>{`${base}/<source>/<group>/<ROI id>`}</code>; <code>{`${base}/status`}</code>{" "}
-          says <code>online</code> or <code>offline</code>. The password is stored on the server
-          and never shown again.
+          Each result is published on <code>{`${base}/<source>/<group>/<ROI id>`}</code>;{" "}
+          <code>{`${base}/status`}</code> says <code>online</code> or{" "}
+          <code>offline</code>. The password is stored on the server and never shown again.
         </p>
       </fieldset>
       <fieldset class="form-section">
@@ -262,8 +261,8 @@ export function MqttForm({ editing, certs, onDone, onCancel }: MqttFormProps) {
         </div>
         {f.tls === true && f.tls_insecure === true && (
           <p class="notice error" role="alert">
-            Certificate checks are off: anyone on the network path can pose as the broker and
-            read the login and every result. Use this only with a test broker.
+            Certificate checks are off: anyone on the network path can pose as the broker and read
+            the login and every result. Use this only with a test broker.
           </p>
         )}
         {f.tls === true && (

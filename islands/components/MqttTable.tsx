@@ -5,6 +5,8 @@ import { StatusBadge } from "./StatusBadge.tsx";
 /** Props of {@linkcode MqttTable}. */
 export interface MqttTableProps {
   configs: MqttView[];
+  /** The config whose connection test is running. */
+  testing?: string | null;
   onEdit(c: MqttView): void;
   onTest(name: string): void;
   onDelete(name: string): void;
@@ -24,7 +26,7 @@ export function options(c: MqttView): string {
 }
 
 /** The table. */
-export function MqttTable({ configs, onEdit, onTest, onDelete }: MqttTableProps) {
+export function MqttTable({ configs, testing, onEdit, onTest, onDelete }: MqttTableProps) {
   return (
     <div class="table-wrap">
       <table id="mqtt-configs">
@@ -60,8 +62,12 @@ export function MqttTable({ configs, onEdit, onTest, onDelete }: MqttTableProps)
               <td>
                 <div class="row">
                   <button type="button" onClick={() => onEdit(c)}>Edit</button>
-                  <button type="button" onClick={() => onTest(c.name)}>
-                    Test connection
+                  <button
+                    type="button"
+                    disabled={testing === c.name}
+                    onClick={() => onTest(c.name)}
+                  >
+                    {testing === c.name ? "Testing…" : "Test connection"}
                   </button>
                   <button type="button" class="danger" onClick={() => onDelete(c.name)}>
                     Delete

@@ -135,9 +135,9 @@ export function chartsOf(rows: HistoryRow[]): RoiChart[] {
 export function toLocalInput(epochSeconds: number): string {
   const d = new Date(epochSeconds * 1000);
   const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${
-    pad(d.getHours())
-  }:${pad(d.getMinutes())}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${
+    pad(d.getMinutes())
+  }`;
 }
 
 /** Epoch seconds of a `datetime-local` value (local time); undefined when blank or invalid. */
