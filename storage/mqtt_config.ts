@@ -2,8 +2,8 @@
  * One MQTT broker config: VisionROI's fields, defaults and 400 messages (contract §1.4), plus the
  * options VisionROI lacks (TLS files, skip-verify, outbox size, Home Assistant discovery, control).
  */
-import { isAbsolute, relative } from "node:path";
-import { confinedPath, segmentTrick } from "./safe_name.ts";
+import { isAbsolute, join, relative } from "node:path";
+import { confinedPath, isInside, segmentTrick } from "./safe_name.ts";
 
 /** A config as stored in `mqtt_configs.json`. */
 export interface MqttConfig {
@@ -186,6 +186,14 @@ async function tlsFile(
   if (trimmed === "") return "";
   const rel = isAbsolute(trimmed) ? relative(dataDir, trimmed) : trimmed;
   const full = await confinedPath(dataDir, rel, field);
+  // A newly given file must lie in certs/ (the folder the page offers); a stored path from before
+  // that rule keeps working until it is changed.
+  if (raw !== base?.[field] && !isInside(join(dataDir, TLS_DIR), full)) {
+    throw new RangeError(
+      `invalid ${field} ${JSON.stringify(raw)}: TLS files must be in the data dir's ` +
+        `${TLS_DIR}/ folder (e.g. "${TLS_DIR}/ca.pem")`,
+    );
+  }
   try {
     const st = await Deno.stat(full);
     if (!st.isFile) throw new RangeError(`invalid ${field} ${JSON.stringify(raw)}: not a file`);

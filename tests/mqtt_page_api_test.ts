@@ -222,9 +222,21 @@ Deno.test({
       await bad({ tls_ca_file: "../../etc/passwd" }, /tls_ca_file/);
       await bad({ tls_key_file: "" }, /tls_cert_file "certs\/client\/cert.pem".*tls_key_file/);
       await bad({ publish_timeout: "soon" }, /publish_timeout/);
+      // A file in the data dir but outside certs/ is refused when newly given …
+      await Deno.writeTextFile(`${t.dataDir}/elsewhere.pem`, "x");
+      await bad({ tls_ca_file: "elsewhere.pem" }, /tls_ca_file "elsewhere.pem": .*certs\//);
       const kept = ((await call(t.app, "GET", "/mqtt_configs")).json as unknown as Json[])[0];
       assert.equal(kept.ha_prefix, "ha/test", "a refused PUT changed nothing");
       assert.equal(kept.outbox_size, 500);
+      assert.equal(kept.tls_ca_file, "certs/ca.pem");
+      // … while a config stored before that rule keeps its path through other edits.
+      const { has_password: _hp, status: _st, ...old } = kept;
+      await t.system.state.putMqttConfig(
+        { ...old, password: "", tls_ca_file: "elsewhere.pem" } as never,
+      );
+      const edited = await call(t.app, "PUT", "/mqtt_configs/tls", { qos: 1 });
+      assert.equal(edited.status, 200, JSON.stringify(edited.json));
+      assert.equal((edited.json.config as Json).tls_ca_file, "elsewhere.pem");
     } finally {
       await t.close();
       await broker.close();
