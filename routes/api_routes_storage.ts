@@ -210,7 +210,8 @@ const mqttBody = z.object({
   keepalive: z.number().optional(),
   publish_timeout: z.number().optional(),
   tls: z.unknown().optional(),
-  tls_ca_file: z.string().optional().describe("PEM file relative to the data dir"),
+  tls_ca_file: z.string().optional()
+    .describe("PEM file in the data dir's certs/ folder, relative to the data dir (certs/ca.pem)"),
   tls_cert_file: z.string().optional(),
   tls_key_file: z.string().optional(),
   tls_insecure: z.boolean().optional(),

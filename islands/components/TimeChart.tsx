@@ -31,8 +31,7 @@ export interface TimeChartProps {
 /** The x range of the data: one point (or several at one time) shows the minute before it. */
 export function xRange(
   times: ArrayLike<number>,
-  min: number,
-  max: number,
+  [min, max]: [number, number],
 ): [number, number] {
   const n = times.length;
   // uPlot widens a lone time point to ±1000 days (a 2027–2029 axis); one minute reads better.
@@ -80,7 +79,7 @@ export function TimeChart(
       height,
       // Idle, the legend shows the newest point; hovering, the point under the cursor.
       legend: { show: cols.length > 1, live: true },
-      scales: { x: { time: clock, range: (u, min, max) => xRange(u.data[0], min, max) } },
+      scales: { x: { time: clock, range: (u, min, max) => xRange(u.data[0], [min, max]) } },
       axes: [{ label: xLabel }, { label: unit, size: 56 }],
       plugins: panZoom ? [panZoomPlugin()] : [],
       hooks: {

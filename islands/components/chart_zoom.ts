@@ -5,24 +5,21 @@
  */
 import type uPlot from "uplot";
 
-/** The x range after zooming by `factor` (< 1 in, > 1 out) around `at`. */
+/** The x range after zooming by `factor` (< 1 in, > 1 out) around the value `at`. */
 export function zoomRange(
-  min: number,
-  max: number,
-  at: number,
-  factor: number,
+  [min, max]: [number, number],
+  opts: { at: number; factor: number },
 ): [number, number] {
+  const { at, factor } = opts;
   return [at - (at - min) * factor, at + (max - at) * factor];
 }
 
 /** The x range moved by `dx` CSS pixels on a plot `width` pixels wide (drag right: earlier). */
 export function panRange(
-  min: number,
-  max: number,
-  dx: number,
-  width: number,
+  [min, max]: [number, number],
+  opts: { dx: number; width: number },
 ): [number, number] {
-  const dv = (dx / Math.max(1, width)) * (max - min);
+  const dv = (opts.dx / Math.max(1, opts.width)) * (max - min);
   return [min - dv, max - dv];
 }
 
@@ -42,7 +39,10 @@ export function panZoomPlugin(): uPlot.Plugin {
           const min0 = u.scales.x.min!;
           const max0 = u.scales.x.max!;
           const move = (ev: MouseEvent) => {
-            const [min, max] = panRange(min0, max0, ev.clientX - x0, over.clientWidth);
+            const [min, max] = panRange([min0, max0], {
+              dx: ev.clientX - x0,
+              width: over.clientWidth,
+            });
             u.setScale("x", { min, max });
           };
           const up = () => {
@@ -56,12 +56,10 @@ export function panZoomPlugin(): uPlot.Plugin {
           if (!e.ctrlKey && !e.metaKey) return;
           e.preventDefault();
           const at = u.posToVal(e.offsetX, "x");
-          const [min, max] = zoomRange(
-            u.scales.x.min!,
-            u.scales.x.max!,
+          const [min, max] = zoomRange([u.scales.x.min!, u.scales.x.max!], {
             at,
-            e.deltaY < 0 ? 0.8 : 1.25,
-          );
+            factor: e.deltaY < 0 ? 0.8 : 1.25,
+          });
           u.setScale("x", { min, max });
         }, { passive: false });
       },

@@ -76,15 +76,15 @@ Deno.test("history table: a rejected reading says why; a row without status coun
 });
 
 Deno.test("charts: one point shows the minute before it, not years; legend numbers stay short", () => {
-  assert.deepEqual(xRange([100, 100], 100, 100 + 86_400_000), [40, 101]);
-  assert.deepEqual(xRange([5], 5, 86_400_005), [-55, 6]);
-  assert.deepEqual(xRange([1, 2], 1, 2), [1, 2]);
+  assert.deepEqual(xRange([100, 100], [100, 100 + 86_400_000]), [40, 101]);
+  assert.deepEqual(xRange([5], [5, 86_400_005]), [-55, 6]);
+  assert.deepEqual(xRange([1, 2], [1, 2]), [1, 2]);
   assert.equal(legendNumber(299.7355), "299.74");
   assert.equal(legendNumber(1.018), "1.018");
   assert.equal(legendNumber(1213), "1213");
   assert.equal(legendNumber(null), "–");
-  assert.deepEqual(zoomRange(0, 100, 50, 0.5), [25, 75]);
-  assert.deepEqual(panRange(0, 100, 50, 200), [-25, 75]);
+  assert.deepEqual(zoomRange([0, 100], { at: 50, factor: 0.5 }), [25, 75]);
+  assert.deepEqual(panRange([0, 100], { dx: 50, width: 200 }), [-25, 75]);
 });
 
 Deno.test("datetime-local values round-trip to epoch seconds in local time", () => {
