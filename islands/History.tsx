@@ -223,6 +223,7 @@ function Charts({ rows }: { rows: HistoryRow[] }) {
                   height={180}
                   label={`${c.label} over time`}
                   panZoom
+                  syncKey="history"
                   pointsOnly={c.rejectedKey ? [c.rejectedKey] : []}
                 />
               </div>
@@ -254,11 +255,18 @@ export function History(props: HistoryProps) {
     const bounds = boundsOf(filter, Date.now() / 1000);
     const query = resultsParams(filter, bounds);
     setLoading(true);
-    api<{ count: number; rows: HistoryRow[] }>(`/api/results?${query}`).then((r) => {
-      if (!live) return;
-      setData({ rows: r.rows, bounds, query });
-      setError(null);
-    }).catch((err) => live && setError(errorText(err))).finally(() => live && setLoading(false));
+    api<{ count: number; max_id: number; rows: HistoryRow[] }>(`/api/results?${query}`).then(
+      (r) => {
+        if (!live) return;
+        // Downloads repeat the query up to the newest row this answer saw: the same rows.
+        setData({
+          rows: r.rows,
+          bounds,
+          query: resultsParams(filter, bounds, { maxId: r.max_id }),
+        });
+        setError(null);
+      },
+    ).catch((err) => live && setError(errorText(err))).finally(() => live && setLoading(false));
     return () => (live = false);
   }, [pageQuery(filter), tick]);
 

@@ -27,6 +27,8 @@ export const resultsQuery = z.object({
   format: z.enum(["csv", "json"]).default("json").describe("csv or json [json]"),
   limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000)
     .describe("most rows [100000]"),
+  max_id: z.coerce.number().int().min(0).optional()
+    .describe("only rows stored up to this id (an earlier answer's `max_id`): the same rows again"),
   order: z.enum(["asc", "desc"]).default("asc")
     .describe("asc: oldest first; desc: newest first, so the limit keeps the newest [asc]"),
 });
@@ -53,7 +55,10 @@ export function resultsRoutes(ctx: AppContext): Hono {
     // `roi=a&roi=b`: rows of any of them (the history page's ROI picker).
     const rois = (c.req.queries("roi") ?? []).filter((r) => r !== "");
     const roi = rois.length > 1 ? rois : rois[0];
-    const rows = ctx.batch.db.liveRows({ ...q, roi }).map((r) => ({
+    // Rows stored after this answer have larger ids: repeating the query with `max_id` (the
+    // history page's downloads) gives exactly these rows even while jobs keep writing.
+    const maxId = q.max_id ?? ctx.batch.db.liveMaxId();
+    const rows = ctx.batch.db.liveRows({ ...q, roi, maxId }).map((r) => ({
       ...r,
       iso_time: new Date(r.time * 1000).toISOString(),
     }));
@@ -61,7 +66,7 @@ export function resultsRoutes(ctx: AppContext): Hono {
       format: q.format,
       columns: [...LIVE_RESULT_COLUMNS],
       filename: "results",
-      head: { count: rows.length },
+      head: { count: rows.length, max_id: maxId },
     });
   });
   return app;

@@ -122,6 +122,8 @@ export interface LiveQuery {
   limit?: number;
   /** `desc`: newest first (the limit keeps the newest) [asc]. */
   order?: "asc" | "desc";
+  /** Only rows stored up to this row id (see {@linkcode BatchDb.liveMaxId}). */
+  maxId?: number;
 }
 
 /** Counters of `GET /api/batch/stats`. */
@@ -326,6 +328,12 @@ export class BatchDb {
     });
   }
 
+  /** The id of the newest stored live row (0 when none): rows stored later have larger ids. */
+  liveMaxId(): number {
+    const r = this.#stmt("SELECT max(id) AS id FROM live_results").get() as { id: number | null };
+    return Number(r.id ?? 0);
+  }
+
   /** Live rows matching `q`, oldest first. */
   liveRows(q: LiveQuery = {}): LiveRow[] {
     const where: string[] = [];
@@ -337,6 +345,7 @@ export class BatchDb {
     }
     if (q.from !== undefined) where.push("time >= ?") && args.push(q.from);
     if (q.to !== undefined) where.push("time <= ?") && args.push(q.to);
+    if (q.maxId !== undefined) where.push("id <= ?") && args.push(q.maxId);
     const sql = "SELECT time, cam_id, source, roi_id, name, module, text, value, duration " +
       `FROM live_results ${where.length ? "WHERE " + where.join(" AND ") : ""} ` +
       (q.order === "desc" ? "ORDER BY time DESC, id DESC LIMIT ?" : "ORDER BY time, id LIMIT ?");

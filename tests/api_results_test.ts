@@ -44,6 +44,15 @@ Deno.test({
       const lines = csv.trim().split("\n");
       assert.ok(lines[0].startsWith("time,iso_time,cam_id,source,roi_id,"), lines[0]);
       assert.deepEqual(lines.slice(1).map((l) => l.split(",")[0]), ["40", "20"]);
+      // max_id: a repeated query gives the same rows while readings keep arriving (a slower job's
+      // frame stored later may carry an earlier time).
+      const first = await (await get("source=a&order=desc&limit=3")).json();
+      assert.equal(first.max_id, 5);
+      t.system.batch.db.insertLive([live(35, "a", "x"), live(50, "a", "x")]);
+      const again = await (await get(`source=a&order=desc&limit=3&max_id=${first.max_id}`)).json();
+      assert.deepEqual(again, first);
+      assert.deepEqual(await times("source=a&order=desc&limit=3"), [50, 40, 35]);
+
       const bad = await t.app.request("/api/results?order=sideways");
       assert.equal(bad.status, 400);
       assert.match((await bad.json()).message, /order/);

@@ -87,7 +87,10 @@ Deno.test({
           await open(page, `${base}/history?source=demo`);
           await page.locator("#history-rows tbody tr").first().waitFor({ timeout: 10_000 });
           const csvHref = (await page.locator("#history-csv").getAttribute("href"))!;
-          assert.match(csvHref, /^\/api\/results\?source=demo&from=\d+&to=\d+&order=desc/);
+          assert.match(
+            csvHref,
+            /^\/api\/results\?source=demo&from=\d+&to=\d+&max_id=\d+&order=desc/,
+          );
           const api = await json<{ count: number; rows: Row[] }>(
             `${base}${csvHref.replace("format=csv", "format=json")}`,
           );
@@ -140,6 +143,8 @@ Deno.test({
             const r = await xRangeOf(page, sel);
             return r[1] - r[0] < (max0 - min0) * 0.6 && r;
           }, { what: "a zoomed-in x range" });
+          const other = '[data-chart="demo/pressure"] .chart';
+          assert.deepEqual(await xRangeOf(page, other), [min1, max1], "the other charts follow");
           await dragOver(page, sel, 0.7, 0.3, true);
           const [min2, max2] = await waitFor(async () => {
             const r = await xRangeOf(page, sel);

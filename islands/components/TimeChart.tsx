@@ -2,7 +2,7 @@
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import type { Series } from "../stores/results.ts";
-import { panZoomPlugin } from "./chart_zoom.ts";
+import { panZoomPlugin, syncXPlugin } from "./chart_zoom.ts";
 
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
 
@@ -26,6 +26,8 @@ export interface TimeChartProps {
   panZoom?: boolean;
   /** Columns drawn as red points without a line (rejected readings). */
   pointsOnly?: string[];
+  /** Charts with the same key share the cursor and the x range (zoom one, all follow). */
+  syncKey?: string;
 }
 
 /** The x range of the data: one point (or several at one time) shows the minute before it. */
@@ -63,8 +65,18 @@ function dataOf(series: Series, keys: string[]): uPlot.AlignedData {
 
 /** The chart; `data-points` tells how many points it holds (tests read it). */
 export function TimeChart(
-  { series, keys, height = 160, unit, label, clock = true, xLabel, panZoom, pointsOnly = [] }:
-    TimeChartProps,
+  {
+    series,
+    keys,
+    height = 160,
+    unit,
+    label,
+    clock = true,
+    xLabel,
+    panZoom,
+    pointsOnly = [],
+    syncKey,
+  }: TimeChartProps,
 ) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -81,7 +93,8 @@ export function TimeChart(
       legend: { show: cols.length > 1, live: true },
       scales: { x: { time: clock, range: (u, min, max) => xRange(u.data[0], [min, max]) } },
       axes: [{ label: xLabel }, { label: unit, size: 56 }],
-      plugins: panZoom ? [panZoomPlugin()] : [],
+      plugins: [...(panZoom ? [panZoomPlugin()] : []), ...(syncKey ? [syncXPlugin(syncKey)] : [])],
+      ...(syncKey ? { cursor: { sync: { key: syncKey } } } : {}),
       hooks: {
         setScale: [(u, key) => {
           if (key !== "x") return;
@@ -133,7 +146,7 @@ export function TimeChart(
       u.destroy();
       plot.current = null;
     };
-  }, [shape, height, unit, clock, xLabel, panZoom]);
+  }, [shape, height, unit, clock, xLabel, panZoom, syncKey]);
 
   useEffect(() => {
     plot.current?.setData(dataOf(series, cols));

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * A uPlot plugin for panning a zoomed time chart: Shift+drag (or a middle-button drag) moves the
  * x range, Ctrl/⌘+wheel zooms around the pointer. Plain drag keeps uPlot's zoom to the selection
@@ -62,6 +63,47 @@ export function panZoomPlugin(): uPlot.Plugin {
           });
           u.setScale("x", { min, max });
         }, { passive: false });
+      },
+    },
+  };
+}
+
+const groups = new Map<string, Set<uPlot>>();
+/** Groups whose charts are being moved to a new range now (their own hooks then stay quiet). */
+const applying = new Set<string>();
+
+/**
+ * Keeps the x range of every chart of group `key` the same: zooming, panning or resetting one
+ * moves the others (charts of one time span compared side by side).
+ */
+export function syncXPlugin(key: string): uPlot.Plugin {
+  return {
+    hooks: {
+      ready: (u) => {
+        let group = groups.get(key);
+        if (!group) groups.set(key, group = new Set());
+        group.add(u);
+      },
+      destroy: (u) => {
+        const group = groups.get(key);
+        group?.delete(u);
+        if (group?.size === 0) groups.delete(key);
+      },
+      setScale: (u, scale) => {
+        if (scale !== "x" || applying.has(key)) return;
+        const { min, max } = u.scales.x;
+        if (min == null || max == null) return;
+        for (const other of groups.get(key) ?? []) {
+          if (other === u) continue;
+          const o = other.scales.x;
+          if (o.min === min && o.max === max) continue;
+          applying.add(key);
+          try {
+            other.setScale("x", { min, max });
+          } finally {
+            applying.delete(key);
+          }
+        }
       },
     },
   };

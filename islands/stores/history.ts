@@ -50,13 +50,13 @@ export function boundsOf(f: HistoryFilter, now: number): { from?: number; to?: n
 
 /**
  * The `/api/results` query of a filter with its bounds already resolved (a preset range is pinned
- * when the page loads, so the download is the same rows, not a later hour). Newest first, at most
- * `limit` rows.
+ * when the page loads) and, for downloads, the `max_id` of the rows shown (readings stored since
+ * are left out): so a download is the same rows. Newest first, at most `limit` rows.
  */
 export function resultsParams(
   f: HistoryFilter,
   bounds: { from?: number; to?: number },
-  opts: { format?: "json" | "csv"; limit?: number } = {},
+  opts: { format?: "json" | "csv"; limit?: number; maxId?: number } = {},
 ): URLSearchParams {
   const p = new URLSearchParams();
   if (f.source) {
@@ -65,6 +65,7 @@ export function resultsParams(
   }
   if (bounds.from !== undefined) p.set("from", String(bounds.from));
   if (bounds.to !== undefined) p.set("to", String(bounds.to));
+  if (opts.maxId !== undefined) p.set("max_id", String(opts.maxId));
   p.set("order", "desc");
   p.set("limit", String(opts.limit ?? HISTORY_LIMIT));
   p.set("format", opts.format ?? "json");

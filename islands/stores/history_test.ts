@@ -39,6 +39,7 @@ Deno.test("history query: preset ranges are pinned at load time; ROIs only with 
     resultsParams(one, boundsOf(one, 99)).toString(),
     "source=cam+1&roi=a&roi=b&from=1&to=2&order=desc&limit=20000&format=json",
   );
+  assert.match(resultsParams(one, { from: 1, to: 2 }, { maxId: 77 }).toString(), /&max_id=77&/);
 });
 
 Deno.test("history charts: one per numeric ROI, oldest first; rejected values in their own column", () => {
