@@ -205,7 +205,7 @@ function Charts({ rows }: { rows: HistoryRow[] }) {
         <h2>Numeric values</h2>
         <span class="small muted">
           Drag across a chart to zoom in, Shift+drag to pan, Ctrl+wheel to zoom, double-click to see
-          the whole range.
+          the whole range; all charts follow.
         </span>
       </div>
       {charts.length === 0
