@@ -324,6 +324,17 @@ Deno.test({
         await shot(page, "mqtt");
       });
 
+      await t.step("MQTT at phone width scrolls its table, not the page", async () => {
+        const phone = await chrome.browser.newPage({ viewport: { width: 390, height: 844 } });
+        watchPage(phone, problems, dialogs);
+        await open(phone, `${base}/create_mqtt`);
+        await phone.locator('#mqtt-configs tr[data-config="ha"]').waitFor({ timeout: 10_000 });
+        const wide = Number(await phone.evaluate("document.documentElement.scrollWidth"));
+        assert.ok(wide <= 390, `the page is ${wide} px wide at 390`);
+        await shot(phone, "mqtt-phone");
+        await phone.close();
+      });
+
       assert.deepEqual(problems, [], problems.join("\n"));
       assert.deepEqual(dialogs, []);
     } finally {

@@ -51,7 +51,7 @@ export function MqttTable({ configs, testing, onEdit, onTest, onDelete }: MqttTa
               </td>
               <td class="mono small">{c.base_topic || "–"}</td>
               <td>{c.qos}{c.retain ? " · retain" : ""}</td>
-              <td class="small">{options(c)}</td>
+              <td class="small mqtt-options">{options(c)}</td>
               <td>
                 <StatusBadge
                   state={c.status?.state ?? "unknown"}
