@@ -89,7 +89,7 @@ export function MqttConfigs(_props: Record<string, never>) {
         onDone={(n) => (setFormNote(n), n?.kind === "ok" && setEditing(null), void refreshMqtt())}
         onCancel={() => setEditing(null)}
       />
-      <section class="card">
+      <section class="card" id="mqtt-list">
         <h2>Configs</h2>
         <Notice note={tableNote} />
         {error && <p class="notice error">{error}</p>}

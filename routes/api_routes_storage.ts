@@ -223,6 +223,14 @@ const mqttBody = z.object({
 
 const MQTT_NAME = "MQTT config name";
 
+/** Answer of a successful connection test. */
+const probeAnswer = z.object({
+  status: z.literal("connected"),
+  broker: z.string(),
+  client_id: z.string().describe("the test client's id"),
+  ms: z.number().describe("milliseconds to the broker's CONNACK"),
+});
+
 /** MQTT config routes (`/mqtt_configs`, `/mqtt_configs/{name}`). */
 export const mqttDocs: RouteDoc[] = [
   {
@@ -275,16 +283,25 @@ export const mqttDocs: RouteDoc[] = [
     description: "The live connection is not touched and nothing is published: subscribers of " +
       "`<base_topic>/status` see neither offline nor online.",
     responses: {
-      200: {
-        description: "the broker accepted the connection",
-        schema: z.object({
-          status: z.literal("connected"),
-          broker: z.string(),
-          client_id: z.string().describe("the test client's id"),
-          ms: z.number().describe("milliseconds to the broker's CONNACK"),
-        }),
-      },
+      200: { description: "the broker accepted the connection", schema: probeAnswer },
       404: notFound(),
+      502: {
+        description: "the broker refused or could not be reached; `message` says why",
+        schema: errorSchema,
+      },
+    },
+  },
+  {
+    method: "post",
+    path: "/mqtt_configs/test",
+    tag: "mqtt",
+    summary: "Test unsaved settings (the form's) the same way; nothing is stored",
+    description: "With the name of a stored config, omitted fields (a blank password) are the " +
+      "stored ones, as for PUT.",
+    body: { schema: mqttBody },
+    responses: {
+      200: { description: "the broker accepted the connection", schema: probeAnswer },
+      400: badInput(),
       502: {
         description: "the broker refused or could not be reached; `message` says why",
         schema: errorSchema,

@@ -77,17 +77,27 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
   });
 
   // A separate client (own id, no will): the live connection and its `status` topic stay as they are.
-  app.post("/mqtt_configs/:name/test", async (c) => {
-    const cfg = state.mqttConfig(c.req.param("name"));
-    if (!cfg) throw new HttpError(404, "not found");
+  const probe = async (cfg: MqttConfig) => {
     const r = await probeMqtt(cfg, { dataDir: ctx.config.dataDir });
-    if (r.ok) {
-      return c.json({ status: "connected", broker: r.broker, client_id: r.client_id, ms: r.ms });
-    }
+    if (r.ok) return { status: "connected", broker: r.broker, client_id: r.client_id, ms: r.ms };
     throw new HttpError(502, `${r.broker}: ${r.error}`, {
       broker: r.broker,
       client_id: r.client_id,
     });
+  };
+
+  app.post("/mqtt_configs/:name/test", async (c) => {
+    const cfg = state.mqttConfig(c.req.param("name"));
+    if (!cfg) throw new HttpError(404, "not found");
+    return c.json(await probe(cfg));
+  });
+
+  // The form's values before they are saved (over the stored config of that name, if any: a blank
+  // password is the stored one); nothing is stored.
+  app.post("/mqtt_configs/test", async (c) => {
+    const body = await jsonBody(c.req.raw);
+    const base = typeof body.name === "string" ? state.mqttConfig(body.name.trim()) : undefined;
+    return c.json(await probe(await parseMqttBody(body, { dataDir: ctx.config.dataDir, base })));
   });
 
   app.post("/mqtt_configs/:name/assign", async (c) => {

@@ -92,6 +92,29 @@ Deno.test({
         new RegExp(`127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`),
       );
       assert.equal((await call(t.app, "POST", "/mqtt_configs/nosuch/test")).status, 404);
+
+      // Unsaved settings (the form's "Test these settings"): tested, not stored.
+      const unsaved = await call(t.app, "POST", "/mqtt_configs/test", {
+        name: "draft",
+        host: "127.0.0.1",
+        port: broker.port,
+      });
+      assert.equal(unsaved.status, 200, JSON.stringify(unsaved.json));
+      assert.match(String(unsaved.json.client_id), /^visionroi_test_[0-9a-f]{6}$/);
+      const names = ((await call(t.app, "GET", "/mqtt_configs")).json as unknown as Json[])
+        .map((c) => c.name);
+      assert.deepEqual(names, ["away", "live"], "nothing stored");
+      const badPort = await call(t.app, "POST", "/mqtt_configs/test", {
+        name: "draft",
+        host: "127.0.0.1",
+        port: 70000,
+      });
+      assert.equal(badPort.status, 400);
+      assert.equal(badPort.json.message, "invalid port");
+      // A stored name: omitted fields are the stored ones (its port), as for PUT.
+      const stored = await call(t.app, "POST", "/mqtt_configs/test", { name: "live" });
+      assert.equal(stored.status, 200, JSON.stringify(stored.json));
+      assert.match(String(stored.json.client_id), /^plant_live_test_/);
     } finally {
       await sub.close();
       await t.close();

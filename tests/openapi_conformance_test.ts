@@ -80,6 +80,7 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
     },
     "delete /mqtt_configs/{name}": { params: { name: "broker2" } },
     "post /mqtt_configs/{name}/test": { params: { name: "broker1" } },
+    "post /mqtt_configs/test": { json: { name: "probe", host: "127.0.0.1", port: CLOSED_PORT } },
     "post /mqtt_configs/{name}/assign": { params: { name: "broker1" }, json: { source: "cam1" } },
     "get /ws_roi_result/{cam_id}": { params: cam },
     "get /ws_roi/{cam_id}": { params: cam },
@@ -95,6 +96,7 @@ const ALWAYS_REFUSED = new Set([
   "delete /mqtt_configs/",
   // No broker listens here: a 502 (tests/mqtt_page_api_test.ts tests against a real mosquitto).
   "post /mqtt_configs/{name}/test",
+  "post /mqtt_configs/test",
 ]);
 
 /** Deletes and the shutdown go last, so the other operations find their fixtures. */

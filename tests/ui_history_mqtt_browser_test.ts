@@ -246,6 +246,11 @@ Deno.test({
           await shot(page, "mqtt-form");
           await page.uncheck(`${f} input[name="tls_insecure"]`);
           assert.equal(await page.locator(`${f} .notice.error`).count(), 0);
+          // The settings as typed reach the mutual-TLS listener before anything is saved.
+          await page.click(`${f} button:has-text("Test these settings")`);
+          await page.locator(`${f} .notice.ok`, { hasText: "accepted these settings" })
+            .waitFor({ timeout: 15_000 });
+          assert.deepEqual(await json(`${base}/mqtt_configs`), [], "nothing saved by the test");
           await page.click(`${f} button[type="submit"]`);
           await page.locator('#mqtt-configs tr[data-config="ha"]').waitFor();
           const saved = (await json<Record<string, unknown>[]>(`${base}/mqtt_configs`))[0];
@@ -292,7 +297,9 @@ Deno.test({
       await t.step("MQTT: Test connection leaves the live availability topic alone", async () => {
         await sub.until((m) => m.some((x) => x.topic === "plant/status"), "online announced");
         await page.click('#mqtt-configs tr[data-config="ha"] button:has-text("Test connection")');
-        const note = page.locator('p.notice[role="status"]', { hasText: "test connection" });
+        const note = page.locator('#mqtt-list p.notice[role="status"]', {
+          hasText: "test connection",
+        });
         await note.waitFor({ timeout: 15_000 });
         assert.match(await note.innerText(), /ha: mqtts:\/\/127\.0\.0\.1:\d+ accepted/);
         await sub.client.publishAsync("plant/marker", "after the test", { qos: 1 });

@@ -6,7 +6,7 @@
 import { useState } from "preact/hooks";
 import { api, errorText } from "../stores/api.ts";
 import type { MqttView } from "../stores/types.ts";
-import type { Note } from "./Notice.tsx";
+import { type Note, Notice } from "./Notice.tsx";
 
 /** Props of {@linkcode MqttForm}. */
 export interface MqttFormProps {
@@ -100,6 +100,8 @@ function FileSelect(
 export function MqttForm({ editing, certs, onDone, onCancel }: MqttFormProps) {
   const e = editing;
   const [f, setF] = useState<Fields>(() => initialFields(e));
+  const [testNote, setTestNote] = useState<Note>(null);
+  const [testing, setTesting] = useState(false);
   const put = (k: string, v: string | boolean) => setF((o) => ({ ...o, [k]: v }));
   const text = (k: string, extra: Record<string, unknown> = {}) => ({
     name: k,
@@ -120,9 +122,30 @@ export function MqttForm({ editing, certs, onDone, onCancel }: MqttFormProps) {
       if (e) await api(`/mqtt_configs/${encodeURIComponent(e.name)}`, { method: "PUT", body });
       else await api("/mqtt_configs", { method: "POST", body });
       if (!e) setF(initialFields(null));
+      setTestNote(null);
       onDone({ kind: "ok", text: `${e ? "Updated" : "Created"} "${body.name}".` });
     } catch (err) {
       onDone({ kind: "error", text: `Cannot save "${body.name}": ${errorText(err)}` });
+    }
+  };
+  // The settings as typed, before saving: a separate test client, nothing stored.
+  const testForm = async () => {
+    setTesting(true);
+    setTestNote({ kind: "info", text: "Testing these settings…" });
+    try {
+      const r = await api<{ broker: string; ms: number }>("/mqtt_configs/test", {
+        method: "POST",
+        body: mqttBody(f, !!e),
+      });
+      setTestNote({
+        kind: "ok",
+        text: `${r.broker} accepted these settings in ${r.ms} ms (a test connection; ` +
+          `nothing saved yet).`,
+      });
+    } catch (err) {
+      setTestNote({ kind: "error", text: `Test failed: ${errorText(err)}` });
+    } finally {
+      setTesting(false);
     }
   };
   const base = String(f.base_topic) || "<base topic>";
@@ -273,8 +296,12 @@ export function MqttForm({ editing, certs, onDone, onCancel }: MqttFormProps) {
           </p>
         )}
       </fieldset>
+      <Notice note={testNote} />
       <div class="row">
         <button class="primary" type="submit">{e ? "Save changes" : "Create"}</button>
+        <button type="button" disabled={testing} onClick={() => void testForm()}>
+          {testing ? "Testing…" : "Test these settings"}
+        </button>
         {e && <button type="button" onClick={onCancel}>Cancel</button>}
       </div>
     </form>
