@@ -4,7 +4,7 @@
  * broker drops the older of two clients with one id) and nothing is published: subscribers of
  * `<base_topic>/status` see neither `offline` nor `online`.
  */
-import mqtt from "mqtt";
+import mqtt, { type MqttClient } from "mqtt";
 import { brokerUrl, clientOptions } from "./mqtt_connection_actor.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
 
@@ -44,7 +44,13 @@ export async function probeMqtt(cfg: MqttConfig, opts: MqttProbeOptions): Promis
   options.connectTimeout = opts.timeoutMs ?? 10_000;
   options.reconnectPeriod = 0;
   const started = performance.now();
-  const client = mqtt.connect(broker, options);
+  let client: MqttClient;
+  try {
+    client = mqtt.connect(broker, options);
+  } catch (err) {
+    // A host mqtt.js cannot put in a URL (spaces, control characters) throws at once.
+    return { ok: false, broker, client_id: clientId, error: (err as Error).message };
+  }
   const outcome = await new Promise<string | null>((resolve) => {
     const timer = setTimeout(
       () => resolve(`no answer within ${(opts.timeoutMs ?? 10_000) / 1000} s`),
