@@ -112,6 +112,10 @@ function Filters(
     const next = all.includes(id) ? all.filter((x) => x !== id) : [...all, id];
     set({ ...filter, rois: next.length === rois.length ? [] : next });
   };
+  // A source from the URL that is gone (deleted, renamed) still has its history.
+  const choices = filter.source && !sources.includes(filter.source)
+    ? [filter.source, ...sources]
+    : sources;
   const applyCustom = (ev: Event) => {
     ev.preventDefault();
     set({ ...filter, range: "custom", from: fromLocalInput(from), to: fromLocalInput(to) });
@@ -127,7 +131,7 @@ function Filters(
             onChange={(e) => set({ ...filter, source: e.currentTarget.value, rois: [] })}
           >
             <option value="">All sources</option>
-            {sources.map((s) => <option key={s} value={s}>{s}</option>)}
+            {choices.map((s) => <option key={s} value={s}>{s}</option>)}
           </select>
         </label>
         <label>
