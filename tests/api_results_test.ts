@@ -7,7 +7,7 @@ const T = { sanitizeResources: false, sanitizeOps: false };
 Deno.test({
   ...T,
   name:
-    "api/results: repeated roi= picks several ROIs; order=desc keeps the newest under the limit",
+    "api/results: several ROIs at once, newest first under the limit, max_id repeats a query exactly",
   fn: async () => {
     const t = await testApp();
     try {
