@@ -1,5 +1,5 @@
 /** Renders an OpenAPI document as one readable HTML page, server-side, with no scripts. */
-import { html, raw } from "hono/html";
+import { html } from "hono/html";
 
 type Json = Record<string, unknown>;
 type Html = ReturnType<typeof html>;

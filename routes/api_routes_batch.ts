@@ -161,6 +161,11 @@ export const batchDocs: RouteDoc[] = [
     tag: "results",
     summary: "Live results history: every reading of running jobs, oldest first",
     query: resultsQuery,
-    responses: { 200: jsonOrCsv("the rows", { count: z.number() }, liveRow) },
+    responses: {
+      200: jsonOrCsv("the rows", {
+        count: z.number(),
+        max_id: z.number().int().describe("pass as `max_id` to get exactly these rows again"),
+      }, liveRow),
+    },
   },
 ];

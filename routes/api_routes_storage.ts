@@ -1,6 +1,7 @@
 /** Descriptions of the routes over the data dir: source folders, ROI files, result logs. */
 import { z } from "zod";
 import {
+  badInput,
   diskFull,
   errorSchema,
   notFound,
@@ -9,6 +10,7 @@ import {
   statusAnswer,
 } from "./api_spec.ts";
 import { MAX_LOG_LINES } from "./logs.ts";
+import { assignBody } from "./mqtt.ts";
 import { STREAM_TYPES } from "../storage/source_store.ts";
 import {
   LoadRoiAnswerSchema,
@@ -269,7 +271,8 @@ const mqttBody = z.object({
   keepalive: z.number().optional(),
   publish_timeout: z.number().optional(),
   tls: z.unknown().optional(),
-  tls_ca_file: z.string().optional().describe("PEM file relative to the data dir"),
+  tls_ca_file: z.string().optional()
+    .describe("PEM file in the data dir's certs/ folder, relative to the data dir (certs/ca.pem)"),
   tls_cert_file: z.string().optional(),
   tls_key_file: z.string().optional(),
   tls_insecure: z.boolean().optional(),
@@ -280,6 +283,14 @@ const mqttBody = z.object({
 }).loose();
 
 const MQTT_NAME = "MQTT config name";
+
+/** Answer of a successful connection test. */
+const probeAnswer = z.object({
+  status: z.literal("connected"),
+  broker: z.string(),
+  client_id: z.string().describe("the test client's id"),
+  ms: z.number().describe("milliseconds to the broker's CONNACK"),
+});
 
 /** MQTT config routes (`/mqtt_configs`, `/mqtt_configs/{name}`). */
 export const mqttDocs: RouteDoc[] = [
@@ -323,6 +334,76 @@ export const mqttDocs: RouteDoc[] = [
     params: { name: MQTT_NAME },
     summary: "Delete an MQTT config and disconnect it",
     responses: { 200: { description: "deleted", schema: statusAnswer }, 404: notFound() },
+  },
+  {
+    method: "post",
+    path: "/mqtt_configs/{name}/test",
+    tag: "mqtt",
+    params: { name: MQTT_NAME },
+    summary: "Connect once with a separate client (own client id, no will) and disconnect",
+    description: "The live connection is not touched and nothing is published: subscribers of " +
+      "`<base_topic>/status` see neither offline nor online.",
+    responses: {
+      200: { description: "the broker accepted the connection", schema: probeAnswer },
+      404: notFound(),
+      502: {
+        description: "the broker refused or could not be reached; `message` says why",
+        schema: errorSchema,
+      },
+    },
+  },
+  {
+    method: "post",
+    path: "/mqtt_configs/test",
+    tag: "mqtt",
+    summary: "Test unsaved settings (the form's) the same way; nothing is stored",
+    description: "With the name of a stored config, omitted fields (a blank password) are the " +
+      "stored ones, as for PUT.",
+    body: { schema: mqttBody },
+    responses: {
+      200: { description: "the broker accepted the connection", schema: probeAnswer },
+      400: badInput(),
+      502: {
+        description: "the broker refused or could not be reached; `message` says why",
+        schema: errorSchema,
+      },
+    },
+  },
+  {
+    method: "post",
+    path: "/mqtt_configs/{name}/assign",
+    tag: "mqtt",
+    params: { name: MQTT_NAME },
+    summary: "Assign the config to every ROI of a source and/or group (or take it off)",
+    body: { schema: assignBody },
+    responses: {
+      200: {
+        description: "assigned (or cleared)",
+        schema: z.object({
+          status: z.enum(["assigned", "cleared"]),
+          config: z.string(),
+          matched: z.number().int().describe("ROIs of the source/group"),
+          changed: z.number().int().describe("ROIs whose mqtt_config changed"),
+          sources: z.record(z.string(), z.number().int()).describe("changed ROIs per source"),
+        }),
+      },
+      400: badInput(),
+      404: notFound(),
+      500: saveFailed,
+      507: diskFull(),
+    },
+  },
+  {
+    method: "get",
+    path: "/mqtt_certs",
+    tag: "mqtt",
+    summary: "TLS files the MQTT form offers: the files under `<data dir>/certs/`",
+    responses: {
+      200: {
+        description: "paths relative to the data dir",
+        schema: z.object({ folder: z.string(), files: z.array(z.string()) }),
+      },
+    },
   },
   {
     method: "delete",

@@ -16,6 +16,11 @@ const PAGES: [string, string][] = [
   ["/webhooks", "Webhooks: create, edit, delete; delivery state, queue and last error"],
   ["/docs", "How to use VisionROI"],
   ["/jobs", "Batch tasks: upload footage, progress, cancel, delete, downloads"],
+  [
+    "/history",
+    "Results history: chart per numeric ROI and rows of a source over a time range, CSV/JSON " +
+    "download (`?source=&roi=&range=hour|day|week|custom&from=&to=`)",
+  ],
 ];
 
 /** A module; `disabled` with its `reason` when it kept killing its worker. */

@@ -7,13 +7,31 @@ import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
 import { diskFullError, HttpError } from "./errors.ts";
 import { jsonBody } from "./sources.ts";
-import { type MqttConfig, parseMqttBody, publicView } from "../storage/mqtt_config.ts";
+import {
+  listTlsFiles,
+  type MqttConfig,
+  parseMqttBody,
+  publicView,
+  TLS_DIR,
+} from "../storage/mqtt_config.ts";
 import { ConflictError, NotFoundError } from "../storage/errors.ts";
+import { probeMqtt } from "../actors/mqtt/mqtt_probe.ts";
+import { assignMqttConfig } from "../actors/mqtt/mqtt_assign.ts";
+import { z } from "zod";
+
+/** Body of `POST /mqtt_configs/<name>/assign`. */
+export const assignBody = z.object({
+  source: z.string().min(1).max(255).optional().describe("only ROIs of this source [all]"),
+  group: z.string().max(200).optional()
+    .describe('only ROIs of this group [all]; "" = ROIs without a group'),
+  clear: z.boolean().optional()
+    .describe("take this config off the matching ROIs that name it instead [false]"),
+}).strict();
 
 /** What the MQTT routes use. */
 export type MqttRouteContext = Pick<AppContext, "config" | "mqtt" | "state">;
 
-/** `/mqtt_configs` and `/mqtt_configs/:name`. */
+/** `/mqtt_configs`, `/mqtt_configs/:name` (and its `test`, `assign`), `/mqtt_certs`. */
 export function mqttRoutes(ctx: MqttRouteContext): Hono {
   const app = new Hono();
   const { mqtt, state } = ctx;
@@ -58,6 +76,46 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
     return c.json({ status: "deleted" });
   });
 
+  // A separate client (own id, no will): the live connection and its `status` topic stay as they are.
+  const probe = async (cfg: MqttConfig) => {
+    const r = await probeMqtt(cfg, { dataDir: ctx.config.dataDir });
+    if (r.ok) return { status: "connected", broker: r.broker, client_id: r.client_id, ms: r.ms };
+    throw new HttpError(502, `${r.broker}: ${r.error}`, {
+      broker: r.broker,
+      client_id: r.client_id,
+    });
+  };
+
+  app.post("/mqtt_configs/:name/test", async (c) => {
+    const cfg = state.mqttConfig(c.req.param("name"));
+    if (!cfg) throw new HttpError(404, "not found");
+    return c.json(await probe(cfg));
+  });
+
+  // The form's values before they are saved (over the stored config of that name, if any: a blank
+  // password is the stored one); nothing is stored.
+  app.post("/mqtt_configs/test", async (c) => {
+    const body = await jsonBody(c.req.raw);
+    const base = typeof body.name === "string" ? state.mqttConfig(body.name.trim()) : undefined;
+    return c.json(await probe(await parseMqttBody(body, { dataDir: ctx.config.dataDir, base })));
+  });
+
+  app.post("/mqtt_configs/:name/assign", async (c) => {
+    const name = c.req.param("name");
+    if (!state.mqttConfig(name)) throw new HttpError(404, "not found");
+    const body = assignBody.parse(await jsonBody(c.req.raw));
+    if (body.source === undefined && body.group === undefined) {
+      throw new RangeError("missing source or group: say which ROIs get the config");
+    }
+    const result = await saved(() => assignMqttConfig(state, { config: name, ...body }));
+    return c.json({ status: body.clear ? "cleared" : "assigned", config: name, ...result });
+  });
+
+  app.get(
+    "/mqtt_certs",
+    async (c) => c.json({ folder: TLS_DIR, files: await listTlsFiles(ctx.config.dataDir) }),
+  );
+
   app.delete("/mqtt_configs/", () => {
     throw new HttpError(400, "invalid name");
   });
@@ -69,9 +127,9 @@ export function mqttRoutes(ctx: MqttRouteContext): Hono {
  * VisionROI's 500 `save failed` when the file cannot be written (memory is rolled back); 507
  * `disk full: …` when that is why.
  */
-async function saved(write: () => Promise<void>): Promise<void> {
+async function saved<T>(write: () => Promise<T>): Promise<T> {
   try {
-    await write();
+    return await write();
   } catch (err) {
     // Bad input (the body read against the stored config) keeps its 400.
     if (err instanceof HttpError || err instanceof RangeError) throw err;

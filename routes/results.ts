@@ -21,12 +21,16 @@ const timeBound = z.string().optional().transform((v, ctx) => {
 /** Query of `GET /api/results`. */
 export const resultsQuery = z.object({
   source: z.string().optional().describe("only this source"),
-  roi: z.string().optional().describe("only this ROI id"),
+  roi: z.string().optional().describe("only this ROI id; repeat `roi=` for several"),
   from: timeBound.describe("from this time (epoch seconds or ISO 8601)"),
   to: timeBound.describe("up to this time (epoch seconds or ISO 8601)"),
   format: z.enum(["csv", "json"]).default("json").describe("csv or json [json]"),
   limit: z.coerce.number().int().min(1).max(1_000_000).default(100_000)
-    .describe("most rows, oldest first [100000]"),
+    .describe("most rows [100000]"),
+  max_id: z.coerce.number().int().min(0).optional()
+    .describe("only rows stored up to this id (an earlier answer's `max_id`): the same rows again"),
+  order: z.enum(["asc", "desc"]).default("asc")
+    .describe("asc: oldest first; desc: newest first, so the limit keeps the newest [asc]"),
 });
 
 /** Columns of a results download, in order. */
@@ -50,7 +54,13 @@ export function resultsRoutes(ctx: AppContext): Hono {
   const app = new Hono();
   app.get("/api/results", (c) => {
     const q = resultsQuery.parse(c.req.query());
-    const rows = ctx.batch.db.liveRows(q).map((r) => ({
+    // `roi=a&roi=b`: rows of any of them (the history page's ROI picker).
+    const rois = (c.req.queries("roi") ?? []).filter((r) => r !== "");
+    const roi = rois.length > 1 ? rois : rois[0];
+    // Rows stored after this answer have larger ids: repeating the query with `max_id` (the
+    // history page's downloads) gives exactly these rows even while jobs keep writing.
+    const maxId = q.max_id ?? ctx.batch.db.liveMaxId();
+    const rows = ctx.batch.db.liveRows({ ...q, roi, maxId }).map((r) => ({
       ...r,
       iso_time: new Date(r.time * 1000).toISOString(),
     }));
@@ -58,7 +68,7 @@ export function resultsRoutes(ctx: AppContext): Hono {
       format: q.format,
       columns: [...LIVE_RESULT_COLUMNS],
       filename: "results",
-      head: { count: rows.length },
+      head: { count: rows.length, max_id: maxId },
     });
   });
   return app;

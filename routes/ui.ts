@@ -17,6 +17,7 @@ import { MqttConfigs } from "../islands/MqttConfigs.tsx";
 import { Webhooks } from "../islands/Webhooks.tsx";
 import { BatchJobs } from "../islands/BatchJobs.tsx";
 import { BatchResults } from "../islands/BatchResults.tsx";
+import { History } from "../islands/History.tsx";
 import { staticRoutes, uiBundle } from "./ui_assets.ts";
 import type { AccessPolicy } from "./auth.ts";
 import { rulesFormSchema } from "../storage/roi_rules_schema.ts";
@@ -70,7 +71,22 @@ function q(v: string | undefined): string {
   return (v ?? "").trim().slice(0, 200);
 }
 
-/** `/`, `/home`, `/create_source`, `/roi`, `/inference`, `/inference_page`, `/jobs`, `/jobs/:id`, `/create_mqtt`, `/webhooks`, `/docs`, `/dashboard`, `/static/*`. */
+/** The history page's filter from its query: `source`, `roi` (repeated), `range`, `from`, `to`. */
+function historyProps(p: URLSearchParams): Record<string, unknown> {
+  const time = (v: string | null) => {
+    const n = Number(v);
+    return v && Number.isFinite(n) ? n : undefined;
+  };
+  return {
+    source: q(p.get("source") ?? ""),
+    rois: p.getAll("roi").slice(0, 200).map(q).filter(Boolean),
+    range: q(p.get("range") ?? "hour"),
+    from: time(p.get("from")),
+    to: time(p.get("to")),
+  };
+}
+
+/** `/`, `/home`, `/create_source`, `/roi`, `/inference`, `/inference_page`, `/jobs`, `/jobs/:id`, `/create_mqtt`, `/webhooks`, `/history`, `/docs`, `/dashboard`, `/static/*`. */
 export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
   const app = new Hono();
   const page = (path: string, spec: (url: URL) => PageSpec) =>
@@ -132,6 +148,10 @@ export function uiRoutes(policy: AccessPolicy = { required: false }): Hono {
   page("/webhooks", () => ({
     title: "Webhooks",
     island: { name: "Webhooks", component: Webhooks, props: {} },
+  }));
+  page("/history", (u) => ({
+    title: "History",
+    island: { name: "History", component: History, props: historyProps(u.searchParams) },
   }));
   page("/docs", () => ({ title: "Docs", body: DocsPage }));
   app.route("/", staticRoutes());

@@ -118,11 +118,16 @@ export interface LiveRow {
 /** Filters of the live history query; times in seconds since the epoch. */
 export interface LiveQuery {
   source?: string;
-  roi?: string;
+  /** One ROI id, or any of several. */
+  roi?: string | string[];
   from?: number;
   to?: number;
   /** Most rows answered [100000]. */
   limit?: number;
+  /** `desc`: newest first (the limit keeps the newest) [asc]. */
+  order?: "asc" | "desc";
+  /** Only rows stored up to this row id (see {@linkcode BatchDb.liveMaxId}). */
+  maxId?: number;
 }
 
 /** Counters of `GET /api/batch/stats`. */
@@ -330,18 +335,28 @@ export class BatchDb {
     });
   }
 
+  /** The id of the newest stored live row (0 when none): rows stored later have larger ids. */
+  liveMaxId(): number {
+    const r = this.#stmt("SELECT max(id) AS id FROM live_results").get() as { id: number | null };
+    return Number(r.id ?? 0);
+  }
+
   /** Live rows matching `q`, oldest first. */
   liveRows(q: LiveQuery = {}): LiveRow[] {
     const where: string[] = [];
     const args: SQLInputValue[] = [];
     if (q.source !== undefined) where.push("source = ?") && args.push(q.source);
-    if (q.roi !== undefined) where.push("roi_id = ?") && args.push(q.roi);
+    if (q.roi !== undefined) {
+      const ids = [q.roi].flat();
+      where.push(`roi_id IN (${ids.map(() => "?").join(",")})`) && args.push(...ids);
+    }
     if (q.from !== undefined) where.push("time >= ?") && args.push(q.from);
     if (q.to !== undefined) where.push("time <= ?") && args.push(q.to);
+    if (q.maxId !== undefined) where.push("id <= ?") && args.push(q.maxId);
     const sql =
       "SELECT time, cam_id, source, roi_id, name, module, text, value, duration, status, reason " +
       `FROM live_results ${where.length ? "WHERE " + where.join(" AND ") : ""} ` +
-      "ORDER BY time, id LIMIT ?";
+      (q.order === "desc" ? "ORDER BY time DESC, id DESC LIMIT ?" : "ORDER BY time, id LIMIT ?");
     return this.#db.prepare(sql).all(...args, q.limit ?? 100_000) as unknown as LiveRow[];
   }
 

@@ -2,8 +2,8 @@
  * One MQTT broker config: VisionROI's fields, defaults and 400 messages (contract §1.4), plus the
  * options VisionROI lacks (TLS files, skip-verify, outbox size, Home Assistant discovery, control).
  */
-import { isAbsolute, relative } from "node:path";
-import { confinedPath, segmentTrick } from "./safe_name.ts";
+import { isAbsolute, join, relative } from "node:path";
+import { confinedPath, isInside, segmentTrick } from "./safe_name.ts";
 
 /** A config as stored in `mqtt_configs.json`. */
 export interface MqttConfig {
@@ -186,6 +186,14 @@ async function tlsFile(
   if (trimmed === "") return "";
   const rel = isAbsolute(trimmed) ? relative(dataDir, trimmed) : trimmed;
   const full = await confinedPath(dataDir, rel, field);
+  // A newly given file must lie in certs/ (the folder the page offers); a stored path from before
+  // that rule keeps working until it is changed.
+  if (raw !== base?.[field] && !isInside(join(dataDir, TLS_DIR), full)) {
+    throw new RangeError(
+      `invalid ${field} ${JSON.stringify(raw)}: TLS files must be in the data dir's ` +
+        `${TLS_DIR}/ folder (e.g. "${TLS_DIR}/ca.pem")`,
+    );
+  }
   try {
     const st = await Deno.stat(full);
     if (!st.isFile) throw new RangeError(`invalid ${field} ${JSON.stringify(raw)}: not a file`);
@@ -194,6 +202,36 @@ async function tlsFile(
     throw new RangeError(`invalid ${field} ${JSON.stringify(raw)}: no such file in the data dir`);
   }
   return rel;
+}
+
+/** The data dir's folder for TLS files (CA bundles, client certificates and keys) the UI offers. */
+export const TLS_DIR = "certs";
+
+/** Most files {@linkcode listTlsFiles} answers. */
+const MAX_TLS_FILES = 500;
+
+/**
+ * The files in `<dataDir>/certs/` and its subfolders (links and hidden files left out), as paths
+ * relative to the data dir (`certs/ca.pem`), sorted; [] when the folder does not exist.
+ */
+export async function listTlsFiles(dataDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string, depth: number) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(`${dataDir}/${rel}`));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return;
+      throw err;
+    }
+    for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.name.startsWith(".") || out.length >= MAX_TLS_FILES) continue;
+      if (e.isFile) out.push(`${rel}/${e.name}`);
+      else if (e.isDirectory && depth < 3) await walk(`${rel}/${e.name}`, depth + 1);
+    }
+  };
+  await walk(TLS_DIR, 0);
+  return out;
 }
 
 function outboxSize(raw: unknown): number {

@@ -8,6 +8,8 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "uploads",
   "logs",
   "tmp",
+  // TLS files for MQTT (storage/mqtt_config.ts TLS_DIR).
+  "certs",
 ]);
 
 /** Longest file name most file systems take, in UTF-8 bytes (ext4, APFS, NTFS in UTF-16 units). */

@@ -91,6 +91,9 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
     "get /api/webhooks/{name}": { params: { name: "hook1" } },
     "put /api/webhooks/{name}": { params: { name: "hook1" }, json: { timeout_s: 2 } },
     "delete /api/webhooks/{name}": { params: { name: "hook2" } },
+    "post /mqtt_configs/{name}/test": { params: { name: "broker1" } },
+    "post /mqtt_configs/test": { json: { name: "probe", host: "127.0.0.1", port: CLOSED_PORT } },
+    "post /mqtt_configs/{name}/assign": { params: { name: "broker1" }, json: { source: "cam1" } },
     "get /ws_roi_result/{cam_id}": { params: cam },
     "get /ws_roi/{cam_id}": { params: cam },
     "get /ws/{cam_id}": { params: cam },
@@ -101,7 +104,12 @@ function examples(fx: { taskId: string; png: Uint8Array }): Record<string, Examp
 }
 
 /** Operations whose every answer is a refusal. */
-const ALWAYS_REFUSED = new Set(["delete /mqtt_configs/"]);
+const ALWAYS_REFUSED = new Set([
+  "delete /mqtt_configs/",
+  // No broker listens here: a 502 (tests/mqtt_page_api_test.ts tests against a real mosquitto).
+  "post /mqtt_configs/{name}/test",
+  "post /mqtt_configs/test",
+]);
 
 /** Deletes and the shutdown go last, so the other operations find their fixtures. */
 function order(method: string, template: string): number {

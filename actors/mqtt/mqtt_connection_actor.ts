@@ -232,7 +232,7 @@ export function brokerUrl(cfg: Pick<MqttConfig, "host" | "port" | "tls">): strin
 }
 
 /** mqtt.js options of a config: login, will, TLS files (read now; a missing one is fatal). */
-async function clientOptions(cfg: MqttConfig, dataDir: string): Promise<IClientOptions> {
+export async function clientOptions(cfg: MqttConfig, dataDir: string): Promise<IClientOptions> {
   const options: IClientOptions = {
     clientId: cfg.client_id || `visionroi_${crypto.randomUUID().slice(0, 8)}`,
     keepalive: cfg.keepalive,

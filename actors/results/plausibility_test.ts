@@ -214,5 +214,6 @@ Deno.test("plausibility: a failed read of an ROI with rules is rejected and leav
     assert.deepEqual(kinds, ["error"]);
     assert.equal(p.get("meter", "m")?.value, 42);
     assert.equal(p.get("meter", "m")?.last?.status, "rejected");
+    await p.flush();
   });
 });

@@ -108,9 +108,13 @@ export function DocsPage() {
         shows streams online, running jobs, latency, each job's live values with staleness
         colouring, plots of numeric values over time and each module's read latency. Results stream
         on <code>/ws_roi_result/&lt;cam_id&gt;</code>; every frame is logged to{" "}
-        <code>custom.log</code> in the source's folder. With an{" "}
+        <code>custom.log</code> in the source's folder. <a href="/history">History</a>{" "}
+        charts and lists every reading of a source over the last hour, day, week or a range of your
+        choice, and downloads exactly those rows as CSV or JSON (<code>/api/results</code>). With an
+        {" "}
         <a href="/create_mqtt">MQTT config</a>{" "}
-        (create, edit, test the connection) named on an ROI, each reading is published to{" "}
+        (create, edit, test the connection, assign it to every ROI of a source or group) named on an
+        ROI, each reading is published to{" "}
         <code>&lt;base topic&gt;/&lt;source&gt;/&lt;group&gt;/&lt;ROI id&gt;</code>.
       </p>
 

@@ -9,6 +9,7 @@ export const NAV: readonly (readonly [string, string])[] = [
   ["/inference", "Inference"],
   ["/inference_page", "Page mode"],
   ["/jobs", "Jobs"],
+  ["/history", "History"],
   ["/create_mqtt", "MQTT"],
   ["/webhooks", "Webhooks"],
   ["/docs", "Docs"],

@@ -91,6 +91,14 @@ export interface MqttView {
   tls: boolean;
   keepalive: number;
   publish_timeout: number;
+  outbox_size?: number;
+  tls_ca_file?: string;
+  tls_cert_file?: string;
+  tls_key_file?: string;
+  tls_insecure?: boolean;
+  ha_discovery?: boolean;
+  ha_prefix?: string;
+  control?: boolean;
   status?: { state: string; last_error: string | null; connected_at: number | null } | null;
   [key: string]: unknown;
 }
