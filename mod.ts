@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     hostname: config.host,
     onListen: ({ hostname, port }) => {
       console.log(`VisionROI listening on http://${hostname}:${port}/ (data: ${config.dataDir})`);
+      if (system.cluster) system.cluster.placement.url = `http://${hostname}:${port}`;
     },
   }, app.fetch);
   const signalHandlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {

@@ -27,6 +27,7 @@ import { BatchSystem } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
 import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
 import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
+import { ClusterNode } from "./actors/cluster/cluster_node.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -45,6 +46,8 @@ export interface System {
   mqtt: MqttSystem;
   /** Telegram notifications, when a bot is configured (`telegram.json` or env). */
   telegram?: TelegramNotifier;
+  /** Cluster mode (`--nats`): this node's membership; undefined on a single node. */
+  cluster?: ClusterNode;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -74,6 +77,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     service: new ServiceStateFile(config.dataDir),
   });
   await state.loadSessions();
+  const cluster = config.nats.length ? await joinCluster(config, state) : undefined;
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
     store: new FileSnapshotStore(join(own, ".actors")),
@@ -114,6 +118,18 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     reader: countingReader(pool, metrics),
     state,
     detectPage: createPageDetector(pool),
+    placement: cluster && {
+      claim: (camId, load) => cluster.placement.claim(camId, load),
+      release: (camId) => cluster.placement.release(camId),
+    },
+  });
+  cluster?.startPlacement({
+    state,
+    bus,
+    jobs: {
+      adopt: async (camId) => void (await jobs.adopt(camId)),
+      release: (camId) => jobs.release(camId),
+    },
   });
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
@@ -153,7 +169,9 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
   if (fresh && config.demo) await createDemo(state, jobs);
-  await jobs.restore();
+  // In cluster mode the placement starts the jobs this node takes, from the shared specs.
+  if (cluster) cluster.run();
+  else await jobs.restore();
   return {
     sources,
     state,
@@ -166,8 +184,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     mqtt,
     telegram,
     batch,
+    cluster,
     async stop() {
       stopRetention();
+      // Cluster mode: jobs stop here before their leases are handed back.
+      await cluster?.stop().catch((err) =>
+        console.error(`cluster: leaving failed: ${(err as Error).message}`)
+      );
       await batch.stopAll();
       await jobs.stopAll();
       await mqtt.stopAll();
@@ -178,6 +201,28 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       db.close();
     },
   };
+}
+
+/** Joins the cluster: the desired state moves into the shared KV bucket (local files follow it). */
+async function joinCluster(config: Config, state: DesiredState): Promise<ClusterNode> {
+  const cluster = await ClusterNode.connect({
+    servers: config.nats,
+    nodeId: config.nodeId,
+    capacity: config.capacity,
+    replicas: config.natsReplicas,
+    ...config.natsAuth,
+  });
+  state.attachReplica(cluster.backend);
+  const jobNames = state.sessionEntries().filter(([, cam]) => cam.inference_running)
+    .map(([id]) => id);
+  await cluster.backend.start(state, {
+    source: await state.sources.names(),
+    rois: await state.sources.names(),
+    job: jobNames,
+    mqtt: state.mqttConfigs().map((c) => c.name),
+  });
+  console.log(`cluster: node ${config.nodeId} joined ${config.nats.join(",")}`);
+  return cluster;
 }
 
 /** True the first time a data dir is used; leaves a marker so a deleted demo stays deleted. */

@@ -11,6 +11,7 @@ import type { ModuleRegistry } from "../inference_modules/registry.ts";
 import type { WorkerPool } from "../inference_modules/worker_pool.ts";
 import type { BatchSystem } from "../actors/batch/batch_system.ts";
 import type { MqttSystem } from "../actors/mqtt/mqtt_system.ts";
+import type { ClusterNode } from "../actors/cluster/cluster_node.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */
 export interface AppContext {
@@ -36,6 +37,8 @@ export interface AppContext {
   batch: BatchSystem;
   /** MQTT connections (one actor per config). */
   mqtt: MqttSystem;
+  /** Cluster mode (`--nats`): this node's membership. */
+  cluster?: ClusterNode;
   /** Graceful shutdown: actors stop newest first, no ffmpeg child left; then the process exits. */
   shutdown: () => Promise<void>;
   /** Who may call (mod.ts loads it); absent → derived from config, token-less (fails closed). */
