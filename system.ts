@@ -27,6 +27,7 @@ import { BatchSystem } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
 import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
 import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
+import { ConflictError } from "./storage/errors.ts";
 import { ClusterNode } from "./actors/cluster/cluster_node.ts";
 
 /** The live parts a server hands its routes. */
@@ -241,7 +242,12 @@ async function firstStart(dataDir: string): Promise<boolean> {
 /** The demo source with ROIs on its readouts and a running job `demo`, so a new user sees readings at once. */
 async function createDemo(state: DesiredState, jobs: JobSystem): Promise<void> {
   if (!(await state.sources.get("demo"))) {
-    await state.createSource({ name: "demo", source: "demo", stream_type: "opencv" });
+    // In cluster mode another node may create it at the same moment (it arrives by the watch).
+    await state.createSource({ name: "demo", source: "demo", stream_type: "opencv" }).catch(
+      (err) => {
+        if (!(err instanceof ConflictError)) throw err;
+      },
+    );
   }
   const rois: JobRoi[] = demoRois("demo");
   await state.saveRois("demo", rois);
@@ -250,7 +256,10 @@ async function createDemo(state: DesiredState, jobs: JobSystem): Promise<void> {
     group: "all",
     interval: 1,
   });
-  if (answer.status !== "started") console.error(`demo job did not start: ${answer.status}`);
+  // In cluster mode another node may run it already.
+  if (answer.status !== "started" && answer.status !== "already_running") {
+    console.error(`demo job did not start: ${answer.status}`);
+  }
 }
 
 /** The Telegram notifier of `telegram.json` / VISIONROI_TELEGRAM_* (none without a bot). */

@@ -41,6 +41,24 @@ export interface ClusterView {
   jobs: Record<string, string>;
 }
 
+/**
+ * Runs `fn` again while JetStream is not ready (a new or re-electing stream: no responders,
+ * timeouts), for up to `attempts` × 250 ms.
+ */
+export async function retrying<T>(fn: () => Promise<T>, attempts = 60): Promise<T> {
+  for (let i = 1;; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err);
+      if (i >= attempts || !/no responders|timeout|not enabled|stream not found/i.test(msg)) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** One node's membership. */
 export class ClusterNode {
   readonly nodeId: string;
@@ -74,11 +92,19 @@ export class ClusterNode {
     });
     const kvm = new Kvm(nc);
     const replicas = opts.replicas;
-    const kvs = [
-      await kvm.create("visionroi_state", { history: 1, replicas }),
-      await kvm.create("visionroi_leases", { history: 1, replicas, ttl: LEASE_TTL_MS }),
-      await kvm.create("visionroi_nodes", { history: 1, replicas, ttl: LEASE_TTL_MS }),
-    ];
+    const kvs: KV[] = [];
+    for (
+      const [name, ttl] of [
+        ["visionroi_state", 0],
+        ["visionroi_leases", LEASE_TTL_MS],
+        ["visionroi_nodes", LEASE_TTL_MS],
+      ] as const
+    ) {
+      // A replicated bucket answers only once its stream has a leader: wait for a first read.
+      const kv = await retrying(() => kvm.create(name, { history: 1, replicas, ttl }));
+      await retrying(() => kv.get("probe"));
+      kvs.push(kv);
+    }
     return new ClusterNode(opts, nc, kvs);
   }
 

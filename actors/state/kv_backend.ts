@@ -78,7 +78,16 @@ export class KvStateBackend implements StateReplica {
     ) return;
     const record: KvRecord = { origin: this.nodeId, ...entry };
     this.#records.set(key, record);
-    await this.kv.put(key, JSON.stringify(record));
+    // A write during a server's failover waits for the new stream leader (a few seconds at most).
+    for (let attempt = 1;; attempt++) {
+      try {
+        await this.kv.put(key, JSON.stringify(record));
+        return;
+      } catch (err) {
+        if (attempt >= 40 || !/no responders|timeout/i.test(String(err))) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
   }
 
   /** The names of a kind's live entities (what the bucket holds now, as seen here). */
