@@ -40,7 +40,7 @@ export interface NatsCluster {
 /** Starts `n` servers routed into one JetStream cluster and waits until JetStream answers on each. */
 export async function startNatsCluster(n = 3): Promise<NatsCluster> {
   const dir = await Deno.makeTempDir({ prefix: "visionroi-nats-" });
-  const ports = [];
+  const ports: { client: number; route: number; http: number }[] = [];
   for (let i = 0; i < n; i++) {
     ports.push({ client: await freePort(), route: await freePort(), http: await freePort() });
   }
