@@ -27,6 +27,7 @@ import type { MqttConfig } from "../../storage/mqtt_config.ts";
 import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
 import type { JobConfig, JobRoi } from "./job_spec.ts";
+import type { Change, EntityKind } from "./change.ts";
 import {
   type Collections,
   type RemoteEntity,
@@ -35,24 +36,7 @@ import {
   type StateReplica,
 } from "./state_collections.ts";
 
-/**
- * One change of the desired state, after it was written. `remote` is set when another node made
- * it (cluster mode: it came through the KV watch and was applied here).
- */
-export type Change =
-  & (
-    | { kind: "source"; name: string; op: "put" }
-    | { kind: "source"; name: string; op: "rename"; to: string }
-    | { kind: "source"; name: string; op: "delete" }
-    | { kind: "rois"; name: string; op: "put" }
-    | { kind: "job"; name: string; op: "put" | "delete" }
-    | { kind: "mqtt"; name: string; op: "put" | "delete" }
-    | { kind: "preview"; name: string; op: "put" | "delete" }
-  )
-  & { remote?: boolean };
-
-/** The kinds of entity the store holds. */
-export type EntityKind = Change["kind"];
+export type { Change, EntityKind } from "./change.ts";
 
 /** A subscriber; it may be async: the write that caused the change waits for it. */
 export type ChangeListener = (change: Change) => void | Promise<void>;

@@ -11,7 +11,7 @@ import { loadRois, saveRois } from "../../storage/roi_store.ts";
 import type { MqttConfigStore } from "../../storage/mqtt_config_store.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
-import type { Change, EntityKind } from "./desired_state.ts";
+import type { Change, EntityKind } from "./change.ts";
 
 /** Another node's value of one entity; `value` undefined: it is gone (`renamedTo`: by a rename). */
 export interface RemoteEntity {
