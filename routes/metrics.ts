@@ -6,11 +6,12 @@ import {
   type Metrics,
   metrics as processMetrics,
 } from "../actors/results/metrics.ts";
+import { clusterMetricsText } from "../actors/cluster/cluster_metrics.ts";
 
 /** What the scrape reads; every part but `cameras` is optional so a partial system still scrapes. */
 export type MetricsContext =
   & Pick<AppContext, "cameras">
-  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch">>;
+  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch" | "cluster">>;
 
 /** The `/metrics` sub-app over `ctx`, reporting into `registry` (the process's by default). */
 export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMetrics): Hono {
@@ -23,7 +24,13 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
       results: ctx.bus?.stats(),
       batch: ctx.batch?.stats(),
     });
-    return c.body(text, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
+    // Cluster mode: every node and job of the cluster, whichever node is scraped.
+    const cluster = ctx.cluster &&
+      clusterMetricsText(await ctx.cluster.view(), ctx.bus?.recent() ?? []);
+    return c.body(cluster ? text + cluster : text, 200, {
+      "content-type": registry.contentType,
+      "cache-control": "no-store",
+    });
   });
   return app;
 }

@@ -2,6 +2,7 @@
  * Cluster mode end to end: 3 real nats-server processes (one JetStream cluster, R=3 buckets) and 3
  * VisionROI processes on loopback, the demo source, 6 jobs. One scenario, in order: placement,
  * kill -9 of a node (failover), SIGSTOP/SIGCONT of another (fencing), kill of a NATS server.
+ * One ROI publishes to a real mosquitto: each result reaches MQTT once (from its owner only).
  */
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
@@ -9,6 +10,8 @@ import { createSource, post } from "./helpers/http.ts";
 import { type ServerProcess, startServer } from "./helpers/server.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
+import { startBroker } from "./helpers/mosquitto.ts";
+import { listen as listenMqtt } from "./helpers/mqtt_listener.ts";
 import { demoRois } from "../actors/frame_sources/demo.ts";
 
 const AVAILABLE = natsServerAvailable();
@@ -79,6 +82,8 @@ Deno.test({
     const nc = await connect({ servers: nats.urls.split(","), maxReconnectAttempts: -1 });
     const seen: Seen[] = [];
     const sockets: { close(): void }[] = [];
+    const broker = await startBroker();
+    const mqttSub = await listenMqtt(broker.url, ["vision/#"]);
     try {
       nodes.push(
         ...await Promise.all(dirs.map((d, i) =>
@@ -108,7 +113,16 @@ Deno.test({
 
       // A source and its ROIs made on node 1 reach nodes 2 and 3 through the KV bucket.
       await createSource(nodes[0].url, "demo", "demo");
-      const saved = await post(`${nodes[0].url}/save_roi`, { source: "demo", rois: demoRois() });
+      const mqttCfg = await post(`${nodes[0].url}/mqtt_configs`, {
+        name: "plant",
+        host: "127.0.0.1",
+        port: broker.port,
+        base_topic: "vision",
+        qos: 1,
+      });
+      assert.equal(mqttCfg.status, 201, JSON.stringify(mqttCfg.json));
+      const rois = demoRois().map((r, i) => (i === 0 ? { ...r, mqtt_config: "plant" } : r));
+      const saved = await post(`${nodes[0].url}/save_roi`, { source: "demo", rois });
       assert.equal(saved.status, 200, JSON.stringify(saved.json));
       for (const n of nodes.slice(1)) {
         await waitFor(async () => {
@@ -137,6 +151,20 @@ Deno.test({
           timeoutMs: 20_000,
           what: `results of ${camId} from its owner`,
         });
+      }
+
+      // /metrics on any node shows every job of the cluster, its owner and its newest result.
+      const scrape = await (await fetch(`${nodes[2].url}/metrics`)).text();
+      for (const camId of JOBS) {
+        const owner = owners.get(camId);
+        assert.ok(
+          scrape.includes(`visionroi_cluster_job_owned{cam_id="${camId}",node="${owner}"} 1`),
+          `owner of ${camId} in /metrics`,
+        );
+        assert.ok(
+          scrape.includes(`visionroi_cluster_last_result_timestamp_seconds{cam_id="${camId}"}`),
+          `newest result of ${camId} in /metrics`,
+        );
       }
 
       // kill -9 a node that owns work: its jobs move to the others within 15 s, and results go
@@ -235,6 +263,25 @@ Deno.test({
         timeoutMs: 30_000,
         what: "results of j1 after a NATS server died",
       });
+
+      // MQTT: every result once (only its owner publishes; other nodes' copies never reach
+      // sinks), and the moved jobs' results went on reaching MQTT after the kill.
+      // Result messages only (each node also announces itself, e.g. its availability topic).
+      const payloads = mqttSub.messages.map((m) => m.payload).filter((p) =>
+        p.startsWith("{") && "roi_id" in JSON.parse(p)
+      );
+      assert.ok(payloads.length > 0, "MQTT messages");
+      const twice = payloads.filter((p, i) => payloads.indexOf(p) !== i);
+      assert.deepEqual(twice, [], "MQTT messages sent twice");
+      for (const camId of moved) {
+        assert.ok(
+          payloads.some((p) => {
+            const m = JSON.parse(p);
+            return m.cam_id === camId && m.result_time * 1000 > tKill;
+          }),
+          `MQTT results of ${camId} after the failover`,
+        );
+      }
     } finally {
       for (const s of sockets) s.close();
       for (const n of nodes) {
@@ -244,6 +291,8 @@ Deno.test({
         await n.kill9();
       }
       await nc.close().catch(() => undefined);
+      await mqttSub.close();
+      await broker.close();
       await nats.close();
       for (const d of dirs) await Deno.remove(d, { recursive: true }).catch(() => undefined);
     }

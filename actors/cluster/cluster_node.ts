@@ -7,7 +7,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { DesiredState } from "../state/desired_state.ts";
-import { KvStateBackend } from "../state/kv_backend.ts";
+import { KvStateBackend, retryTransient } from "../state/kv_backend.ts";
 import type { ResultBus } from "../jobs/result_bus.ts";
 import type { JobConfig } from "../state/job_spec.ts";
 import { LeaseTable } from "./leases.ts";
@@ -39,24 +39,6 @@ export interface ClusterView {
   nodes: NodeRecord[];
   /** cam_id → owning node, for every job of the cluster ("" when no node owns it now). */
   jobs: Record<string, string>;
-}
-
-/**
- * Runs `fn` again while JetStream is not ready (a new or re-electing stream: no responders,
- * timeouts), for up to `attempts` × 250 ms.
- */
-export async function retrying<T>(fn: () => Promise<T>, attempts = 60): Promise<T> {
-  for (let i = 1;; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const msg = String((err as Error)?.message ?? err);
-      if (i >= attempts || !/no responders|timeout|not enabled|stream not found/i.test(msg)) {
-        throw err;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 /** One node's membership. */
@@ -101,8 +83,8 @@ export class ClusterNode {
       ] as const
     ) {
       // A replicated bucket answers only once its stream has a leader: wait for a first read.
-      const kv = await retrying(() => kvm.create(name, { history: 1, replicas, ttl }));
-      await retrying(() => kv.get("probe"));
+      const kv = await retryTransient(() => kvm.create(name, { history: 1, replicas, ttl }));
+      await retryTransient(() => kv.get("probe"));
       kvs.push(kv);
     }
     return new ClusterNode(opts, nc, kvs);
@@ -147,8 +129,8 @@ export class ClusterNode {
   /** Nodes, their load and what each owns. */
   async view(): Promise<ClusterView> {
     const nodes: NodeRecord[] = [];
-    for await (const key of await this.nodesKv.keys()) {
-      const e = await this.nodesKv.get(key);
+    for await (const key of await retryTransient(() => this.nodesKv.keys())) {
+      const e = await retryTransient(() => this.nodesKv.get(key));
       if (e?.operation === "PUT") nodes.push(e.json<NodeRecord>());
     }
     nodes.sort((a, b) => a.id.localeCompare(b.id));

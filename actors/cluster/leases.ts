@@ -9,6 +9,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { type Clock, systemClock } from "../runtime/mod.ts";
+import { retryTransient } from "../state/kv_backend.ts";
 
 /** What a lease key holds. */
 export interface LeaseRecord {
@@ -56,7 +57,7 @@ export class LeaseTable {
     if (this.#held.has(key)) return await this.renew(key);
     const sentAt = this.#clock.now();
     try {
-      const revision = await this.kv.create(key, this.#record());
+      const revision = await retryTransient(() => this.kv.create(key, this.#record()));
       this.#held.set(key, { revision, validUntil: sentAt + this.ttlMs - this.#marginMs });
       return true;
     } catch (err) {
@@ -74,7 +75,8 @@ export class LeaseTable {
     if (!h) return false;
     const sentAt = this.#clock.now();
     try {
-      h.revision = await this.kv.update(key, this.#record(), h.revision);
+      const revision = h.revision;
+      h.revision = await retryTransient(() => this.kv.update(key, this.#record(), revision));
       h.validUntil = sentAt + this.ttlMs - this.#marginMs;
       return true;
     } catch (err) {
@@ -90,7 +92,7 @@ export class LeaseTable {
     if (!h) return;
     this.#held.delete(key);
     try {
-      await this.kv.delete(key, { previousSeq: h.revision });
+      await retryTransient(() => this.kv.delete(key, { previousSeq: h.revision }));
     } catch (err) {
       if (!isRevisionConflict(err)) throw err;
     }
@@ -104,8 +106,8 @@ export class LeaseTable {
   /** Who holds each lease now, by key (expired ones are gone from the bucket). */
   async owners(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for await (const key of await this.kv.keys()) {
-      const e = await this.kv.get(key);
+    for await (const key of await retryTransient(() => this.kv.keys())) {
+      const e = await retryTransient(() => this.kv.get(key));
       if (e?.operation === "PUT") out.set(key, e.json<LeaseRecord>().node);
     }
     return out;

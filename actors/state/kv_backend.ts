@@ -47,6 +47,27 @@ export function decodeToken(token: string, escape = "="): string {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
+/**
+ * Runs `fn` again while JetStream cannot answer for a moment (a new bucket, or a server of the
+ * cluster died and its streams elect new leaders: no responders, timeouts), every 250 ms for up
+ * to `attempts` tries (10 s by default); other errors are thrown at once.
+ */
+export async function retryTransient<T>(fn: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let i = 1;; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const msg = `${(err as Error)?.name} ${(err as Error)?.message ?? err}`;
+      if (
+        i >= attempts || !/no responders|timeout|not enabled|stream not found|leader/i.test(msg)
+      ) {
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** The KV backend of one node. */
 export class KvStateBackend implements StateReplica {
   readonly kv: KV;
@@ -78,16 +99,7 @@ export class KvStateBackend implements StateReplica {
     ) return;
     const record: KvRecord = { origin: this.nodeId, ...entry };
     this.#records.set(key, record);
-    // A write during a server's failover waits for the new stream leader (a few seconds at most).
-    for (let attempt = 1;; attempt++) {
-      try {
-        await this.kv.put(key, JSON.stringify(record));
-        return;
-      } catch (err) {
-        if (attempt >= 40 || !/no responders|timeout/i.test(String(err))) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await retryTransient(() => this.kv.put(key, JSON.stringify(record)));
   }
 
   /** The names of a kind's live entities (what the bucket holds now, as seen here). */
