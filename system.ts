@@ -120,8 +120,10 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     state,
     detectPage: createPageDetector(pool),
     placement: cluster && {
+      nodeId: cluster.nodeId,
       claim: (camId, load) => cluster.placement.claim(camId, load),
       release: (camId) => cluster.placement.release(camId),
+      elsewhere: () => cluster.placement.elsewhere(),
     },
   });
   cluster?.startPlacement({

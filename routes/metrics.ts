@@ -39,7 +39,8 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
 function runningJobs(jobs: NonNullable<MetricsContext["jobs"]>): JobCounters[] {
   const out: JobCounters[] = [];
   for (const camId of jobs.camIds()) {
-    if (!jobs.status(camId).running) continue;
+    // Jobs other nodes run (cluster mode) are counted there; here they show as cluster metrics.
+    if (!jobs.status(camId).running || !jobs.config(camId)) continue;
     const snap = jobs.snapshot(camId);
     out.push({
       camId,

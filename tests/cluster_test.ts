@@ -153,6 +153,18 @@ Deno.test({
         });
       }
 
+      // Any node answers for any job: /api/jobs lists all six with their node.
+      const listed = await (await fetch(`${nodes[2].url}/api/jobs`)).json() as {
+        cam_id: string;
+        running: boolean;
+        node: string;
+      }[];
+      assert.deepEqual(
+        listed.filter((j) => JOBS.includes(j.cam_id)).map((j) => [j.cam_id, j.running, j.node])
+          .sort(),
+        JOBS.map((j) => [j, true, owners.get(j)]),
+      );
+
       // /metrics on any node shows every job of the cluster, its owner and its newest result.
       const scrape = await (await fetch(`${nodes[2].url}/metrics`)).text();
       for (const camId of JOBS) {

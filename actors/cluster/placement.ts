@@ -68,11 +68,16 @@ export class Placement implements JobPlacement {
   #turn: Promise<void> = Promise.resolve();
   #stopped = false;
   #started = Date.now();
+  /** The cluster's jobs that run elsewhere (or nowhere yet), as of the last turn. */
+  #elsewhere = new Map<string, { spec: JobConfig; owner: string }>();
+  /** This node's id. */
+  readonly nodeId: string;
   /** This node's HTTP address, once it listens. */
   url = "";
 
   constructor(opts: PlacementOptions) {
     this.#o = opts;
+    this.nodeId = opts.nodeId;
   }
 
   /** cam_ids this node owns now. */
@@ -138,11 +143,24 @@ export class Placement implements JobPlacement {
     await this.#o.nodes.delete(encodeToken(this.#o.nodeId)).catch(() => undefined);
   }
 
-  /** One turn: renew, take, announce. */
+  /** Jobs of the cluster not owned here, with their spec and owner ("" while none), last turn's view. */
+  elsewhere(): ReadonlyMap<string, { spec: JobConfig; owner: string }> {
+    return this.#elsewhere;
+  }
+
+  /** One turn: renew, take, announce, look at the others. */
   async tick(): Promise<void> {
     await this.#renew();
-    await this.#take();
+    const specs = await this.#o.specs();
+    await this.#take(specs);
     await this.#announce();
+    const owners = await this.#o.leases.owners();
+    this.#elsewhere = new Map(
+      specs.filter((s) => !this.#load.has(s.camId)).map((spec) => [
+        spec.camId,
+        { spec, owner: owners.get(jobLeaseKey(spec.camId)) ?? "" },
+      ]),
+    );
   }
 
   async #renew(): Promise<void> {
@@ -155,8 +173,8 @@ export class Placement implements JobPlacement {
     }
   }
 
-  async #take(): Promise<void> {
-    const specs = (await this.#o.specs()).filter((s) => !this.#load.has(s.camId));
+  async #take(all: JobConfig[]): Promise<void> {
+    const specs = all.filter((s) => !this.#load.has(s.camId));
     shuffle(specs);
     let taken = 0;
     for (const spec of specs) {

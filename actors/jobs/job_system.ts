@@ -51,10 +51,14 @@ export interface StreamHealth {
  * Without it every job runs here.
  */
 export interface JobPlacement {
+  /** This node's id. */
+  readonly nodeId: string;
   /** Takes (or keeps) a job for this node; false when another node owns it or this one is full. */
   claim(camId: string, load: number): Promise<boolean>;
   /** Gives the lease of a job stopped here back. */
   release(camId: string): Promise<void>;
+  /** The cluster's jobs that run on other nodes (or wait for one): spec and owner ("" for none). */
+  elsewhere(): ReadonlyMap<string, { spec: JobConfig; owner: string }>;
 }
 
 /** What the job system is built with. */
@@ -237,10 +241,14 @@ export class JobSystem {
     return this.#desired.get(camId);
   }
 
-  /** cam_ids of every job the supervisor knows, and of jobs stopped with a reason. */
+  /**
+   * cam_ids of every job the supervisor knows, and of jobs stopped with a reason; in cluster mode
+   * also the jobs other nodes run.
+   */
   camIds(): string[] {
     const ids = this.supervisor.ids().map((id) => id.slice("job:".length));
-    return [...new Set([...ids, ...this.#stopped.keys()])];
+    const remote = this.#o.placement?.elsewhere().keys() ?? [];
+    return [...new Set([...ids, ...this.#stopped.keys(), ...remote])];
   }
 
   /**
@@ -266,9 +274,27 @@ export class JobSystem {
     return job.status;
   }
 
-  /** VisionROI's `/inference_status` answer, with `state` (see {@linkcode JobSystem.state}). */
+  /**
+   * VisionROI's `/inference_status` answer, with `state` (see {@linkcode JobSystem.state}); in
+   * cluster mode `node` names the node that runs it (a job on another node: `state` is `running`
+   * or `waiting_for_node`, and `job`/`supervision` are null here).
+   */
   status(camId: string) {
     const st = this.supervisor.status(`job:${camId}`);
+    const remote = st ? undefined : this.#o.placement?.elsewhere().get(camId);
+    if (remote) {
+      return {
+        running: remote.owner !== "",
+        cam_id: camId,
+        source: remote.spec.source,
+        group: remote.spec.group ?? "",
+        stream_health: { state: "unknown", updated_at: this.#clock.now() / 1000 } as StreamHealth,
+        state: remote.owner ? "running" : "waiting_for_node",
+        job: null,
+        supervision: null,
+        node: remote.owner,
+      };
+    }
     const job = this.snapshot(camId);
     const entry = this.#o.sessions.entry(camId);
     return {
@@ -280,6 +306,7 @@ export class JobSystem {
       state: this.state(camId) ?? "stopped: not started",
       job: job ?? null,
       supervision: st ?? null,
+      ...(this.#o.placement ? { node: this.#o.placement.nodeId } : {}),
     };
   }
 
