@@ -165,6 +165,22 @@ Deno.test({
         JOBS.map((j) => [j, true, owners.get(j)]),
       );
 
+      // /ws/<cam_id> on a node that does not run the job relays the owner's video (JPEG frames).
+      const viewer = nodes.find((_, i) => live[i] !== owners.get("j2"))!;
+      const video = new WebSocket(`${viewer.url.replace("http", "ws")}/ws/j2`);
+      video.binaryType = "arraybuffer";
+      const jpeg = await new Promise<Uint8Array>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no relayed frame in 20 s")), 20_000);
+        video.onmessage = (e) => {
+          clearTimeout(timer);
+          resolve(new Uint8Array(e.data as ArrayBuffer));
+        };
+        video.onclose = (e) => reject(new Error(`relay closed: ${e.code} ${e.reason}`));
+      });
+      video.onclose = null;
+      video.close();
+      assert.deepEqual([...jpeg.slice(0, 2)], [0xff, 0xd8], "a JPEG frame");
+
       // /metrics on any node shows every job of the cluster, its owner and its newest result.
       const scrape = await (await fetch(`${nodes[2].url}/metrics`)).text();
       for (const camId of JOBS) {
