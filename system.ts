@@ -23,12 +23,13 @@ import { createPageDetector } from "./inference_modules/page_detector.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
 import { countingReader, metrics } from "./actors/results/metrics.ts";
 import { BatchDb } from "./storage/batch_db.ts";
-import { BatchSystem } from "./actors/batch/batch_system.ts";
+import { BatchSystem, UPLOADS_DIR } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
 import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
 import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
 import { ConflictError } from "./storage/errors.ts";
 import { ClusterNode } from "./actors/cluster/cluster_node.ts";
+import { BatchCluster } from "./actors/cluster/batch_cluster.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -162,13 +163,25 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     maxAgeDays: config.resultsRetentionDays,
     maxRows: config.resultsMaxRows,
   });
+  // Cluster mode: batch tasks run on any node, footage in the Object Store (batch_cluster.ts).
+  const batchCluster = cluster && await BatchCluster.start({
+    nc: cluster.nc,
+    nodeId: cluster.nodeId,
+    replicas: config.natsReplicas,
+    db,
+    reader: countingReader(pool, metrics),
+    uploadsDir: join(own, UPLOADS_DIR),
+    concurrency: config.batchWorkers,
+  });
   const batch = new BatchSystem({
     db,
     reader: countingReader(pool, metrics),
     dataDir: own,
     concurrency: config.batchWorkers,
+    cluster: batchCluster,
   });
   await batch.start();
+  batchCluster?.run();
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
   if (fresh && config.demo) await createDemo(state, jobs);
@@ -190,6 +203,10 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     cluster,
     async stop() {
       stopRetention();
+      // Cluster mode: batch tasks hand their queue messages back while NATS is still there.
+      await batchCluster?.stop().catch((err) =>
+        console.error(`cluster batch: stop failed: ${(err as Error).message}`)
+      );
       // Cluster mode: jobs stop here before their leases are handed back.
       await cluster?.stop().catch((err) =>
         console.error(`cluster: leaving failed: ${(err as Error).message}`)

@@ -24,6 +24,17 @@ export interface BatchSystemOptions {
   /** Tasks processed at once [1]. */
   concurrency?: number;
   clock?: Clock;
+  /** Cluster mode (`--nats`): tasks run on any node; this node's database mirrors them all. */
+  cluster?: BatchClusterHooks;
+}
+
+/** What cluster mode (actors/cluster/batch_cluster.ts) takes over from the local queue. */
+export interface BatchClusterHooks {
+  /** Stores the footage of a task already inserted here and puts it on the shared queue. */
+  submit(task: NewBatchTask): Promise<void>;
+  cancel(id: string): Promise<CancelAnswer | undefined>;
+  delete(id: string): Promise<boolean>;
+  stop(): Promise<void>;
 }
 
 /** The answer of a cancel: the task after it, and whether the cancel changed anything. */
@@ -82,7 +93,9 @@ export class BatchSystem {
     await Deno.rename(this.tempDir(task.id), task.dir);
     try {
       this.db.insertTask(task);
+      await this.#o.cluster?.submit(task);
     } catch (err) {
+      if (this.#o.cluster) this.db.deleteTask(task.id);
       await Deno.remove(task.dir, { recursive: true });
       throw err;
     }
@@ -92,6 +105,7 @@ export class BatchSystem {
 
   /** Cancels a pending or processing task; finished tasks stay as they are. */
   async cancel(id: string): Promise<CancelAnswer | undefined> {
+    if (this.#o.cluster) return await this.#o.cluster.cancel(id);
     const task = this.db.task(id);
     if (!task) return undefined;
     if (task.status === "pending") {
@@ -113,6 +127,7 @@ export class BatchSystem {
 
   /** Cancels if needed, then removes the task, its rows and its files. False when unknown. */
   async delete(id: string): Promise<boolean> {
+    if (this.#o.cluster) return await this.#o.cluster.delete(id);
     const task = this.db.task(id);
     if (!task) return false;
     // Not runnable any more, so the queue does not start it again while it stops.
@@ -137,6 +152,7 @@ export class BatchSystem {
   /** Stops every running task without changing its status (it resumes at the next start). */
   async stopAll(): Promise<void> {
     this.#stopped = true;
+    await this.#o.cluster?.stop();
     await this.supervisor.stopAll();
   }
 
@@ -146,7 +162,7 @@ export class BatchSystem {
 
   /** Starts runnable tasks until the concurrency limit is reached. */
   #pump(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#o.cluster) return; // in cluster mode the queue stream decides
     for (const task of this.db.runnable()) {
       if (this.#running.size >= this.#concurrency()) return;
       if (this.#running.has(task.id)) continue;
