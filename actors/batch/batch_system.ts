@@ -35,6 +35,8 @@ export interface BatchClusterHooks {
   cancel(id: string): Promise<CancelAnswer | undefined>;
   delete(id: string): Promise<boolean>;
   stop(): Promise<void>;
+  /** The node that took the task last ("" before any). */
+  nodeOf(id: string): string;
 }
 
 /** The answer of a cancel: the task after it, and whether the cancel changed anything. */
@@ -142,6 +144,11 @@ export class BatchSystem {
     });
     this.#pump();
     return true;
+  }
+
+  /** Cluster mode: the node that runs (or ran) a task; undefined on a single node. */
+  nodeOf(id: string): string | undefined {
+    return this.#o.cluster?.nodeOf(id);
   }
 
   /** Queue and speed counters. */
