@@ -49,6 +49,15 @@ async function csvFrames(base: string, id: string): Promise<Map<number, number>>
   return counts;
 }
 
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function assertEachOnce(counts: Map<number, number>, frames: number, what: string): void {
   const twice = [...counts].filter(([, n]) => n !== 1).map(([f]) => f);
   assert.deepEqual(twice, [], `${what}: frames stored more than once`);
@@ -58,7 +67,8 @@ function assertEachOnce(counts: Map<number, number>, frames: number, what: strin
 }
 
 Deno.test({
-  name: "cluster batch: uploads via any node; kill -9 of the running node mid-task, another " +
+  name:
+    "cluster batch: uploads, cancel and delete via any node; kill -9 of the running node mid-task, another " +
     "resumes after its last acknowledged frame range; CSV has each of 300 frames exactly once",
   ignore: !AVAILABLE && !IN_CI,
   sanitizeResources: false,
@@ -106,6 +116,31 @@ Deno.test({
       assert.equal((await getJson(`${a.url}/api/batch/${t2}`)).json.node, "b");
       assertEachOnce(await csvFrames(a.url, t2), 30, "t2 read on b, CSV from a");
 
+      // A task running on b, cancelled through a: b stops it; both nodes say cancelled.
+      const up3 = await uploadBatch(b.url, [{ name: "long.mp4", path: long }], { rois: rois(40) });
+      assert.equal(up3.status, 201, JSON.stringify(up3.json));
+      const t3 = String(up3.json.task_id);
+      await waitFor(async () => {
+        const { json } = await getJson(`${a.url}/api/batch/${t3}`);
+        return json.node === "b" && Number(json.frames_done) > 0;
+      }, { timeoutMs: 20_000, what: "t3 running on b, seen from a" });
+      const cancel = await fetch(`${a.url}/api/batch/${t3}/cancel`, { method: "POST" });
+      assert.equal(cancel.status, 200);
+      assert.equal((await cancel.json()).status, "cancelled");
+      const cancelled = await waitForStatus(b.url, t3, ["cancelled"], { timeoutMs: 10_000 });
+      // A task deleted through a is gone on b, its footage too.
+      const del = await fetch(`${a.url}/api/batch/${t2}`, { method: "DELETE" });
+      assert.equal(del.status, 200);
+      await del.body?.cancel();
+      await waitFor(async () => (await getJson(`${b.url}/api/batch/${t2}`)).status === 404, {
+        timeoutMs: 10_000,
+        what: "t2 deleted on b",
+      });
+      await waitFor(() => !existsSync(join(dirB, ".visionroi", "uploads", t2)), {
+        timeoutMs: 10_000,
+        what: "t2's footage removed on b",
+      });
+
       // kill -9 of a in the middle of t1.
       const before = (await getJson(`${b.url}/api/batch/${t1}`)).json;
       await a.kill9();
@@ -123,6 +158,10 @@ Deno.test({
       assert.equal(done1.frames_done, 300);
       assert.equal(done1.roi_reads, 300);
       assertEachOnce(await csvFrames(b.url, t1), 300, "t1 across a and b");
+      // The cancelled task stayed cancelled (b had a free slot all along).
+      const t3Now = (await getJson(`${b.url}/api/batch/${t3}`)).json;
+      assert.equal(t3Now.status, "cancelled");
+      assert.equal(t3Now.frames_done, cancelled.frames_done);
       // b read the footage it never received from the Object Store.
       const files = (done1.files as string[]).map((f) =>
         join(dirB, ".visionroi", "uploads", t1, f)
@@ -147,8 +186,10 @@ Deno.test({
       assert.ok(from >= 0 && from < 299, `a appended ${from + 1} frames before the kill`);
       const firstOfB = events.find((e) => e.type === "frames" && e.node === "b");
       assert.ok(firstOfB?.type === "frames" && firstOfB.frames[0].index === from + 1);
+      const claimedIn = starts[1].type === "start" ? starts[1].at * 1000 - killedAt : NaN;
       console.log(
-        `cluster batch: a appended frames 0–${from} before kill -9; b completed t1 ` +
+        `cluster batch: a appended frames 0–${from} before kill -9; b took t1 over ` +
+          `${(claimedIn / 1000).toFixed(1)} s and completed it ` +
           `${(resumedIn / 1000).toFixed(1)} s after the kill; test ${(Date.now() - t0) / 1000} s`,
       );
     } finally {

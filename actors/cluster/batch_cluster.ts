@@ -189,15 +189,18 @@ export class BatchCluster {
 
   /** Deletes a task everywhere: its history ends with `deleted`, its footage goes. */
   async delete(id: string): Promise<boolean> {
-    if (!this.#o.db.task(id)) return false;
+    const task = this.#o.db.task(id);
+    if (!task) return false;
     const seq = await this.#append(id, { type: "deleted", node: this.nodeId });
     await this.#caughtUp(seq);
     // Only the marker stays, so a node that was away learns of the delete.
     await retryTransient(() =>
       this.#jsm.streams.purge(BATCH_STREAM, { filter: taskSubject(id), keep: 1 })
     );
-    for await (const info of await this.#uploads.list()) {
-      if (info.name.startsWith(`${id}/`)) await this.#uploads.delete(info.name);
+    for (const file of JSON.parse(task.files) as string[]) {
+      await retryTransient(() => this.#uploads.delete(`${id}/${file}`)).catch((err) => {
+        if (!/not found/i.test((err as Error).message)) throw err;
+      });
     }
     return true;
   }
@@ -210,7 +213,9 @@ export class BatchCluster {
   async #stop(): Promise<void> {
     this.#stopped = true;
     this.#slotFreed?.();
-    await Promise.all([...this.#running.values()].map((r) => r.handBack()));
+    const runs = [...this.#running.values()];
+    await Promise.all(runs.map((r) => r.handBack()));
+    await Promise.all(runs.map((r) => r.done));
     await this.#loop?.catch(() => undefined);
     this.#stopMirror?.();
   }
@@ -223,6 +228,8 @@ export class BatchCluster {
     const consumer = await retryTransient(() => this.#js.consumers.get(BATCH_STREAM));
     const messages = await consumer.consume();
     this.#stopMirror = () => void messages.close();
+    let caughtUp!: () => void;
+    const ready = new Promise<void>((r) => (caughtUp = r));
     (async () => {
       for await (const m of messages) {
         try {
@@ -232,9 +239,10 @@ export class BatchCluster {
         }
         this.#applied = m.seq;
         this.#waiters = this.#waiters.filter((w) => (w.seq <= m.seq ? (w.resolve(), false) : true));
+        if (m.seq >= until || m.info.pending === 0) caughtUp();
       }
     })();
-    if (until > 0) await this.#caughtUp(until);
+    if (until > 0) await ready;
   }
 
   /** Resolves once the mirror applied the stream up to `seq`. */
@@ -348,9 +356,20 @@ export class BatchCluster {
       }
       const run = new TaskRun(this, id, m);
       this.#running.set(id, run);
-      void run.go().catch((err) => {
-        console.error(`batch ${id}: ${(err as Error).message}`);
-        m!.nak(1_000);
+      run.done = run.go().catch(async (err) => {
+        const error = (err as Error).message;
+        console.error(`batch ${id}: ${error}`);
+        // Footage that is gone, or a task that broke every node it ran on, fails for good.
+        if (err instanceof FatalError || m!.info.deliveryCount >= MAX_ATTEMPTS) {
+          await this.#append(id, {
+            type: "end",
+            node: this.nodeId,
+            status: "failed",
+            at: Date.now() / 1000,
+            error,
+          })
+            .then(() => m!.ack(), () => m!.nak(1_000));
+        } else m!.nak(1_000);
       }).finally(() => {
         this.#running.delete(id);
         this.#slotFreed?.();
@@ -387,6 +406,8 @@ class TaskRun {
   #fenced = false;
   #handingBack = false;
   #end: Extract<BatchEvent, { type: "end" }> | undefined;
+  /** Settles when this run has acked, naked or left its queue message. */
+  done: Promise<void> = Promise.resolve();
 
   constructor(c: BatchCluster, id: string, m: JsMsg) {
     this.#c = c;
@@ -417,6 +438,7 @@ class TaskRun {
     try {
       await this.#fetchFootage(def);
       if (this.#fenced) return;
+      if (this.#handingBack) return this.#m.nak();
       const actor = new BatchJobActor(
         { ...def, status: "processing", ...this.#progress },
         { db: this.#store(def), reader: o.reader },
@@ -455,6 +477,7 @@ class TaskRun {
 
   /** A cancel or delete reached the mirror: stop reading (the next append would fail anyway). */
   abandon(): void {
+    if (this.#end) return; // its own end, applied by the mirror
     this.#fenced = true;
     void this.#actor?.stop();
   }
@@ -565,7 +588,9 @@ class TaskRun {
     this.#chain = this.#chain.then(async () => {
       if (this.#fenced) return;
       try {
-        this.#seq = await append(this.#id, ev, { after: this.#seq });
+        // The id makes a retried append (answer lost) a duplicate, never a second range.
+        const msgID = `${this.#id}:${this.#c.nodeId}:${this.#m.info.deliveryCount}:${this.#seq}`;
+        this.#seq = await append(this.#id, ev, { after: this.#seq, msgID });
         this.#m.working();
       } catch (err) {
         this.#fenced = true;
