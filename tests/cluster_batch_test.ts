@@ -8,14 +8,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
-import { jetstreamManager } from "@nats-io/jetstream";
 import { type ServerProcess, startServer } from "./helpers/server.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { makeClip } from "./helpers/media.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { getJson, uploadBatch, waitForStatus } from "./helpers/batch_client.ts";
 import { writeTestkit } from "../inference_modules/testing/test_modules.ts";
-import { BATCH_STREAM, type BatchEvent, taskSubject } from "../actors/cluster/batch_events.ts";
+import { assertContiguous, taskLog } from "./helpers/batch_log.ts";
 
 const AVAILABLE = natsServerAvailable();
 const IN_CI = Deno.env.get("CI") !== undefined;
@@ -170,13 +169,8 @@ Deno.test({
 
       // The task's log: a's claim from the start, b's claim after a's last appended range, and
       // every frame range after it from b.
-      const jsm = await jetstreamManager(nc);
-      const events: BatchEvent[] = [];
-      const info = await jsm.streams.info(BATCH_STREAM);
-      for (let seq = 1; seq <= info.state.last_seq; seq++) {
-        const m = await jsm.streams.getMessage(BATCH_STREAM, { seq }).catch(() => null);
-        if (m?.subject === taskSubject(t1)) events.push(m.json<BatchEvent>());
-      }
+      const events = await taskLog(nc, t1);
+      assertContiguous(events);
       const starts = events.filter((e) => e.type === "start");
       assert.deepEqual(starts.map((s) => s.node), ["a", "b"]);
       const lastOfA = events.filter((e) => e.type === "frames" && e.node === "a").at(-1);

@@ -594,9 +594,9 @@ class TaskRun {
         this.#m.working();
       } catch (err) {
         this.#fenced = true;
-        if (!isSequenceConflict(err)) {
-          console.error(`batch ${this.#id}: append failed: ${(err as Error).message}`);
-        }
+        if (isSequenceConflict(err)) {
+          console.log(`batch ${this.#id}: the task moved on without this node; stopped here`);
+        } else console.error(`batch ${this.#id}: append failed: ${(err as Error).message}`);
         void this.#actor?.stop();
       }
     });
