@@ -2,6 +2,7 @@
  * Cluster batch fencing, end to end: the node running a task is paused (SIGSTOP) until another
  * node took the task over, then woken (SIGCONT). The woken node's next append of a frame range
  * fails (the task's log moved on), it stops, and the log holds every frame once, from its owner.
+ * Then a node stopped with `/_quit` releases its running task, which the other node completes.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -26,7 +27,8 @@ const ROIS = JSON.stringify([{
 }]);
 
 Deno.test({
-  name: "cluster batch: a paused node loses its task, and after waking appends nothing more",
+  name: "cluster batch: a paused node loses its task and after waking appends nothing more; " +
+    "a node stopped with /_quit hands its task back",
   ignore: !AVAILABLE && !IN_CI,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -88,6 +90,33 @@ Deno.test({
       assertContiguous(events);
       const starts = events.filter((e) => e.type === "start").map((e) => e.node);
       assert.deepEqual(starts, [names[nodes.indexOf(x)], yName]);
+
+      // A node stopped with /_quit hands its running task back; the other continues it.
+      const up2 = await uploadBatch(y.url, [{ name: "clip.mp4", path: clip }], { rois: ROIS });
+      assert.equal(up2.status, 201, JSON.stringify(up2.json));
+      const t2 = String(up2.json.task_id);
+      const running = await waitFor(async () => {
+        const { json } = await getJson(`${y.url}/api/batch/${t2}`);
+        return Number(json.frames_done) >= 10 && json;
+      }, { timeoutMs: 30_000, what: "t2: 10 frames done" });
+      const quitter = nodes[names.indexOf(String(running.node))];
+      const survivor = nodes.find((n) => n !== quitter)!;
+      const quit = await fetch(`${quitter.url}/_quit`, { method: "POST" });
+      assert.equal(quit.status, 202);
+      await quit.body?.cancel();
+      assert.equal((await quitter.exited()).code, 0);
+      const done2 = await waitForStatus(survivor.url, t2, ["completed", "failed"], {
+        timeoutMs: 30_000,
+      });
+      assert.equal(done2.status, "completed", String(done2.error));
+      const frames2 = (await resultRows(survivor.url, t2)).map((r) => Number(r.frame_index));
+      assert.deepEqual(frames2, Array.from({ length: 150 }, (_, i) => i));
+      const log2 = await taskLog(nc, t2);
+      assertContiguous(log2);
+      const kinds = log2.filter((e) => e.type === "start" || e.type === "released")
+        .map((e) => `${e.type}:${e.node}`);
+      const q = String(running.node), s = names.find((n) => n !== q)!;
+      assert.deepEqual(kinds, [`start:${q}`, `released:${q}`, `start:${s}`]);
     } finally {
       if (paused) Deno.kill(paused.pid, "SIGCONT");
       for (const n of nodes) await n.kill9();

@@ -286,6 +286,8 @@ export class BatchCluster {
         });
         this.#running.get(id)?.abandon();
         return;
+      case "released":
+        return;
       case "deleted":
         this.#running.get(id)?.abandon();
         this.#nodes.delete(id);
@@ -466,6 +468,9 @@ class TaskRun {
       clearInterval(beat);
     }
     if (this.#handingBack) {
+      // Says in the log where it stopped, and gives the message back for the next node at once.
+      this.#then({ type: "released", node: this.#c.nodeId, progress: this.#progress });
+      await this.#chain;
       if (!this.#fenced) this.#m.nak();
       return;
     }

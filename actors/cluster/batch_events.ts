@@ -53,6 +53,8 @@ export type BatchEvent =
   | { type: "task"; task: NewBatchTask; node: string }
   | { type: "start"; node: string; at: number; progress: BatchProgress }
   | { type: "frames"; node: string; frames: FrameRows[]; progress: BatchProgress }
+  /** A node that stopped (`/_quit`, SIGTERM) gave the task back after its last range. */
+  | { type: "released"; node: string; progress: BatchProgress }
   | {
     type: "end";
     node: string;
@@ -71,7 +73,9 @@ export function isTerminal(ev: BatchEvent): boolean {
 
 /** The progress a task has after `ev` (its last event). */
 export function progressAfter(ev: BatchEvent): BatchProgress {
-  return ev.type === "start" || ev.type === "frames" ? ev.progress : NO_PROGRESS;
+  return ev.type === "start" || ev.type === "frames" || ev.type === "released"
+    ? ev.progress
+    : NO_PROGRESS;
 }
 
 /** JetStream's answer to an append whose expected last subject sequence did not match. */

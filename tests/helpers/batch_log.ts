@@ -27,6 +27,10 @@ export function assertContiguous(events: BatchEvent[]): void {
     if (e.type === "start") {
       assert.equal(e.progress.last_frame, last, `event ${i}: claim by ${e.node} continues`);
       owner = e.node;
+    } else if (e.type === "released") {
+      assert.equal(e.node, owner, `event ${i}: released by the node holding the task`);
+      assert.equal(e.progress.last_frame, last, `event ${i}: released after its last range`);
+      owner = "";
     } else if (e.type === "frames") {
       assert.equal(e.node, owner, `event ${i}: range from the node holding the task`);
       assert.equal(e.frames[0].index, last + 1, `event ${i}: range starts after the last`);
