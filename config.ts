@@ -20,9 +20,15 @@
  * | `--allowed-hosts` | `VISIONROI_ALLOWED_HOSTS` | none | extra `Host` names answered (comma list; `.x.org` = subdomains) |
  * | `--ws-buffer` | `VISIONROI_WS_BUFFER` | 2 MiB | bytes held per WebSocket client before its oldest messages drop |
  * | `--ws-stall-timeout` | `VISIONROI_WS_STALL_TIMEOUT` | 30 | seconds a full client may read nothing before a 1008 close |
+ * | `--nats` | `VISIONROI_NATS` | none | cluster mode: NATS server URLs (comma list, `nats://host:4222`) |
+ * | `--node-id` | `VISIONROI_NODE_ID` | hostname | this node's name in the cluster |
+ * | `--capacity` | `VISIONROI_CAPACITY` | 100 | ROI reads/s this node takes on in cluster mode |
+ * | `--nats-replicas` | `VISIONROI_NATS_REPLICAS` | URLs, at most 3 | copies of each KV bucket |
+ * | — | `VISIONROI_NATS_USER`, `_PASS`, `_TOKEN` | none | NATS credentials |
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
+import { hostname } from "node:os";
 import { z } from "zod";
 
 /** Validated settings of one server process. */
@@ -61,6 +67,16 @@ export interface Config {
   wsBufferBytes: number;
   /** Seconds a client whose buffer is full may read nothing before it is closed with 1008. */
   wsStallTimeoutS: number;
+  /** Cluster mode: NATS server URLs; empty = single node (files only). */
+  nats: string[];
+  /** This node's name in the cluster. */
+  nodeId: string;
+  /** ROI reads/s this node takes on (cluster placement). */
+  capacity: number;
+  /** Copies of each KV bucket. */
+  natsReplicas: number;
+  /** NATS credentials (environment only). */
+  natsAuth: { user?: string; pass?: string; token?: string };
 }
 
 const schema = z.object({
@@ -83,6 +99,11 @@ const schema = z.object({
   ).pipe(z.array(z.string().regex(/^\.?[a-z0-9_.-]+$|^\[[0-9a-f:.]+\]$/, "expected host names"))),
   wsBufferBytes: z.coerce.number().int().min(65_536).max(1024 ** 3),
   wsStallTimeoutS: z.coerce.number().positive().max(86_400),
+  nats: z.string().transform((v) => v.split(",").map((u) => u.trim()).filter((u) => u !== ""))
+    .pipe(z.array(z.string().regex(/^(nats|tls):\/\/[^\s,]+$/, "expected nats://host:port URLs"))),
+  nodeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "expected letters, digits, _ . - (1-64)"),
+  capacity: z.coerce.number().positive(),
+  natsReplicas: z.coerce.number().int().min(1).max(5).optional(),
 });
 
 /** Raised for a flag or variable with a bad value; the message names it. */
@@ -115,6 +136,10 @@ export function loadConfig(
       "allowed-hosts": { type: "string" },
       "ws-buffer": { type: "string" },
       "ws-stall-timeout": { type: "string" },
+      nats: { type: "string" },
+      "node-id": { type: "string" },
+      capacity: { type: "string" },
+      "nats-replicas": { type: "string" },
     },
     strict: true,
   });
@@ -138,6 +163,11 @@ export function loadConfig(
     allowedHosts: values["allowed-hosts"] ?? env("VISIONROI_ALLOWED_HOSTS") ?? "",
     wsBufferBytes: values["ws-buffer"] ?? env("VISIONROI_WS_BUFFER") ?? String(2 * 1024 ** 2),
     wsStallTimeoutS: values["ws-stall-timeout"] ?? env("VISIONROI_WS_STALL_TIMEOUT") ?? "30",
+    nats: values.nats ?? env("VISIONROI_NATS") ?? "",
+    nodeId: values["node-id"] ?? env("VISIONROI_NODE_ID") ??
+      (hostname().replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 64) || "node"),
+    capacity: values.capacity ?? env("VISIONROI_CAPACITY") ?? "100",
+    natsReplicas: values["nats-replicas"] ?? env("VISIONROI_NATS_REPLICAS"),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -146,7 +176,17 @@ export function loadConfig(
     const value = (raw as Record<string, unknown>)[field];
     throw new ConfigError(`invalid ${field} ${JSON.stringify(value)}: ${issue.message}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+  const d = parsed.data;
+  return {
+    ...d,
+    dataDir: resolve(d.dataDir),
+    natsReplicas: d.natsReplicas ?? Math.max(1, Math.min(3, d.nats.length)),
+    natsAuth: {
+      user: env("VISIONROI_NATS_USER"),
+      pass: env("VISIONROI_NATS_PASS"),
+      token: env("VISIONROI_NATS_TOKEN"),
+    },
+  };
 }
 
 /**

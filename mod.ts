@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { startSystem } from "./system.ts";
 import { createApp } from "./routes/app.ts";
 import { loadAccessPolicy } from "./routes/auth.ts";
+import { hostname as osHostname } from "node:os";
 
 /** How long a graceful stop may take before the process exits anyway (status 1): SIGTERM ends it within 5 s. */
 const SHUTDOWN_GRACE_MS = 4_000;
@@ -51,6 +52,9 @@ async function main(): Promise<void> {
     hostname: config.host,
     onListen: ({ hostname, port }) => {
       console.log(`VisionROI listening on http://${hostname}:${port}/ (data: ${config.dataDir})`);
+      // Other nodes reach this one here (relayed video, /api/cluster links).
+      const reachable = hostname === "0.0.0.0" || hostname === "::" ? osHostname() : hostname;
+      if (system.cluster) system.cluster.placement.url = `http://${reachable}:${port}`;
     },
   }, app.fetch);
   const signalHandlers = (["SIGINT", "SIGTERM"] as const).map((sig) => {

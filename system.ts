@@ -23,7 +23,7 @@ import { createPageDetector } from "./inference_modules/page_detector.ts";
 import { type AggregatedPayload, appendAggregated } from "./storage/result_log.ts";
 import { countingReader, metrics } from "./actors/results/metrics.ts";
 import { BatchDb } from "./storage/batch_db.ts";
-import { BatchSystem } from "./actors/batch/batch_system.ts";
+import { BatchSystem, UPLOADS_DIR } from "./actors/batch/batch_system.ts";
 import { historySink, startRetention } from "./actors/results/results_history.ts";
 import { FIRST_START_FILE, migrateOwnFiles, ownDir } from "./storage/own_dir.ts";
 import { OUTBOX_DB_FILE } from "./actors/mqtt/mqtt_outbox_db.ts";
@@ -31,6 +31,9 @@ import { WebhookStore } from "./storage/webhook_store.ts";
 import { WebhookSystem } from "./actors/webhooks/webhook_system.ts";
 import { WEBHOOK_OUTBOX_DB_FILE } from "./actors/webhooks/webhook_outbox_db.ts";
 import { Plausibility, PREVALUES_FILE } from "./actors/results/plausibility.ts";
+import { ConflictError } from "./storage/errors.ts";
+import { ClusterNode } from "./actors/cluster/cluster_node.ts";
+import { BatchCluster } from "./actors/cluster/batch_cluster.ts";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -53,6 +56,8 @@ export interface System {
   telegram?: TelegramNotifier;
   /** Plausibility rules: the ROIs' PreValues and last statuses. */
   plausibility: Plausibility;
+  /** Cluster mode (`--nats`): this node's membership; undefined on a single node. */
+  cluster?: ClusterNode;
   /** Stops every actor (newest first) and every child process. */
   stop(): Promise<void>;
 }
@@ -85,6 +90,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     service: new ServiceStateFile(config.dataDir),
   });
   await state.loadSessions();
+  const cluster = config.nats.length ? await joinCluster(config, state) : undefined;
   const cameras = new CameraSystem({
     createSource: opts.createSource ?? ((spec) => createFrameSource(spec)),
     store: new FileSnapshotStore(join(own, ".actors")),
@@ -131,6 +137,20 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     state,
     detectPage: createPageDetector(pool),
     judge: (result, rulesOf) => plausibility.judge(result, rulesOf),
+    placement: cluster && {
+      nodeId: cluster.nodeId,
+      claim: (camId, load) => cluster.placement.claim(camId, load),
+      release: (camId) => cluster.placement.release(camId),
+      elsewhere: () => cluster.placement.elsewhere(),
+    },
+  });
+  cluster?.startPlacement({
+    state,
+    bus,
+    jobs: {
+      adopt: async (camId) => void (await jobs.adopt(camId)),
+      release: (camId) => jobs.release(camId),
+    },
   });
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,
@@ -170,17 +190,31 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     maxAgeDays: config.resultsRetentionDays,
     maxRows: config.resultsMaxRows,
   });
+  // Cluster mode: batch tasks run on any node, footage in the Object Store (batch_cluster.ts).
+  const batchCluster = cluster && await BatchCluster.start({
+    nc: cluster.nc,
+    nodeId: cluster.nodeId,
+    replicas: config.natsReplicas,
+    db,
+    reader: countingReader(pool, metrics),
+    uploadsDir: join(own, UPLOADS_DIR),
+    concurrency: config.batchWorkers,
+  });
   const batch = new BatchSystem({
     db,
     reader: countingReader(pool, metrics),
     dataDir: own,
     concurrency: config.batchWorkers,
+    cluster: batchCluster,
   });
   await batch.start();
+  batchCluster?.run();
   const fresh = await firstStart(config.dataDir);
   await sessions.restore();
   if (fresh && config.demo) await createDemo(state, jobs);
-  await jobs.restore();
+  // In cluster mode the placement starts the jobs this node takes, from the shared specs.
+  if (cluster) cluster.run();
+  else await jobs.restore();
   return {
     sources,
     state,
@@ -195,8 +229,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     telegram,
     batch,
     plausibility,
+    cluster,
     async stop() {
       stopRetention();
+      // Cluster mode: batch tasks hand their queue messages back while NATS is still there.
+      await batchCluster?.stop().catch((err) =>
+        console.error(`cluster batch: stop failed: ${(err as Error).message}`)
+      );
+      // Cluster mode: jobs stop here before their leases are handed back.
+      await cluster?.stop().catch((err) =>
+        console.error(`cluster: leaving failed: ${(err as Error).message}`)
+      );
       await batch.stopAll();
       await jobs.stopAll();
       await plausibility.flush();
@@ -209,6 +252,28 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       db.close();
     },
   };
+}
+
+/** Joins the cluster: the desired state moves into the shared KV bucket (local files follow it). */
+async function joinCluster(config: Config, state: DesiredState): Promise<ClusterNode> {
+  const cluster = await ClusterNode.connect({
+    servers: config.nats,
+    nodeId: config.nodeId,
+    capacity: config.capacity,
+    replicas: config.natsReplicas,
+    ...config.natsAuth,
+  });
+  state.attachReplica(cluster.backend);
+  const jobNames = state.sessionEntries().filter(([, cam]) => cam.inference_running)
+    .map(([id]) => id);
+  await cluster.backend.start(state, {
+    source: await state.sources.names(),
+    rois: await state.sources.names(),
+    job: jobNames,
+    mqtt: state.mqttConfigs().map((c) => c.name),
+  });
+  console.log(`cluster: node ${config.nodeId} joined ${config.nats.join(",")}`);
+  return cluster;
 }
 
 /** True the first time a data dir is used; leaves a marker so a deleted demo stays deleted. */
@@ -227,7 +292,12 @@ async function firstStart(dataDir: string): Promise<boolean> {
 /** The demo source with ROIs on its readouts and a running job `demo`, so a new user sees readings at once. */
 async function createDemo(state: DesiredState, jobs: JobSystem): Promise<void> {
   if (!(await state.sources.get("demo"))) {
-    await state.createSource({ name: "demo", source: "demo", stream_type: "opencv" });
+    // In cluster mode another node may create it at the same moment (it arrives by the watch).
+    await state.createSource({ name: "demo", source: "demo", stream_type: "opencv" }).catch(
+      (err) => {
+        if (!(err instanceof ConflictError)) throw err;
+      },
+    );
   }
   const rois: JobRoi[] = demoRois("demo");
   await state.saveRois("demo", rois);
@@ -236,7 +306,10 @@ async function createDemo(state: DesiredState, jobs: JobSystem): Promise<void> {
     group: "all",
     interval: 1,
   });
-  if (answer.status !== "started") console.error(`demo job did not start: ${answer.status}`);
+  // In cluster mode another node may run it already.
+  if (answer.status !== "started" && answer.status !== "already_running") {
+    console.error(`demo job did not start: ${answer.status}`);
+  }
 }
 
 /** The Telegram notifier of `telegram.json` / VISIONROI_TELEGRAM_* (none without a bot). */

@@ -4,6 +4,7 @@ import { $dashboard } from "./stores/dashboard.ts";
 import { CameraCard } from "./components/CameraCard.tsx";
 import { DashboardStats } from "./components/DashboardStats.tsx";
 import { DashboardTables } from "./components/DashboardTables.tsx";
+import { ClusterPanel } from "./components/ClusterPanel.tsx";
 
 /** The dashboard island. */
 export function Home(_props: Record<string, never>) {
@@ -34,6 +35,7 @@ export function Home(_props: Record<string, never>) {
         {running.map((c) => <CameraCard key={c.cam_id} cam={c} />)}
       </div>
       <DashboardTables data={data} />
+      <ClusterPanel />
     </div>
   );
 }

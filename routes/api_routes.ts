@@ -23,6 +23,7 @@ import { loginBodySchema } from "./login.ts";
 import { uiDocs } from "./api_routes_ui.ts";
 import { batchDocs } from "./api_routes_batch.ts";
 import { webhookDocs } from "./api_routes_webhooks.ts";
+import { clusterAnswerSchema } from "./cluster.ts";
 
 const CAM_ID = "the stream's id (letters with their marks, digits and _.:@-, up to 100)";
 
@@ -185,6 +186,13 @@ const opsDocs: RouteDoc[] = [
     tag: "ops",
     summary: "Graceful shutdown: actors stop newest first, no ffmpeg child is left, exit 0",
     responses: { 202: { description: "shutting down", contentType: "text/plain" } },
+  },
+  {
+    method: "get",
+    path: "/api/cluster",
+    tag: "ops",
+    summary: "Cluster mode: nodes, their load and what each owns; {mode: single} without --nats",
+    responses: { 200: { description: "the cluster", schema: clusterAnswerSchema } },
   },
   {
     method: "get",

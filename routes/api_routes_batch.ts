@@ -16,6 +16,9 @@ const taskSchema = batchTaskSchema.extend({
   warning: z.string().nullable().optional().describe(
     "e.g. video ended at frame 494 of 1000 (truncated?)",
   ),
+  node: z.string().optional().describe(
+    'cluster mode (GET /api/batch/{id}): the node that took the task last ("" before any)',
+  ),
 });
 
 const batchRow = z.object({

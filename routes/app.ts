@@ -7,6 +7,7 @@ import { loginRoutes } from "./login.ts";
 import { metricsRoutes } from "./metrics.ts";
 import { openApiRoutes } from "./openapi.ts";
 import { opsRoutes } from "./ops.ts";
+import { clusterRoutes } from "./cluster.ts";
 import { uiRoutes } from "./ui.ts";
 import { moduleRoutes } from "./modules.ts";
 import { sourceRoutes } from "./sources.ts";
@@ -48,6 +49,7 @@ export function createApp(ctx: AppContext): Hono {
   app.route("/", openApiRoutes(undefined, { signOut: policy.required }));
   app.route("/", metricsRoutes(ctx));
   app.route("/", opsRoutes(ctx));
+  app.route("/", clusterRoutes(ctx));
   app.route("/", sourceRoutes(ctx));
   app.route("/", streamRoutes(ctx));
   app.route("/", inferenceRoutes(ctx));

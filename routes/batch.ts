@@ -72,7 +72,11 @@ export function batchRoutes(ctx: AppContext): Hono {
     return c.json({ tasks: tasks.map(taskView) });
   });
   app.get("/api/batch/stats", (c) => c.json(ctx.batch.stats()));
-  app.get("/api/batch/:id", (c) => c.json(taskView(visible(c))));
+  app.get("/api/batch/:id", (c) => {
+    const task = visible(c);
+    const node = ctx.batch.nodeOf(task.id); // cluster mode only
+    return c.json(node === undefined ? taskView(task) : { ...taskView(task), node });
+  });
   app.post("/api/batch/:id/cancel", async (c) => {
     const task = visible(c);
     const answer = await ctx.batch.cancel(task.id);

@@ -13,6 +13,7 @@ import type { BatchSystem } from "../actors/batch/batch_system.ts";
 import type { MqttSystem } from "../actors/mqtt/mqtt_system.ts";
 import type { WebhookSystem } from "../actors/webhooks/webhook_system.ts";
 import type { Plausibility } from "../actors/results/plausibility.ts";
+import type { ClusterNode } from "../actors/cluster/cluster_node.ts";
 
 /** Handles on the running system that routes send messages to or read snapshots from. */
 export interface AppContext {
@@ -42,6 +43,8 @@ export interface AppContext {
   webhooks: WebhookSystem;
   /** Plausibility rules: PreValues and last statuses per ROI. */
   plausibility: Plausibility;
+  /** Cluster mode (`--nats`): this node's membership. */
+  cluster?: ClusterNode;
   /** Graceful shutdown: actors stop newest first, no ffmpeg child left; then the process exits. */
   shutdown: () => Promise<void>;
   /** Who may call (mod.ts loads it); absent → derived from config, token-less (fails closed). */

@@ -6,11 +6,12 @@ import {
   type Metrics,
   metrics as processMetrics,
 } from "../actors/results/metrics.ts";
+import { clusterMetricsText } from "../actors/cluster/cluster_metrics.ts";
 
 /** What the scrape reads; every part but `cameras` is optional so a partial system still scrapes. */
 export type MetricsContext =
   & Pick<AppContext, "cameras">
-  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch" | "webhooks">>;
+  & Partial<Pick<AppContext, "jobs" | "pool" | "bus" | "batch" | "webhooks" | "cluster">>;
 
 /** The `/metrics` sub-app over `ctx`, reporting into `registry` (the process's by default). */
 export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMetrics): Hono {
@@ -24,7 +25,13 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
       batch: ctx.batch?.stats(),
       webhooks: ctx.webhooks?.stats(),
     });
-    return c.body(text, 200, { "content-type": registry.contentType, "cache-control": "no-store" });
+    // Cluster mode: every node and job of the cluster, whichever node is scraped.
+    const cluster = ctx.cluster &&
+      clusterMetricsText(await ctx.cluster.view(), ctx.bus?.recent() ?? []);
+    return c.body(cluster ? text + cluster : text, 200, {
+      "content-type": registry.contentType,
+      "cache-control": "no-store",
+    });
   });
   return app;
 }
@@ -34,7 +41,8 @@ function runningJobs(jobs: NonNullable<MetricsContext["jobs"]>): JobCounters[] {
   const out: JobCounters[] = [];
   for (const camId of jobs.camIds()) {
     const status = jobs.status(camId);
-    if (!status.running) continue;
+    // Jobs other nodes run (cluster mode) are counted there; here they show as cluster metrics.
+    if (!status.running || !jobs.config(camId)) continue;
     const snap = jobs.snapshot(camId);
     out.push({
       source: status.source || "(none)",

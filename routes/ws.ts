@@ -17,6 +17,7 @@ import type { BusMessage } from "../actors/jobs/result_bus.ts";
 import { metrics } from "../actors/results/metrics.ts";
 import { mapShape } from "../inference_modules/page_geometry.ts";
 import { type KeepPolicy, WsSender } from "./ws_sender.ts";
+import { ownerUrl, relayFrames } from "./ws_relay.ts";
 
 /** WebSocket routes. */
 export function wsRoutes(ctx: AppContext): Hono {
@@ -67,6 +68,11 @@ export function wsRoutes(ctx: AppContext): Hono {
       upgradeWebSocket((c) => {
         const camId = checkCamId(c.req.param("cam_id") ?? "");
         const stream = half ? "ws" : "ws_roi";
+        const forwarded: Record<string, string> = {};
+        for (const h of ["authorization", "cookie"]) {
+          const v = c.req.header(h);
+          if (v) forwarded[h] = v;
+        }
         let stop = () => {};
         let sender: WsSender | undefined;
         let letGo = () => {};
@@ -83,7 +89,27 @@ export function wsRoutes(ctx: AppContext): Hono {
                 stop();
               },
             });
-            stop = streamFrames(ctx, camId, half, sender);
+            const out = sender;
+            if (!ctx.cluster || ctx.sessions.cameraOf(camId)) {
+              stop = streamFrames(ctx, camId, half, out);
+              return;
+            }
+            // Cluster mode: a job another node runs is shown from that node's socket.
+            let ended = false;
+            stop = () => void (ended = true);
+            void ownerUrl(ctx, camId).then((url) => {
+              if (ended || out.closed) return;
+              stop = url
+                ? relayFrames(
+                  `${url.replace(/^http/, "ws")}/${stream}/${encodeURIComponent(camId)}`,
+                  out,
+                  forwarded,
+                )
+                : streamFrames(ctx, camId, half, out);
+            }).catch((err) => {
+              console.error(`/${stream}/${camId}: owner not found: ${(err as Error).message}`);
+              if (!out.closed) out.close(1012, "stream_outage");
+            });
           },
           onClose() {
             metrics.wsClosed(stream);

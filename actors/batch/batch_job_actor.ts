@@ -35,9 +35,12 @@ export interface BatchJobSnapshot {
   last_error: string | null;
 }
 
+/** Where a batch job stores its frames: the database, or (cluster mode) the task's log. */
+export type BatchJobStore = Pick<BatchDb, "task" | "updateTask" | "storeFrame">;
+
 /** What a batch job is built with. */
 export interface BatchJobDeps {
-  db: BatchDb;
+  db: BatchJobStore;
   reader: FrameReader;
   clock?: Clock;
   /** Frame decoder [batchFrames: ffmpeg or sharp over the task's files]. */

@@ -24,6 +24,19 @@ export interface BatchSystemOptions {
   /** Tasks processed at once [1]. */
   concurrency?: number;
   clock?: Clock;
+  /** Cluster mode (`--nats`): tasks run on any node; this node's database mirrors them all. */
+  cluster?: BatchClusterHooks;
+}
+
+/** What cluster mode (actors/cluster/batch_cluster.ts) takes over from the local queue. */
+export interface BatchClusterHooks {
+  /** Stores the footage of a task already inserted here and puts it on the shared queue. */
+  submit(task: NewBatchTask): Promise<void>;
+  cancel(id: string): Promise<CancelAnswer | undefined>;
+  delete(id: string): Promise<boolean>;
+  stop(): Promise<void>;
+  /** The node that took the task last ("" before any). */
+  nodeOf(id: string): string;
 }
 
 /** The answer of a cancel: the task after it, and whether the cancel changed anything. */
@@ -82,7 +95,9 @@ export class BatchSystem {
     await Deno.rename(this.tempDir(task.id), task.dir);
     try {
       this.db.insertTask(task);
+      await this.#o.cluster?.submit(task);
     } catch (err) {
+      if (this.#o.cluster) this.db.deleteTask(task.id);
       await Deno.remove(task.dir, { recursive: true });
       throw err;
     }
@@ -92,6 +107,7 @@ export class BatchSystem {
 
   /** Cancels a pending or processing task; finished tasks stay as they are. */
   async cancel(id: string): Promise<CancelAnswer | undefined> {
+    if (this.#o.cluster) return await this.#o.cluster.cancel(id);
     const task = this.db.task(id);
     if (!task) return undefined;
     if (task.status === "pending") {
@@ -113,6 +129,7 @@ export class BatchSystem {
 
   /** Cancels if needed, then removes the task, its rows and its files. False when unknown. */
   async delete(id: string): Promise<boolean> {
+    if (this.#o.cluster) return await this.#o.cluster.delete(id);
     const task = this.db.task(id);
     if (!task) return false;
     // Not runnable any more, so the queue does not start it again while it stops.
@@ -129,6 +146,11 @@ export class BatchSystem {
     return true;
   }
 
+  /** Cluster mode: the node that runs (or ran) a task; undefined on a single node. */
+  nodeOf(id: string): string | undefined {
+    return this.#o.cluster?.nodeOf(id);
+  }
+
   /** Queue and speed counters. */
   stats(): BatchStats & { concurrency: number } {
     return { ...this.db.stats(), concurrency: this.#concurrency() };
@@ -137,6 +159,7 @@ export class BatchSystem {
   /** Stops every running task without changing its status (it resumes at the next start). */
   async stopAll(): Promise<void> {
     this.#stopped = true;
+    await this.#o.cluster?.stop();
     await this.supervisor.stopAll();
   }
 
@@ -146,7 +169,7 @@ export class BatchSystem {
 
   /** Starts runnable tasks until the concurrency limit is reached. */
   #pump(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#o.cluster) return; // in cluster mode the queue stream decides
     for (const task of this.db.runnable()) {
       if (this.#running.size >= this.#concurrency()) return;
       if (this.#running.has(task.id)) continue;

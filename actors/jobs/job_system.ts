@@ -47,6 +47,21 @@ export interface StreamHealth {
   last_error?: string | null;
 }
 
+/**
+ * Where jobs run in cluster mode (`actors/cluster/placement.ts`): each job is leased to one node.
+ * Without it every job runs here.
+ */
+export interface JobPlacement {
+  /** This node's id. */
+  readonly nodeId: string;
+  /** Takes (or keeps) a job for this node; false when another node owns it or this one is full. */
+  claim(camId: string, load: number): Promise<boolean>;
+  /** Gives the lease of a job stopped here back. */
+  release(camId: string): Promise<void>;
+  /** The cluster's jobs that run on other nodes (or wait for one): spec and owner ("" for none). */
+  elsewhere(): ReadonlyMap<string, { spec: JobConfig; owner: string }>;
+}
+
 /** What the job system is built with. */
 export interface JobSystemOptions {
   cameras: CameraSystem;
@@ -61,6 +76,8 @@ export interface JobSystemOptions {
   clock?: Clock;
   /** How long a new job waits for its camera's first frame or first error, ms [3000]. */
   openWaitMs?: number;
+  /** Cluster mode: jobs run where their lease is (none: every job runs here). */
+  placement?: JobPlacement;
 }
 
 /** All inference jobs. */
@@ -92,6 +109,9 @@ export class JobSystem {
   ): Promise<JobAnswer> {
     if (this.#o.sessions.previewRunning(camId)) return { status: "roi_running", cam_id: camId };
     const running = this.#instance(camId);
+    if (this.#o.placement && !running && !(await this.#claim(camId, req))) {
+      return await this.#handOff(camId, req);
+    }
     const prev = this.#desired.get(camId) ?? (await this.#o.state.job(camId));
     const entry = this.#o.sessions.entry(camId);
     const interval = pick(req.interval, prev?.interval, 1.0, (v) => Math.max(0, v));
@@ -151,6 +171,12 @@ export class JobSystem {
    */
   async stop(camId: string): Promise<JobAnswer> {
     const known = this.supervisor.status(`job:${camId}`);
+    if (!known && this.#o.placement && (await this.#o.state.job(camId))) {
+      // Another node runs it: removing the spec stops it there (its reconciler follows the feed).
+      await this.#o.state.deleteJob(camId);
+      this.#o.bus.close(camId, "stopped");
+      return { status: "stopped", cam_id: camId };
+    }
     if (!known) {
       this.#stopped.delete(camId); // a job stopped with a reason is forgotten once stopped again
       // A stop whose save failed is retried by the next stop, which must not answer `no_task` then.
@@ -160,6 +186,33 @@ export class JobSystem {
     await this.#remove(camId);
     this.#stopped.delete(camId);
     return { status: "stopped", cam_id: camId };
+  }
+
+  /**
+   * Cluster mode: starts a job this node just took the lease of, from its stored spec (the same
+   * config the last owner ran).
+   */
+  async adopt(camId: string): Promise<JobAnswer> {
+    const saved = await this.#o.state.job(camId);
+    if (!saved) return { status: "no_task", cam_id: camId };
+    return await this.start(camId, {
+      settings: saved.source ? { name: saved.source } : undefined,
+      rois: isInline(saved) ? saved.rois : undefined,
+      group: saved.group,
+      interval: saved.interval,
+      resultTimeout: saved.resultTimeout,
+      drawPageBoxes: saved.drawPageBoxes,
+    }, { keepOnOpenFailure: true });
+  }
+
+  /**
+   * Cluster mode: stops a job here and keeps its spec (its lease was lost, or this node hands it
+   * back); subscribers stay, as results go on from the job's next node.
+   */
+  async release(camId: string): Promise<void> {
+    this.#desired.delete(camId);
+    if (this.supervisor.status(`job:${camId}`)) await this.supervisor.stopChild(`job:${camId}`);
+    await this.#o.sessions.patch(camId, { inference_running: false });
   }
 
   /** Starts every job `service_state.json` says was running, from its stored spec. */
@@ -191,10 +244,14 @@ export class JobSystem {
     return this.#desired.get(camId);
   }
 
-  /** cam_ids of every job the supervisor knows, and of jobs stopped with a reason. */
+  /**
+   * cam_ids of every job the supervisor knows, and of jobs stopped with a reason; in cluster mode
+   * also the jobs other nodes run.
+   */
   camIds(): string[] {
     const ids = this.supervisor.ids().map((id) => id.slice("job:".length));
-    return [...new Set([...ids, ...this.#stopped.keys()])];
+    const remote = this.#o.placement?.elsewhere().keys() ?? [];
+    return [...new Set([...ids, ...this.#stopped.keys(), ...remote])];
   }
 
   /**
@@ -220,9 +277,27 @@ export class JobSystem {
     return job.status;
   }
 
-  /** VisionROI's `/inference_status` answer, with `state` (see {@linkcode JobSystem.state}). */
+  /**
+   * VisionROI's `/inference_status` answer, with `state` (see {@linkcode JobSystem.state}); in
+   * cluster mode `node` names the node that runs it (a job on another node: `state` is `running`
+   * or `waiting_for_node`, and `job`/`supervision` are null here).
+   */
   status(camId: string) {
     const st = this.supervisor.status(`job:${camId}`);
+    const remote = st ? undefined : this.#o.placement?.elsewhere().get(camId);
+    if (remote) {
+      return {
+        running: remote.owner !== "",
+        cam_id: camId,
+        source: remote.spec.source,
+        group: remote.spec.group ?? "",
+        stream_health: { state: "unknown", updated_at: this.#clock.now() / 1000 } as StreamHealth,
+        state: remote.owner ? "running" : "waiting_for_node",
+        job: null,
+        supervision: null,
+        node: remote.owner,
+      };
+    }
     const job = this.snapshot(camId);
     const entry = this.#o.sessions.entry(camId);
     return {
@@ -234,6 +309,7 @@ export class JobSystem {
       state: this.state(camId) ?? "stopped: not started",
       job: job ?? null,
       supervision: st ?? null,
+      ...(this.#o.placement ? { node: this.#o.placement.nodeId } : {}),
     };
   }
 
@@ -244,6 +320,17 @@ export class JobSystem {
 
   /** The reconciler: a change of the desired state reaches the jobs it concerns. */
   async #onChange(change: Change): Promise<void> {
+    if (change.kind === "job" && change.remote) {
+      // Another node changed a job: the node running it applies the spec, a stop ends it everywhere.
+      if (change.op === "delete") {
+        if (this.#desired.has(change.name)) {
+          await this.release(change.name);
+          await this.#o.placement?.release(change.name);
+        }
+        this.#o.bus.close(change.name, "stopped");
+      } else if (this.#desired.has(change.name)) await this.adopt(change.name);
+      return;
+    }
     if (change.kind === "rois") {
       for (const [camId, cfg] of this.#desired) {
         if (cfg.inlineRois || cfg.source !== change.name) continue;
@@ -317,6 +404,49 @@ export class JobSystem {
     // config could free the very space its write then takes.
     await this.#o.sessions.patch(camId, { inference_running: false });
     await this.#o.state.deleteJob(camId);
+    await this.#o.placement?.release(camId);
+  }
+
+  /** Cluster mode: takes the lease of a job asked to start here, sized by its ROIs and interval. */
+  async #claim(camId: string, req: StartRequest): Promise<boolean> {
+    const prev = await this.#o.state.job(camId);
+    const source = req.settings?.name ?? prev?.source;
+    const rois = req.rois ?? (source ? await this.#o.state.rois(source) : prev?.rois ?? []);
+    const interval = pick(req.interval, prev?.interval, 1.0, (v) => Math.max(0, v));
+    return await this.#o.placement!.claim(camId, jobLoad({ rois, interval }));
+  }
+
+  /**
+   * Cluster mode: a start for a job this node does not take (another node owns it, or this one is
+   * full) only stores the spec; the owner applies it, or a node with room takes the job.
+   */
+  async #handOff(camId: string, req: StartRequest): Promise<JobAnswer> {
+    const prev = await this.#o.state.job(camId);
+    const source = req.settings?.name ?? prev?.source ?? "";
+    if (!source) {
+      return {
+        status: "error",
+        cam_id: camId,
+        message: "cluster mode: a job on another node needs a saved source (settings.name)",
+      };
+    }
+    const inlineRois = req.rois !== undefined || (prev ? isInline(prev) : false);
+    await this.#o.state.putJob({
+      camId,
+      cameraId: prev?.cameraId ?? source,
+      source,
+      rois: req.rois ?? (inlineRois ? prev?.rois ?? [] : await this.#o.state.rois(source)),
+      inlineRois,
+      group: req.group !== undefined ? req.group : (prev?.group ?? null),
+      interval: pick(req.interval, prev?.interval, 1.0, (v) => Math.max(0, v)),
+      resultTimeout: pick(req.resultTimeout, prev?.resultTimeout, 10.0, (v) => Math.max(0.1, v)),
+      drawPageBoxes: req.drawPageBoxes ?? prev?.drawPageBoxes ?? true,
+    });
+    return {
+      status: prev ? "already_running" : "started",
+      cam_id: camId,
+      message: "placed by the cluster",
+    };
   }
 
   /**
@@ -364,6 +494,12 @@ export class JobSystem {
   #instance(camId: string): InferenceJobActor | undefined {
     return this.supervisor.instance(`job:${camId}`);
   }
+}
+
+/** ROI reads per second a job asks for (ROIs per interval; a job on every frame counts 10/s). */
+export function jobLoad(cfg: { rois: JobRoi[]; interval: number }): number {
+  const rois = cfg.rois.filter((r) => r.type === "roi").length;
+  return Math.max(1, rois) / Math.max(cfg.interval, 0.1);
 }
 
 function isInline(cfg: JobConfig): boolean {

@@ -122,6 +122,11 @@ export class Subscription {
 /** Receives every published result (log, recent list, history, MQTT). */
 export type ResultSink = (result: FrameResult) => void | Promise<void>;
 
+/** A message of this node's jobs on its way to other nodes (cluster mode). */
+export type LocalMessage =
+  | { kind: "result"; camId: string; result: FrameResult }
+  | { kind: "group"; camId: string; group: GroupMessage };
+
 /** The bus. */
 export class ResultBus {
   #subs = new Map<string, Set<Subscription>>();
@@ -129,6 +134,9 @@ export class ResultBus {
   #imageDemands: ((camId: string) => boolean)[] = [];
   #recent: FrameResult[] = [];
   #droppedTotal = 0;
+  #gate: (camId: string) => boolean = () => true;
+  #forwarders: ((m: LocalMessage) => void)[] = [];
+  #fenced = 0;
   /** How many recent results are kept in memory (VisionROI kept 200). */
   readonly recentLimit: number;
 
@@ -164,11 +172,44 @@ export class ResultBus {
     this.#sinks.push(sink);
   }
 
+  /**
+   * Cluster mode: a job's messages pass only while `mayPublish(cam_id)` says this node still holds
+   * its lease (fencing: a node that lost the work publishes nothing, not even to its own sinks).
+   */
+  setGate(mayPublish: (camId: string) => boolean): void {
+    this.#gate = mayPublish;
+  }
+
+  /** Cluster mode: hands every message of this node's jobs (after the gate) to `fn`. */
+  addForwarder(fn: (m: LocalMessage) => void): void {
+    this.#forwarders.push(fn);
+  }
+
+  /** Messages held back by the gate (this node no longer held the job's lease). */
+  get fenced(): number {
+    return this.#fenced;
+  }
+
+  /**
+   * A message another node's job published: its subscribers here and the recent list get it;
+   * sinks do not (the owning node logs it and sends it to MQTT once).
+   */
+  deliverRemote(m: LocalMessage): void {
+    if (m.kind === "result") {
+      this.#remember(m.result);
+      this.#deliver(m.camId, { kind: "result", result: m.result });
+    } else this.#deliver(m.camId, { kind: "group", group: m.group });
+  }
+
   /** Delivers a frame's result to subscribers, sinks and the recent list. */
   publishResult(result: FrameResult): void {
-    this.#recent.push(result);
-    if (this.#recent.length > this.recentLimit) this.#recent.shift();
+    if (!this.#gate(result.cam_id)) {
+      this.#fenced++;
+      return;
+    }
+    this.#remember(result);
     this.#deliver(result.cam_id, { kind: "result", result });
+    for (const fwd of this.#forwarders) fwd({ kind: "result", camId: result.cam_id, result });
     for (const sink of this.#sinks) {
       Promise.resolve()
         .then(() => sink(result))
@@ -178,7 +219,12 @@ export class ResultBus {
 
   /** Delivers a page/group message to subscribers. */
   publishGroup(camId: string, group: GroupMessage): void {
+    if (!this.#gate(camId)) {
+      this.#fenced++;
+      return;
+    }
     this.#deliver(camId, { kind: "group", group });
+    for (const fwd of this.#forwarders) fwd({ kind: "group", camId, group });
   }
 
   /** Ends every subscription of a cam_id with a reason (a stop says so). */
@@ -203,6 +249,11 @@ export class ResultBus {
       for (const s of set) dropped += s.dropped;
     }
     return { subscribers, dropped };
+  }
+
+  #remember(result: FrameResult): void {
+    this.#recent.push(result);
+    if (this.#recent.length > this.recentLimit) this.#recent.shift();
   }
 
   #deliver(camId: string, m: BusMessage): void {

@@ -30,20 +30,16 @@ import type { WebhookConfig } from "../../storage/webhook_config.ts";
 import type { CamState, ServiceStateFile } from "../../storage/service_state.ts";
 import { keySegment, type SnapshotStore } from "../runtime/mod.ts";
 import type { JobConfig, JobRoi } from "./job_spec.ts";
+import type { Change, EntityKind } from "./change.ts";
+import {
+  type Collections,
+  type RemoteEntity,
+  replicatedEntities,
+  stateCollections,
+  type StateReplica,
+} from "./state_collections.ts";
 
-/** One change of the desired state, after it was written. */
-export type Change =
-  | { kind: "source"; name: string; op: "put" }
-  | { kind: "source"; name: string; op: "rename"; to: string }
-  | { kind: "source"; name: string; op: "delete" }
-  | { kind: "rois"; name: string; op: "put" }
-  | { kind: "job"; name: string; op: "put" | "delete" }
-  | { kind: "mqtt"; name: string; op: "put" | "delete" }
-  | { kind: "webhook"; name: string; op: "put" | "delete" }
-  | { kind: "preview"; name: string; op: "put" | "delete" };
-
-/** The kinds of entity the store holds. */
-export type EntityKind = Change["kind"];
+export type { Change, EntityKind } from "./change.ts";
 
 /** A subscriber; it may be async: the write that caused the change waits for it. */
 export type ChangeListener = (change: Change) => void | Promise<void>;
@@ -79,6 +75,8 @@ export class DesiredState {
   #listeners: { fn: ChangeListener; kind?: EntityKind; name?: string }[] = [];
   #log: (line: string) => void;
   #failures = 0;
+  #replica: StateReplica | undefined;
+  #collections: Collections | undefined;
 
   constructor(opts: DesiredStateOptions) {
     this.sources = opts.sources;
@@ -104,6 +102,44 @@ export class DesiredState {
   /** Subscribers that threw, since start (each is logged). */
   get failures(): number {
     return this.#failures;
+  }
+
+  // Cluster mode ----------------------------------------------------------------------------
+
+  /**
+   * Attaches a second backend (the NATS KV replica): from now on every local change is published
+   * there before the subscribers hear of it, and {@linkcode applyRemote} brings in other nodes'.
+   */
+  attachReplica(replica: StateReplica): void {
+    this.#replica = replica;
+    this.#collections = stateCollections({
+      sources: this.sources,
+      jobs: this.#jobs,
+      mqtt: this.#mqtt,
+      webhooks: this.#webhooks,
+    });
+  }
+
+  /** The current local value of a replicated entity (what the replica publishes). */
+  async localValue(kind: EntityKind, name: string): Promise<unknown> {
+    return await this.#collectionsOf()[kind]?.read(name);
+  }
+
+  /**
+   * Applies another node's change to the local files, then tells the subscribers (with `remote`).
+   * A value equal to the local one changes nothing and announces nothing; `announce: false` (at
+   * start, before anything runs) only writes.
+   */
+  async applyRemote(entity: RemoteEntity, opts: { announce?: boolean } = {}): Promise<void> {
+    const coll = this.#collectionsOf()[entity.kind];
+    if (!coll) return;
+    const change = await coll.apply(entity);
+    if (change && opts.announce !== false) await this.#emit({ ...change, remote: true } as Change);
+  }
+
+  #collectionsOf(): Collections {
+    if (!this.#collections) throw new Error("desired state has no replica attached");
+    return this.#collections;
   }
 
   // Sources ---------------------------------------------------------------------------------
@@ -381,6 +417,14 @@ export class DesiredState {
   }
 
   async #emit(change: Change): Promise<void> {
+    if (this.#replica && !change.remote) {
+      for (const e of replicatedEntities(change)) {
+        await this.#replica.publish(e.kind, e.name, {
+          value: e.gone ? undefined : await this.localValue(e.kind, e.name),
+          renamedTo: e.renamedTo,
+        });
+      }
+    }
     for (const l of [...this.#listeners]) {
       if (l.kind !== undefined && l.kind !== change.kind) continue;
       if (l.name !== undefined && l.name !== change.name) continue;
