@@ -10,6 +10,8 @@ import { type Change, DesiredState } from "../actors/state/desired_state.ts";
 import { KvStateBackend } from "../actors/state/kv_backend.ts";
 import { SourceStore } from "../storage/source_store.ts";
 import { MqttConfigStore } from "../storage/mqtt_config_store.ts";
+import { WebhookStore } from "../storage/webhook_store.ts";
+import { parseWebhookBody } from "../storage/webhook_config.ts";
 import { FileSnapshotStore } from "../actors/runtime/mod.ts";
 import { LeaseTable } from "../actors/cluster/leases.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
@@ -35,10 +37,13 @@ async function node(url: string, dir: string, id: string): Promise<Node> {
   const kv = await new Kvm(nc).create("visionroi_state", { history: 1 });
   const mqtt = new MqttConfigStore(dir);
   await mqtt.load();
+  const webhooks = new WebhookStore(dir);
+  await webhooks.load();
   const state = new DesiredState({
     sources: new SourceStore(dir),
     jobs: new FileSnapshotStore(join(dir, ".actors")),
     mqtt,
+    webhooks,
   });
   const backend = new KvStateBackend(kv, id);
   state.attachReplica(backend);
@@ -110,6 +115,22 @@ Deno.test({
       });
       assert.equal(await a.state.job("line 1"), undefined);
       assert.deepEqual(a.backend.names("job"), []);
+
+      // Webhooks are desired state too: one made on a reaches b (secret included), a delete on b
+      // reaches a.
+      await a.state.createWebhook(
+        parseWebhookBody({ name: "alarm", url: "http://127.0.0.1:8/hook", secret: "s3cret" }),
+      );
+      await waitFor(() => b.changes.some((c) => c.kind === "webhook" && c.name === "alarm"), {
+        what: "the webhook on node b",
+      });
+      assert.equal(b.state.webhook("alarm")?.url, "http://127.0.0.1:8/hook");
+      assert.equal(b.state.webhook("alarm")?.secret, "s3cret");
+      await b.state.deleteWebhook("alarm");
+      await waitFor(() => a.changes.some((c) => c.kind === "webhook" && c.op === "delete"), {
+        what: "the webhook delete on node a",
+      });
+      assert.equal(a.state.webhook("alarm"), undefined);
 
       // A node that joins later takes over the bucket's state at start.
       const c = await node(nats.urls, join(dir, "c"), "c");
