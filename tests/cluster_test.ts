@@ -292,6 +292,15 @@ Deno.test({
         what: "results of j1 after a NATS server died",
       });
 
+      // The desired state still reaches every node: a ROI edit on one shows on the other.
+      const renamed = rois.map((r, i) => (i === 0 ? { ...r, name: "renamed after the kill" } : r));
+      const edit = await post(`${otherNode.url}/save_roi`, { source: "demo", rois: renamed });
+      assert.equal(edit.status, 200, JSON.stringify(edit.json));
+      await waitFor(async () => {
+        const body = await (await fetch(`${nodes[pi].url}/load_roi/demo`)).json();
+        return body.rois?.[0]?.name === "renamed after the kill";
+      }, { timeoutMs: 20_000, what: `the ROI edit on ${pausedId} after a NATS server died` });
+
       // /_quit hands work back: the leaving node stops its jobs and deletes their leases, so the
       // other node takes them at its next turn instead of after the 6 s lease time.
       const leaving = (await view(otherNode)).nodes.find((n) => n.id === other)!.owns;
