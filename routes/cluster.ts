@@ -28,11 +28,11 @@ export const clusterAnswerSchema = z.object({
 /** The cluster route. */
 export function clusterRoutes(ctx: AppContext): Hono {
   const app = new Hono();
-  app.get("/api/cluster", async (c) => {
+  app.get("/api/cluster", (c) => {
     if (!ctx.cluster) {
       return c.json({ mode: "single", node_id: ctx.config.nodeId, nodes: [], jobs: {} });
     }
-    return c.json(await ctx.cluster.view());
+    return c.json(ctx.cluster.view());
   });
   return app;
 }

@@ -27,7 +27,7 @@ export function metricsRoutes(ctx: MetricsContext, registry: Metrics = processMe
     });
     // Cluster mode: every node and job of the cluster, whichever node is scraped.
     const cluster = ctx.cluster &&
-      clusterMetricsText(await ctx.cluster.view(), ctx.bus?.recent() ?? []);
+      clusterMetricsText(ctx.cluster.view(), ctx.bus?.recent() ?? []);
     return c.body(cluster ? text + cluster : text, 200, {
       "content-type": registry.contentType,
       "cache-control": "no-store",

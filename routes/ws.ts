@@ -90,26 +90,17 @@ export function wsRoutes(ctx: AppContext): Hono {
               },
             });
             const out = sender;
-            if (!ctx.cluster || ctx.sessions.cameraOf(camId)) {
-              stop = streamFrames(ctx, camId, half, out);
-              return;
-            }
             // Cluster mode: a job another node runs is shown from that node's socket.
-            let ended = false;
-            stop = () => void (ended = true);
-            void ownerUrl(ctx, camId).then((url) => {
-              if (ended || out.closed) return;
-              stop = url
-                ? relayFrames(
-                  `${url.replace(/^http/, "ws")}/${stream}/${encodeURIComponent(camId)}`,
-                  out,
-                  forwarded,
-                )
-                : streamFrames(ctx, camId, half, out);
-            }).catch((err) => {
-              console.error(`/${stream}/${camId}: owner not found: ${(err as Error).message}`);
-              if (!out.closed) out.close(1012, "stream_outage");
-            });
+            const url = ctx.cluster && !ctx.sessions.cameraOf(camId)
+              ? ownerUrl(ctx, camId)
+              : undefined;
+            stop = url
+              ? relayFrames(
+                `${url.replace(/^http/, "ws")}/${stream}/${encodeURIComponent(camId)}`,
+                out,
+                forwarded,
+              )
+              : streamFrames(ctx, camId, half, out);
           },
           onClose() {
             metrics.wsClosed(stream);

@@ -7,10 +7,10 @@ import type { AppContext } from "./context.ts";
 import type { WsSender } from "./ws_sender.ts";
 
 /** The HTTP address of the node that runs a cam_id's job, when another node does. */
-export async function ownerUrl(ctx: AppContext, camId: string): Promise<string | undefined> {
+export function ownerUrl(ctx: AppContext, camId: string): string | undefined {
   const remote = ctx.cluster?.placement.elsewhere().get(camId);
   if (!ctx.cluster || !remote?.owner) return undefined;
-  const node = (await ctx.cluster.view()).nodes.find((n) => n.id === remote.owner);
+  const node = ctx.cluster.view().nodes.find((n) => n.id === remote.owner);
   return node?.url || undefined;
 }
 

@@ -173,7 +173,7 @@ Deno.test({
       assert.equal(taken, true);
       assert.equal(a.holds("job.x"), false, "a no longer trusts its lapsed lease");
       assert.equal(await a.renew("job.x"), false);
-      assert.deepEqual([...(await b.owners())], [["job.x", "b"]]);
+      assert.deepEqual([...(await a.owners(["job.x", "job.y"]))], [["job.x", "b"]]);
       await b.release("job.x");
       assert.equal(await a.acquire("job.x"), true, "free again after the release");
     } finally {

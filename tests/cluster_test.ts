@@ -292,6 +292,31 @@ Deno.test({
         what: "results of j1 after a NATS server died",
       });
 
+      // The desired state still reaches every node: a ROI edit on one shows on the other.
+      const renamed = rois.map((r, i) => (i === 0 ? { ...r, name: "renamed after the kill" } : r));
+      const edit = await post(`${otherNode.url}/save_roi`, { source: "demo", rois: renamed });
+      assert.equal(edit.status, 200, JSON.stringify(edit.json));
+      await waitFor(async () => {
+        const body = await (await fetch(`${nodes[pi].url}/load_roi/demo`)).json();
+        return body.rois?.[0]?.name === "renamed after the kill";
+      }, { timeoutMs: 20_000, what: `the ROI edit on ${pausedId} after a NATS server died` });
+
+      // /_quit hands work back: the leaving node stops its jobs and deletes their leases, so the
+      // other node takes them at its next turn instead of after the 6 s lease time.
+      const leaving = (await view(otherNode)).nodes.find((n) => n.id === other)!.owns;
+      const tQuit = Date.now();
+      assert.equal((await fetch(`${otherNode.url}/_quit`, { method: "POST" })).status, 202);
+      assert.equal((await otherNode.exited()).code, 0);
+      await waitFor(async () => {
+        const v = await view(nodes[pi]);
+        return leaving.every((j) => v.jobs[j] === pausedId);
+      }, { timeoutMs: 15_000, what: `the jobs of ${other} on ${pausedId} after /_quit` });
+      console.log(
+        `quit: ${leaving.length} job(s) handed back and taken in ${
+          ((Date.now() - tQuit) / 1000).toFixed(1)
+        } s`,
+      );
+
       // MQTT: every result once (only its owner publishes; other nodes' copies never reach
       // sinks), and the moved jobs' results went on reaching MQTT after the kill.
       // Result messages only (each node also announces itself, e.g. its availability topic).

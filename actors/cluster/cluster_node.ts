@@ -7,7 +7,7 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { DesiredState } from "../state/desired_state.ts";
-import { KvStateBackend, retryTransient } from "../state/kv_backend.ts";
+import { keepWatching, KvStateBackend, retryTransient } from "../state/kv_backend.ts";
 import type { ResultBus } from "../jobs/result_bus.ts";
 import type { JobConfig } from "../state/job_spec.ts";
 import { LeaseTable } from "./leases.ts";
@@ -51,12 +51,14 @@ export class ClusterNode {
   #opts: ClusterOptions;
   #placement: Placement | undefined;
   #stopBridge: (() => void) | undefined;
+  #nodes = new Map<string, { record: NodeRecord; seenAt: number }>();
+  #stopWatches: (() => void)[] = [];
 
   private constructor(opts: ClusterOptions, nc: NatsConnection, kvs: KV[]) {
     this.#opts = opts;
     this.nodeId = opts.nodeId;
     this.nc = nc;
-    this.backend = new KvStateBackend(kvs[0], opts.nodeId);
+    this.backend = new KvStateBackend(kvs[0], opts.nodeId, { connection: nc });
     this.leases = new LeaseTable(kvs[1], { nodeId: opts.nodeId, ttlMs: LEASE_TTL_MS });
     this.nodesKv = kvs[2];
   }
@@ -87,7 +89,19 @@ export class ClusterNode {
       await retryTransient(() => kv.get("probe"));
       kvs.push(kv);
     }
-    return new ClusterNode(opts, nc, kvs);
+    const node = new ClusterNode(opts, nc, kvs);
+    await node.#watch();
+    return node;
+  }
+
+  async #watch(): Promise<void> {
+    this.#stopWatches.push(
+      await keepWatching(this.nc, () => this.nodesKv.watch({ key: ">" }), (e) => {
+        if (e.operation === "PUT") {
+          this.#nodes.set(e.key, { record: e.json<NodeRecord>(), seenAt: Date.now() });
+        } else this.#nodes.delete(e.key);
+      }, { idleMs: LEASE_TTL_MS }),
+    );
   }
 
   /** The placement (after {@linkcode startPlacement}). */
@@ -106,6 +120,7 @@ export class ClusterNode {
       nodes: this.nodesKv,
       jobs: deps.jobs,
       fenced: () => bus.fenced,
+      liveNodes: () => this.view().nodes.length,
       tickMs: RENEW_MS,
       specs: async () => {
         const specs: JobConfig[] = [];
@@ -126,18 +141,23 @@ export class ClusterNode {
     this.placement.start();
   }
 
-  /** Nodes, their load and what each owns. */
-  async view(): Promise<ClusterView> {
-    const nodes: NodeRecord[] = [];
-    for await (const key of await retryTransient(() => this.nodesKv.keys())) {
-      const e = await retryTransient(() => this.nodesKv.get(key));
-      if (e?.operation === "PUT") nodes.push(e.json<NodeRecord>());
-    }
+  /**
+   * Nodes, their load and what each owns (the registry watch; this node's own record is current),
+   * and each job's owner as of the last placement turn. Asks NATS nothing.
+   */
+  view(): ClusterView {
+    const now = Date.now();
+    const self = this.#placement?.record();
+    const nodes = [...this.#nodes.values()]
+      .filter((n) => now - n.seenAt < LEASE_TTL_MS && n.record.id !== this.nodeId)
+      .map((n) => n.record);
+    if (self) nodes.push(self);
     nodes.sort((a, b) => a.id.localeCompare(b.id));
-    const owners = await this.leases.owners();
+    const owners = this.#placement?.owners() ?? new Map<string, string>();
     const jobs: Record<string, string> = {};
     for (const camId of this.backend.names("job")) {
-      jobs[camId] = owners.get(jobLeaseKey(camId)) ?? "";
+      const key = jobLeaseKey(camId);
+      jobs[camId] = self?.owns.includes(camId) ? this.nodeId : owners.get(key) ?? "";
     }
     return { mode: "cluster", node_id: this.nodeId, nodes, jobs };
   }
@@ -146,6 +166,7 @@ export class ClusterNode {
   async stop(): Promise<void> {
     await this.#placement?.stop();
     this.#stopBridge?.();
+    for (const stop of this.#stopWatches) stop();
     this.backend.stop();
     await this.nc.drain().catch(() => this.nc.close());
   }

@@ -103,10 +103,13 @@ export class LeaseTable {
     this.#held.delete(key);
   }
 
-  /** Who holds each lease now, by key (expired ones are gone from the bucket). */
-  async owners(): Promise<Map<string, string>> {
+  /**
+   * Who holds each of `keys` now (one direct read each: unlike a watch, reads work again as soon as
+   * a stream has a leader after a server died); a lapsed lease is absent.
+   */
+  async owners(keys: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for await (const key of await retryTransient(() => this.kv.keys())) {
+    for (const key of keys) {
       const e = await retryTransient(() => this.kv.get(key));
       if (e?.operation === "PUT") out.set(key, e.json<LeaseRecord>().node);
     }

@@ -50,8 +50,10 @@ export interface PlacementOptions {
   fenced?: () => number;
   /** Milliseconds between turns [2000]. */
   tickMs?: number;
-  /** Jobs taken per turn [2]. */
+  /** Jobs taken per turn at least [2]; more when many wait (their share per live node). */
   takePerTick?: number;
+  /** How many nodes are up now (the registry) [1]. */
+  liveNodes?: () => number;
   log?: (line: string) => void;
 }
 
@@ -70,6 +72,7 @@ export class Placement implements JobPlacement {
   #started = Date.now();
   /** The cluster's jobs that run elsewhere (or nowhere yet), as of the last turn. */
   #elsewhere = new Map<string, { spec: JobConfig; owner: string }>();
+  #owners: ReadonlyMap<string, string> = new Map();
   /** This node's id. */
   readonly nodeId: string;
   /** This node's HTTP address, once it listens. */
@@ -143,6 +146,25 @@ export class Placement implements JobPlacement {
     await this.#o.nodes.delete(encodeToken(this.#o.nodeId)).catch(() => undefined);
   }
 
+  /** The owner of each job's lease (lease key → node) as of the last turn. */
+  owners(): ReadonlyMap<string, string> {
+    return this.#owners;
+  }
+
+  /** This node's registry record now. */
+  record(): NodeRecord {
+    return {
+      id: this.#o.nodeId,
+      url: this.url,
+      capacity: this.#o.capacity,
+      load: Math.round(this.load() * 100) / 100,
+      owns: this.owned(),
+      fenced: this.#o.fenced?.() ?? 0,
+      started: this.#started,
+      at: Date.now(),
+    };
+  }
+
   /** Jobs of the cluster not owned here, with their spec and owner ("" while none), last turn's view. */
   elsewhere(): ReadonlyMap<string, { spec: JobConfig; owner: string }> {
     return this.#elsewhere;
@@ -152,9 +174,10 @@ export class Placement implements JobPlacement {
   async tick(): Promise<void> {
     await this.#renew();
     const specs = await this.#o.specs();
-    await this.#take(specs);
+    const owners = await this.#o.leases.owners(specs.map((s) => jobLeaseKey(s.camId)));
+    this.#owners = owners;
+    await this.#take(specs, owners);
     await this.#announce();
-    const owners = await this.#o.leases.owners();
     this.#elsewhere = new Map(
       specs.filter((s) => !this.#load.has(s.camId)).map((spec) => [
         spec.camId,
@@ -173,12 +196,17 @@ export class Placement implements JobPlacement {
     }
   }
 
-  async #take(all: JobConfig[]): Promise<void> {
-    const specs = all.filter((s) => !this.#load.has(s.camId));
+  async #take(all: JobConfig[], owners: Map<string, string>): Promise<void> {
+    // Jobs no node holds (a lapsed lease is gone from the bucket).
+    const specs = all.filter((s) => !this.#load.has(s.camId) && !owners.has(jobLeaseKey(s.camId)));
     shuffle(specs);
+    // Each live node takes its share per turn (at least `takePerTick`), so a dead node's work
+    // spreads over the others and still moves in one or two turns.
+    const share = Math.ceil(specs.length / Math.max(1, this.#o.liveNodes?.() ?? 1));
+    const quota = Math.max(this.#o.takePerTick ?? 2, share);
     let taken = 0;
     for (const spec of specs) {
-      if (this.#stopped || taken >= (this.#o.takePerTick ?? 2)) return;
+      if (this.#stopped || taken >= quota) return;
       const load = jobLoad(spec);
       if (this.load() + load > this.#o.capacity) continue;
       if (!(await this.#o.leases.acquire(jobLeaseKey(spec.camId)))) continue;
@@ -192,17 +220,7 @@ export class Placement implements JobPlacement {
   }
 
   async #announce(): Promise<void> {
-    const rec: NodeRecord = {
-      id: this.#o.nodeId,
-      url: this.url,
-      capacity: this.#o.capacity,
-      load: Math.round(this.load() * 100) / 100,
-      owns: this.owned(),
-      fenced: this.#o.fenced?.() ?? 0,
-      started: this.#started,
-      at: Date.now(),
-    };
-    await this.#o.nodes.put(encodeToken(this.#o.nodeId), JSON.stringify(rec));
+    await this.#o.nodes.put(encodeToken(this.#o.nodeId), JSON.stringify(this.record()));
   }
 
   #log(line: string): void {

@@ -7,7 +7,8 @@
  * then a watch applies every other node's write through {@linkcode DesiredState.applyRemote}, so
  * every node's change feed sees edits made on any node.
  */
-import { type KV, KvWatchInclude } from "@nats-io/kv";
+import { type KV, type KvWatchEntry, KvWatchInclude } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { DesiredState, EntityKind } from "./desired_state.ts";
 import { REPLICATED_KINDS, type StateReplica } from "./state_collections.ts";
 
@@ -68,6 +69,66 @@ export async function retryTransient<T>(fn: () => Promise<T>, attempts = 40): Pr
   }
 }
 
+/**
+ * Watches a bucket with `watch` and watches again after every reconnect, and, with `idleMs`,
+ * whenever nothing arrived for that long (buckets written every few seconds): a KV watch does not
+ * always survive the loss of its server (it stops delivering, silently). `watch(true)` should
+ * replay the current values. Returns the stop.
+ */
+export async function keepWatching(
+  nc: NatsConnection | undefined,
+  watch: (again: boolean) => Promise<AsyncIterable<KvWatchEntry> & { stop(): void }>,
+  onEntry: (e: KvWatchEntry) => void,
+  opts: { idleMs?: number } = {},
+): Promise<() => void> {
+  let stopped = false;
+  let lastEntry = Date.now();
+  let current: { stop(): void } | undefined;
+  let restarting = false;
+  const run = async (again: boolean) => {
+    const w = await retryTransient(() => watch(again));
+    lastEntry = Date.now();
+    void (async () => {
+      for await (const e of w) {
+        if (stopped) break;
+        lastEntry = Date.now();
+        onEntry(e);
+      }
+    })();
+    return w;
+  };
+  const restart = async (why: string) => {
+    if (restarting || stopped) return;
+    restarting = true;
+    current?.stop();
+    try {
+      current = await run(true);
+    } catch (err) {
+      console.error(`cluster: watch not restarted (${why}): ${(err as Error).message}`);
+    } finally {
+      restarting = false;
+    }
+  };
+  current = await run(false);
+  if (nc) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (stopped) break;
+        if (s.type === "reconnect") await restart("reconnect");
+      }
+    })();
+  }
+  const idleMs = opts.idleMs;
+  const timer = idleMs === undefined ? undefined : setInterval(() => {
+    if (Date.now() - lastEntry > idleMs) void restart("idle");
+  }, Math.max(250, idleMs / 2));
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    current?.stop();
+  };
+}
+
 /** The KV backend of one node. */
 export class KvStateBackend implements StateReplica {
   readonly kv: KV;
@@ -79,8 +140,15 @@ export class KvStateBackend implements StateReplica {
   /** Remote changes applied one at a time, in the bucket's order. */
   #applying: Promise<void> = Promise.resolve();
 
-  constructor(kv: KV, nodeId: string, opts: { log?: (line: string) => void } = {}) {
+  #nc: NatsConnection | undefined;
+
+  constructor(
+    kv: KV,
+    nodeId: string,
+    opts: { log?: (line: string) => void; connection?: NatsConnection } = {},
+  ) {
     this.kv = kv;
+    this.#nc = opts.connection;
     this.nodeId = nodeId;
     this.#log = opts.log ?? ((line) => console.error(line));
   }
@@ -118,7 +186,22 @@ export class KvStateBackend implements StateReplica {
    * first node seeds it), then watches for other nodes' writes.
    */
   async start(state: DesiredState, localNames: Partial<Record<EntityKind, string[]>>) {
-    const watch = await this.kv.watch({ key: ">", include: KvWatchInclude.UpdatesOnly });
+    // Watch first (updates only), then read what is there: nothing written in between is missed.
+    const pending: KvWatchEntry[] = [];
+    let ready = false;
+    const onEntry = (entry: KvWatchEntry) => {
+      if (!ready) pending.push(entry);
+      else this.#onWatch(state, entry);
+    };
+    this.#stopWatch = await keepWatching(
+      this.#nc,
+      (again) =>
+        this.kv.watch({
+          key: ">",
+          include: again ? KvWatchInclude.LastValue : KvWatchInclude.UpdatesOnly,
+        }),
+      onEntry,
+    );
     for await (const key of await this.kv.keys()) {
       const entry = await this.kv.get(key);
       if (!entry || entry.operation !== "PUT") continue;
@@ -135,21 +218,16 @@ export class KvStateBackend implements StateReplica {
         await this.publish(kind, name, { value: await state.localValue(kind, name) });
       }
     }
-    let stopped = false;
-    this.#stopWatch = () => {
-      stopped = true;
-      watch.stop();
-    };
-    void (async () => {
-      for await (const entry of watch) {
-        if (stopped) break;
-        if (entry.operation !== "PUT") continue;
-        const rec = entry.json<KvRecord>();
-        if (rec.origin === this.nodeId) continue;
-        this.#records.set(entry.key, rec);
-        this.#applying = this.#applying.then(() => this.#apply(state, entry.key, rec, true));
-      }
-    })();
+    ready = true;
+    for (const entry of pending) this.#onWatch(state, entry);
+  }
+
+  #onWatch(state: DesiredState, entry: KvWatchEntry): void {
+    if (entry.operation !== "PUT") return;
+    const rec = entry.json<KvRecord>();
+    if (rec.origin === this.nodeId) return;
+    this.#records.set(entry.key, rec);
+    this.#applying = this.#applying.then(() => this.#apply(state, entry.key, rec, true));
   }
 
   /** Stops the watch. */
