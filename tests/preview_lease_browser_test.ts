@@ -83,8 +83,13 @@ Deno.test({
         timeoutMs: 30_000,
       });
       await waitFor(() => ffmpegPidsWith(clip).length === 0, { what: "its ffmpeg ended" });
-      const state = JSON.parse(await Deno.readTextFile(`${dir}/data/service_state.json`));
-      assert.equal(sid! in state.cameras, false, "not restored after a restart");
+      // The stop is written to service_state.json right after the preview ends: wait for it.
+      const savedCameras = async () =>
+        JSON.parse(await Deno.readTextFile(`${dir}/data/service_state.json`)).cameras;
+      await waitFor(async () => !(sid! in await savedCameras()), {
+        what: "the stopped preview gone from service_state.json (not restored after a restart)",
+        timeoutMs: 10_000,
+      });
       assert.deepEqual(problems, []);
     } finally {
       await chrome.close().catch(() => {});
