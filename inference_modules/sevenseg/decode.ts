@@ -5,6 +5,7 @@
  * ghost segment (an unlit segment shown faintly) counts as off.
  */
 import type { RgbaImage } from "../module_types.ts";
+import { fitCell } from "./cell_fit.ts";
 
 /** Display polarity: dark segments on a light ground (LCD) or light on dark (LED, VFD). */
 export type Polarity = "dark_on_light" | "light_on_dark";
@@ -141,11 +142,22 @@ function quantile(values: ArrayLike<number>, q: number): number {
 /** Ink of every pixel: how far it stands from the local background towards the segment colour. */
 function inkMap(gray: Gray, polarity: Polarity, r: number): Gray {
   const light = polarity === "light_on_dark";
+  // The crop is framed in the background's level first: a stroke cut by the crop's edge has no
+  // background beyond it, and the filters would take the stroke for background.
+  const level = quantile(gray.d, light ? 0.1 : 0.9);
+  const pw = gray.w + 2 * r, ph = gray.h + 2 * r;
+  const padded: Gray = { w: pw, h: ph, d: new Float32Array(pw * ph).fill(level) };
+  for (let y = 0; y < gray.h; y++) {
+    padded.d.set(gray.d.subarray(y * gray.w, (y + 1) * gray.w), (y + r) * pw + r);
+  }
   // Opening (light ink) or closing (dark ink) removes strokes and keeps the background.
-  const bg = rankFilter(rankFilter(gray, r, !light), r, light);
+  const bg = rankFilter(rankFilter(padded, r, !light), r, light);
   const d = new Float32Array(gray.d.length);
-  for (let i = 0; i < d.length; i++) {
-    d[i] = Math.max(0, light ? gray.d[i] - bg.d[i] : bg.d[i] - gray.d[i]);
+  for (let y = 0; y < gray.h; y++) {
+    for (let x = 0; x < gray.w; x++) {
+      const i = y * gray.w + x, b = bg.d[(y + r) * pw + x + r];
+      d[i] = Math.max(0, light ? gray.d[i] - b : b - gray.d[i]);
+    }
   }
   return { w: gray.w, h: gray.h, d };
 }
@@ -404,6 +416,17 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
     detected === "dark_on_light" ? "light_on_dark" : "dark_on_light",
     opts,
   );
+  if (fits.has(first) || fits.has(other)) {
+    // One digit: a digit beats an unlit display, which beats segments that make no digit (the
+    // wrong polarity finds those in the ground between strokes) unless they are clear and of the
+    // detected polarity; the better fit breaks ties.
+    const rank = (r: SevenSegResult) => {
+      if (!r.error) return r.text === "" ? 1 : 2;
+      return r === first && (fits.get(r)?.depth ?? 0) >= 2 ? 1.5 : 0;
+    };
+    if (rank(first) !== rank(other)) return rank(other) > rank(first) ? other : first;
+    return (fits.get(other)?.score ?? 0) > (fits.get(first)?.score ?? 0) ? other : first;
+  }
   if (!!first.error !== !!other.error) {
     const [bad, good] = first.error ? [first, other] : [other, first];
     // Nothing found the other way round does not outweigh clear segments that make no digit.
@@ -430,6 +453,8 @@ function decodeWith(
   if (contrast < minContrast || range < 255 * minContrast) {
     return { ...base, text: "", confidence: 1, digits: [] };
   }
+  const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
+  if (n === 1) return decodeSingle(ink, gray, { inkScale, base });
   // Layout mask: lit and ghost segments alike (everything well above the noise floor).
   const noise = quantile(ink.d, 0.5);
   const layoutThr = Math.max(noise * 2 + 2, inkScale * 0.22);
@@ -471,7 +496,6 @@ function decodeWith(
     Math.max(1, Math.round(H * 0.04)),
     Math.max(1, Math.round(H * 0.03)),
   );
-  const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
   const cells = n === 1
     ? singleCell(sInk, inkScale * 0.3)
     : cellsFromRuns(runs, H, by0, by1, sw, n);
@@ -552,6 +576,91 @@ function decodeWith(
     return result;
   }
   result.text = joinText(digits);
+  return result;
+}
+
+/**
+ * Lit segments of a one-digit crop differ from the ground by at least this share of its level:
+ * dark LCD segments take away a third of the light; LED and VFD segments (and the clear segments
+ * of a backlit negative LCD) are far brighter than their dark ground.
+ */
+const MIN_SEGMENT_DEPTH: Record<Polarity, number> = { dark_on_light: 0.3, light_on_dark: 0.6 };
+
+/** Narrowest vertical stroke, as a share of the digit's height (fonts draw 0.1–0.25). */
+const MIN_STROKE = 0.09;
+
+/**
+ * Per one-digit result (to choose the polarity): how well the fitted cell explained the ink, and
+ * the lit segments' depth over the least a lit segment needs.
+ */
+const fits = new WeakMap<SevenSegResult, { score: number; depth: number }>();
+
+/** Test hook: sees each single-cell fit. */
+export let debugHook:
+  | ((map: Gray, fit: ReturnType<typeof fitCell>, inkScale: number, level: number) => void)
+  | undefined;
+/** Sets {@linkcode debugHook}. */
+export function setDebugHook(f: typeof debugHook): void {
+  debugHook = f;
+}
+
+/**
+ * A one-digit crop: the cell, slant and stroke width are fitted to the ink (see cell_fit.ts), so a
+ * digit cut by the crop's edge or a frame line beside it does not move the cell.
+ */
+function decodeSingle(
+  ink: Gray,
+  gray: Gray,
+  { inkScale, base }: { inkScale: number; base: { polarity: Polarity; contrast: number } },
+): SevenSegResult {
+  const level = quantile(gray.d, 0.5);
+  const norm = inkScale * 0.85;
+  const map = { w: ink.w, h: ink.h, d: ink.d.map((v) => Math.min(1, v / norm)) };
+  const dark = base.polarity === "dark_on_light";
+  const tone = { w: gray.w, h: gray.h, d: gray.d.map((v) => (dark ? 255 - v : v)) };
+  const fit = fitCell(map, tone);
+  debugHook?.(map, fit, inkScale, level);
+  const empty = { ...base, slant: 0, ghostRatio: 0, text: "", confidence: 1, digits: [] };
+  if (!fit) return empty;
+  // A vertical stroke thinner than a digit's strokes ever are is a line: the edge of the
+  // display's window, not a segment.
+  const minWidth = MIN_STROKE * (fit.y1 - fit.y0);
+  const isLit = (s: { seg: string; ink: number; width: number }) =>
+    s.ink > 0.5 && (!"bcef".includes(s.seg) || s.width >= minWidth);
+  // Lit segments differ from the ground by a share of its own brightness (darker on a light
+  // ground, brighter on a dark one, where that is easy): a smudge, a shadow or the bright rim of
+  // an unlit LCD does not.
+  const litInk = fit.segments.filter(isLit).map((s) => s.ink * norm);
+  const ground = Math.max(16, level);
+  const strength = litInk.length ? litInk.reduce((a, b) => a + b, 0) / litInk.length / ground : 0;
+  if (strength < MIN_SEGMENT_DEPTH[base.polarity]) return empty;
+  let conf = 1;
+  const bits = fit.segments.map((s) => {
+    conf = Math.min(conf, Math.min(1, Math.abs(s.ink - 0.5) * 2));
+    return isLit(s) ? "1" : "0";
+  }).join("");
+  const char = GLYPHS[bits];
+  const digit: SevenSegDigit = {
+    char: char ?? "?",
+    pattern: bits + "x",
+    point: false,
+    confidence: Math.round(conf * 1000) / 1000,
+    box: { x0: fit.x0, x1: fit.x1, y0: fit.y0, y1: fit.y1 },
+  };
+  const on = fit.segments.filter(isLit).map((s) => s.ink);
+  const off = fit.segments.filter((s) => !isLit(s)).map((s) => s.ink);
+  const avg = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+  const result: SevenSegResult = {
+    ...base,
+    slant: fit.slant,
+    ghostRatio: on.length ? Math.round((avg(off) / avg(on)) * 1000) / 1000 : 0,
+    digits: [digit],
+    text: "",
+    confidence: digit.confidence,
+  };
+  if (char === undefined) result.error = `segment pattern ${digit.pattern} is not a digit`;
+  else result.text = char;
+  fits.set(result, { score: fit.score, depth: strength / MIN_SEGMENT_DEPTH[base.polarity] });
   return result;
 }
 

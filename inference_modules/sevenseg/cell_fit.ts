@@ -1,0 +1,374 @@
+/**
+ * Fits one seven-segment cell to an ink map: the cell's box, slant and stroke width that the
+ * segments explain best (least squares, each segment free to be lit or not). Built for crops of
+ * one digit, where the layout alone cannot say where the cell is: the digit may be cut at the
+ * crop's edge, and the edge of the display's window or its frame may lie in the crop.
+ */
+
+/** A map of ink, 0..1 (1 = as dark or bright as a lit segment). */
+export interface InkMap {
+  w: number;
+  h: number;
+  d: Float32Array;
+}
+
+/** Box of a fitted cell in the sheared map (x shifted by `slant · (y − h/2)` and `dx`). */
+export interface FittedCell {
+  slant: number;
+  /** Added to x after shearing (the map was widened so nothing fell off). */
+  dx: number;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  /** Width of the vertical strokes in working pixels. */
+  t: number;
+  /** Height of the horizontal strokes (LCD fonts often draw them thinner). */
+  th: number;
+  /**
+   * Ink of each segment a..g (see `sampleSegment`), its visible fraction, and how alike the
+   * ground on its two sides is (see `sidesAlike`; 1 without a tone map).
+   */
+  segments: { seg: string; ink: number; visible: number; sides: number; width: number }[];
+  /** How well the model explains the ink (higher is better). */
+  score: number;
+}
+
+/** Summed-area tables of ink and of "inside the crop" over a sheared map. */
+class Sat {
+  readonly w: number;
+  readonly h: number;
+  private ink: Float64Array;
+  private valid: Float64Array;
+  /** The sheared map itself; NaN outside the crop. */
+  readonly px: Float32Array;
+  constructor(map: InkMap, slant: number, readonly dx: number) {
+    const w = map.w + 2 * dx, h = map.h;
+    this.w = w;
+    this.h = h;
+    this.px = new Float32Array(w * h);
+    this.ink = new Float64Array((w + 1) * (h + 1));
+    this.valid = new Float64Array((w + 1) * (h + 1));
+    for (let y = 0; y < h; y++) {
+      const off = slant * (y - h / 2) + dx;
+      let rowInk = 0, rowValid = 0;
+      for (let x = 0; x < w; x++) {
+        const sx = x - off, x0 = Math.floor(sx), f = sx - x0;
+        let v = 0, ok = 0;
+        if (x0 >= 0 && x0 + 1 < map.w) {
+          v = map.d[y * map.w + x0] * (1 - f) + map.d[y * map.w + x0 + 1] * f;
+          ok = 1;
+        } else if (x0 === map.w - 1 && f < 0.5) (v = map.d[y * map.w + x0]), (ok = 1);
+        if (Number.isNaN(v)) (v = 0), (ok = 0);
+        rowInk += v;
+        rowValid += ok;
+        this.px[y * w + x] = ok ? v : NaN;
+        const i = (y + 1) * (w + 1) + x + 1;
+        this.ink[i] = this.ink[i - (w + 1)] + rowInk;
+        this.valid[i] = this.valid[i - (w + 1)] + rowValid;
+      }
+    }
+  }
+  /** Ink sum and inside-the-crop pixel count over [x0, x1) × [y0, y1), clipped. */
+  sum(x0: number, x1: number, y0: number, y1: number): [number, number] {
+    const a = Math.max(0, Math.min(this.w, Math.round(x0))),
+      b = Math.max(0, Math.min(this.w, Math.round(x1)));
+    const c = Math.max(0, Math.min(this.h, Math.round(y0))),
+      d = Math.max(0, Math.min(this.h, Math.round(y1)));
+    if (b <= a || d <= c) return [0, 0];
+    const W = this.w + 1;
+    const f = (t: Float64Array) => t[d * W + b] - t[c * W + b] - t[d * W + a] + t[c * W + a];
+    return [f(this.ink), f(this.valid)];
+  }
+}
+
+type Rect = [number, number, number, number];
+
+interface Geometry {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  t: number;
+  th: number;
+}
+
+/** Segment rectangles (shortened at their ends, where segments meet and blur into each other). */
+export function segmentRects(g: Geometry): Record<string, Rect> {
+  const { x0, x1, y0, y1, t, th } = g;
+  const ym = (y0 + y1) / 2;
+  const hx0 = x0 + t, hx1 = x1 - t, hm = Math.max(0, (hx1 - hx0) * 0.12);
+  const vu0 = y0 + th, vu1 = ym - th / 2, vl0 = ym + th / 2, vl1 = y1 - th;
+  const um = Math.max(0, (vu1 - vu0) * 0.12), lm = Math.max(0, (vl1 - vl0) * 0.12);
+  return {
+    a: [hx0 + hm, hx1 - hm, y0, y0 + th],
+    b: [x1 - t, x1, vu0 + um, vu1 - um],
+    c: [x1 - t, x1, vl0 + lm, vl1 - lm],
+    d: [hx0 + hm, hx1 - hm, y1 - th, y1],
+    e: [x0, x0 + t, vl0 + lm, vl1 - lm],
+    f: [x0, x0 + t, vu0 + um, vu1 - um],
+    g: [hx0 + hm, hx1 - hm, ym - th / 2, ym + th / 2],
+  };
+}
+
+/**
+ * Where a segment's line would continue if it were not a segment: beside the cell for a/g/d,
+ * above and below it for the verticals. A frame edge or a window border runs on there; a
+ * segment stops.
+ */
+function extensionRects(g: Geometry): Record<string, Rect[]> {
+  const { x0, x1, y0, y1, t, th } = g;
+  const W = x1 - x0, H = y1 - y0, ym = (y0 + y1) / 2;
+  const side = (ya: number, yb: number): Rect[] => [
+    [x0 - 0.5 * t - 0.3 * W, x0 - 0.5 * t, ya, yb],
+    [x1 + 0.5 * t, x1 + 0.5 * t + 0.3 * W, ya, yb],
+  ];
+  const up = (xa: number, xb: number): Rect[] => [[xa, xb, y0 - 0.5 * th - 0.2 * H, y0 - 0.5 * th]];
+  const down = (
+    xa: number,
+    xb: number,
+  ): Rect[] => [[xa, xb, y1 + 0.5 * th, y1 + 0.5 * th + 0.2 * H]];
+  return {
+    a: side(y0, y0 + th),
+    g: side(ym - th / 2, ym + th / 2),
+    d: side(y1 - th, y1),
+    b: up(x1 - t, x1),
+    f: up(x0, x0 + t),
+    c: down(x1 - t, x1),
+    e: down(x0, x0 + t),
+  };
+}
+
+const CORNER_WEIGHT = 0.3;
+/** The six corners where segments meet. */
+function cornerRects(g: Geometry): Rect[] {
+  const { x0, x1, y0, y1, t, th } = g;
+  const ym = (y0 + y1) / 2;
+  const rows: [number, number][] = [[y0, y0 + th], [ym - th / 2, ym + th / 2], [y1 - th, y1]];
+  return rows.flatMap(([a, b]): Rect[] => [[x0, x0 + t, a, b], [x1 - t, x1, a, b]]);
+}
+
+/** The two counters (the holes of an 8): never lit. */
+function counterRects(g: Geometry): Rect[] {
+  const { x0, x1, y0, y1, t, th } = g;
+  const ym = (y0 + y1) / 2, m = t * 0.3, mh = th * 0.3;
+  return [
+    [x0 + t + m, x1 - t - m, y0 + th + mh, ym - th / 2 - mh],
+    [x0 + t + m, x1 - t - m, ym + th / 2 + mh, y1 - th - mh],
+  ];
+}
+
+/** Least-squares gain of the model: each segment adds what it explains when lit. */
+function score(sat: Sat, g: Geometry): number {
+  const segs = segmentRects(g), ext = extensionRects(g);
+  let total = 0;
+  for (const [s, [a, b, c, d]] of Object.entries(segs)) {
+    const [ink, n] = sat.sum(a, b, c, d);
+    if (n < 1) continue;
+    let gain = 2 * ink - n;
+    for (const [ea, eb, ec, ed] of ext[s]) gain -= 1.5 * sat.sum(ea, eb, ec, ed)[0];
+    if (gain > 0) total += gain;
+  }
+  for (const [a, b, c, d] of counterRects(g)) total -= 1.5 * sat.sum(a, b, c, d)[0];
+  // Corners, where segments meet, are ink too when a neighbouring segment is lit: a cell that
+  // reaches past a 4's or a 1's strokes to a frame line beyond them loses its corners.
+  for (const [a, b, c, d] of cornerRects(g)) {
+    const [ink, n] = sat.sum(a, b, c, d);
+    if (n >= 1) total += CORNER_WEIGHT * Math.max(0, 2 * ink - n);
+  }
+  return total;
+}
+
+/** Keeps a geometry plausible for a digit: proportions and stroke width. */
+function plausible(g: Geometry, mapH: number): boolean {
+  const H = g.y1 - g.y0, W = g.x1 - g.x0;
+  return H >= mapH * 0.45 && H <= mapH * 1.25 && W >= H * 0.35 && W <= H * 0.85 &&
+    g.t >= H * 0.07 && g.t <= H * 0.24 && W >= 3 * g.t && g.th >= H * 0.05 &&
+    g.th <= H * 0.2;
+}
+
+/** Coordinate ascent from `start` with shrinking steps. */
+function climb(sat: Sat, start: Geometry, mapH: number): { g: Geometry; s: number } {
+  let g = { ...start }, s = plausible(g, mapH) ? score(sat, g) : -Infinity;
+  const keys: (keyof Geometry)[] = ["y0", "y1", "x0", "x1", "t", "th"];
+  for (const step of [6, 3, 2, 1]) {
+    for (let round = 0; round < 12; round++) {
+      let improved = false;
+      for (const k of keys) {
+        for (const dir of [-1, 1]) {
+          const st = k === "t" || k === "th" ? Math.max(1, step / 2) : step;
+          const cand = { ...g, [k]: g[k] + dir * st };
+          if (!plausible(cand, mapH)) continue;
+          const cs = score(sat, cand);
+          if (cs > s + 1e-6) (g = cand), (s = cs), (improved = true);
+        }
+      }
+      // Moving the whole cell keeps its shape: a cut digit slides as one.
+      for (const [ddx, ddy] of [[-step, 0], [step, 0], [0, -step], [0, step]]) {
+        const cand = { ...g, x0: g.x0 + ddx, x1: g.x1 + ddx, y0: g.y0 + ddy, y1: g.y1 + ddy };
+        if (!plausible(cand, mapH)) continue;
+        const cs = score(sat, cand);
+        if (cs > s + 1e-6) (g = cand), (s = cs), (improved = true);
+      }
+      if (!improved) break;
+    }
+  }
+  return { g, s };
+}
+
+/**
+ * A segment's ink: along it, the strongest ink across a window a little wider than the stroke
+ * (a fit off by a pixel or a bevelled end does not matter), then the mean of the middle half of
+ * those along its length (a glint or a neighbour's corner does not decide).
+ */
+function sampleSegment(
+  sat: Sat,
+  [x0, x1, y0, y1]: Rect,
+  horizontal: boolean,
+  g: Geometry,
+  q = 0.25,
+): { ink: number; visible: number } {
+  // Slack towards the cell's middle only: beyond the cell's outer edge lie frame lines.
+  const slackY = horizontal ? Math.max(1, g.th * 0.35) : 0;
+  const slackX = horizontal ? 0 : Math.max(1, g.t * 0.35);
+  const mx = (g.x0 + g.x1) / 2, my = (g.y0 + g.y1) / 2;
+  const inward = (lo: number, hi: number, mid: number, slack: number): [number, number] => {
+    const c = (lo + hi) / 2;
+    if (Math.abs(c - mid) < 1) return [lo - slack, hi + slack];
+    // The outer quarter of the stroke too: what bleeds in from beyond reaches only that far.
+    const shave = (hi - lo) * 0.25;
+    return c < mid ? [lo + shave, hi + slack] : [lo - slack, hi - shave];
+  };
+  const [xa, xb] = inward(x0, x1, mx, slackX).map(Math.round);
+  const [ya, yb] = inward(y0, y1, my, slackY).map(Math.round);
+  const peaks: number[] = [];
+  let total = 0;
+  const [al0, al1, ac0, ac1] = horizontal ? [xa, xb, ya, yb] : [ya, yb, xa, xb];
+  for (let a = al0; a < al1; a++) {
+    total++;
+    let best = -1;
+    for (let c = ac0; c < ac1; c++) {
+      const x = horizontal ? a : c, y = horizontal ? c : a;
+      if (x < 0 || y < 0 || x >= sat.w || y >= sat.h) continue;
+      const v = sat.px[y * sat.w + x];
+      if (!Number.isNaN(v) && v > best) best = v;
+    }
+    if (best >= 0) peaks.push(best);
+  }
+  if (peaks.length === 0) return { ink: 0, visible: 0 };
+  peaks.sort((p, q) => p - q);
+  // q = 0.25: mean of the middle half; q = 0.5: the median.
+  const lo = Math.floor((peaks.length - 1) * q),
+    hi = Math.max(lo + 1, Math.ceil(peaks.length * (1 - q)));
+  let sum = 0;
+  for (let i = lo; i < hi; i++) sum += peaks[i];
+  return { ink: sum / (hi - lo), visible: peaks.length / Math.max(1, total) };
+}
+
+/** Median width of the inked run across a segment (pixels over 0.5 ink), in working pixels. */
+function strokeWidth(sat: Sat, [x0, x1, y0, y1]: Rect, horizontal: boolean, g: Geometry): number {
+  const w = horizontal ? g.th : g.t;
+  const runs: number[] = [];
+  const [al0, al1] = horizontal ? [x0, x1] : [y0, y1];
+  const [c0, c1] = horizontal ? [y0 - w / 2, y1 + w / 2] : [x0 - w / 2, x1 + w / 2];
+  const q = (al1 - al0) / 4;
+  for (let a = Math.round(al0 + q); a < Math.round(al1 - q); a++) {
+    let n = 0;
+    for (let c = Math.round(c0); c < Math.round(c1); c++) {
+      const x = horizontal ? a : c, y = horizontal ? c : a;
+      if (x < 0 || y < 0 || x >= sat.w || y >= sat.h) continue;
+      if (sat.px[y * sat.w + x] > 0.5) n++;
+    }
+    runs.push(n);
+  }
+  runs.sort((p, r) => p - r);
+  return runs.length ? runs[Math.floor(runs.length / 2)] : 0;
+}
+
+function quantileOf(sat: Sat, [x0, x1, y0, y1]: Rect, q: number): number | undefined {
+  const v: number[] = [];
+  let area = 0;
+  for (let y = Math.round(y0); y < Math.round(y1); y++) {
+    for (let x = Math.round(x0); x < Math.round(x1); x++) {
+      area++;
+      if (x < 0 || y < 0 || x >= sat.w || y >= sat.h) continue;
+      const p = sat.px[y * sat.w + x];
+      if (!Number.isNaN(p)) v.push(p);
+    }
+  }
+  if (v.length < Math.max(3, area * 0.4)) return undefined;
+  v.sort((a, b) => a - b);
+  return v[Math.min(v.length - 1, Math.floor(q * (v.length - 1)))];
+}
+
+/**
+ * A segment lies on the display's ground: the tone just beside it is alike on both sides. The
+ * edge of an LCD's window is a dark line too, but with the ground on one side and the bright
+ * bezel on the other. 0..1: the smaller step from the stroke to a side over the larger one (1
+ * when a side lies outside the crop).
+ */
+function sidesAlike(tone: Sat, r: Rect, horizontal: boolean, g: Geometry): number {
+  const [x0, x1, y0, y1] = r;
+  const w = horizontal ? g.th : g.t;
+  const [a, b]: Rect[] = horizontal
+    ? [[x0, x1, y0 - 0.7 * w, y0 - 0.2 * w], [x0, x1, y1 + 0.2 * w, y1 + 0.7 * w]]
+    : [[x0 - 0.7 * w, x0 - 0.2 * w, y0, y1], [x1 + 0.2 * w, x1 + 0.7 * w, y0, y1]];
+  const seg = quantileOf(tone, r, 0.8),
+    sa = quantileOf(tone, a, 0.5),
+    sb = quantileOf(tone, b, 0.5);
+  if (seg === undefined || sa === undefined || sb === undefined) return 1;
+  const da = Math.max(0, seg - sa), db = Math.max(0, seg - sb);
+  return Math.max(da, db) > 0 ? Math.min(da, db) / Math.max(da, db) : 1;
+}
+
+/** Fits the one cell that best explains `ink` (values 0..1), over slants −0.1..0.3. */
+export function fitCell(ink: InkMap, tone?: InkMap): FittedCell | undefined {
+  const h = ink.h, w = ink.w;
+  let best: { g: Geometry; s: number; slant: number; sat: Sat } | undefined;
+  for (let slant = -0.1; slant <= 0.3001; slant += 0.05) {
+    const dx = Math.ceil(Math.abs(slant) * h / 2) + 1;
+    const sat = new Sat(ink, slant, dx);
+    const cx = w / 2 + dx;
+    const starts: Geometry[] = [];
+    for (const hh of [0.8, 1]) {
+      for (const ar of [0.5, 0.65]) {
+        for (const off of [-0.25, 0, 0.25]) {
+          const H = h * hh, W = H * ar, x0 = cx - W / 2 + off * w;
+          starts.push({
+            x0,
+            x1: x0 + W,
+            y0: (h - H) / 2,
+            y1: (h + H) / 2,
+            t: H * 0.14,
+            th: H * 0.1,
+          });
+        }
+      }
+    }
+    for (const st of starts) {
+      const r = climb(sat, st, h);
+      if (!best || r.s > best.s) best = { ...r, slant, sat };
+    }
+  }
+  if (!best || best.s <= 0) return undefined;
+  const { g, sat } = best;
+  const toneSat = tone ? new Sat(tone, best.slant, sat.dx) : undefined;
+  const segments = Object.entries(segmentRects(g)).map(([seg, r]) => {
+    const horizontal = seg === "a" || seg === "d" || seg === "g";
+    // The median along a/g/d: the corners of lit verticals (a 4's f and b) reach into its ends.
+    const sample = sampleSegment(sat, r, horizontal, g, horizontal ? 0.5 : 0.25);
+    return {
+      seg,
+      ...sample,
+      sides: toneSat ? sidesAlike(toneSat, r, horizontal, g) : 1,
+      width: strokeWidth(sat, r, horizontal, g),
+    };
+  });
+  return {
+    slant: Math.round(best.slant * 100) / 100,
+    dx: sat.dx,
+    ...g,
+    segments,
+    score: best.s,
+  };
+}
