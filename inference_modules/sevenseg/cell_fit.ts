@@ -26,10 +26,16 @@ export interface FittedCell {
   /** Height of the horizontal strokes (LCD fonts often draw them thinner). */
   th: number;
   /**
-   * Ink of each segment a..g (see `sampleSegment`), its visible fraction, and how alike the
-   * ground on its two sides is (see `sidesAlike`; 1 without a tone map).
+   * Per segment a..g: its ink (see `sampleSegment`), visible fraction, stroke width across it, and
+   * for a and d the ink-free gaps to the neighbouring verticals (see `edgeGaps`).
    */
-  segments: { seg: string; ink: number; visible: number; sides: number; width: number }[];
+  segments: {
+    seg: string;
+    ink: number;
+    visible: number;
+    width: number;
+    gaps: Record<string, number>;
+  }[];
   /** How well the model explains the ink (higher is better). */
   score: number;
 }
@@ -69,16 +75,21 @@ class Sat {
       }
     }
   }
-  /** Ink sum and inside-the-crop pixel count over [x0, x1) × [y0, y1), clipped. */
-  sum(x0: number, x1: number, y0: number, y1: number): [number, number] {
+  /** Inside-the-crop pixel count of the last {@linkcode sum}. */
+  n = 0;
+  /** Ink sum over [x0, x1) × [y0, y1), clipped; sets {@linkcode n}. */
+  sum(x0: number, x1: number, y0: number, y1: number): number {
     const a = Math.max(0, Math.min(this.w, Math.round(x0))),
       b = Math.max(0, Math.min(this.w, Math.round(x1)));
     const c = Math.max(0, Math.min(this.h, Math.round(y0))),
       d = Math.max(0, Math.min(this.h, Math.round(y1)));
-    if (b <= a || d <= c) return [0, 0];
-    const W = this.w + 1;
-    const f = (t: Float64Array) => t[d * W + b] - t[c * W + b] - t[d * W + a] + t[c * W + a];
-    return [f(this.ink), f(this.valid)];
+    if (b <= a || d <= c) {
+      this.n = 0;
+      return 0;
+    }
+    const W = this.w + 1, ink = this.ink, v = this.valid;
+    this.n = v[d * W + b] - v[c * W + b] - v[d * W + a] + v[c * W + a];
+    return ink[d * W + b] - ink[c * W + b] - ink[d * W + a] + ink[c * W + a];
   }
 }
 
@@ -111,70 +122,59 @@ export function segmentRects(g: Geometry): Record<string, Rect> {
   };
 }
 
-/**
- * Where a segment's line would continue if it were not a segment: beside the cell for a/g/d,
- * above and below it for the verticals. A frame edge or a window border runs on there; a
- * segment stops.
- */
-function extensionRects(g: Geometry): Record<string, Rect[]> {
-  const { x0, x1, y0, y1, t, th } = g;
-  const W = x1 - x0, H = y1 - y0, ym = (y0 + y1) / 2;
-  const side = (ya: number, yb: number): Rect[] => [
-    [x0 - 0.5 * t - 0.3 * W, x0 - 0.5 * t, ya, yb],
-    [x1 + 0.5 * t, x1 + 0.5 * t + 0.3 * W, ya, yb],
-  ];
-  const up = (xa: number, xb: number): Rect[] => [[xa, xb, y0 - 0.5 * th - 0.2 * H, y0 - 0.5 * th]];
-  const down = (
-    xa: number,
-    xb: number,
-  ): Rect[] => [[xa, xb, y1 + 0.5 * th, y1 + 0.5 * th + 0.2 * H]];
-  return {
-    a: side(y0, y0 + th),
-    g: side(ym - th / 2, ym + th / 2),
-    d: side(y1 - th, y1),
-    b: up(x1 - t, x1),
-    f: up(x0, x0 + t),
-    c: down(x1 - t, x1),
-    e: down(x0, x0 + t),
-  };
-}
-
 const CORNER_WEIGHT = 0.3;
-/** The six corners where segments meet. */
-function cornerRects(g: Geometry): Rect[] {
-  const { x0, x1, y0, y1, t, th } = g;
-  const ym = (y0 + y1) / 2;
-  const rows: [number, number][] = [[y0, y0 + th], [ym - th / 2, ym + th / 2], [y1 - th, y1]];
-  return rows.flatMap(([a, b]): Rect[] => [[x0, x0 + t, a, b], [x1 - t, x1, a, b]]);
-}
-
-/** The two counters (the holes of an 8): never lit. */
-function counterRects(g: Geometry): Rect[] {
-  const { x0, x1, y0, y1, t, th } = g;
-  const ym = (y0 + y1) / 2, m = t * 0.3, mh = th * 0.3;
-  return [
-    [x0 + t + m, x1 - t - m, y0 + th + mh, ym - th / 2 - mh],
-    [x0 + t + m, x1 - t - m, ym + th / 2 + mh, y1 - th - mh],
-  ];
-}
 
 /** Least-squares gain of the model: each segment adds what it explains when lit. */
 function score(sat: Sat, g: Geometry): number {
-  const segs = segmentRects(g), ext = extensionRects(g);
+  // Written out without allocations: it runs tens of thousands of times per crop.
+  const { x0, x1, y0, y1, t, th } = g;
+  const W = x1 - x0, H = y1 - y0, ym = (y0 + y1) / 2;
+  const hx0 = x0 + t, hx1 = x1 - t, hm = Math.max(0, (hx1 - hx0) * 0.12);
+  const vu0 = y0 + th, vu1 = ym - th / 2, vl0 = ym + th / 2, vl1 = y1 - th;
+  const um = Math.max(0, (vu1 - vu0) * 0.12), lm = Math.max(0, (vl1 - vl0) * 0.12);
+  const lx0 = x0 - 0.5 * t - 0.3 * W, lx1 = x0 - 0.5 * t, rx0 = x1 + 0.5 * t, rx1 = rx0 + 0.3 * W;
+  const upY0 = y0 - 0.5 * th - 0.2 * H, upY1 = y0 - 0.5 * th;
+  const dnY0 = y1 + 0.5 * th, dnY1 = dnY0 + 0.2 * H;
+  const gain = (a: number, b: number, c: number, d: number) => {
+    const ink = sat.sum(a, b, c, d);
+    return sat.n < 1 ? 0 : 2 * ink - sat.n;
+  };
+  const beside = (c: number, d: number) =>
+    1.5 * (sat.sum(lx0, lx1, c, d) + sat.sum(rx0, rx1, c, d));
   let total = 0;
-  for (const [s, [a, b, c, d]] of Object.entries(segs)) {
-    const [ink, n] = sat.sum(a, b, c, d);
-    if (n < 1) continue;
-    let gain = 2 * ink - n;
-    for (const [ea, eb, ec, ed] of ext[s]) gain -= 1.5 * sat.sum(ea, eb, ec, ed)[0];
-    if (gain > 0) total += gain;
-  }
-  for (const [a, b, c, d] of counterRects(g)) total -= 1.5 * sat.sum(a, b, c, d)[0];
+  // a, g, d: a line running on beside the cell is no segment.
+  total += Math.max(0, gain(hx0 + hm, hx1 - hm, y0, y0 + th) - beside(y0, y0 + th));
+  total += Math.max(
+    0,
+    gain(hx0 + hm, hx1 - hm, ym - th / 2, ym + th / 2) - beside(ym - th / 2, ym + th / 2),
+  );
+  total += Math.max(0, gain(hx0 + hm, hx1 - hm, y1 - th, y1) - beside(y1 - th, y1));
+  // b, f (a line running on above), c, e (below).
+  total += Math.max(
+    0,
+    gain(x1 - t, x1, vu0 + um, vu1 - um) - 1.5 * sat.sum(x1 - t, x1, upY0, upY1),
+  );
+  total += Math.max(
+    0,
+    gain(x0, x0 + t, vu0 + um, vu1 - um) - 1.5 * sat.sum(x0, x0 + t, upY0, upY1),
+  );
+  total += Math.max(
+    0,
+    gain(x1 - t, x1, vl0 + lm, vl1 - lm) - 1.5 * sat.sum(x1 - t, x1, dnY0, dnY1),
+  );
+  total += Math.max(
+    0,
+    gain(x0, x0 + t, vl0 + lm, vl1 - lm) - 1.5 * sat.sum(x0, x0 + t, dnY0, dnY1),
+  );
+  // The counters (the holes of an 8) are never lit.
+  const m = t * 0.3, mh = th * 0.3;
+  total -= 1.5 * sat.sum(hx0 + m, hx1 - m, y0 + th + mh, ym - th / 2 - mh);
+  total -= 1.5 * sat.sum(hx0 + m, hx1 - m, ym + th / 2 + mh, y1 - th - mh);
   // Corners, where segments meet, are ink too when a neighbouring segment is lit: a cell that
   // reaches past a 4's or a 1's strokes to a frame line beyond them loses its corners.
-  for (const [a, b, c, d] of cornerRects(g)) {
-    const [ink, n] = sat.sum(a, b, c, d);
-    if (n >= 1) total += CORNER_WEIGHT * Math.max(0, 2 * ink - n);
+  for (const [c, d] of [[y0, y0 + th], [ym - th / 2, ym + th / 2], [y1 - th, y1]]) {
+    total += CORNER_WEIGHT *
+      (Math.max(0, gain(x0, x0 + t, c, d)) + Math.max(0, gain(x1 - t, x1, c, d)));
   }
   return total;
 }
@@ -182,16 +182,21 @@ function score(sat: Sat, g: Geometry): number {
 /** Keeps a geometry plausible for a digit: proportions and stroke width. */
 function plausible(g: Geometry, mapH: number): boolean {
   const H = g.y1 - g.y0, W = g.x1 - g.x0;
-  return H >= mapH * 0.45 && H <= mapH * 1.25 && W >= H * 0.35 && W <= H * 0.85 &&
+  return H >= mapH * 0.45 && H <= mapH * 1.25 && W >= H * 0.35 &&
+    W <= H * 0.95 &&
     g.t >= H * 0.07 && g.t <= H * 0.24 && W >= 3 * g.t && g.th >= H * 0.05 &&
     g.th <= H * 0.2;
 }
 
 /** Coordinate ascent from `start` with shrinking steps. */
-function climb(sat: Sat, start: Geometry, mapH: number): { g: Geometry; s: number } {
-  let g = { ...start }, s = plausible(g, mapH) ? score(sat, g) : -Infinity;
+function climb(
+  sat: Sat,
+  start: { g: Geometry; s?: number },
+  { mapH, steps }: { mapH: number; steps: number[] },
+): { g: Geometry; s: number } {
+  let g = { ...start.g }, s = start.s ?? (plausible(g, mapH) ? score(sat, g) : -Infinity);
   const keys: (keyof Geometry)[] = ["y0", "y1", "x0", "x1", "t", "th"];
-  for (const step of [6, 3, 2, 1]) {
+  for (const step of steps) {
     for (let round = 0; round < 12; round++) {
       let improved = false;
       for (const k of keys) {
@@ -285,74 +290,80 @@ function strokeWidth(sat: Sat, [x0, x1, y0, y1]: Rect, horizontal: boolean, g: G
   return runs.length ? runs[Math.floor(runs.length / 2)] : 0;
 }
 
-function quantileOf(sat: Sat, [x0, x1, y0, y1]: Rect, q: number): number | undefined {
-  const v: number[] = [];
-  let area = 0;
-  for (let y = Math.round(y0); y < Math.round(y1); y++) {
-    for (let x = Math.round(x0); x < Math.round(x1); x++) {
-      area++;
-      if (x < 0 || y < 0 || x >= sat.w || y >= sat.h) continue;
-      const p = sat.px[y * sat.w + x];
-      if (!Number.isNaN(p)) v.push(p);
+/**
+ * For a and d: per neighbouring vertical (f and b, e and c), the longest run of rows without ink
+ * between the horizontal's ink and the vertical's. A lit a joins its lit verticals at the
+ * corners; the edge of the display's window, drawn above a 4 or a 1, is cut off from them by
+ * ground.
+ */
+function edgeGaps(sat: Sat, seg: string, g: Geometry): Record<string, number> {
+  if (seg !== "a" && seg !== "d") return {};
+  const { x0, x1, y0, y1, t, th } = g;
+  const ym = (y0 + y1) / 2;
+  const out: Record<string, number> = {};
+  const cols: Record<string, [number, number]> = seg === "a"
+    ? { f: [x0, x0 + t], b: [x1 - t, x1] }
+    : { e: [x0, x0 + t], c: [x1 - t, x1] };
+  // From the outer edge (and a stroke beyond it) inwards to the verticals' middles.
+  const rows = seg === "a"
+    ? range(Math.round(y0), Math.round((y0 + ym) / 2))
+    : range(Math.round(y1) - 1, Math.round((y1 + ym) / 2), -1);
+  for (const [v, [ca, cb]] of Object.entries(cols)) {
+    const prof = rows.map((y) => {
+      let best = -1;
+      for (let x = Math.round(ca); x < Math.round(cb); x++) {
+        if (x < 0 || y < 0 || x >= sat.w || y >= sat.h) continue;
+        const p = sat.px[y * sat.w + x];
+        if (!Number.isNaN(p) && p > best) best = p;
+      }
+      return best;
+    });
+    // Skip to the horizontal's ink, then count the longest ink-free run before the vertical.
+    let i = prof.findIndex((p) => p > 0.5);
+    let run = 0, longest = 0;
+    if (i < 0) i = prof.length;
+    for (; i < prof.length; i++) {
+      if (prof[i] >= 0 && prof[i] < 0.35) longest = Math.max(longest, ++run);
+      else run = 0;
     }
+    out[v] = longest;
   }
-  if (v.length < Math.max(3, area * 0.4)) return undefined;
-  v.sort((a, b) => a - b);
-  return v[Math.min(v.length - 1, Math.floor(q * (v.length - 1)))];
+  return out;
 }
 
-/**
- * A segment lies on the display's ground: the tone just beside it is alike on both sides. The
- * edge of an LCD's window is a dark line too, but with the ground on one side and the bright
- * bezel on the other. 0..1: the smaller step from the stroke to a side over the larger one (1
- * when a side lies outside the crop).
- */
-function sidesAlike(tone: Sat, r: Rect, horizontal: boolean, g: Geometry): number {
-  const [x0, x1, y0, y1] = r;
-  const w = horizontal ? g.th : g.t;
-  const [a, b]: Rect[] = horizontal
-    ? [[x0, x1, y0 - 0.7 * w, y0 - 0.2 * w], [x0, x1, y1 + 0.2 * w, y1 + 0.7 * w]]
-    : [[x0 - 0.7 * w, x0 - 0.2 * w, y0, y1], [x1 + 0.2 * w, x1 + 0.7 * w, y0, y1]];
-  const seg = quantileOf(tone, r, 0.8),
-    sa = quantileOf(tone, a, 0.5),
-    sb = quantileOf(tone, b, 0.5);
-  if (seg === undefined || sa === undefined || sb === undefined) return 1;
-  const da = Math.max(0, seg - sa), db = Math.max(0, seg - sb);
-  return Math.max(da, db) > 0 ? Math.min(da, db) / Math.max(da, db) : 1;
+function range(from: number, to: number, step = 1): number[] {
+  const out: number[] = [];
+  for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(i);
+  return out;
 }
 
 /** Fits the one cell that best explains `ink` (values 0..1), over slants −0.1..0.3. */
-export function fitCell(ink: InkMap, tone?: InkMap): FittedCell | undefined {
+export function fitCell(ink: InkMap): FittedCell | undefined {
   const h = ink.h, w = ink.w;
-  let best: { g: Geometry; s: number; slant: number; sat: Sat } | undefined;
+  // Coarse steps from many starts at every slant, then fine steps from the best few.
+  const coarse: { g: Geometry; s: number; slant: number; sat: Sat }[] = [];
   for (let slant = -0.1; slant <= 0.3001; slant += 0.05) {
     const dx = Math.ceil(Math.abs(slant) * h / 2) + 1;
     const sat = new Sat(ink, slant, dx);
     const cx = w / 2 + dx;
-    const starts: Geometry[] = [];
     for (const hh of [0.8, 1]) {
       for (const ar of [0.5, 0.65]) {
         for (const off of [-0.25, 0, 0.25]) {
           const H = h * hh, W = H * ar, x0 = cx - W / 2 + off * w;
-          starts.push({
-            x0,
-            x1: x0 + W,
-            y0: (h - H) / 2,
-            y1: (h + H) / 2,
-            t: H * 0.14,
-            th: H * 0.1,
-          });
+          const g = { x0, x1: x0 + W, y0: (h - H) / 2, y1: (h + H) / 2, t: H * 0.14, th: H * 0.1 };
+          coarse.push({ ...climb(sat, { g }, { mapH: h, steps: [6, 3] }), slant, sat });
         }
       }
     }
-    for (const st of starts) {
-      const r = climb(sat, st, h);
-      if (!best || r.s > best.s) best = { ...r, slant, sat };
-    }
+  }
+  coarse.sort((a, b) => b.s - a.s);
+  let best: { g: Geometry; s: number; slant: number; sat: Sat } | undefined;
+  for (const c of coarse.slice(0, 10)) {
+    const r = { ...climb(c.sat, c, { mapH: h, steps: [2, 1] }), slant: c.slant, sat: c.sat };
+    if (!best || r.s > best.s) best = r;
   }
   if (!best || best.s <= 0) return undefined;
   const { g, sat } = best;
-  const toneSat = tone ? new Sat(tone, best.slant, sat.dx) : undefined;
   const segments = Object.entries(segmentRects(g)).map(([seg, r]) => {
     const horizontal = seg === "a" || seg === "d" || seg === "g";
     // The median along a/g/d: the corners of lit verticals (a 4's f and b) reach into its ends.
@@ -360,8 +371,8 @@ export function fitCell(ink: InkMap, tone?: InkMap): FittedCell | undefined {
     return {
       seg,
       ...sample,
-      sides: toneSat ? sidesAlike(toneSat, r, horizontal, g) : 1,
       width: strokeWidth(sat, r, horizontal, g),
+      gaps: edgeGaps(sat, seg, g),
     };
   });
   return {

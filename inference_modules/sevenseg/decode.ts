@@ -112,23 +112,29 @@ function resample(img: RgbaImage, scale: number): { w: number; h: number; rgb: F
 function rankFilter(src: Gray, r: number, max: boolean): Gray {
   const { w, h } = src;
   const tmp = new Float32Array(w * h), out = new Float32Array(w * h);
-  const pick = max ? Math.max : Math.min;
+  const sign = max ? 1 : -1; // a max filter of −v is a min filter of v
+  const d = src.d;
   for (let y = 0; y < h; y++) {
+    const row = y * w;
     for (let x = 0; x < w; x++) {
-      let v = src.d[y * w + x];
-      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) {
-        v = pick(v, src.d[y * w + k]);
+      let v = -Infinity;
+      const k1 = Math.min(w - 1, x + r);
+      for (let k = Math.max(0, x - r); k <= k1; k++) {
+        const u = sign * d[row + k];
+        if (u > v) v = u;
       }
-      tmp[y * w + x] = v;
+      tmp[row + x] = v;
     }
   }
   for (let y = 0; y < h; y++) {
+    const k1 = Math.min(h - 1, y + r);
     for (let x = 0; x < w; x++) {
-      let v = tmp[y * w + x];
-      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) {
-        v = pick(v, tmp[k * w + x]);
+      let v = -Infinity;
+      for (let k = Math.max(0, y - r); k <= k1; k++) {
+        const u = tmp[k * w + x];
+        if (u > v) v = u;
       }
-      out[y * w + x] = v;
+      out[y * w + x] = sign * v;
     }
   }
   return { w, h, d: out };
@@ -586,6 +592,9 @@ function decodeWith(
  */
 const MIN_SEGMENT_DEPTH: Record<Polarity, number> = { dark_on_light: 0.3, light_on_dark: 0.6 };
 
+/** Widest ink-free gap between a lit a or d and its lit verticals, as a share of the height. */
+const MAX_CORNER_GAP = 0.03;
+
 /** Narrowest vertical stroke, as a share of the digit's height (fonts draw 0.1–0.25). */
 const MIN_STROKE = 0.09;
 
@@ -616,17 +625,25 @@ function decodeSingle(
   const level = quantile(gray.d, 0.5);
   const norm = inkScale * 0.85;
   const map = { w: ink.w, h: ink.h, d: ink.d.map((v) => Math.min(1, v / norm)) };
-  const dark = base.polarity === "dark_on_light";
-  const tone = { w: gray.w, h: gray.h, d: gray.d.map((v) => (dark ? 255 - v : v)) };
-  const fit = fitCell(map, tone);
+  const fit = fitCell(map);
   debugHook?.(map, fit, inkScale, level);
   const empty = { ...base, slant: 0, ghostRatio: 0, text: "", confidence: 1, digits: [] };
   if (!fit) return empty;
   // A vertical stroke thinner than a digit's strokes ever are is a line: the edge of the
   // display's window, not a segment.
-  const minWidth = MIN_STROKE * (fit.y1 - fit.y0);
-  const isLit = (s: { seg: string; ink: number; width: number }) =>
-    s.ink > 0.5 && (!"bcef".includes(s.seg) || s.width >= minWidth);
+  const H = fit.y1 - fit.y0;
+  const verticalLit = new Set(
+    fit.segments.filter((s) => "bcef".includes(s.seg) && s.ink > 0.5 && s.width >= MIN_STROKE * H)
+      .map((s) => s.seg),
+  );
+  // A lit a or d joins a lit vertical beside it: a line cut off from them by ground is the edge
+  // of the display's window above or below a digit that leaves a (or d) unlit.
+  const joined = (gaps: Record<string, number>) => {
+    const near = Object.entries(gaps).filter(([v]) => verticalLit.has(v));
+    return near.length === 0 || near.some(([, n]) => n <= MAX_CORNER_GAP * H);
+  };
+  const isLit = (s: { seg: string; ink: number; gaps: Record<string, number> }) =>
+    "bcef".includes(s.seg) ? verticalLit.has(s.seg) : s.ink > 0.5 && joined(s.gaps);
   // Lit segments differ from the ground by a share of its own brightness (darker on a light
   // ground, brighter on a dark one, where that is easy): a smudge, a shadow or the bright rim of
   // an unlit LCD does not.
