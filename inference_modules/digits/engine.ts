@@ -88,7 +88,7 @@ const AUTO_MIN_GHOST = 0.08;
 /** The segment decoder's answer for `display: "7seg"`, or for `auto` when it is clearly right. */
 function sevenSegFirst(crop: RgbaImage, p: DigitsParams): ReadOutput | undefined {
   const digits = p.digit_count ?? p.cells;
-  const opts = { digits, polarity: "auto" as const, decimals: p.decimals, min_contrast: 0.08 };
+  const opts = { digits, polarity: "auto" as const, decimals: p.decimals, min_contrast: 0.05 };
   if (p.display === "7seg") {
     const out = readSevenSeg(crop, opts);
     return { ...out, data: { display: "7seg", ...(out.data as object) } };

@@ -35,6 +35,8 @@ export interface FittedCell {
     visible: number;
     width: number;
     gaps: Record<string, number>;
+    /** The same sample on the tone map (when given). */
+    tone: number;
   }[];
   /** How well the model explains the ink (higher is better). */
   score: number;
@@ -338,7 +340,7 @@ function range(from: number, to: number, step = 1): number[] {
 }
 
 /** Fits the one cell that best explains `ink` (values 0..1), over slants −0.1..0.3. */
-export function fitCell(ink: InkMap): FittedCell | undefined {
+export function fitCell(ink: InkMap, tone?: InkMap): FittedCell | undefined {
   const h = ink.h, w = ink.w;
   // Coarse steps from many starts at every slant, then fine steps from the best few.
   const coarse: { g: Geometry; s: number; slant: number; sat: Sat }[] = [];
@@ -364,13 +366,16 @@ export function fitCell(ink: InkMap): FittedCell | undefined {
   }
   if (!best || best.s <= 0) return undefined;
   const { g, sat } = best;
+  const toneSat = tone ? new Sat(tone, best.slant, sat.dx) : undefined;
   const segments = Object.entries(segmentRects(g)).map(([seg, r]) => {
     const horizontal = seg === "a" || seg === "d" || seg === "g";
     // The median along a/g/d: the corners of lit verticals (a 4's f and b) reach into its ends.
-    const sample = sampleSegment(sat, r, horizontal, g, horizontal ? 0.5 : 0.25);
+    const q = horizontal ? 0.5 : 0.25;
+    const sample = sampleSegment(sat, r, horizontal, g, q);
     return {
       seg,
       ...sample,
+      tone: toneSat ? sampleSegment(toneSat, r, horizontal, g, q).ink : 0,
       width: strokeWidth(sat, r, horizontal, g),
       gaps: edgeGaps(sat, seg, g),
     };

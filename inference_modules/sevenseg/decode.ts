@@ -71,6 +71,7 @@ const GLYPHS: Record<string, string> = {
   "0000000": "",
 };
 
+const PAD_Q = 0.9;
 /** Working height: crops are scaled to it so every size below is in the same units. */
 const WORK_H = 72;
 
@@ -150,7 +151,7 @@ function inkMap(gray: Gray, polarity: Polarity, r: number): Gray {
   const light = polarity === "light_on_dark";
   // The crop is framed in the background's level first: a stroke cut by the crop's edge has no
   // background beyond it, and the filters would take the stroke for background.
-  const level = quantile(gray.d, light ? 0.1 : 0.9);
+  const level = quantile(gray.d, light ? 1 - PAD_Q : PAD_Q);
   const pw = gray.w + 2 * r, ph = gray.h + 2 * r;
   const padded: Gray = { w: pw, h: ph, d: new Float32Array(pw * ph).fill(level) };
   for (let y = 0; y < gray.h; y++) {
@@ -301,6 +302,8 @@ interface Cell {
   minus?: boolean;
   /** A narrow tall run (a `1`): the cell reaches left of it. */
   one?: boolean;
+  /** Where the narrow run itself starts. */
+  runX0?: number;
 }
 
 /** Segment sample regions in cell coordinates: [u0, u1, v0, v1] (0..1 across, down). */
@@ -454,7 +457,7 @@ function decodeWith(
   const ink = inkMap(gray, polarity, Math.round(h / 7));
   const inkScale = Math.max(1e-6, quantile(ink.d, 0.995));
   const contrast = Math.min(1, inkScale / 255);
-  const minContrast = opts.minContrast ?? 0.08;
+  const minContrast = opts.minContrast ?? 0.05;
   const base = { polarity, slant: 0, contrast, ghostRatio: 0 };
   if (contrast < minContrast || range < 255 * minContrast) {
     return { ...base, text: "", confidence: 1, digits: [] };
@@ -590,7 +593,7 @@ function decodeWith(
  * dark LCD segments take away a third of the light; LED and VFD segments (and the clear segments
  * of a backlit negative LCD) are far brighter than their dark ground.
  */
-const MIN_SEGMENT_DEPTH: Record<Polarity, number> = { dark_on_light: 0.3, light_on_dark: 0.6 };
+const MIN_SEGMENT_DEPTH: Record<Polarity, number> = { dark_on_light: 0.3, light_on_dark: 1.5 };
 
 /** Widest ink-free gap between a lit a or d and its lit verticals, as a share of the height. */
 const MAX_CORNER_GAP = 0.03;
@@ -604,15 +607,6 @@ const MIN_STROKE = 0.09;
  */
 const fits = new WeakMap<SevenSegResult, { score: number; depth: number }>();
 
-/** Test hook: sees each single-cell fit. */
-export let debugHook:
-  | ((map: Gray, fit: ReturnType<typeof fitCell>, inkScale: number, level: number) => void)
-  | undefined;
-/** Sets {@linkcode debugHook}. */
-export function setDebugHook(f: typeof debugHook): void {
-  debugHook = f;
-}
-
 /**
  * A one-digit crop: the cell, slant and stroke width are fitted to the ink (see cell_fit.ts), so a
  * digit cut by the crop's edge or a frame line beside it does not move the cell.
@@ -625,8 +619,10 @@ function decodeSingle(
   const level = quantile(gray.d, 0.5);
   const norm = inkScale * 0.85;
   const map = { w: ink.w, h: ink.h, d: ink.d.map((v) => Math.min(1, v / norm)) };
-  const fit = fitCell(map);
-  debugHook?.(map, fit, inkScale, level);
+  // Tone: gray, turned so that segments are high (dark LCD segments as well as lit LEDs).
+  const dark = base.polarity === "dark_on_light";
+  const tone = { w: gray.w, h: gray.h, d: gray.d.map((v) => (dark ? 255 - v : v)) };
+  const fit = fitCell(map, tone);
   const empty = { ...base, slant: 0, ghostRatio: 0, text: "", confidence: 1, digits: [] };
   if (!fit) return empty;
   // A vertical stroke thinner than a digit's strokes ever are is a line: the edge of the
@@ -636,27 +632,34 @@ function decodeSingle(
     fit.segments.filter((s) => "bcef".includes(s.seg) && s.ink > 0.5 && s.width >= MIN_STROKE * H)
       .map((s) => s.seg),
   );
-  // A lit a or d joins a lit vertical beside it: a line cut off from them by ground is the edge
-  // of the display's window above or below a digit that leaves a (or d) unlit.
-  const joined = (gaps: Record<string, number>) => {
-    const near = Object.entries(gaps).filter(([v]) => verticalLit.has(v));
-    return near.length === 0 || near.some(([, n]) => n <= MAX_CORNER_GAP * H);
-  };
-  const isLit = (s: { seg: string; ink: number; gaps: Record<string, number> }) =>
-    "bcef".includes(s.seg) ? verticalLit.has(s.seg) : s.ink > 0.5 && joined(s.gaps);
-  // Lit segments differ from the ground by a share of its own brightness (darker on a light
-  // ground, brighter on a dark one, where that is easy): a smudge, a shadow or the bright rim of
-  // an unlit LCD does not.
-  const litInk = fit.segments.filter(isLit).map((s) => s.ink * norm);
-  const ground = Math.max(16, level);
-  const strength = litInk.length ? litInk.reduce((a, b) => a + b, 0) / litInk.length / ground : 0;
+  // A lit a or d joins a lit vertical beside it (every digit that lights a lights f or b, and
+  // e or c with d): a line alone, or cut off from them by ground, is the edge of the display's
+  // window above or below the digit.
+  const joined = (seg: string, gaps: Record<string, number>) =>
+    seg === "g" ||
+    Object.entries(gaps).some(([v, n]) => verticalLit.has(v) && n <= MAX_CORNER_GAP * H);
+  const isLit = (s: { seg: string; ink: number; width: number; gaps: Record<string, number> }) =>
+    "bcef".includes(s.seg)
+      ? verticalLit.has(s.seg)
+      : s.ink > 0.5 && s.width > 0 && joined(s.seg, s.gaps);
+  // Lit segments differ from the ground (the crop's median) by a share of its brightness: darker
+  // on a light ground, brighter on a dark one. A smudge, a shadow or the bright rim of an unlit
+  // LCD does not; nor does the light ground between the dark strokes of an LCD read the wrong
+  // way round.
+  const groundTone = dark ? 255 - level : level;
+  const litTone = fit.segments.filter(isLit).map((s) => s.tone - groundTone);
+  const ground = Math.max(32, level);
+  const strength = litTone.length
+    ? litTone.reduce((a, b) => a + b, 0) / litTone.length / ground
+    : 0;
   if (strength < MIN_SEGMENT_DEPTH[base.polarity]) return empty;
   let conf = 1;
   const bits = fit.segments.map((s) => {
     conf = Math.min(conf, Math.min(1, Math.abs(s.ink - 0.5) * 2));
     return isLit(s) ? "1" : "0";
   }).join("");
-  const char = GLYPHS[bits];
+  // Alone in its crop, a 1 has no neighbour to say which side of the cell it stands on.
+  const char = bits === "0000110" ? "1" : GLYPHS[bits];
   const digit: SevenSegDigit = {
     char: char ?? "?",
     pattern: bits + "x",
@@ -787,6 +790,7 @@ function cellsFromRuns(
           y0: by0,
           y1: by1,
           one: true,
+          runX0: r.x0,
         });}
     } else if (rw >= Wd * 0.35 && rh <= H * 0.3 && r.y0 > by0 + H * 0.3) {
       // A lone middle bar: a minus sign drawn in a digit cell.
@@ -799,7 +803,12 @@ function cellsFromRuns(
   const merged: Cell[] = [];
   for (const c of cells.sort((a, b) => a.x0 - b.x0)) {
     const prev = merged[merged.length - 1];
-    if (prev && c.one && c.x0 < prev.x1) {
+    const prevX0 = prev?.runX0 ?? prev?.x0 ?? 0;
+    if (prev?.one && c.one && c.x1 - prevX0 <= Wd * 1.25) {
+      // Two narrow columns within a digit's width: the left and right strokes of one cell (a
+      // lit 1 beside the ghost strokes e and f).
+      merged[merged.length - 1] = { x0: prevX0, x1: c.x1, y0: by0, y1: by1 };
+    } else if (prev && c.one && c.x0 < prev.x1) {
       // A 1 right after a digit: its cell starts where the neighbour's ends.
       merged.push({ ...c, x0: prev.x1 + 1 });
     } else if (prev && c.x0 < prev.x1 - Wd * 0.3) {
