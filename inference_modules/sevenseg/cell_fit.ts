@@ -107,7 +107,7 @@ interface Geometry {
 }
 
 /** Segment rectangles (shortened at their ends, where segments meet and blur into each other). */
-export function segmentRects(g: Geometry): Record<string, Rect> {
+function segmentRects(g: Geometry): Record<string, Rect> {
   const { x0, x1, y0, y1, t, th } = g;
   const ym = (y0 + y1) / 2;
   const hx0 = x0 + t, hx1 = x1 - t, hm = Math.max(0, (hx1 - hx0) * 0.12);
@@ -300,7 +300,7 @@ function strokeWidth(sat: Sat, [x0, x1, y0, y1]: Rect, horizontal: boolean, g: G
  */
 function edgeGaps(sat: Sat, seg: string, g: Geometry): Record<string, number> {
   if (seg !== "a" && seg !== "d") return {};
-  const { x0, x1, y0, y1, t, th } = g;
+  const { x0, x1, y0, y1, t } = g;
   const ym = (y0 + y1) / 2;
   const out: Record<string, number> = {};
   const cols: Record<string, [number, number]> = seg === "a"
