@@ -98,6 +98,9 @@ function sevenSegFirst(crop: RgbaImage, p: DigitsParams): ReadOutput | undefined
     return { ...out, data: { display: "7seg", ...(out.data as object) } };
   }
   if (p.display !== "auto") return undefined;
+  // Auto takes two or more cells only: a one-digit crop (a meter's drum digit) goes to OCR
+  // without the segment decoder's cell fit.
+  if (digits === 1 || (digits === undefined && crop.width / crop.height < 1.2)) return undefined;
   const r = decodeSevenSeg(crop, { digits });
   const clear = !r.error && r.digits.length >= 2 && r.confidence >= AUTO_MIN_CONFIDENCE &&
     r.ghostRatio >= AUTO_MIN_GHOST && r.text !== "";
