@@ -148,3 +148,23 @@ Deno.test({
     assert.equal((ocr.data as { display?: string }).display, undefined);
   },
 });
+
+Deno.test({
+  name: "digits (display: auto) reads at least 97 % of synthetic seven-segment displays",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    // Before the auto thresholds were lowered (confidence 0.6 → 0.25), auto left 10 % of these
+    // to OCR, which reads ghost segments as 8s.
+    const { synthSet } = await import("../../bench/sevenseg_synth.ts");
+    const e = await digitsEngine();
+    const set = await synthSet(60, 7);
+    const wrong: string[] = [];
+    for (const s of set) {
+      const out = await e.read(s.image, { digit_count: s.spec.cells.length }, roi)
+        .catch((err: Error) => ({ text: `error: ${err.message}` }));
+      if (out.text !== s.text) wrong.push(`${s.text} → ${out.text}`);
+    }
+    assert.ok(wrong.length <= set.length * 0.03, `${wrong.length}/60 wrong: ${wrong.join(", ")}`);
+  },
+});

@@ -5,6 +5,7 @@
  * ghost segment (an unlit segment shown faintly) counts as off.
  */
 import type { RgbaImage } from "../module_types.ts";
+import { fitCell } from "./cell_fit.ts";
 
 /** Display polarity: dark segments on a light ground (LCD) or light on dark (LED, VFD). */
 export type Polarity = "dark_on_light" | "light_on_dark";
@@ -70,6 +71,7 @@ const GLYPHS: Record<string, string> = {
   "0000000": "",
 };
 
+const PAD_Q = 0.9;
 /** Working height: crops are scaled to it so every size below is in the same units. */
 const WORK_H = 72;
 
@@ -111,23 +113,29 @@ function resample(img: RgbaImage, scale: number): { w: number; h: number; rgb: F
 function rankFilter(src: Gray, r: number, max: boolean): Gray {
   const { w, h } = src;
   const tmp = new Float32Array(w * h), out = new Float32Array(w * h);
-  const pick = max ? Math.max : Math.min;
+  const sign = max ? 1 : -1; // a max filter of −v is a min filter of v
+  const d = src.d;
   for (let y = 0; y < h; y++) {
+    const row = y * w;
     for (let x = 0; x < w; x++) {
-      let v = src.d[y * w + x];
-      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) {
-        v = pick(v, src.d[y * w + k]);
+      let v = -Infinity;
+      const k1 = Math.min(w - 1, x + r);
+      for (let k = Math.max(0, x - r); k <= k1; k++) {
+        const u = sign * d[row + k];
+        if (u > v) v = u;
       }
-      tmp[y * w + x] = v;
+      tmp[row + x] = v;
     }
   }
   for (let y = 0; y < h; y++) {
+    const k1 = Math.min(h - 1, y + r);
     for (let x = 0; x < w; x++) {
-      let v = tmp[y * w + x];
-      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) {
-        v = pick(v, tmp[k * w + x]);
+      let v = -Infinity;
+      for (let k = Math.max(0, y - r); k <= k1; k++) {
+        const u = tmp[k * w + x];
+        if (u > v) v = u;
       }
-      out[y * w + x] = v;
+      out[y * w + x] = sign * v;
     }
   }
   return { w, h, d: out };
@@ -141,11 +149,22 @@ function quantile(values: ArrayLike<number>, q: number): number {
 /** Ink of every pixel: how far it stands from the local background towards the segment colour. */
 function inkMap(gray: Gray, polarity: Polarity, r: number): Gray {
   const light = polarity === "light_on_dark";
+  // The crop is framed in the background's level first: a stroke cut by the crop's edge has no
+  // background beyond it, and the filters would take the stroke for background.
+  const level = quantile(gray.d, light ? 1 - PAD_Q : PAD_Q);
+  const pw = gray.w + 2 * r, ph = gray.h + 2 * r;
+  const padded: Gray = { w: pw, h: ph, d: new Float32Array(pw * ph).fill(level) };
+  for (let y = 0; y < gray.h; y++) {
+    padded.d.set(gray.d.subarray(y * gray.w, (y + 1) * gray.w), (y + r) * pw + r);
+  }
   // Opening (light ink) or closing (dark ink) removes strokes and keeps the background.
-  const bg = rankFilter(rankFilter(gray, r, !light), r, light);
+  const bg = rankFilter(rankFilter(padded, r, !light), r, light);
   const d = new Float32Array(gray.d.length);
-  for (let i = 0; i < d.length; i++) {
-    d[i] = Math.max(0, light ? gray.d[i] - bg.d[i] : bg.d[i] - gray.d[i]);
+  for (let y = 0; y < gray.h; y++) {
+    for (let x = 0; x < gray.w; x++) {
+      const i = y * gray.w + x, b = bg.d[(y + r) * pw + x + r];
+      d[i] = Math.max(0, light ? gray.d[i] - b : b - gray.d[i]);
+    }
   }
   return { w: gray.w, h: gray.h, d };
 }
@@ -283,6 +302,8 @@ interface Cell {
   minus?: boolean;
   /** A narrow tall run (a `1`): the cell reaches left of it. */
   one?: boolean;
+  /** Where the narrow run itself starts. */
+  runX0?: number;
 }
 
 /** Segment sample regions in cell coordinates: [u0, u1, v0, v1] (0..1 across, down). */
@@ -404,6 +425,17 @@ export function decodeSevenSeg(img: RgbaImage, opts: SevenSegOptions = {}): Seve
     detected === "dark_on_light" ? "light_on_dark" : "dark_on_light",
     opts,
   );
+  if (fits.has(first) || fits.has(other)) {
+    // One digit: a digit beats an unlit display, which beats segments that make no digit (the
+    // wrong polarity finds those in the ground between strokes) unless they are clear and of the
+    // detected polarity; the better fit breaks ties.
+    const rank = (r: SevenSegResult) => {
+      if (!r.error) return r.text === "" ? 1 : 2;
+      return r === first && (fits.get(r)?.depth ?? 0) >= 2 ? 1.5 : 0;
+    };
+    if (rank(first) !== rank(other)) return rank(other) > rank(first) ? other : first;
+    return (fits.get(other)?.score ?? 0) > (fits.get(first)?.score ?? 0) ? other : first;
+  }
   if (!!first.error !== !!other.error) {
     const [bad, good] = first.error ? [first, other] : [other, first];
     // Nothing found the other way round does not outweigh clear segments that make no digit.
@@ -425,11 +457,13 @@ function decodeWith(
   const ink = inkMap(gray, polarity, Math.round(h / 7));
   const inkScale = Math.max(1e-6, quantile(ink.d, 0.995));
   const contrast = Math.min(1, inkScale / 255);
-  const minContrast = opts.minContrast ?? 0.08;
+  const minContrast = opts.minContrast ?? 0.05;
   const base = { polarity, slant: 0, contrast, ghostRatio: 0 };
   if (contrast < minContrast || range < 255 * minContrast) {
     return { ...base, text: "", confidence: 1, digits: [] };
   }
+  const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
+  if (n === 1) return decodeSingle(ink, gray, { inkScale, base });
   // Layout mask: lit and ghost segments alike (everything well above the noise floor).
   const noise = quantile(ink.d, 0.5);
   const layoutThr = Math.max(noise * 2 + 2, inkScale * 0.22);
@@ -471,7 +505,6 @@ function decodeWith(
     Math.max(1, Math.round(H * 0.04)),
     Math.max(1, Math.round(H * 0.03)),
   );
-  const n = opts.digits ?? (gray.w / gray.h < 1.2 ? 1 : undefined);
   const cells = n === 1
     ? singleCell(sInk, inkScale * 0.3)
     : cellsFromRuns(runs, H, by0, by1, sw, n);
@@ -552,6 +585,102 @@ function decodeWith(
     return result;
   }
   result.text = joinText(digits);
+  return result;
+}
+
+/**
+ * Lit segments of a one-digit crop differ from the ground by at least this share of its level:
+ * dark LCD segments take away a third of the light; LED and VFD segments (and the clear segments
+ * of a backlit negative LCD) are far brighter than their dark ground.
+ */
+const MIN_SEGMENT_DEPTH: Record<Polarity, number> = { dark_on_light: 0.3, light_on_dark: 1.5 };
+
+/** Widest ink-free gap between a lit a or d and its lit verticals, as a share of the height. */
+const MAX_CORNER_GAP = 0.03;
+
+/** Narrowest vertical stroke, as a share of the digit's height (fonts draw 0.1–0.25). */
+const MIN_STROKE = 0.09;
+
+/**
+ * Per one-digit result (to choose the polarity): how well the fitted cell explained the ink, and
+ * the lit segments' depth over the least a lit segment needs.
+ */
+const fits = new WeakMap<SevenSegResult, { score: number; depth: number }>();
+
+/**
+ * A one-digit crop: the cell, slant and stroke width are fitted to the ink (see cell_fit.ts), so a
+ * digit cut by the crop's edge or a frame line beside it does not move the cell.
+ */
+function decodeSingle(
+  ink: Gray,
+  gray: Gray,
+  { inkScale, base }: { inkScale: number; base: { polarity: Polarity; contrast: number } },
+): SevenSegResult {
+  const level = quantile(gray.d, 0.5);
+  const norm = inkScale * 0.85;
+  const map = { w: ink.w, h: ink.h, d: ink.d.map((v) => Math.min(1, v / norm)) };
+  // Tone: gray, turned so that segments are high (dark LCD segments as well as lit LEDs).
+  const dark = base.polarity === "dark_on_light";
+  const tone = { w: gray.w, h: gray.h, d: gray.d.map((v) => (dark ? 255 - v : v)) };
+  const fit = fitCell(map, tone);
+  const empty = { ...base, slant: 0, ghostRatio: 0, text: "", confidence: 1, digits: [] };
+  if (!fit) return empty;
+  // A vertical stroke thinner than a digit's strokes ever are is a line: the edge of the
+  // display's window, not a segment.
+  const H = fit.y1 - fit.y0;
+  const verticalLit = new Set(
+    fit.segments.filter((s) => "bcef".includes(s.seg) && s.ink > 0.5 && s.width >= MIN_STROKE * H)
+      .map((s) => s.seg),
+  );
+  // A lit a or d joins a lit vertical beside it (every digit that lights a lights f or b, and
+  // e or c with d): a line alone, or cut off from them by ground, is the edge of the display's
+  // window above or below the digit.
+  const joined = (seg: string, gaps: Record<string, number>) =>
+    seg === "g" ||
+    Object.entries(gaps).some(([v, n]) => verticalLit.has(v) && n <= MAX_CORNER_GAP * H);
+  const isLit = (s: { seg: string; ink: number; width: number; gaps: Record<string, number> }) =>
+    "bcef".includes(s.seg)
+      ? verticalLit.has(s.seg)
+      : s.ink > 0.5 && s.width > 0 && joined(s.seg, s.gaps);
+  // Lit segments differ from the ground (the crop's median) by a share of its brightness: darker
+  // on a light ground, brighter on a dark one. A smudge, a shadow or the bright rim of an unlit
+  // LCD does not; nor does the light ground between the dark strokes of an LCD read the wrong
+  // way round.
+  const groundTone = dark ? 255 - level : level;
+  const litTone = fit.segments.filter(isLit).map((s) => s.tone - groundTone);
+  const ground = Math.max(32, level);
+  const strength = litTone.length
+    ? litTone.reduce((a, b) => a + b, 0) / litTone.length / ground
+    : 0;
+  if (strength < MIN_SEGMENT_DEPTH[base.polarity]) return empty;
+  let conf = 1;
+  const bits = fit.segments.map((s) => {
+    conf = Math.min(conf, Math.min(1, Math.abs(s.ink - 0.5) * 2));
+    return isLit(s) ? "1" : "0";
+  }).join("");
+  // Alone in its crop, a 1 has no neighbour to say which side of the cell it stands on.
+  const char = bits === "0000110" ? "1" : GLYPHS[bits];
+  const digit: SevenSegDigit = {
+    char: char ?? "?",
+    pattern: bits + "x",
+    point: false,
+    confidence: Math.round(conf * 1000) / 1000,
+    box: { x0: fit.x0, x1: fit.x1, y0: fit.y0, y1: fit.y1 },
+  };
+  const on = fit.segments.filter(isLit).map((s) => s.ink);
+  const off = fit.segments.filter((s) => !isLit(s)).map((s) => s.ink);
+  const avg = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+  const result: SevenSegResult = {
+    ...base,
+    slant: fit.slant,
+    ghostRatio: on.length ? Math.round((avg(off) / avg(on)) * 1000) / 1000 : 0,
+    digits: [digit],
+    text: "",
+    confidence: digit.confidence,
+  };
+  if (char === undefined) result.error = `segment pattern ${digit.pattern} is not a digit`;
+  else result.text = char;
+  fits.set(result, { score: fit.score, depth: strength / MIN_SEGMENT_DEPTH[base.polarity] });
   return result;
 }
 
@@ -661,6 +790,7 @@ function cellsFromRuns(
           y0: by0,
           y1: by1,
           one: true,
+          runX0: r.x0,
         });}
     } else if (rw >= Wd * 0.35 && rh <= H * 0.3 && r.y0 > by0 + H * 0.3) {
       // A lone middle bar: a minus sign drawn in a digit cell.
@@ -673,7 +803,12 @@ function cellsFromRuns(
   const merged: Cell[] = [];
   for (const c of cells.sort((a, b) => a.x0 - b.x0)) {
     const prev = merged[merged.length - 1];
-    if (prev && c.one && c.x0 < prev.x1) {
+    const prevX0 = prev?.runX0 ?? prev?.x0 ?? 0;
+    if (prev?.one && c.one && c.x1 - prevX0 <= Wd * 1.25) {
+      // Two narrow columns within a digit's width: the left and right strokes of one cell (a
+      // lit 1 beside the ghost strokes e and f).
+      merged[merged.length - 1] = { x0: prevX0, x1: c.x1, y0: by0, y1: by1 };
+    } else if (prev && c.one && c.x0 < prev.x1) {
       // A 1 right after a digit: its cell starts where the neighbour's ends.
       merged.push({ ...c, x0: prev.x1 + 1 });
     } else if (prev && c.x0 < prev.x1 - Wd * 0.3) {

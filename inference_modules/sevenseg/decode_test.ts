@@ -108,24 +108,57 @@ Deno.test("sevenseg engine answers text, value and per-digit confidence; an unli
   await assert.rejects(() => engine.read(one, { digits: 0 }, roi), /params\.digits/);
 });
 
-// Goal (issue 13): 99 %. Measured on 200 displays: 98 % (bench/RESULTS.md); this floor guards it.
-Deno.test("sevenseg reads at least 97 % of a synthetic set (ghosts, colours, slant, blur, glare, JPEG)", async () => {
-  const set = await synthSet(80, 7);
+Deno.test("sevenseg reads one-digit crops: every digit, blank, LCD and LED, with the window's edges in the crop", async () => {
+  const looks: Partial<SynthSpec>[] = [
+    { blur: 1 },
+    { height: 40 },
+    { height: 96, slant: 0.15 },
+    { ghost: [150, 160, 140] },
+    { polarity: "light_on_dark", bg: [20, 20, 20], lit: [250, 60, 40], ghost: [60, 25, 20] },
+  ];
+  const wrong: string[] = [];
+  for (const look of looks) {
+    for (const ch of "0123456789 ") {
+      const img = await draw(spec(ch, look));
+      const r = decodeSevenSeg(img, { digits: 1 });
+      if (r.error || r.text !== ch.trim()) {
+        wrong.push(`${JSON.stringify(look)} ${ch}→${r.text || r.error}`);
+      }
+    }
+  }
+  // The dark edge of an LCD's window along the top and bottom of the crop: no a or d segment
+  // (a 4 is no 9, a 1 no 7, an unlit display no error).
+  for (const ch of "4179 ") {
+    const img = await draw(spec(ch, { blur: 1 }));
+    const { width: W, height: H, data } = img;
+    for (const y of [0, 1, 2, 3, H - 3, H - 2, H - 1]) {
+      for (let x = 0; x < W; x++) data.set([60, 60, 60], (y * W + x) * 4);
+    }
+    const r = decodeSevenSeg(img, { digits: 1 });
+    if (r.error || r.text !== ch.trim()) wrong.push(`window edges ${ch}→${r.text || r.error}`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
+// Goal (issue 13): 99 %; reached on the bench set (200 displays, seed 13) and held here.
+Deno.test("sevenseg reads at least 99 % of a synthetic set (ghosts, colours, slant, blur, glare, JPEG)", async () => {
+  const set = await synthSet(100, 7);
   const wrong: string[] = [];
   for (const s of set) {
     const r = decodeSevenSeg(s.image, { digits: s.spec.cells.length });
     if (r.error || r.text !== s.text) wrong.push(`${s.text} → ${r.text || r.error}`);
   }
   assert.ok(
-    wrong.length <= set.length * 0.03,
+    wrong.length <= set.length * 0.01,
     `${wrong.length}/${set.length} wrong: ${wrong.join(", ")}`,
   );
 });
 
-// Goal (issue 13): 98 %. Reached: 74 % (cut-off digits, frame edges and blank crops remain);
-// this floor guards what works.
+// Goal (issue 13): 98 %. Measured: 216/220 (bench/RESULTS.md). The four left: two washed out by
+// glare so that segments are missing (a person reads them from context), the dark edge of the
+// window fused to a 4's top, and a blank crop whose window corner leaves one stroke (an error).
 Deno.test({
-  name: "sevenseg reads at least 72 % of the 220 real LCD digit crops",
+  name: "sevenseg reads at least 98 % of the 220 real LCD digit crops",
   ignore: !fixturesPresent("sevenseg fixture test"),
   async fn() {
     const files = listLabelled("sevenseg");
@@ -136,6 +169,6 @@ Deno.test({
       if (r.error || r.text !== want) wrong.push(`${f.label}:${r.text || r.error}`);
     }
     const ok = files.length - wrong.length;
-    assert.ok(ok / files.length >= 0.72, `${ok}/${files.length}; wrong: ${wrong.join(", ")}`);
+    assert.ok(ok / files.length >= 0.98, `${ok}/${files.length}; wrong: ${wrong.join(", ")}`);
   },
 });

@@ -11,7 +11,7 @@ export const sevensegParams = z.object({
   /** Digits after an implied decimal point (no printed point): 12345 → 123.45. */
   decimals: z.number().int().min(0).max(9).optional(),
   /** Below this ink contrast (0..1 of the gray range) the display counts as unlit (empty text). */
-  min_contrast: z.number().min(0).max(1).default(0.08),
+  min_contrast: z.number().min(0).max(1).default(0.05),
 });
 
 /** Parsed `sevenseg` params. */
