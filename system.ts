@@ -114,6 +114,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     reader: countingReader(pool, metrics),
     state,
     detectPage: createPageDetector(pool),
+    readCapacity: config.workers,
   });
   const mqtt = new MqttSystem({
     dataDir: config.dataDir,

@@ -38,6 +38,8 @@ function runningJobs(jobs: NonNullable<MetricsContext["jobs"]>): JobCounters[] {
       camId,
       framesProcessed: snap?.frames_processed ?? 0,
       ticksSkipped: snap?.ticks_skipped ?? 0,
+      framesSkipped: snap?.frames_skipped ?? 0,
+      readsCached: snap?.reads_cached ?? 0,
     });
   }
   return out;

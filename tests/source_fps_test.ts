@@ -51,7 +51,10 @@ Deno.test("fps: out-of-range values answer 400 naming fps and the value, nothing
 
     const before = await treeDigest(t.dataDir);
     for (const bad of ["0", "0.05", "61", "abc", "-1"]) {
-      const r = await t.app.request("/create_source", form({ name: "b", source: "demo", fps: bad }));
+      const r = await t.app.request(
+        "/create_source",
+        form({ name: "b", source: "demo", fps: bad }),
+      );
       assert.equal(r.status, 400, `create fps=${bad}`);
       const msg = (await r.json()).message as string;
       assert.match(msg, /fps/);

@@ -23,6 +23,10 @@ export interface JobCounters {
   framesProcessed: number;
   /** Ticks skipped because the previous frame was still being read. */
   ticksSkipped: number;
+  /** Interval 0: delivered frames not read because a newer one was bound. */
+  framesSkipped?: number;
+  /** Readings reused because the crop did not change (`skip_unchanged`). */
+  readsCached?: number;
 }
 
 /** What a scrape reads from the running system; an absent part reads as no series (or 0). */
@@ -181,6 +185,16 @@ function snapshotMetrics(registry: Registry) {
       "Ticks a job skipped because the previous frame was still being read.",
       ["cam_id"],
     ),
+    framesSkipped: counter(
+      "visionroi_job_frames_skipped_total",
+      "Frames the camera delivered that an interval-0 job did not read (a newer one was bound).",
+      ["cam_id"],
+    ),
+    cached: counter(
+      "visionroi_job_reads_cached_total",
+      "ROI readings reused because the crop did not change (skip_unchanged).",
+      ["cam_id"],
+    ),
   };
   const pool = {
     workers: gauge("visionroi_pool_workers", "ROI worker threads alive.", []),
@@ -228,6 +242,8 @@ function snapshotMetrics(registry: Registry) {
         for (const j of inputs.jobs) {
           jobs.frames.inc({ cam_id: j.camId }, j.framesProcessed);
           jobs.skipped.inc({ cam_id: j.camId }, j.ticksSkipped);
+          jobs.framesSkipped.inc({ cam_id: j.camId }, j.framesSkipped ?? 0);
+          jobs.cached.inc({ cam_id: j.camId }, j.readsCached ?? 0);
         }
       }
       if (inputs.pool) {

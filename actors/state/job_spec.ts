@@ -15,6 +15,8 @@ export interface JobRoi {
   params?: Record<string, unknown>;
   mqtt_config?: string;
   image?: string | null;
+  /** Reuse the last reading while the crop does not change; overrides the job's setting. */
+  skip_unchanged?: boolean;
 }
 
 /** What a job should do: its desired state, with the ROIs resolved (the source's set, or inline). */
@@ -38,4 +40,6 @@ export interface JobConfig {
   /** Seconds a ROI may take before it answers with an error. */
   resultTimeout: number;
   drawPageBoxes: boolean;
+  /** Default of `skip_unchanged` for ROIs that do not set it; absent: false. */
+  skipUnchanged?: boolean;
 }
