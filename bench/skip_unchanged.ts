@@ -1,0 +1,190 @@
+/**
+ * `skip_unchanged` on and off, through the public API (bench/live_server.ts), on two sources whose
+ * values change:
+ *
+ * - the demo panel (4 cameras `demo:camN`, its 4 ROIs): the counter changes every second, the lamp
+ *   every 3 s, temperature and pressure every few seconds. Every reading is checked against what the
+ *   panel showed at its `frame_time` (the panel's start is recovered from the counter readings of the
+ *   run, the same way for both variants);
+ * - a clip of the HMI photo where ROI 1 (87 ↔ 80) and ROI 4 (83 ↔ 100) change every second and the
+ *   other 10 text ROIs never do (4 cameras × 12 ROIs, `rapid_ocr`): static ROIs must read exactly as
+ *   before, the changing ones must be one of their two values and change as often as without it.
+ *
+ * Medians of BENCH_SKIP_RUNS (3) interleaved runs of BENCH_SKIP_SECONDS (30) each.
+ */
+import { join } from "node:path";
+import type { BenchSection } from "./section.ts";
+import { machineLoad, makeClip } from "./live_server.ts";
+import {
+  hmiRois,
+  interleaved,
+  medians,
+  type RunFigures,
+  table,
+  type TruthEntry,
+  type Variant,
+} from "./capacity.ts";
+import { demoRois, demoStateAt } from "../actors/frame_sources/demo.ts";
+import { normalizeText } from "../inference_modules/testing/fixtures.ts";
+
+const FIXTURE = new URL("../../shared/fixtures/hmi_screen/", import.meta.url).pathname;
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** The filter that makes ROI `to` show ROI `from`'s crop during odd... even seconds. */
+function swapFilter(rois: Record<string, unknown>[], pairs: [string, string][]): string {
+  const box = (id: string) => {
+    const r = rois.find((r) => String(r.id) === id)!;
+    const pts = r.points as { x: number; y: number }[];
+    const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
+    const x = Math.min(...xs), y = Math.min(...ys);
+    return { x, y, w: Math.max(...xs) - x, h: Math.max(...ys) - y };
+  };
+  const parts = [`[0:v]split=${pairs.length + 1}[base]${pairs.map((_, i) => `[s${i}]`).join("")}`];
+  let last = "base";
+  pairs.forEach(([to, from], i) => {
+    const a = box(to), b = box(from);
+    parts.push(`[s${i}]crop=${b.w}:${b.h}:${b.x}:${b.y},scale=${a.w}:${a.h}[p${i}]`);
+    parts.push(`[${last}][p${i}]overlay=${a.x}:${a.y}:enable='lt(mod(t\\,2)\\,1)'[o${i}]`);
+    last = `o${i}`;
+  });
+  return parts.join(";") + `;[${last}]null`;
+}
+
+/** The section. */
+export async function run(): Promise<BenchSection> {
+  const seconds = Number(Deno.env.get("BENCH_SKIP_SECONDS") ?? 30);
+  const runs = Number(Deno.env.get("BENCH_SKIP_RUNS") ?? 3);
+  const tmp = await Deno.makeTempDir({ prefix: "visionroi-skip-" });
+  try {
+    const { rois, expected } = await hmiRois();
+    const pairs: [string, string][] = [["1", "2"], ["4", "3"]];
+    const clip = join(tmp, "hmi_changing.mp4");
+    await makeClip(join(FIXTURE, "screen_ocr.jpg"), clip, {
+      fps: 30,
+      seconds: 4,
+      filter: swapFilter(rois, pairs),
+    });
+    const mixedExpected = new Map(expected);
+    for (const [to, from] of pairs) {
+      mixedExpected.set(to, [...expected.get(to)!, ...expected.get(from)!]);
+    }
+    const mixed = {
+      source: clip,
+      rois,
+      cameras: 4,
+      expected: mixedExpected,
+      fps: 10,
+      changing: pairs.map(([to]) => to),
+    };
+    const demo = {
+      source: "demo",
+      rois: demoRois("panel"),
+      cameras: 4,
+      // Checked against the panel's values below, not by a fixed text.
+      expected: new Map<string, string[]>(),
+      truth: demoTruth,
+      changing: ["counter", "pump_lamp"],
+      fps: 5,
+    };
+    const variants: Variant[] = [
+      { label: "demo panel, skip_unchanged off", checkout: ROOT, ...demo },
+      { label: "demo panel, skip_unchanged on", checkout: ROOT, skip: true, ...demo },
+      { label: "HMI clip (2 of 12 ROIs change each second), off", checkout: ROOT, ...mixed },
+      {
+        label: "HMI clip (2 of 12 ROIs change each second), on",
+        checkout: ROOT,
+        skip: true,
+        ...mixed,
+      },
+    ];
+    const loadBefore = await machineLoad();
+    const results = await interleaved(variants, runs, seconds);
+    const loadAfter = await machineLoad();
+    const rows = variants.map((v) =>
+      [v.label, medians(results.get(v.label)!)] as [string, RunFigures]
+    );
+    const ratio = (a: RunFigures, b: RunFigures, f: (r: RunFigures) => number) =>
+      (f(b) / f(a)).toFixed(2);
+    const [demoOff, demoOn, mixOff, mixOn] = rows.map(([, r]) => r);
+    const markdown = [
+      `Through the public API like the capacity case (own server process per variant, jobs at interval 0), ${seconds} s per run, medians of ${runs} interleaved runs. "readings exact" on the demo panel: each reading against the panel's value at its \`frame_time\`; on the HMI clip: static ROIs against their text, the two changing ROIs against either of their two values. "changes/s": how often the reading of a changing ROI changed (the truth is 1/s, less when a camera's job reads fewer than 2 frames a second).`,
+      "",
+      table(rows),
+      "",
+      "| | demo panel | HMI clip |",
+      "|---|---|---|",
+      `| cached share (on) | ${(100 * demoOn.cachedShare).toFixed(0)} % | ${
+        (100 * mixOn.cachedShare).toFixed(0)
+      } % |`,
+      `| CPU per camera on / off | ×${ratio(demoOff, demoOn, (r) => r.cpuPerCamera)} | ×${
+        ratio(mixOff, mixOn, (r) => r.cpuPerCamera)
+      } |`,
+      `| freshness p50 on / off | ×${ratio(demoOff, demoOn, (r) => r.freshP50)} | ×${
+        ratio(mixOff, mixOn, (r) => r.freshP50)
+      } |`,
+      `| readings exact on / off | ${(100 * demoOn.exactShare).toFixed(1)} % / ${
+        (100 * demoOff.exactShare).toFixed(1)
+      } % | ${(100 * mixOn.exactShare).toFixed(1)} % / ${(100 * mixOff.exactShare).toFixed(1)} % |`,
+      `| changes/s of the changing ROIs on / off | ${fmtChanges(demoOn)} / ${
+        fmtChanges(demoOff)
+      } | ${fmtChanges(mixOn)} / ${fmtChanges(mixOff)} |`,
+      "",
+      `Machine: 2 cores shared with other engineers' builds and tests (${loadBefore} before, ${loadAfter} after).`,
+    ].join("\n");
+    return {
+      title: "skip_unchanged: reuse readings of crops that did not change",
+      markdown,
+      data: { seconds, runs, loadBefore, loadAfter, results: Object.fromEntries(results) },
+    };
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
+
+function fmtChanges(r: RunFigures): string {
+  return Object.entries(r.changesPerSecond).map(([id, n]) => `${id} ${n.toFixed(2)}`).join(", ");
+}
+
+/**
+ * The demo panel's truth for a run: the panel shows `demoStateAt(floor(t − start))`, where `start`
+ * is its camera's first frame. `start` is recovered per camera as the point most counter readings
+ * agree on; then every reading is checked against the value shown at its `frame_time`.
+ */
+export function demoTruth(entries: TruthEntry[]): { right: number; total: number } {
+  let right = 0, total = 0;
+  for (const cam of new Set(entries.map((e) => e.cam))) {
+    const mine = entries.filter((e) => e.cam === cam);
+    const bounds: [number, number][] = [];
+    for (const e of mine) {
+      if (e.id !== "counter" || e.cached || !/^\d+$/.test(e.text)) continue;
+      const tick = Number(e.text) - 1200;
+      bounds.push([e.frame_time - tick - 1, e.frame_time - tick]);
+    }
+    // The point inside most intervals (start ∈ (lo, hi]).
+    const events = bounds.flatMap(([lo, hi]) => [[lo, 1], [hi, -1]] as [number, number][])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let depth = 0, best = -1, start = NaN;
+    for (let i = 0; i < events.length; i++) {
+      depth += events[i][1];
+      if (depth > best && i + 1 < events.length) {
+        best = depth;
+        start = (events[i][0] + events[i + 1][0]) / 2;
+      }
+    }
+    for (const e of mine) {
+      total++;
+      if (!Number.isFinite(start)) continue;
+      const state = demoStateAt(Math.floor(e.frame_time - start));
+      const want = e.id === "pump_lamp"
+        ? (state.lampOn ? "on" : "off")
+        : state.values[e.id as "temperature" | "pressure" | "counter"];
+      if (normalizeText(e.text) === want) right++;
+    }
+  }
+  return { right, total };
+}
+
+if (import.meta.main) {
+  const s = await run();
+  console.log(`## ${s.title}\n\n${s.markdown}`);
+}
