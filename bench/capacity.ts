@@ -34,6 +34,8 @@ export interface Variant {
   fps?: number;
   /** `skip_unchanged` for the jobs. */
   skip?: boolean;
+  /** The jobs' interval, s (default 0). */
+  interval?: number;
   /** The clip (or `demo`) every source reads. */
   source: string;
   /** ROIs per source. */
@@ -69,10 +71,19 @@ export interface RunFigures {
   freshP95: number;
   clientP50: number;
   clientP95: number;
+  /** Freshness of real reads only (cached readings left out). */
+  freshRealP50: number;
+  freshRealP95: number;
+  /** Share of exact readings per ROI id. */
+  perRoiExact: Record<string, number>;
   exactShare: number;
   roisRight: number;
   cpuCores: number;
   cpuPerCamera: number;
+  /** Frame results per second, all jobs. */
+  framesPerSecond: number;
+  /** CPU of the server's tree per frame result, ms: the cost of a frame whatever the load. */
+  cpuMsPerFrame: number;
   rssMb: number;
   framesSkipped: number | null;
   /** Per changing ROI: reading changes seen per second (median over cameras). */
@@ -100,7 +111,7 @@ export async function runVariant(v: Variant, seconds: number): Promise<RunFigure
     for (const cam of cams) {
       await server.api("POST", `/start_inference/${cam}`, {
         name: cam,
-        interval: 0,
+        interval: v.interval ?? 0,
         group: "all",
         ...(v.skip ? { skip_unchanged: true } : {}),
       });
@@ -151,11 +162,13 @@ function figures(
   framesSkipped: number | null,
 ): RunFigures {
   const entries = window.flatMap((r) => r.results.map((e) => ({ ...e, cam: r.cam, recv: r.recv })));
+  const frames = window.filter((r) => r.results.length > 0).length;
   const ok = entries.filter((e) => !e.error);
   const cached = ok.filter((e) => e.cached);
   const perJobReads = cams.map((c) => ok.filter((e) => e.cam === c).length);
   const fresh = ok.map((e) => e.result_time - e.frame_time);
   const client = ok.map((e) => e.recv - e.frame_time);
+  const freshReal = ok.filter((e) => !e.cached).map((e) => e.result_time - e.frame_time);
   const right = (e: { id: string; text: string }) =>
     (v.expected.get(e.id) ?? []).includes(normalizeText(e.text));
   const ids = v.truth ? [...new Set(ok.map((e) => e.id))] : [...v.expected.keys()];
@@ -188,6 +201,12 @@ function figures(
     freshP95: percentile(fresh, 95),
     clientP50: percentile(client, 50),
     clientP95: percentile(client, 95),
+    freshRealP50: percentile(freshReal, 50),
+    freshRealP95: percentile(freshReal, 95),
+    perRoiExact: Object.fromEntries(ids.map((id) => {
+      const mine = ok.filter((e) => e.id === id);
+      return [id, mine.length ? mine.filter(right).length / mine.length : NaN];
+    })),
     exactShare: truth
       ? truth.right / truth.total
       : ok.length
@@ -196,6 +215,8 @@ function figures(
     roisRight,
     cpuCores: cpu / elapsed,
     cpuPerCamera: cpu / elapsed / cams.length,
+    framesPerSecond: frames / elapsed,
+    cpuMsPerFrame: frames ? (1000 * cpu) / frames : NaN,
     rssMb,
     framesSkipped,
     changesPerSecond,
@@ -218,10 +239,20 @@ export function medians(runs: RunFigures[]): RunFigures {
     freshP95: m((r) => r.freshP95),
     clientP50: m((r) => r.clientP50),
     clientP95: m((r) => r.clientP95),
+    freshRealP50: m((r) => r.freshRealP50),
+    freshRealP95: m((r) => r.freshRealP95),
+    perRoiExact: Object.fromEntries(
+      Object.keys(runs[0]?.perRoiExact ?? {}).map((id) => [
+        id,
+        median(runs.map((r) => r.perRoiExact[id])),
+      ]),
+    ),
     exactShare: m((r) => r.exactShare),
     roisRight: m((r) => r.roisRight),
     cpuCores: m((r) => r.cpuCores),
     cpuPerCamera: m((r) => r.cpuPerCamera),
+    framesPerSecond: m((r) => r.framesPerSecond),
+    cpuMsPerFrame: m((r) => r.cpuMsPerFrame),
     rssMb: m((r) => r.rssMb),
     framesSkipped: runs.some((r) => r.framesSkipped === null) ? null : m((r) => r.framesSkipped!),
     changesPerSecond: Object.fromEntries(
@@ -265,8 +296,8 @@ export async function interleaved(
 export function table(rows: [string, RunFigures][]): string {
   const f = (x: number, n = 2) => (Number.isFinite(x) ? x.toFixed(n) : "–");
   const lines = [
-    "| variant | ROI reads/s (real + cached) | real reads/s | reads per job spread | freshness p50 / p95 s | at client p50 / p95 s | readings exact | ROIs right | CPU cores | CPU per camera | RSS MB | frames skipped |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| variant | ROI reads/s (real + cached) | real reads/s | reads per job spread | freshness p50 / p95 s | at client p50 / p95 s | readings exact | ROIs right | CPU cores | CPU per camera | frames/s | CPU ms per frame | RSS MB | frames skipped |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const [label, r] of rows) {
     lines.push(
@@ -276,7 +307,9 @@ export function table(rows: [string, RunFigures][]): string {
         f(100 * r.exactShare, 1)
       } % | ${Number.isFinite(r.roisRight) ? r.roisRight : "–"} | ${f(r.cpuCores)} | ${
         f(r.cpuPerCamera)
-      } | ${f(r.rssMb, 0)} | ${r.framesSkipped ?? "n/a"} |`,
+      } | ${f(r.framesPerSecond, 1)} | ${f(r.cpuMsPerFrame, 0)} | ${f(r.rssMb, 0)} | ${
+        r.framesSkipped ?? "n/a"
+      } |`,
     );
   }
   return lines.join("\n");

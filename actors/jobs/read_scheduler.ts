@@ -1,8 +1,10 @@
 /**
  * Admission of live frames into the worker pool: a job asks for a turn once it has a new frame, and
- * gets it when the pool has room (fewer reads in flight than workers). Only then does it bind the
- * newest frame and hand all of that frame's ROIs to the pool together, so a frame never waits
- * behind other jobs' queued ROIs and its ROIs are read back to back.
+ * gets it when the pool has room: fewer reads in flight than `capacity` (the workers) plus
+ * `headroom` (default: one more read per worker, so the workers never idle while the main thread
+ * binds the next frame on a loaded machine). Only then does it bind the newest frame and hand all
+ * of that frame's ROIs to the pool together, so a frame waits behind at most `capacity + headroom`
+ * reads of other frames, never behind other jobs' whole frames, and its ROIs are read back to back.
  *
  * Turns are shared fairly: the waiting job that was granted the fewest ROI reads goes first (a
  * job that joins starts level with the least-served active job, so it cannot claim a backlog).
@@ -44,14 +46,19 @@ interface Waiter {
 /** The fair, late-binding admission of frames (see the module comment). */
 export class ReadScheduler {
   #capacity: () => number;
+  #headroom: number | undefined;
   #inFlight = 0;
   #order = 0;
   #waiting: Waiter[] = [];
   #served = new Map<string, number>();
 
-  /** `capacity`: how many reads may run at once, normally the pool's worker count. */
-  constructor(capacity: number | (() => number)) {
+  /**
+   * `capacity`: how many reads may run at once, normally the pool's worker count; `headroom`: how
+   * many more may wait queued (default `capacity`).
+   */
+  constructor(capacity: number | (() => number), opts: { headroom?: number } = {}) {
     this.#capacity = typeof capacity === "number" ? () => capacity : capacity;
+    this.#headroom = opts.headroom;
   }
 
   /** Asks for a turn of `cost` reads (the frame's ROIs, plus one for page detection). */
@@ -96,9 +103,9 @@ export class ReadScheduler {
   }
 
   #pump(): void {
-    while (
-      this.#waiting.length > 0 && (this.#inFlight === 0 || this.#inFlight < this.#capacity())
-    ) {
+    const capacity = this.#capacity();
+    const limit = capacity + (this.#headroom ?? capacity);
+    while (this.#waiting.length > 0 && (this.#inFlight === 0 || this.#inFlight < limit)) {
       let best = 0;
       for (let i = 1; i < this.#waiting.length; i++) {
         const w = this.#waiting[i];
