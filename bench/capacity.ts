@@ -203,7 +203,7 @@ function figures(
     clientP95: percentile(client, 95),
     freshRealP50: percentile(freshReal, 50),
     freshRealP95: percentile(freshReal, 95),
-    perRoiExact: Object.fromEntries(ids.map((id) => {
+    perRoiExact: v.truth ? {} : Object.fromEntries(ids.map((id) => {
       const mine = ok.filter((e) => e.id === id);
       return [id, mine.length ? mine.filter(right).length / mine.length : NaN];
     })),
