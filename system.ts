@@ -143,6 +143,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       release: (camId) => cluster.placement.release(camId),
       elsewhere: () => cluster.placement.elsewhere(),
     },
+    readCapacity: config.workers,
   });
   cluster?.startPlacement({
     state,

@@ -14,6 +14,8 @@ const SECTIONS = [
   "onnx_modules",
   "sevenseg",
   "jobs",
+  "capacity",
+  "skip_unchanged",
   "page_detect",
   "mqtt",
   "batch",

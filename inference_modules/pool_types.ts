@@ -52,6 +52,8 @@ export interface ReadFrameOptions {
   priority?: "live" | "batch";
   /** Return each ROI's rectified crop; default false. */
   returnCrops?: boolean;
+  /** Called as each ROI's answer comes (its worker is free again): the job scheduler's signal. */
+  onResult?: (result: RoiResult, index: number) => void;
 }
 
 /** What the pool needs from the registry. */

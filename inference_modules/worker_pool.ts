@@ -92,7 +92,11 @@ export class WorkerPool {
   ): Promise<RoiResult[]> {
     const ref = this.#frames.acquire(frame, () => ++this.#seq);
     const startedAt = performance.now();
-    const results = await Promise.all(rois.map((roi) => this.#submit(roi, ref, startedAt, opts)));
+    const onResult = opts.onResult;
+    const results = await Promise.all(rois.map((roi, i) => {
+      const answer = this.#submit(roi, ref, startedAt, opts);
+      return onResult ? answer.then((r) => (onResult(r, i), r)) : answer;
+    }));
     this.#frames.unuse(ref);
     return results;
   }

@@ -47,6 +47,17 @@ function CreateForm({ onDone }: { onDone: (n: Note) => void }) {
             <option value="ffmpeg">ffmpeg</option>
           </select>
         </label>
+        <label>
+          Frame rate (fps)
+          <input
+            name="fps"
+            type="number"
+            min={0.1}
+            max={60}
+            step="any"
+            placeholder="default: 5, images 1"
+          />
+        </label>
         <label class="check">
           <input
             type="checkbox"
@@ -105,6 +116,13 @@ export function Sources({ focus = "" }: { focus?: string }) {
         `Source of "${name}" updated.`,
         () => api(`/update_source/${enc(name)}`, { method: "PATCH", body: { source } }),
       ),
+    setFps: (name, fps) =>
+      run(
+        fps === null
+          ? `Frame rate of "${name}" set to its default.`
+          : `Frame rate of "${name}" set to ${fps} fps.`,
+        () => api(`/update_source/${enc(name)}`, { method: "PATCH", body: { fps } }),
+      ),
     setStreamType: (name, t) =>
       run(
         `Stream type of "${name}" set to ${t}.`,
@@ -139,6 +157,7 @@ export function Sources({ focus = "" }: { focus?: string }) {
                   <th>Source</th>
                   <th>Type</th>
                   <th>Size</th>
+                  <th>fps</th>
                   <th>Camera</th>
                   <th></th>
                 </tr>

@@ -48,6 +48,7 @@ const createSourceForm = z.object({
   width: z.string().optional().describe("scale frames to this width (1..8192)"),
   height: z.string().optional().describe("scale frames to this height (1..8192)"),
   stream_type: z.enum(STREAM_TYPES).optional(),
+  fps: z.string().optional().describe("frames per second captured (0.1..60); default 5, images 1"),
 });
 const sourceConfigQuery = z.object({ name: z.string().describe("source name") });
 
@@ -119,8 +120,14 @@ export const sourceDocs: RouteDoc[] = [
     path: "/update_source/{name}",
     tag: "sources",
     params: { name: NAME },
-    summary: "Change what is captured; a running camera restarts with it",
-    body: { schema: z.object({ source: z.string() }) },
+    summary: "Change what is captured (source, fps); a running camera restarts with it",
+    body: {
+      schema: z.object({
+        source: z.string().optional(),
+        fps: z.number().min(0.1).max(60).nullable().optional()
+          .describe("frames per second (0.1..60); null: the source's default"),
+      }),
+    },
     responses: {
       200: { description: "updated", schema: statusAnswer },
       404: notFound(),

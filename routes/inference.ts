@@ -31,6 +31,7 @@ export const startInferenceSchema = z.object({
   interval: nullableNumber,
   result_timeout: nullableNumber,
   draw_page_boxes: z.union([z.boolean(), z.null()]).optional(),
+  skip_unchanged: z.union([z.boolean(), z.null()]).optional(),
 });
 
 /**
@@ -65,6 +66,7 @@ export function inferenceRoutes(ctx: AppContext): Hono {
       interval: "interval" in body ? (p.interval ?? null) : undefined,
       resultTimeout: "result_timeout" in body ? (p.result_timeout ?? null) : undefined,
       drawPageBoxes: p.draw_page_boxes ?? undefined,
+      skipUnchanged: "skip_unchanged" in body ? (p.skip_unchanged ?? null) : undefined,
     };
     const answer = await jobs.start(camId, req);
     if (answer.status === "roi_running") {

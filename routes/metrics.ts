@@ -48,6 +48,8 @@ function runningJobs(jobs: NonNullable<MetricsContext["jobs"]>): JobCounters[] {
       source: status.source || "(none)",
       framesProcessed: snap?.frames_processed ?? 0,
       ticksSkipped: snap?.ticks_skipped ?? 0,
+      framesSkipped: snap?.frames_skipped ?? 0,
+      readsCached: snap?.reads_cached ?? 0,
     });
   }
   return out;

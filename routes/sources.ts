@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppContext } from "./context.ts";
 import {
+  checkFps,
   checkSourceString,
   checkStreamType,
   specFromConfig,
@@ -49,6 +50,7 @@ export function sourceRoutes(ctx: AppContext): Hono {
       width: form.get("width"),
       height: form.get("height"),
       stream_type: form.get("stream_type") || undefined,
+      fps: form.get("fps"),
     });
     return c.json({ status: "created" });
   });
@@ -74,12 +76,21 @@ export function sourceRoutes(ctx: AppContext): Hono {
     const name = c.req.param("name");
     const stored = await sources.require(name);
     const body = await jsonBody(c.req.raw);
-    if (body.source === undefined || body.source === null || body.source === "") {
+    const hasFps = "fps" in body;
+    const noSource = body.source === undefined || body.source === null || body.source === "";
+    if (noSource && !hasFps) {
       return c.json({ status: "error", message: "missing source" }, 400);
     }
+    // `fps`: a number 0.1..60, or null/"" for the source's default; checked before anything is saved.
+    const patch: { source?: string; fps?: number } = hasFps ? { fps: checkFps(body.fps) } : {};
     // The redacted form the API shows (`rtsp://admin:***@host`) keeps the stored password.
-    const source = keepRedactedSecrets(checkSourceString(body.source), String(stored.source ?? ""));
-    await state.updateSource(name, { source });
+    if (!noSource) {
+      patch.source = keepRedactedSecrets(
+        checkSourceString(body.source),
+        String(stored.source ?? ""),
+      );
+    }
+    await state.updateSource(name, patch);
     await moveToNewCapture(ctx, name.trim());
     return c.json({ status: "updated" });
   });
@@ -112,6 +123,7 @@ function cameraSummary(ctx: AppContext, row: SourceListItem) {
     ...row,
     width: row.width ?? undefined,
     height: row.height ?? undefined,
+    fps: row.fps ?? undefined,
   });
   const v = ctx.cameras.view(cameraIdFor(spec));
   if (!v) return { status: "stopped" };

@@ -38,6 +38,8 @@ export const RoiEntrySchema = z.object({
   params: z.record(z.string(), z.unknown()).optional(),
   save_crop: z.boolean().optional(),
   rules: RoiRulesSchema.nullable().optional(),
+  /** Reuse the last reading while the crop does not change (`cached: true` in results). */
+  skip_unchanged: z.boolean().optional(),
 }).loose();
 
 /** A `type:"page"` entry: a page template (`image`, base64 JPEG of the crop, or null). */

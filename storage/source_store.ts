@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../actors/runtime/snapshot_store.ts";
 import {
   checkDimension,
+  checkFps,
   checkSourceString,
   checkStreamType,
 } from "../actors/frame_sources/source_spec.ts";
@@ -11,6 +12,7 @@ import { checkSourceName, confinedPath, RESERVED_NAMES } from "./safe_name.ts";
 
 export {
   checkDimension,
+  checkFps,
   checkSourceString,
   checkStreamType,
   STREAM_TYPES,
@@ -24,6 +26,8 @@ export interface SourceConfig {
   stream_type?: string;
   width?: number;
   height?: number;
+  /** Frames per second captured (0.1..60); absent: 5 for streams and videos, 1 for still images. */
+  fps?: number;
   [extra: string]: unknown;
 }
 
@@ -34,6 +38,8 @@ export interface SourceListItem {
   width: number | null;
   height: number | null;
   stream_type: string;
+  /** The configured frame rate, or null for the source's default. */
+  fps: number | null;
 }
 
 /** Reads and writes source folders; every name is confined to the data dir. */
@@ -71,6 +77,7 @@ export class SourceStore {
         width: typeof cfg.width === "number" ? cfg.width : null,
         height: typeof cfg.height === "number" ? cfg.height : null,
         stream_type: typeof cfg.stream_type === "string" ? cfg.stream_type : "opencv",
+        fps: typeof cfg.fps === "number" ? cfg.fps : null,
       });
     }
     return rows;
@@ -96,6 +103,7 @@ export class SourceStore {
     width?: unknown;
     height?: unknown;
     stream_type?: unknown;
+    fps?: unknown;
   }): Promise<SourceConfig> {
     const name = checkSourceName(input.name);
     const cfg: SourceConfig = {
@@ -106,6 +114,8 @@ export class SourceStore {
     };
     const width = checkDimension(input.width, "width");
     const height = checkDimension(input.height, "height");
+    const fps = checkFps(input.fps);
+    if (fps !== undefined) cfg.fps = fps;
     if (width !== undefined) cfg.width = width;
     if (height !== undefined) cfg.height = height;
     const dir = await this.#dir(name);

@@ -142,8 +142,11 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
   }
 
   protected override onStart(): () => Promise<void> {
-    const source = this.#opts.createSource(this.snapshot().spec);
-    this.update({ kind: source.kind });
+    const spec = this.snapshot().spec;
+    const source = this.#opts.createSource(spec);
+    // A still image without an fps is served at 1 fps (image_file.ts), not the streams' 5.
+    const targetFps = spec.fps ?? (source.kind === "image" ? 1 : 5);
+    this.update({ kind: source.kind, targetFps });
     this.#armWatchdog();
     const loop = this.#pump(source);
     return async () => {

@@ -126,6 +126,11 @@ export class CameraSystem {
     return await cam.nextFrame(latest?.seq ?? 0, opts.timeoutMs ?? 5_000);
   }
 
+  /** The newest frame a running camera has now, without waiting; undefined when none. */
+  latest(id: string): Frame | undefined {
+    return this.supervisor.instance(id)?.latestFrame();
+  }
+
   /** The first frame newer than `afterSeq`, waiting up to `timeoutMs`; undefined when none came. */
   async nextFrame(id: string, afterSeq: number, timeoutMs: number): Promise<Frame | undefined> {
     const cam = this.supervisor.instance(id);

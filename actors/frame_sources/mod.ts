@@ -42,6 +42,8 @@ export type { Canvas } from "./raster.ts";
 export const MAX_FRAME_SIDE = 8192;
 /** Highest frame rate a spec may ask for. */
 export const MAX_FPS = 60;
+/** Lowest frame rate a spec may ask for. */
+export const MIN_FPS = 0.1;
 
 /** Options for {@linkcode createFrameSource}: passed to the source it picks. */
 export interface CreateFrameSourceOptions extends PacingOptions {
@@ -92,9 +94,9 @@ export function validateSourceSpec(spec: SourceSpec): void {
     }
   }
   const fps = spec.fps;
-  if (fps !== undefined && !(Number.isFinite(fps) && fps > 0 && fps <= MAX_FPS)) {
+  if (fps !== undefined && !(Number.isFinite(fps) && fps >= MIN_FPS && fps <= MAX_FPS)) {
     throw new RangeError(
-      `Invalid source spec: fps must be above 0 and at most ${MAX_FPS}, got ${show(fps)}`,
+      `Invalid source spec: fps must be from ${MIN_FPS} to ${MAX_FPS}, got ${show(fps)}`,
     );
   }
 }

@@ -63,11 +63,11 @@ Deno.test("a bad width or height is a RangeError naming the field and the value"
   );
 });
 
-Deno.test("fps must be above 0 and at most 60", () => {
-  for (const fps of [0, -5, 61, NaN]) {
+Deno.test("fps must be from 0.1 to 60", () => {
+  for (const fps of [0, 0.05, -5, 61, NaN]) {
     assert.throws(() => createFrameSource({ source: "demo", fps }), (error: unknown) => {
       assert.ok(error instanceof RangeError);
-      assert.match(error.message, new RegExp(`fps must be above 0 and at most 60, got ${fps}`));
+      assert.match(error.message, new RegExp(`fps must be from 0.1 to 60, got ${fps}`));
       return true;
     });
   }

@@ -64,6 +64,27 @@ export function checkDimension(raw: unknown, field: string): number | undefined 
   return n;
 }
 
+/** Lowest frame rate a source may ask for (one frame every 10 s). */
+export const MIN_FPS = 0.1;
+/** Highest frame rate a source may ask for. */
+export const MAX_SOURCE_FPS = 60;
+
+/**
+ * Checks an optional `fps`: a number from 0.1 to 60 (a form's string is parsed), or undefined when
+ * empty (the source's default: 5 for streams and videos, 1 for still images).
+ */
+export function checkFps(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === "") return undefined;
+  const n = typeof raw === "number" ? raw : typeof raw === "string" ? Number(raw.trim()) : NaN;
+  if (!Number.isFinite(n) || n < MIN_FPS || n > MAX_SOURCE_FPS) {
+    throw new InputError(
+      "fps",
+      `invalid fps ${JSON.stringify(raw)}: expected a number from ${MIN_FPS} to ${MAX_SOURCE_FPS}`,
+    );
+  }
+  return n;
+}
+
 /** The `config.json` fields that shape capture. */
 export interface SourceSpecFields {
   source: unknown;
@@ -79,7 +100,9 @@ export interface SourceSpecFields {
  * is always `ffmpeg`, as VisionROI forced it (its OpenCV backend could not read them).
  */
 export function specFromConfig(cfg: SourceSpecFields): SourceSpec {
-  const fps = typeof cfg.fps === "number" && cfg.fps > 0 && cfg.fps <= 60 ? cfg.fps : undefined;
+  const fps = typeof cfg.fps === "number" && cfg.fps >= MIN_FPS && cfg.fps <= MAX_SOURCE_FPS
+    ? cfg.fps
+    : undefined;
   return {
     source: String(cfg.source),
     width: typeof cfg.width === "number" ? cfg.width : undefined,

@@ -1,11 +1,16 @@
 /**
  * One inference job per cam_id, message-driven: a `tick` (every `interval` seconds, or after each
- * frame when the interval is 0) asks the camera for a newer frame; `frame_read` picks the ROIs (a
- * group, `all`, or the detected page) and sends them to the worker pool; `roi_results` aggregates
- * the answers into one result and publishes it. A tick that comes while a frame is still being read
- * is skipped and counted, so nothing queues up behind a slow module. `reconfigure` swaps the desired
- * state (the job system sends it when the job's ROI set, group or interval changes); `cancel` stops
- * reading and says why. Selection and aggregation are the pure functions of `jobs/job_logic.ts`.
+ * frame when the interval is 0) asks the camera for a newer frame; `frame_read` then asks the read
+ * scheduler for a turn (read_scheduler.ts: the pool has room, fair between jobs); `turn` binds the
+ * newest frame the camera has at that moment (late binding: a frame never waits in the pool's
+ * queue), picks the ROIs (a group, `all`, or the detected page) and sends them to the pool
+ * together; `roi_results` aggregates the answers into one result and publishes it. A tick that
+ * comes while a frame is still being read is skipped and counted (`ticks_skipped`), and so is a
+ * delivered frame an interval-0 job never read because a newer one was bound (`frames_skipped`).
+ * ROIs with `skip_unchanged` whose crop did not change (crop_fingerprint.ts) reuse their last
+ * reading (`cached: true`) instead of a pool read. `reconfigure` swaps the desired state (the job
+ * system sends it when the job's ROI set, group or interval changes); `cancel` stops reading and
+ * says why. Selection and aggregation are the pure functions of `jobs/job_logic.ts`.
  */
 import sharp from "sharp";
 import { Actor, type Clock, type TimerId } from "../runtime/mod.ts";
@@ -14,6 +19,9 @@ import type { FrameResult, ResultBus } from "./result_bus.ts";
 import type { RgbaImage } from "../../inference_modules/module_types.ts";
 import type { ReadFrameOptions, RoiResult, RoiTask } from "../../inference_modules/pool_types.ts";
 import type { Matrix3 } from "../../inference_modules/page_geometry.ts";
+import { validateRoiPolygon } from "../../inference_modules/roi_polygon.ts";
+import type { ReadGrant, ReadScheduler, TurnRequest } from "./read_scheduler.ts";
+import { type Fingerprint, fingerprint, unchanged } from "./crop_fingerprint.ts";
 import {
   aggregate,
   groupMessage,
@@ -44,6 +52,8 @@ export interface JobCamera {
   hold(id: string, holder: string): Promise<boolean>;
   release(id: string, holder: string): Promise<void>;
   nextFrame(id: string, afterSeq: number, timeoutMs: number): Promise<Frame | undefined>;
+  /** The newest frame the camera has now (late binding); absent: the frame the tick got. */
+  latest?(id: string): Frame | undefined;
   view(id: string): { status: string; lastError: string | null } | undefined;
 }
 
@@ -73,7 +83,11 @@ export interface JobSnapshot {
   result_timeout: number;
   frames_processed: number;
   ticks_skipped: number;
+  /** Interval 0: frames the camera delivered that were not read because a newer one was bound. */
+  frames_skipped: number;
   reads_ok: number;
+  /** Readings reused because the crop did not change (`skip_unchanged`); also in `reads_ok`. */
+  reads_cached: number;
   reads_failed: number;
   last_frame_time: number | null;
   last_result_time: number | null;
@@ -93,6 +107,7 @@ export interface JobSnapshot {
 export type JobMessage =
   | { type: "tick" }
   | { type: "frame_read"; run: number; frame?: Frame; error?: Error }
+  | { type: "turn"; run: number; frame: Frame; grant: ReadGrant }
   | {
     type: "roi_results";
     run: number;
@@ -103,6 +118,10 @@ export type JobMessage =
     results: RoiResult[];
     /** Base64 JPEG crops by index, when someone wanted images. */
     crops?: (string | undefined)[];
+    /** Which results are reused readings (`skip_unchanged`), by index. */
+    cached?: boolean[];
+    /** When the frame was bound and handed to the pool, ms since the epoch. */
+    readStart?: number;
     detection?: PageDetection;
     error?: Error;
   }
@@ -126,6 +145,8 @@ export interface JobDeps {
   detectPage?: PageDetector;
   /** The plausibility stage; none: entries carry no status. */
   judge?: ResultJudge;
+  /** Fair, late-binding admission into the pool; absent: every frame is read at once. */
+  scheduler?: ReadScheduler;
   clock?: Clock;
 }
 
@@ -133,6 +154,19 @@ export interface JobDeps {
 export const FRAME_WAIT_MS = 1_000;
 /** Pause before asking again when no frame came or nothing is to read (interval 0), ms. */
 export const RETRY_MS = 200;
+/** A `skip_unchanged` ROI is read for real at least this often, ms. */
+export const SKIP_MAX_AGE_MS = 10_000;
+
+/** The last real reading of a `skip_unchanged` ROI and the crop it was read from. */
+interface CachedRead {
+  /** The ROI's module, params and points when it was read: any edit reads again. */
+  key: string;
+  print: Fingerprint;
+  result: RoiResult;
+  image?: string;
+  /** When it was read, ms since the epoch. */
+  at: number;
+}
 
 /** The inference job actor. */
 export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
@@ -140,10 +174,13 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
   #deps: JobDeps;
   /** Which read is current: bumped by `cancel` and stop, so late answers are ignored. */
   #run = 0;
-  #phase: "idle" | "frame" | "rois" = "idle";
+  /** idle; waiting for a newer frame; waiting for a turn in the pool; reading the bound frame. */
+  #phase: "idle" | "frame" | "turn" | "rois" = "idle";
   #lastSeq = -1;
   #timer: TimerId | undefined;
   #cancelled = false;
+  #turn: TurnRequest | undefined;
+  #cache = new Map<string, CachedRead>();
 
   constructor(config: JobConfig, deps: JobDeps) {
     super(`job:${config.camId}`, {
@@ -157,7 +194,9 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
       result_timeout: config.resultTimeout,
       frames_processed: 0,
       ticks_skipped: 0,
+      frames_skipped: 0,
       reads_ok: 0,
+      reads_cached: 0,
       reads_failed: 0,
       last_frame_time: null,
       last_result_time: null,
@@ -185,6 +224,8 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     return async () => {
       this.#run++;
       this.#clearTimer();
+      this.#dropTurn();
+      this.#deps.scheduler?.forget(this.#config.camId);
       await this.#deps.cameras.release(cameraId, holder);
     };
   }
@@ -195,6 +236,8 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
         return this.#tick();
       case "frame_read":
         return this.#frameRead(msg);
+      case "turn":
+        return this.#onTurn(msg);
       case "roi_results":
         return this.#roiResults(msg);
       case "reconfigure":
@@ -204,6 +247,7 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
         this.#run++;
         this.#phase = "idle";
         this.#clearTimer();
+        this.#dropTurn();
         this.update({ status: "stopped", reason: msg.reason });
         return;
     }
@@ -239,19 +283,52 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
       this.#idleAgain(RETRY_MS);
       return;
     }
-    this.#lastSeq = frame.seq;
     const config = this.#config;
     const pages = pagesToDetect(config.rois, config.group, this.#deps.detectPage !== undefined);
     if (!pages && readableRois(config.rois).length === 0) {
+      this.#lastSeq = frame.seq;
       this.#phase = "idle";
       this.update({ status: "no_rois", reason: null, last_frame_time: frame.time / 1000 });
       this.#idleAgain(RETRY_MS);
       return;
     }
+    const run = this.#run;
+    const scheduler = this.#deps.scheduler;
+    if (!scheduler) return this.#bind(frame, undefined);
+    // Wait for room in the pool; the frame is bound only when the turn comes.
+    this.#phase = "turn";
+    const turn = scheduler.request(config.camId, turnCost(config, pages));
+    this.#turn = turn;
+    turn.granted.then((grant) => {
+      if (this.#turn === turn) this.#turn = undefined;
+      if (this.ended) return grant.finish();
+      this.send({ type: "turn", run, frame, grant }).catch(() => grant.finish());
+    });
+  }
+
+  #onTurn(msg: Extract<JobMessage, { type: "turn" }>): void {
+    if (msg.run !== this.#run || this.#cancelled) return msg.grant.finish();
+    this.#bind(msg.frame, msg.grant);
+  }
+
+  /** Binds the newest frame the camera has now and starts reading it. */
+  #bind(frame: Frame, grant: ReadGrant | undefined): void {
+    const newest = this.#deps.cameras.latest?.(this.#config.cameraId);
+    // Same camera instance (its seq only grows): take the newer frame.
+    if (newest && newest.seq > frame.seq) frame = newest;
+    if (this.#config.interval <= 0 && this.#lastSeq >= 0 && frame.seq > this.#lastSeq + 1) {
+      this.update({
+        frames_skipped: this.snapshot().frames_skipped + frame.seq - this.#lastSeq - 1,
+      });
+    }
+    this.#lastSeq = frame.seq;
+    const config = this.#config;
+    const pages = pagesToDetect(config.rois, config.group, this.#deps.detectPage !== undefined);
     this.#phase = "rois";
     const run = this.#run;
-    void this.#read(frame, config, pages).then(
-      (done) => this.#post({ type: "roi_results", run, frame, config, ...done }),
+    const readStart = this.clock.now();
+    void this.#read(frame, config, pages, grant).then(
+      (done) => this.#post({ type: "roi_results", run, frame, config, readStart, ...done }),
       (err) =>
         this.#post({
           type: "roi_results",
@@ -262,23 +339,85 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
           results: [],
           error: asError(err),
         }),
-    );
+    ).finally(() => grant?.finish());
   }
 
-  /** The I/O of one frame: page detection when needed, the ROI reads, and the crops' JPEGs. */
-  async #read(frame: Frame, config: JobConfig, pages: JobRoi[] | undefined) {
+  /**
+   * The I/O of one frame: page detection when needed, the reuse of unchanged crops, the ROI reads,
+   * and the crops' JPEGs. The grant hears of each finished read (its worker is free again).
+   */
+  async #read(
+    frame: Frame,
+    config: JobConfig,
+    pages: JobRoi[] | undefined,
+    grant: ReadGrant | undefined,
+  ) {
     const detection = pages ? await this.#deps.detectPage!(frame, pages) : undefined;
+    if (pages) grant?.done();
     const selection = selectRois(config.rois, config.group, detection);
     if (selection.rois.length === 0) return { selection, results: [], detection };
     const withImages = this.#deps.bus.hasSubscribers(config.camId);
-    const results = await this.#deps.reader.readFrame(frame, selection.rois.map(toTask), {
-      deadlineMs: config.resultTimeout * 1000,
-      returnCrops: withImages,
+    const now = this.clock.now();
+    // skip_unchanged: a crop like the one last read reuses that reading.
+    const prints: (Fingerprint | undefined)[] = [];
+    const reused: (CachedRead | undefined)[] = [];
+    selection.rois.forEach((roi, i) => {
+      if (!(roi.skip_unchanged ?? config.skipUnchanged ?? false)) return;
+      const print = cropPrint(frame, roi);
+      prints[i] = print;
+      const last = this.#cache.get(String(roi.id));
+      if (
+        print && last && last.key === roiKey(roi) && now - last.at < SKIP_MAX_AGE_MS &&
+        (!withImages || last.image) && unchanged(print, last.print)
+      ) reused[i] = last;
     });
-    const crops = withImages
-      ? await Promise.all(results.map((r) => r.crop ? cropJpegBase64(r.crop) : undefined))
+    const toRead = selection.rois.filter((_, i) => !reused[i]);
+    const cachedCount = selection.rois.length - toRead.length;
+    if (cachedCount > 0) grant?.done(cachedCount);
+    const read = toRead.length === 0 ? [] : await this.#deps.reader.readFrame(
+      frame,
+      toRead.map(toTask),
+      {
+        deadlineMs: config.resultTimeout * 1000,
+        returnCrops: withImages,
+        onResult: grant ? () => grant.done() : undefined,
+      },
+    );
+    const readCrops = withImages
+      ? await Promise.all(read.map((r) => r.crop ? cropJpegBase64(r.crop) : undefined))
       : undefined;
-    return { selection, results, crops, detection };
+    const results: RoiResult[] = [];
+    const crops: (string | undefined)[] = [];
+    const cached: boolean[] = [];
+    let k = 0;
+    selection.rois.forEach((roi, i) => {
+      const hit = reused[i];
+      if (hit) {
+        results.push({ ...hit.result, duration: 0 });
+        crops.push(hit.image);
+        cached.push(true);
+        return;
+      }
+      const r = read[k];
+      const image = readCrops?.[k];
+      k++;
+      results.push(r);
+      crops.push(image);
+      cached.push(false);
+      const print = prints[i];
+      const id = String(roi.id);
+      if (print && r.error === undefined) {
+        const { crop: _crop, ...kept } = r;
+        this.#cache.set(id, { key: roiKey(roi), print, result: kept, image, at: now });
+      } else this.#cache.delete(id);
+    });
+    return {
+      selection,
+      results,
+      crops: withImages ? crops : undefined,
+      cached: cachedCount > 0 ? cached : undefined,
+      detection,
+    };
   }
 
   #roiResults(msg: Extract<JobMessage, { type: "roi_results" }>): void {
@@ -317,12 +456,15 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
         rois: selection.rois,
         results: msg.results,
         crops: msg.crops,
+        cached: msg.cached,
+        readStart: msg.readStart,
         keep,
       });
       const s = this.snapshot();
       this.update({
         frames_processed: s.frames_processed + 1,
         reads_ok: s.reads_ok + agg.ok,
+        reads_cached: s.reads_cached + agg.cached,
         reads_failed: s.reads_failed + agg.failed,
         last_frame_time: agg.result.frame_time,
         last_result_time: agg.result.result_time,
@@ -367,6 +509,12 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
     }, ms);
   }
 
+  /** Withdraws a pending turn request (cancel, stop). */
+  #dropTurn(): void {
+    this.#turn?.cancel();
+    this.#turn = undefined;
+  }
+
   #clearTimer(): void {
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -379,6 +527,31 @@ export class InferenceJobActor extends Actor<JobMessage, JobSnapshot> {
       if (!this.ended) console.error(`${this.id}: ${msg.type} lost: ${(err as Error).message}`);
     });
   }
+}
+
+/** The reads a frame's turn holds: the ROIs it would read (the largest page's when detecting), +1 for detection. */
+function turnCost(config: JobConfig, pages: JobRoi[] | undefined): number {
+  if (!pages) return Math.max(1, selectRois(config.rois, config.group).rois.length);
+  const sizes = new Map<string, number>();
+  for (const r of readableRois(config.rois)) {
+    const g = r.group ?? "";
+    sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  }
+  return 1 + Math.max(0, ...sizes.values());
+}
+
+/** The fingerprint of a ROI's crop, or undefined when its shape is not usable (the pool says why). */
+function cropPrint(frame: Frame, roi: JobRoi): Fingerprint | undefined {
+  try {
+    return fingerprint(frame, validateRoiPolygon(String(roi.id), roi.points, frame));
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a cached reading depends on besides the pixels. */
+function roiKey(roi: JobRoi): string {
+  return JSON.stringify([roi.module ?? "", roi.params ?? null, roi.points]);
 }
 
 function asError(err: unknown): Error {

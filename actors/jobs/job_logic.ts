@@ -109,6 +109,13 @@ export interface AggregateInput {
   results: readonly RoiResult[];
   /** Base64 JPEG crops by index, when asked for. */
   crops?: readonly (string | undefined)[];
+  /** Which results are reused readings (`skip_unchanged`), by index. */
+  cached?: readonly boolean[];
+  /**
+   * When the frame was handed to the pool, ms since the epoch: a ROI's `result_time` is this plus
+   * its `duration`. Absent: the frame's capture time (the time before the read is then not seen).
+   */
+  readStart?: number;
   /** ROI ids still wanted: answers for others (removed while the frame was read) are dropped. */
   keep?: ReadonlySet<string>;
 }
@@ -118,6 +125,8 @@ export interface Aggregated {
   result: FrameResult;
   ok: number;
   failed: number;
+  /** Readings reused because the crop did not change. */
+  cached: number;
   /** The first ROI error of the frame, if any. */
   firstError: string | undefined;
 }
@@ -126,6 +135,8 @@ export interface Aggregated {
 export function aggregate(inp: AggregateInput): Aggregated {
   const frameTime = inp.frameTime / 1000;
   const resultTime = inp.now / 1000;
+  const readStart = (inp.readStart ?? inp.frameTime) / 1000;
+  let cached = 0;
   const entries: RoiResultEntry[] = [];
   inp.results.forEach((r, i) => {
     if (inp.keep && !inp.keep.has(r.id)) return;
@@ -139,7 +150,8 @@ export function aggregate(inp: AggregateInput): Aggregated {
       cam_id: inp.camId,
       source: inp.source,
       frame_time: frameTime,
-      result_time: frameTime + r.duration,
+      // When this ROI's answer came (never past the frame's result: rounding).
+      result_time: Math.min(resultTime, readStart + r.duration),
       duration: r.duration,
     };
     if (r.engine) entry.engine = r.engine;
@@ -148,6 +160,10 @@ export function aggregate(inp: AggregateInput): Aggregated {
     if (r.error) entry.error = r.error;
     if (r.truncated) entry.truncated = true;
     if (roi.mqtt_config) entry.mqtt_config = roi.mqtt_config;
+    if (inp.cached?.[i]) {
+      entry.cached = true;
+      cached++;
+    }
     const crop = inp.crops?.[i];
     if (crop) entry.image = crop;
     entries.push(entry);
@@ -166,6 +182,7 @@ export function aggregate(inp: AggregateInput): Aggregated {
     },
     ok: entries.length - failed,
     failed,
+    cached,
     firstError: entries.find((e) => e.error)?.error,
   };
 }

@@ -20,6 +20,7 @@ import type { Change, DesiredState } from "../state/desired_state.ts";
 import type { ResultBus } from "./result_bus.ts";
 import type { CamSettings, StreamSessions } from "../cameras/stream_sessions.ts";
 import { type Clock, Supervisor, systemClock } from "../runtime/mod.ts";
+import { ReadScheduler } from "./read_scheduler.ts";
 
 /** A start request after validation; `undefined` fields were absent from the body. */
 export interface StartRequest {
@@ -29,6 +30,8 @@ export interface StartRequest {
   interval?: number | null;
   resultTimeout?: number | null;
   drawPageBoxes?: boolean | null;
+  /** The job's default `skip_unchanged` for ROIs that do not set it; null: off. */
+  skipUnchanged?: boolean | null;
 }
 
 /** VisionROI's answer words for job control. */
@@ -78,11 +81,15 @@ export interface JobSystemOptions {
   openWaitMs?: number;
   /** Cluster mode: jobs run where their lease is (none: every job runs here). */
   placement?: JobPlacement;
+  /** Reads that may run at once (the pool's workers): live frames are admitted up to it [2]. */
+  readCapacity?: number | (() => number);
 }
 
 /** All inference jobs. */
 export class JobSystem {
   readonly supervisor: Supervisor<InferenceJobActor>;
+  /** Fair, late-binding admission of every job's frames into the pool. */
+  readonly scheduler: ReadScheduler;
   #o: JobSystemOptions;
   #clock: Clock;
   /** The desired config of every job that should run, as resolved now (ROIs of its source). */
@@ -94,6 +101,7 @@ export class JobSystem {
     this.#o = opts;
     this.#clock = opts.clock ?? systemClock;
     this.supervisor = new Supervisor({ clock: this.#clock });
+    this.scheduler = new ReadScheduler(opts.readCapacity ?? 2);
     opts.state.subscribe((change) => this.#onChange(change));
   }
 
@@ -123,6 +131,9 @@ export class JobSystem {
     );
     const group = req.group !== undefined ? req.group : (prev?.group ?? null);
     const drawPageBoxes = req.drawPageBoxes ?? prev?.drawPageBoxes ?? true;
+    const skipUnchanged = req.skipUnchanged === null
+      ? false
+      : (req.skipUnchanged ?? prev?.skipUnchanged ?? false);
     const bound = await this.#o.sessions.bind(camId, req.settings, {
       inference_running: true,
       inference_group: group,
@@ -149,6 +160,7 @@ export class JobSystem {
       interval,
       resultTimeout,
       drawPageBoxes,
+      ...(skipUnchanged ? { skipUnchanged } : {}),
     };
     this.#stopped.delete(camId);
     this.#desired.set(camId, config);
@@ -227,6 +239,7 @@ export class JobSystem {
         interval: saved?.interval ?? entry.interval,
         resultTimeout: saved?.resultTimeout ?? entry.result_timeout,
         drawPageBoxes: saved?.drawPageBoxes ?? entry.draw_page_boxes,
+        skipUnchanged: saved?.skipUnchanged,
       }, { keepOnOpenFailure: true });
       if (answer.status === "started") started.push(camId);
       else console.error(`job ${camId} not restored: ${answer.status} ${answer.message ?? ""}`);
@@ -389,7 +402,11 @@ export class JobSystem {
       create: () => {
         const now = this.#desired.get(camId);
         if (!now) throw new Error(`job ${camId} is no longer desired`);
-        return new InferenceJobActor(now, { ...this.#o, clock: this.#clock });
+        return new InferenceJobActor(now, {
+          ...this.#o,
+          scheduler: this.scheduler,
+          clock: this.#clock,
+        });
       },
     });
     return "launched";

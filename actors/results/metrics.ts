@@ -23,6 +23,10 @@ export interface JobCounters {
   framesProcessed: number;
   /** Ticks skipped because the previous frame was still being read. */
   ticksSkipped: number;
+  /** Interval 0: delivered frames not read because a newer one was bound. */
+  framesSkipped?: number;
+  /** Readings reused because the crop did not change (`skip_unchanged`). */
+  readsCached?: number;
 }
 
 /** What a scrape reads from the running system; an absent part reads as no series (or 0). */
@@ -211,6 +215,16 @@ function snapshotMetrics(registry: Registry) {
       "Ticks the running jobs of a source skipped (the previous frame was still being read).",
       ["source"],
     ),
+    framesSkipped: counter(
+      "visionroi_job_frames_skipped_total",
+      "Frames the camera delivered that the interval-0 jobs of a source did not read (a newer one was bound).",
+      ["source"],
+    ),
+    cached: counter(
+      "visionroi_job_reads_cached_total",
+      "ROI readings of a source's jobs reused because the crop did not change (skip_unchanged).",
+      ["source"],
+    ),
   };
   const pool = {
     workers: gauge("visionroi_pool_workers", "ROI worker threads alive.", []),
@@ -282,6 +296,8 @@ function snapshotMetrics(registry: Registry) {
         for (const j of inputs.jobs) {
           jobs.frames.inc({ source: j.source }, j.framesProcessed);
           jobs.skipped.inc({ source: j.source }, j.ticksSkipped);
+          jobs.framesSkipped.inc({ source: j.source }, j.framesSkipped ?? 0);
+          jobs.cached.inc({ source: j.source }, j.readsCached ?? 0);
         }
       }
       if (inputs.pool) {

@@ -18,6 +18,8 @@ export interface JobRoi {
   image?: string | null;
   /** Plausibility rules (validated with the ROI: `storage/roi_rules_schema.ts`). */
   rules?: RoiRules | null;
+  /** Reuse the last reading while the crop does not change; overrides the job's setting. */
+  skip_unchanged?: boolean;
 }
 
 /** What a job should do: its desired state, with the ROIs resolved (the source's set, or inline). */
@@ -41,4 +43,6 @@ export interface JobConfig {
   /** Seconds a ROI may take before it answers with an error. */
   resultTimeout: number;
   drawPageBoxes: boolean;
+  /** Default of `skip_unchanged` for ROIs that do not set it; absent: false. */
+  skipUnchanged?: boolean;
 }

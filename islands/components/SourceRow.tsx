@@ -13,6 +13,8 @@ export interface SourceActions {
   rename(oldName: string, name: string): Promise<boolean>;
   setSource(name: string, source: string): Promise<boolean>;
   setStreamType(name: string, type: string): Promise<boolean>;
+  /** The capture frame rate (0.1..60), or null for the source's default. */
+  setFps(name: string, fps: number | null): Promise<boolean>;
   remove(name: string): Promise<void>;
 }
 
@@ -90,6 +92,18 @@ export function SourceRow(
         </select>
       </td>
       <td class="small">{row.width && row.height ? `${row.width}×${row.height}` : "native"}</td>
+      <td>
+        <DraftInput
+          type="number"
+          min={0.1}
+          max={60}
+          step="any"
+          value={row.fps === null || row.fps === undefined ? "" : String(row.fps)}
+          placeholder="default"
+          aria-label={`fps of ${name}`}
+          onCommit={(v) => actions.setFps(name, v.trim() === "" ? null : Number(v))}
+        />
+      </td>
       <td>
         <StatusBadge state={cam.status} title={cam.last_error} />
         {down && <div class="small reason">{cameraWords(cam.status, cam.last_error)}</div>}

@@ -11,6 +11,8 @@ export interface SourceRow {
   width: number | null;
   height: number | null;
   stream_type: string;
+  /** Configured frame rate; null: the source's default. */
+  fps?: number | null;
   camera: { status: string; fps?: number; last_error?: string | null; restarts?: number };
 }
 
