@@ -34,6 +34,8 @@ import { Plausibility, PREVALUES_FILE } from "./actors/results/plausibility.ts";
 import { ConflictError } from "./storage/errors.ts";
 import { ClusterNode } from "./actors/cluster/cluster_node.ts";
 import { BatchCluster } from "./actors/cluster/batch_cluster.ts";
+import { ClusterOutbox } from "./actors/cluster/mqtt_outbox_kv.ts";
+import { Kvm } from "@nats-io/kv";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -152,7 +154,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       release: (camId) => jobs.release(camId),
     },
   });
+  // Cluster mode: result messages queued for MQTT live in a KV bucket and move with their job.
+  const clusterOutbox = cluster &&
+    await ClusterOutbox.open(new Kvm(cluster.nc), cluster.nodeId, config.natsReplicas);
   const mqtt = new MqttSystem({
+    outboxPersistence: clusterOutbox && ((name, local) => clusterOutbox.persistence(name, local)),
     dataDir: config.dataDir,
     outboxPath: join(own, OUTBOX_DB_FILE),
     jobs,
@@ -184,6 +190,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   await webhooks.start(state.webhooks());
   const telegram = await startTelegram(config.dataDir, bus);
   await mqtt.start(state.mqttConfigs());
+  clusterOutbox?.run({
+    alive: (node) => cluster!.view().nodes.some((n) => n.id === node),
+    owns: (camId) => cluster!.placement.mayPublish(camId),
+    push: (name, msg) => mqtt.adopt(name, msg),
+  });
   const db = new BatchDb(own);
   bus.addSink(historySink(db));
   const stopRetention = startRetention(db, {
@@ -236,6 +247,12 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       await batchCluster?.stop().catch((err) =>
         console.error(`cluster batch: stop failed: ${(err as Error).message}`)
       );
+      // Cluster mode: MQTT stops while NATS is still there (what is still queued stays in the
+      // bucket for the job's next owner; deliveries are deleted from it first).
+      if (clusterOutbox) {
+        await mqtt.stopAll();
+        await clusterOutbox.stop();
+      }
       // Cluster mode: jobs stop here before their leases are handed back.
       await cluster?.stop().catch((err) =>
         console.error(`cluster: leaving failed: ${(err as Error).message}`)
@@ -243,7 +260,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       await batch.stopAll();
       await jobs.stopAll();
       await plausibility.flush();
-      await mqtt.stopAll();
+      if (!clusterOutbox) await mqtt.stopAll();
       await webhooks.stopAll();
       await sessions.stop();
       await cameras.stopAll();

@@ -6,7 +6,12 @@
  * broker, failed, dropped) is a line in that ROI's MQTT log (`<source>/mqtt/<roi>.log`).
  */
 import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connection_actor.ts";
-import { MqttOutbox, type OutboxMessage, type OutboxStats } from "./mqtt_outbox.ts";
+import {
+  MqttOutbox,
+  type OutboxMessage,
+  type OutboxPersistence,
+  type OutboxStats,
+} from "./mqtt_outbox.ts";
 import {
   type MqttLogTag,
   MqttRoiLog,
@@ -74,6 +79,11 @@ export interface MqttSystemOptions {
   configOf?: (name: string) => MqttConfig | undefined;
   /** Per-ROI MQTT logs: size, rotation, queue bound [1 MiB, 3 kept, 1000 lines]. */
   log?: MqttRoiLogOptions;
+  /**
+   * Cluster mode: where a config's outbox persists, given its local (SQLite) persistence
+   * (`ClusterOutbox.persistence`: result messages in a KV bucket) [the local one].
+   */
+  outboxPersistence?: (config: string, local: OutboxPersistence) => OutboxPersistence;
 }
 
 interface Link {
@@ -147,7 +157,7 @@ export class MqttSystem {
     const old = this.#links.get(config.name);
     const link: Link = old ?? {
       config,
-      outbox: new MqttOutbox(config.outbox_size, this.#db().persistence(config.name)),
+      outbox: new MqttOutbox(config.outbox_size, this.#persistence(config.name)),
       published: new Map(),
     };
     if (!old) link.outbox.onOutcome((msg, outcome) => this.#logOutcome(link, msg, outcome));
@@ -238,6 +248,8 @@ export class MqttSystem {
         retain: c.retain,
         queuedAt: this.#clock.now(),
         roi,
+        id: crypto.randomUUID(),
+        camId: entry.cam_id,
       };
       const status = this.status(name);
       if (status && status.state !== "connected") {
@@ -289,6 +301,22 @@ export class MqttSystem {
     await this.supervisor.stopAll();
     this.#outboxDb?.close();
     this.#outboxDb = undefined;
+  }
+
+  /**
+   * Queues a message another node had queued (cluster mode: adopted with its job); false when
+   * config `name` does not run here.
+   */
+  adopt(name: string, msg: OutboxMessage): boolean {
+    const link = this.#links.get(name);
+    if (!link) return false;
+    link.outbox.push(msg);
+    return true;
+  }
+
+  #persistence(name: string): OutboxPersistence {
+    const local = this.#db().persistence(name);
+    return this.#o.outboxPersistence?.(name, local) ?? local;
   }
 
   /** The outbox database, opened on first use. */
