@@ -159,6 +159,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     await ClusterOutbox.open(new Kvm(cluster.nc), cluster.nodeId, config.natsReplicas);
   const mqtt = new MqttSystem({
     outboxPersistence: clusterOutbox && ((name, local) => clusterOutbox.persistence(name, local)),
+    cluster: cluster && { nodeId: cluster.nodeId, nodes: () => liveNodes(cluster) },
     dataDir: config.dataDir,
     outboxPath: join(own, OUTBOX_DB_FILE),
     jobs,
@@ -195,6 +196,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     owns: (camId) => cluster!.placement.mayPublish(camId),
     push: (name, msg) => mqtt.adopt(name, msg),
   });
+  // Cluster mode: discovery lists the live nodes' availability topics; resync when they change.
+  let nodesSeen = cluster ? liveNodes(cluster).join() : "";
+  const nodesTimer = cluster && setInterval(() => {
+    const now = liveNodes(cluster).join();
+    if (now !== nodesSeen) void mqtt.syncDiscovery();
+    nodesSeen = now;
+  }, 2_000);
   const db = new BatchDb(own);
   bus.addSink(historySink(db));
   const stopRetention = startRetention(db, {
@@ -243,6 +251,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     cluster,
     async stop() {
       stopRetention();
+      clearInterval(nodesTimer || undefined);
       // Cluster mode: batch tasks hand their queue messages back while NATS is still there.
       await batchCluster?.stop().catch((err) =>
         console.error(`cluster batch: stop failed: ${(err as Error).message}`)
@@ -269,6 +278,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       db.close();
     },
   };
+}
+
+/** Ids of the live nodes of the cluster (this one included once it announced itself). */
+function liveNodes(cluster: ClusterNode): string[] {
+  const ids = new Set(cluster.view().nodes.map((n) => n.id));
+  ids.add(cluster.nodeId);
+  return [...ids].sort();
 }
 
 /** Joins the cluster: the desired state moves into the shared KV bucket (local files follow it). */

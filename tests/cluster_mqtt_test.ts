@@ -122,11 +122,48 @@ Deno.test({
       const all = results().map(key);
       const twice = all.filter((k, i) => all.indexOf(k) !== i);
       assert.deepEqual(twice, [], "MQTT results published twice");
-      // What the survivor queued for itself also leaves the bucket once it is delivered.
+      // What the dead node had queued leaves the bucket once adopted.
       await waitFor(async () => (await queued()).length === 0, {
         timeoutMs: 20_000,
         what: "the dead node's entries deleted after adoption",
       });
+
+      // Availability: each node has its own topic with its own last will, so a node killed while
+      // others run says `offline` there, and `vision/status` (what every node says `online` on)
+      // is not turned `offline` by it.
+      const d3 = Deno.makeTempDirSync({ prefix: "visionroi-node-" });
+      dirs.push(d3);
+      const n3 = await startServer(d3, [
+        "--no-demo",
+        "--workers",
+        "1",
+        "--nats",
+        nats.urls,
+        "--node-id",
+        "n3",
+      ]);
+      nodes.push(n3);
+      await sub.until(
+        (ms) => ms.some((m) => m.topic === "vision/status/n3" && m.payload === "online"),
+        "n3 online on vision/status/n3",
+        20_000,
+      );
+      const before = sub.messages.length;
+      await n3.kill9();
+      await sub.until(
+        (ms) =>
+          ms.slice(before).some((m) => m.topic === "vision/status/n3" && m.payload === "offline"),
+        "n3's last will on vision/status/n3",
+        20_000,
+      );
+      const status = sub.on("vision/status");
+      assert.equal(status.at(-1)?.payload, "online", "vision/status while a node is up");
+      assert.ok(
+        !sub.messages.slice(before).some((m) =>
+          m.topic === "vision/status" && m.payload === "offline"
+        ),
+        "no offline on vision/status from a dead node's will",
+      );
     } finally {
       for (const n of nodes) await n.kill9();
       await nc.close().catch(() => undefined);

@@ -84,6 +84,12 @@ export interface MqttSystemOptions {
    * (`ClusterOutbox.persistence`: result messages in a KV bucket) [the local one].
    */
   outboxPersistence?: (config: string, local: OutboxPersistence) => OutboxPersistence;
+  /**
+   * Cluster mode: this node's id and the live nodes' ids. Each node announces itself on
+   * `<base>/status/<node>` (its last will) and discovery lists every live node's topic with
+   * `availability_mode: any` [single node: `<base>/status`].
+   */
+  cluster?: { nodeId: string; nodes: () => string[] };
 }
 
 interface Link {
@@ -347,6 +353,9 @@ export class MqttSystem {
       outbox: link.outbox,
       dataDir: this.#o.dataDir,
       clock: this.#clock,
+      nodeId: this.#o.cluster?.nodeId,
+      lastNode: this.#o.cluster &&
+        (() => this.#o.cluster!.nodes().every((n) => n === this.#o.cluster!.nodeId)),
       // Commands run one after another, in arrival order (a start must not overtake a stop).
       onControl: (topic, payload) => {
         this.#controls = this.#controls.then(() => this.#control(link.config, topic, payload));
@@ -443,7 +452,9 @@ export class MqttSystem {
     if (links.length === 0) return;
     const sets = await this.#o.roiSets();
     for (const link of links) {
-      const desired = link.config.ha_discovery ? discoveryConfigs(link.config, sets) : new Map();
+      const desired = link.config.ha_discovery
+        ? discoveryConfigs(link.config, sets, this.#o.cluster?.nodes())
+        : new Map();
       await this.#publishDiscovery(link, desired);
     }
   }
