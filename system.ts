@@ -35,6 +35,7 @@ import { ConflictError } from "./storage/errors.ts";
 import { ClusterNode } from "./actors/cluster/cluster_node.ts";
 import { BatchCluster } from "./actors/cluster/batch_cluster.ts";
 import { ClusterOutbox } from "./actors/cluster/mqtt_outbox_kv.ts";
+import { calibrateCapacity } from "./actors/cluster/calibrate.ts";
 import { Kvm } from "@nats-io/kv";
 
 /** The live parts a server hands its routes. */
@@ -146,6 +147,21 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       elsewhere: () => cluster.placement.elsewhere(),
     },
   });
+  // Cluster mode without --capacity: a short calibration read on the bundled demo panel.
+  if (cluster && config.capacityMeasure) {
+    try {
+      const cal = await calibrateCapacity(pool, { workers: config.workers });
+      cluster.calibrated(cal);
+      console.log(
+        `cluster: capacity ${cal.capacity} ROI reads/s (measured ${cal.reads_per_s} reads/s ` +
+          `in ${cal.duration_ms} ms)`,
+      );
+    } catch (err) {
+      console.error(
+        `cluster: capacity not measured (${(err as Error).message}); using ${config.capacity}`,
+      );
+    }
+  }
   cluster?.startPlacement({
     state,
     bus,

@@ -84,6 +84,13 @@ Deno.test({
         return v.jobs?.j1 || undefined;
       }, { timeoutMs: 20_000, what: "an owner of j1" }) as string;
       const owner = nodes[Number(ownerId.slice(1)) - 1];
+      // No --capacity: each node measured it at start (and an idle node takes a job anyway).
+      const v = await (await fetch(`${nodes[1].url}/api/cluster`)).json();
+      for (const n of v.nodes as { capacity: number; calibration: Record<string, number> }[]) {
+        assert.ok(n.calibration?.reads_per_s > 0, JSON.stringify(n));
+        assert.equal(n.capacity, n.calibration.capacity, JSON.stringify(n));
+      }
+      console.log(`capacities measured: ${v.nodes.map((n: { capacity: number }) => n.capacity)}`);
       await waitFor(() => results().length >= 2, { timeoutMs: 20_000, what: "MQTT results" });
 
       // Broker down: results queue in the owner's outbox, i.e. in the KV bucket under its name.
