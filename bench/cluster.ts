@@ -125,7 +125,11 @@ async function phase(count: number, seconds: number): Promise<Phase> {
       60_000,
       "every job owned",
     );
-    await until(async () => (seenJobs.size === JOBS.length ? true : undefined), 90_000, "results");
+    await until(
+      () => Promise.resolve(seenJobs.size === JOBS.length ? true : undefined),
+      90_000,
+      "results",
+    );
     const before = await machineLoad();
     counting = true;
     const t0 = performance.now();
