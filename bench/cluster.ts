@@ -177,7 +177,7 @@ export async function run(): Promise<BenchSection> {
     "Demo source (1280×720 panel, 4 ROIs: 3 `digits`, 1 `light_button`), 6 jobs with interval 0 " +
     `started through \`/start_inference\`, every VisionROI process with \`--workers 1\`, one ` +
     `nats-server; ROI reads counted on the result subjects for ${seconds} s after every job ` +
-    "produced a result.",
+    `produced a result. Run ${new Date().toISOString().slice(0, 16)}Z (this section only).`,
     "",
     "| nodes | ROI reads/s | per node | load average before / after |",
     "|---|---|---|---|",
