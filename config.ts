@@ -22,7 +22,7 @@
  * | `--ws-stall-timeout` | `VISIONROI_WS_STALL_TIMEOUT` | 30 | seconds a full client may read nothing before a 1008 close |
  * | `--nats` | `VISIONROI_NATS` | none | cluster mode: NATS server URLs (comma list, `nats://host:4222`) |
  * | `--node-id` | `VISIONROI_NODE_ID` | hostname | this node's name in the cluster |
- * | `--capacity` | `VISIONROI_CAPACITY` | 100 | ROI reads/s this node takes on in cluster mode |
+ * | `--capacity` | `VISIONROI_CAPACITY` | measured | ROI reads/s this node takes on in cluster mode (unset: measured at start, 100 if that fails) |
  * | `--nats-replicas` | `VISIONROI_NATS_REPLICAS` | URLs, at most 3 | copies of each KV bucket |
  * | — | `VISIONROI_NATS_USER`, `_PASS`, `_TOKEN` | none | NATS credentials |
  */
@@ -73,6 +73,8 @@ export interface Config {
   nodeId: string;
   /** ROI reads/s this node takes on (cluster placement). */
   capacity: number;
+  /** True when `--capacity` was not given: cluster mode measures it at start (`capacity` is the fallback). */
+  capacityMeasure?: boolean;
   /** Copies of each KV bucket. */
   natsReplicas: number;
   /** NATS credentials (environment only). */
@@ -180,6 +182,7 @@ export function loadConfig(
   return {
     ...d,
     dataDir: resolve(d.dataDir),
+    capacityMeasure: values.capacity === undefined && env("VISIONROI_CAPACITY") === undefined,
     natsReplicas: d.natsReplicas ?? Math.max(1, Math.min(3, d.nats.length)),
     natsAuth: {
       user: env("VISIONROI_NATS_USER"),

@@ -34,6 +34,9 @@ import { Plausibility, PREVALUES_FILE } from "./actors/results/plausibility.ts";
 import { ConflictError } from "./storage/errors.ts";
 import { ClusterNode } from "./actors/cluster/cluster_node.ts";
 import { BatchCluster } from "./actors/cluster/batch_cluster.ts";
+import { ClusterOutbox } from "./actors/cluster/mqtt_outbox_kv.ts";
+import { calibrateCapacity } from "./actors/cluster/calibrate.ts";
+import { Kvm } from "@nats-io/kv";
 
 /** The live parts a server hands its routes. */
 export interface System {
@@ -145,6 +148,21 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     },
     readCapacity: config.workers,
   });
+  // Cluster mode without --capacity: a short calibration read on the bundled demo panel.
+  if (cluster && config.capacityMeasure) {
+    try {
+      const cal = await calibrateCapacity(pool, { workers: config.workers });
+      cluster.calibrated(cal);
+      console.log(
+        `cluster: capacity ${cal.capacity} ROI reads/s (measured ${cal.reads_per_s} reads/s ` +
+          `in ${cal.duration_ms} ms)`,
+      );
+    } catch (err) {
+      console.error(
+        `cluster: capacity not measured (${(err as Error).message}); using ${config.capacity}`,
+      );
+    }
+  }
   cluster?.startPlacement({
     state,
     bus,
@@ -153,7 +171,12 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       release: (camId) => jobs.release(camId),
     },
   });
+  // Cluster mode: result messages queued for MQTT live in a KV bucket and move with their job.
+  const clusterOutbox = cluster &&
+    await ClusterOutbox.open(new Kvm(cluster.nc), cluster.nodeId, config.natsReplicas);
   const mqtt = new MqttSystem({
+    outboxPersistence: clusterOutbox && ((name, local) => clusterOutbox.persistence(name, local)),
+    cluster: cluster && { nodeId: cluster.nodeId, nodes: () => liveNodes(cluster) },
     dataDir: config.dataDir,
     outboxPath: join(own, OUTBOX_DB_FILE),
     jobs,
@@ -185,6 +208,18 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   await webhooks.start(state.webhooks());
   const telegram = await startTelegram(config.dataDir, bus);
   await mqtt.start(state.mqttConfigs());
+  clusterOutbox?.run({
+    alive: (node) => cluster!.view().nodes.some((n) => n.id === node),
+    owns: (camId) => cluster!.placement.mayPublish(camId),
+    push: (name, msg) => mqtt.adopt(name, msg),
+  });
+  // Cluster mode: discovery lists the live nodes' availability topics; resync when they change.
+  let nodesSeen = cluster ? liveNodes(cluster).join() : "";
+  const nodesTimer = cluster && setInterval(() => {
+    const now = liveNodes(cluster).join();
+    if (now !== nodesSeen) void mqtt.syncDiscovery();
+    nodesSeen = now;
+  }, 2_000);
   const db = new BatchDb(own);
   bus.addSink(historySink(db));
   const stopRetention = startRetention(db, {
@@ -233,10 +268,17 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     cluster,
     async stop() {
       stopRetention();
+      clearInterval(nodesTimer || undefined);
       // Cluster mode: batch tasks hand their queue messages back while NATS is still there.
       await batchCluster?.stop().catch((err) =>
         console.error(`cluster batch: stop failed: ${(err as Error).message}`)
       );
+      // Cluster mode: MQTT stops while NATS is still there (what is still queued stays in the
+      // bucket for the job's next owner; deliveries are deleted from it first).
+      if (clusterOutbox) {
+        await mqtt.stopAll();
+        await clusterOutbox.stop();
+      }
       // Cluster mode: jobs stop here before their leases are handed back.
       await cluster?.stop().catch((err) =>
         console.error(`cluster: leaving failed: ${(err as Error).message}`)
@@ -244,7 +286,7 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       await batch.stopAll();
       await jobs.stopAll();
       await plausibility.flush();
-      await mqtt.stopAll();
+      if (!clusterOutbox) await mqtt.stopAll();
       await webhooks.stopAll();
       await sessions.stop();
       await cameras.stopAll();
@@ -253,6 +295,13 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
       db.close();
     },
   };
+}
+
+/** Ids of the live nodes of the cluster (this one included once it announced itself). */
+function liveNodes(cluster: ClusterNode): string[] {
+  const ids = new Set(cluster.view().nodes.map((n) => n.id));
+  ids.add(cluster.nodeId);
+  return [...ids].sort();
 }
 
 /** Joins the cluster: the desired state moves into the shared KV bucket (local files follow it). */

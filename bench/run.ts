@@ -20,6 +20,7 @@ const SECTIONS = [
   "mqtt",
   "batch",
   "ui",
+  "cluster",
 ] as const;
 
 const here = new URL(".", import.meta.url);

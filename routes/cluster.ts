@@ -13,7 +13,16 @@ export const clusterAnswerSchema = z.object({
   nodes: z.array(z.object({
     id: z.string(),
     url: z.string().describe("its HTTP address"),
-    capacity: z.number().describe("ROI reads/s it takes on (--capacity)"),
+    capacity: z.number().describe("ROI reads/s it takes on (--capacity, or measured at start)"),
+    calibration: z.object({
+      reads_per_s: z.number().describe("ROI reads/s measured"),
+      reads: z.number(),
+      duration_ms: z.number(),
+      fixture: z.string().describe("what it read"),
+      capacity: z.number().describe("the capacity taken: 0.8 × reads_per_s"),
+    }).nullable().optional().describe(
+      "the start-up measurement of capacity; null when --capacity was given",
+    ),
     load: z.number().describe("ROI reads/s of the jobs it owns"),
     owns: z.array(z.string()).describe("cam_ids of the jobs it owns"),
     fenced: z.number().describe("results it held back after losing a lease"),

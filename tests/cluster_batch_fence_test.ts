@@ -48,6 +48,8 @@ Deno.test({
             "--no-demo",
             "--workers",
             "1",
+            "--capacity",
+            "100",
             "--nats",
             nats.urls,
             "--node-id",

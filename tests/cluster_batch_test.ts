@@ -80,7 +80,7 @@ Deno.test({
     const nodes: ServerProcess[] = [];
     const args = (
       id: string,
-    ) => ["--no-demo", "--workers", "1", "--nats", nats.urls, "--node-id", id];
+    ) => ["--no-demo", "--workers", "1", "--capacity", "100", "--nats", nats.urls, "--node-id", id];
     try {
       const long = await makeClip(tmp, { width: 160, height: 120, seconds: 10, rate: 30 });
       const short = await makeClip(tmp, {

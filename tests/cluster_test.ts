@@ -91,6 +91,8 @@ Deno.test({
             "--no-demo",
             "--workers",
             "1",
+            "--capacity",
+            "100",
             "--nats",
             nats.urls,
             "--node-id",

@@ -13,6 +13,7 @@ import type { JobConfig } from "../state/job_spec.ts";
 import { LeaseTable } from "./leases.ts";
 import { jobLeaseKey, type NodeRecord, type PlacedJobs, Placement } from "./placement.ts";
 import { bridgeResults } from "./result_subjects.ts";
+import type { Calibration } from "./calibrate.ts";
 
 /** Lease time to live, ms: a dead node's work moves after at most this plus one turn. */
 export const LEASE_TTL_MS = 6_000;
@@ -53,6 +54,7 @@ export class ClusterNode {
   #stopBridge: (() => void) | undefined;
   #nodes = new Map<string, { record: NodeRecord; seenAt: number }>();
   #stopWatches: (() => void)[] = [];
+  #calibration: Calibration | undefined;
 
   private constructor(opts: ClusterOptions, nc: NatsConnection, kvs: KV[]) {
     this.#opts = opts;
@@ -104,6 +106,12 @@ export class ClusterNode {
     );
   }
 
+  /** Takes on a measured capacity (before {@linkcode startPlacement}). */
+  calibrated(cal: Calibration): void {
+    this.#opts.capacity = cal.capacity;
+    this.#calibration = cal;
+  }
+
   /** The placement (after {@linkcode startPlacement}). */
   get placement(): Placement {
     if (!this.#placement) throw new Error("placement not started");
@@ -116,6 +124,7 @@ export class ClusterNode {
     this.#placement = new Placement({
       nodeId: this.nodeId,
       capacity: this.#opts.capacity,
+      calibration: this.#calibration,
       leases: this.leases,
       nodes: this.nodesKv,
       jobs: deps.jobs,

@@ -10,6 +10,7 @@ import { encodeToken } from "../state/kv_backend.ts";
 import type { JobConfig } from "../state/job_spec.ts";
 import { jobLoad, type JobPlacement } from "../jobs/job_system.ts";
 import type { LeaseTable } from "./leases.ts";
+import type { Calibration } from "./calibrate.ts";
 
 /** What the placement starts and stops. */
 export interface PlacedJobs {
@@ -25,6 +26,8 @@ export interface NodeRecord {
   url: string;
   /** ROI reads/s it takes on. */
   capacity: number;
+  /** How `capacity` was measured at start (null: configured with `--capacity`). */
+  calibration?: Calibration | null;
   /** ROI reads/s of the jobs it owns. */
   load: number;
   /** cam_ids of the jobs it owns. */
@@ -40,6 +43,8 @@ export interface PlacementOptions {
   nodeId: string;
   /** ROI reads/s this node takes on. */
   capacity: number;
+  /** How the capacity was measured [configured]. */
+  calibration?: Calibration;
   leases: LeaseTable;
   /** The node registry (entries expire like leases). */
   nodes: KV;
@@ -102,7 +107,9 @@ export class Placement implements JobPlacement {
   async claim(camId: string, load: number): Promise<boolean> {
     if (this.#stopped) return false;
     const key = jobLeaseKey(camId);
-    if (!this.#load.has(camId) && this.load() + load > this.#o.capacity) return false;
+    if (!this.#load.has(camId) && this.#load.size > 0 && this.load() + load > this.#o.capacity) {
+      return false;
+    }
     if (!(await this.#o.leases.acquire(key))) return false;
     this.#load.set(camId, load);
     return true;
@@ -157,6 +164,7 @@ export class Placement implements JobPlacement {
       id: this.#o.nodeId,
       url: this.url,
       capacity: this.#o.capacity,
+      calibration: this.#o.calibration ?? null,
       load: Math.round(this.load() * 100) / 100,
       owns: this.owned(),
       fenced: this.#o.fenced?.() ?? 0,
@@ -208,7 +216,8 @@ export class Placement implements JobPlacement {
     for (const spec of specs) {
       if (this.#stopped || taken >= quota) return;
       const load = jobLoad(spec);
-      if (this.load() + load > this.#o.capacity) continue;
+      // An idle node takes one job even beyond its capacity: else it could run nowhere.
+      if (this.#load.size > 0 && this.load() + load > this.#o.capacity) continue;
       if (!(await this.#o.leases.acquire(jobLeaseKey(spec.camId)))) continue;
       this.#load.set(spec.camId, load);
       taken++;

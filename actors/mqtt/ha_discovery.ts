@@ -5,7 +5,14 @@
  */
 import type { JobRoi } from "../jobs/inference_job_actor.ts";
 import type { RoiSet } from "./roi_sets.ts";
-import { baseSegments, deviceKey, roiTopic, sanitizeSegment, statusTopic } from "./mqtt_topics.ts";
+import {
+  baseSegments,
+  deviceKey,
+  nodeStatusTopic,
+  roiTopic,
+  sanitizeSegment,
+  statusTopic,
+} from "./mqtt_topics.ts";
 
 /** Modules whose text is a number. */
 const NUMERIC_MODULES = new Set(["digits"]);
@@ -17,10 +24,15 @@ export interface DiscoveryConfig {
   ha_prefix: string;
 }
 
-/** Discovery topic → retained JSON payload for every ROI of `sets` that publishes to `cfg`. */
+/**
+ * Discovery topic → retained JSON payload for every ROI of `sets` that publishes to `cfg`. With
+ * `nodes` (cluster mode: the live node ids) an entity is available while any node's
+ * `<base>/status/<node>` says `online`, instead of the one `<base>/status`.
+ */
 export function discoveryConfigs(
   cfg: DiscoveryConfig,
   sets: readonly RoiSet[],
+  nodes?: readonly string[],
 ): Map<string, string> {
   const out = new Map<string, string>();
   const base = baseSegments(cfg.base_topic).join("_") || "visionroi";
@@ -39,7 +51,15 @@ export function discoveryConfigs(
         .join("_");
       const component = roi.module === "light_button" ? "binary_sensor" : "sensor";
       const topic = `${cfg.ha_prefix}/${component}/visionroi_${base}_${device}/${objectId}/config`;
-      out.set(topic, JSON.stringify(entity(roi, { stateTopic, base, device, objectId, cfg })));
+      const e = entity(roi, { stateTopic, base, device, objectId, cfg });
+      if (nodes?.length) {
+        delete e.availability_topic;
+        e.availability = [...nodes].sort().map((n) => ({
+          topic: nodeStatusTopic(cfg.base_topic, n),
+        }));
+        e.availability_mode = "any";
+      }
+      out.set(topic, JSON.stringify(e));
     }
   }
   return out;

@@ -10,7 +10,7 @@ import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { join } from "node:path";
 import { Actor, type Clock, FatalError } from "../runtime/mod.ts";
 import { AckWatch, type MqttOutbox, type OutboxMessage, type OutboxStats } from "./mqtt_outbox.ts";
-import { controlFilter, statusTopic } from "./mqtt_topics.ts";
+import { controlFilter, nodeStatusTopic, statusTopic } from "./mqtt_topics.ts";
 import type { MqttConfig } from "../../storage/mqtt_config.ts";
 
 /** What users see: `connecting`, `connected`, `disconnected` (waiting to retry) or `failed`. */
@@ -52,6 +52,13 @@ export interface MqttConnectionOptions {
   clock?: Clock;
   /** Most messages in flight at once [500; mqtt.js warns past 1000 waiting on a full socket]. */
   window?: number;
+  /**
+   * Cluster mode: this node's id. The last will and `offline` go to `<base>/status/<node>`;
+   * `online` goes there and to `<base>/status` [none: both on `<base>/status`].
+   */
+  nodeId?: string;
+  /** Cluster mode: true when no other node is up (a graceful stop then says `offline` on `<base>/status` too). */
+  lastNode?: () => boolean;
 }
 
 /** Socket and TLS errors that a retry cannot fix. */
@@ -114,7 +121,7 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
   }
 
   protected override async onStart(): Promise<() => Promise<void>> {
-    const options = await clientOptions(this.config, this.#opts.dataDir);
+    const options = await clientOptions(this.config, this.#opts.dataDir, this.#opts.nodeId);
     const client = mqtt.connect(brokerUrl(this.config), options);
     this.#client = client;
     let lastError: Error | undefined;
@@ -170,6 +177,9 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     this.update({ status: "connected", connected_at: this.clock.now() });
     const base = this.config.base_topic;
     this.publishNow(statusTopic(base), "online", { qos: 1, retain: true });
+    if (this.#opts.nodeId) {
+      this.publishNow(nodeStatusTopic(base, this.#opts.nodeId), "online", { qos: 1, retain: true });
+    }
     if (this.config.control) {
       client.subscribe(controlFilter(base), { qos: 1 }, (err) => {
         if (err) {
@@ -209,13 +219,17 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     this.#opts.outbox.requeue();
     if (wasConnected && !client.disconnecting) {
       // A graceful stop sends no will: say `offline` ourselves, then disconnect cleanly.
-      const offline = new Promise<void>((resolve) =>
-        client.publish(
-          statusTopic(this.config.base_topic),
-          "offline",
-          { qos: 1, retain: true },
-          () => resolve(),
-        )
+      const base = this.config.base_topic;
+      const node = this.#opts.nodeId;
+      const topics = node
+        ? [nodeStatusTopic(base, node), ...(this.#opts.lastNode?.() ? [statusTopic(base)] : [])]
+        : [statusTopic(base)];
+      const offline = Promise.all(
+        topics.map((topic) =>
+          new Promise<void>((resolve) =>
+            client.publish(topic, "offline", { qos: 1, retain: true }, () => resolve())
+          )
+        ),
       );
       await withTimeout(offline, 1_000);
       await withTimeout(client.endAsync(), 1_000);
@@ -232,7 +246,12 @@ export function brokerUrl(cfg: Pick<MqttConfig, "host" | "port" | "tls">): strin
 }
 
 /** mqtt.js options of a config: login, will, TLS files (read now; a missing one is fatal). */
-export async function clientOptions(cfg: MqttConfig, dataDir: string): Promise<IClientOptions> {
+export async function clientOptions(
+  cfg: MqttConfig,
+  dataDir: string,
+  nodeId?: string,
+): Promise<IClientOptions> {
+  const willTopic = nodeId ? nodeStatusTopic(cfg.base_topic, nodeId) : statusTopic(cfg.base_topic);
   const options: IClientOptions = {
     clientId: cfg.client_id || `visionroi_${crypto.randomUUID().slice(0, 8)}`,
     keepalive: cfg.keepalive,
@@ -240,7 +259,7 @@ export async function clientOptions(cfg: MqttConfig, dataDir: string): Promise<I
     reconnectPeriod: 0,
     connectTimeout: 10_000,
     protocolVersion: 4,
-    will: { topic: statusTopic(cfg.base_topic), payload: "offline", qos: 1, retain: true },
+    will: { topic: willTopic, payload: "offline", qos: 1, retain: true },
   };
   if (cfg.username || cfg.password) {
     options.username = cfg.username;

@@ -19,6 +19,9 @@ export interface OutboxMessage {
   queuedAt: number;
   /** The ROI a result message is for (its MQTT log); not stored, see `tagOfPayload`. */
   roi?: MqttLogTag;
+  /** A result message's id and camera (cluster mode: it moves with the job, deduplicated by id). */
+  id?: string;
+  camId?: string;
 }
 
 /** What became of a message: delivered, or dropped because the outbox was full. */

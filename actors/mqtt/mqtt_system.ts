@@ -6,7 +6,12 @@
  * broker, failed, dropped) is a line in that ROI's MQTT log (`<source>/mqtt/<roi>.log`).
  */
 import { MqttConnectionActor, type MqttConnectionStatus } from "./mqtt_connection_actor.ts";
-import { MqttOutbox, type OutboxMessage, type OutboxStats } from "./mqtt_outbox.ts";
+import {
+  MqttOutbox,
+  type OutboxMessage,
+  type OutboxPersistence,
+  type OutboxStats,
+} from "./mqtt_outbox.ts";
 import {
   type MqttLogTag,
   MqttRoiLog,
@@ -74,6 +79,17 @@ export interface MqttSystemOptions {
   configOf?: (name: string) => MqttConfig | undefined;
   /** Per-ROI MQTT logs: size, rotation, queue bound [1 MiB, 3 kept, 1000 lines]. */
   log?: MqttRoiLogOptions;
+  /**
+   * Cluster mode: where a config's outbox persists, given its local (SQLite) persistence
+   * (`ClusterOutbox.persistence`: result messages in a KV bucket) [the local one].
+   */
+  outboxPersistence?: (config: string, local: OutboxPersistence) => OutboxPersistence;
+  /**
+   * Cluster mode: this node's id and the live nodes' ids. Each node announces itself on
+   * `<base>/status/<node>` (its last will) and discovery lists every live node's topic with
+   * `availability_mode: any` [single node: `<base>/status`].
+   */
+  cluster?: { nodeId: string; nodes: () => string[] };
 }
 
 interface Link {
@@ -147,7 +163,7 @@ export class MqttSystem {
     const old = this.#links.get(config.name);
     const link: Link = old ?? {
       config,
-      outbox: new MqttOutbox(config.outbox_size, this.#db().persistence(config.name)),
+      outbox: new MqttOutbox(config.outbox_size, this.#persistence(config.name)),
       published: new Map(),
     };
     if (!old) link.outbox.onOutcome((msg, outcome) => this.#logOutcome(link, msg, outcome));
@@ -238,6 +254,8 @@ export class MqttSystem {
         retain: c.retain,
         queuedAt: this.#clock.now(),
         roi,
+        id: crypto.randomUUID(),
+        camId: entry.cam_id,
       };
       const status = this.status(name);
       if (status && status.state !== "connected") {
@@ -291,6 +309,22 @@ export class MqttSystem {
     this.#outboxDb = undefined;
   }
 
+  /**
+   * Queues a message another node had queued (cluster mode: adopted with its job); false when
+   * config `name` does not run here.
+   */
+  adopt(name: string, msg: OutboxMessage): boolean {
+    const link = this.#links.get(name);
+    if (!link) return false;
+    link.outbox.push(msg);
+    return true;
+  }
+
+  #persistence(name: string): OutboxPersistence {
+    const local = this.#db().persistence(name);
+    return this.#o.outboxPersistence?.(name, local) ?? local;
+  }
+
   /** The outbox database, opened on first use. */
   #db(): OutboxDb {
     this.#outboxDb ??= new OutboxDb(this.#outboxPath());
@@ -319,6 +353,9 @@ export class MqttSystem {
       outbox: link.outbox,
       dataDir: this.#o.dataDir,
       clock: this.#clock,
+      nodeId: this.#o.cluster?.nodeId,
+      lastNode: this.#o.cluster &&
+        (() => this.#o.cluster!.nodes().every((n) => n === this.#o.cluster!.nodeId)),
       // Commands run one after another, in arrival order (a start must not overtake a stop).
       onControl: (topic, payload) => {
         this.#controls = this.#controls.then(() => this.#control(link.config, topic, payload));
@@ -415,7 +452,9 @@ export class MqttSystem {
     if (links.length === 0) return;
     const sets = await this.#o.roiSets();
     for (const link of links) {
-      const desired = link.config.ha_discovery ? discoveryConfigs(link.config, sets) : new Map();
+      const desired = link.config.ha_discovery
+        ? discoveryConfigs(link.config, sets, this.#o.cluster?.nodes())
+        : new Map();
       await this.#publishDiscovery(link, desired);
     }
   }

@@ -39,6 +39,14 @@ export function statusTopic(base: string): string {
   return [...baseSegments(base), "status"].join("/");
 }
 
+/**
+ * Availability topic of one node in cluster mode: `<base>/status/<node_id>` (its last will; the
+ * discovery entities list every live node's with `availability_mode: any`).
+ */
+export function nodeStatusTopic(base: string, nodeId: string): string {
+  return [...baseSegments(base), "status", sanitizeSegment(nodeId) || "node"].join("/");
+}
+
 /** Subscription filter for control messages: `<base>/+/set`. */
 export function controlFilter(base: string): string {
   return [...baseSegments(base), "+", "set"].join("/");

@@ -2,11 +2,13 @@ import assert from "node:assert/strict";
 import {
   camIdOfControlTopic,
   controlFilter,
+  nodeStatusTopic,
   roiPayload,
   roiTopic,
   sanitizeSegment,
   statusTopic,
 } from "./mqtt_topics.ts";
+import { discoveryConfigs } from "./ha_discovery.ts";
 
 Deno.test("mqtt topics: VisionROI's sanitising, fallbacks and example", () => {
   assert.equal(
@@ -59,4 +61,27 @@ Deno.test("mqtt payload: VisionROI's keys in its order; duration only when known
     result_time: 10.5,
     duration: 0.4,
   });
+});
+
+Deno.test("mqtt availability in cluster mode: per-node topics, discovery available while any node is", () => {
+  assert.equal(nodeStatusTopic("vision", "n1"), "vision/status/n1");
+  assert.equal(nodeStatusTopic("vision/plant 1", "box a"), "vision/plant_1/status/box_a");
+  const cfg = { name: "plant", base_topic: "vision", ha_prefix: "homeassistant" };
+  const sets = [{
+    source: "line1",
+    rois: [{ id: "1", type: "roi", points: [], module: "digits", mqtt_config: "plant" }],
+  }];
+  const [single] = [...discoveryConfigs(cfg, sets).values()].map((p) => JSON.parse(p));
+  assert.equal(single.availability_topic, "vision/status");
+  assert.equal(single.availability, undefined);
+  const [cluster] = [...discoveryConfigs(cfg, sets, ["n2", "n1"]).values()].map((p) =>
+    JSON.parse(p)
+  );
+  assert.equal(cluster.availability_topic, undefined);
+  assert.deepEqual(cluster.availability, [
+    { topic: "vision/status/n1" },
+    { topic: "vision/status/n2" },
+  ]);
+  assert.equal(cluster.availability_mode, "any");
+  assert.equal(cluster.payload_available, "online");
 });
