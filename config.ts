@@ -1,35 +1,101 @@
 /**
  * The one place that reads flags and environment. Everything else receives a typed {@linkcode Config}.
- *
- * | flag | env | default | meaning |
- * |---|---|---|---|
- * | `--port` | `VISIONROI_PORT` | 5000 | HTTP port (0 picks a free one) |
- * | `--host` | `VISIONROI_HOST` | 127.0.0.1 | bind address |
- * | `--data-dir` | `VISIONROI_DATA_DIR` | ./data_sources | sources, ROIs, state, database |
- * | `--no-demo` | `VISIONROI_NO_DEMO=1` | demo on | skip creating and starting the demo source |
- * | `--workers` | `VISIONROI_WORKERS` | cores | ROI worker threads |
- * | `--onnx-backend` | `VISIONROI_ONNX_BACKEND` | auto | `auto`, `web` (WASM) or `node` (native) |
- * | `--idle-timeout` | `VISIONROI_IDLE_TIMEOUT` | 60 | seconds before a camera woken only by a request stops |
- * | `--preview-lease` | `VISIONROI_PREVIEW_LEASE` | 60 | seconds a `roi_*` preview lives without a page holding it |
- * | `--auth` | `VISIONROI_AUTH` | auto | `auto`: token required unless bound to loopback; `required`: always |
- * | `--batch-workers` | `VISIONROI_BATCH_WORKERS` | 1 | batch tasks processed at once |
- * | `--max-upload` | `VISIONROI_MAX_UPLOAD` | 2 GiB | largest batch upload in bytes (413 beyond) |
- * | `--max-queued` | `VISIONROI_MAX_QUEUED` | 100 | pending batch tasks accepted (429 beyond) |
- * | `--results-retention-days` | `VISIONROI_RESULTS_RETENTION_DAYS` | 30 | live results history kept |
- * | `--results-max-rows` | `VISIONROI_RESULTS_MAX_ROWS` | 1000000 | live history rows kept (newest; ~125 MB) |
- * | `--allowed-hosts` | `VISIONROI_ALLOWED_HOSTS` | none | extra `Host` names answered (comma list; `.x.org` = subdomains) |
- * | `--ws-buffer` | `VISIONROI_WS_BUFFER` | 2 MiB | bytes held per WebSocket client before its oldest messages drop |
- * | `--ws-stall-timeout` | `VISIONROI_WS_STALL_TIMEOUT` | 30 | seconds a full client may read nothing before a 1008 close |
- * | `--nats` | `VISIONROI_NATS` | none | cluster mode: NATS server URLs (comma list, `nats://host:4222`) |
- * | `--node-id` | `VISIONROI_NODE_ID` | hostname | this node's name in the cluster |
- * | `--capacity` | `VISIONROI_CAPACITY` | measured | ROI reads/s this node takes on in cluster mode (unset: measured at start, 100 if that fails) |
- * | `--nats-replicas` | `VISIONROI_NATS_REPLICAS` | URLs, at most 3 | copies of each KV bucket |
- * | — | `VISIONROI_NATS_USER`, `_PASS`, `_TOKEN` | none | NATS credentials |
+ * Every flag, its variable, default and meaning: {@linkcode FLAGS} (printed by `--help`).
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { hostname } from "node:os";
 import { z } from "zod";
+
+/** Every flag: `[flag, environment variable, default, meaning]` (`--help` prints them). */
+export const FLAGS: readonly (readonly [string, string, string, string])[] = [
+  ["--port", "VISIONROI_PORT", "5000", "HTTP port (0 picks a free one)"],
+  ["--host", "VISIONROI_HOST", "127.0.0.1", "bind address"],
+  ["--data-dir", "VISIONROI_DATA_DIR", "./data_sources", "sources, ROIs, state, database"],
+  ["--no-demo", "VISIONROI_NO_DEMO=1", "demo on", "skip creating and starting the demo source"],
+  ["--workers", "VISIONROI_WORKERS", "cores", "ROI worker threads"],
+  ["--onnx-backend", "VISIONROI_ONNX_BACKEND", "auto", "auto, web (WASM) or node (native)"],
+  [
+    "--idle-timeout",
+    "VISIONROI_IDLE_TIMEOUT",
+    "60",
+    "seconds before a camera woken only by a request stops",
+  ],
+  [
+    "--preview-lease",
+    "VISIONROI_PREVIEW_LEASE",
+    "60",
+    "seconds a roi_* preview lives without a page holding it",
+  ],
+  [
+    "--auth",
+    "VISIONROI_AUTH",
+    "auto",
+    "auto: token required unless bound to loopback; required: always",
+  ],
+  ["--batch-workers", "VISIONROI_BATCH_WORKERS", "1", "batch tasks processed at once"],
+  ["--max-upload", "VISIONROI_MAX_UPLOAD", "2 GiB", "largest batch upload in bytes (413 beyond)"],
+  ["--max-queued", "VISIONROI_MAX_QUEUED", "100", "pending batch tasks accepted (429 beyond)"],
+  [
+    "--results-retention-days",
+    "VISIONROI_RESULTS_RETENTION_DAYS",
+    "30",
+    "live results history kept",
+  ],
+  [
+    "--results-max-rows",
+    "VISIONROI_RESULTS_MAX_ROWS",
+    "1000000",
+    "live history rows kept (newest; ~125 MB)",
+  ],
+  [
+    "--allowed-hosts",
+    "VISIONROI_ALLOWED_HOSTS",
+    "none",
+    "extra Host names answered (comma list; .x.org = subdomains)",
+  ],
+  [
+    "--ws-buffer",
+    "VISIONROI_WS_BUFFER",
+    "2 MiB",
+    "bytes held per WebSocket client before its oldest messages drop",
+  ],
+  [
+    "--ws-stall-timeout",
+    "VISIONROI_WS_STALL_TIMEOUT",
+    "30",
+    "seconds a full client may read nothing before a 1008 close",
+  ],
+  [
+    "--nats",
+    "VISIONROI_NATS",
+    "none",
+    "cluster mode: NATS server URLs (comma list, nats://host:4222)",
+  ],
+  ["--node-id", "VISIONROI_NODE_ID", "hostname", "this node's name in the cluster"],
+  [
+    "--capacity",
+    "VISIONROI_CAPACITY",
+    "measured",
+    "ROI reads/s this node takes on in cluster mode (unset: measured at start, 100 if that fails)",
+  ],
+  ["--nats-replicas", "VISIONROI_NATS_REPLICAS", "URLs, at most 3", "copies of each KV bucket"],
+  ["—", "VISIONROI_NATS_USER, _PASS, _TOKEN", "none", "NATS credentials"],
+];
+
+/** What `--help` prints. */
+export function usage(): string {
+  const w = [0, 1, 2].map((i) => Math.max(...FLAGS.map((f) => f[i].length)));
+  const lines = FLAGS.map((f) =>
+    `  ${f[0].padEnd(w[0])}  ${f[1].padEnd(w[1])}  ${f[2].padEnd(w[2])}  ${f[3]}`
+  );
+  return [
+    "Usage: deno task start [-- OPTIONS]   (a compiled binary: visionroi [OPTIONS])",
+    "",
+    "Options (a flag wins over its environment variable, which wins over the default):",
+    ...lines,
+  ].join("\n");
+}
 
 /** Validated settings of one server process. */
 export interface Config {
@@ -118,33 +184,40 @@ export function loadConfig(
   args: readonly string[] = Deno.args,
   env: (name: string) => string | undefined = (n) => Deno.env.get(n),
 ): Config {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "data-dir": { type: "string" },
-      "no-demo": { type: "boolean" },
-      workers: { type: "string" },
-      "onnx-backend": { type: "string" },
-      "idle-timeout": { type: "string" },
-      "preview-lease": { type: "string" },
-      auth: { type: "string" },
-      "batch-workers": { type: "string" },
-      "max-upload": { type: "string" },
-      "max-queued": { type: "string" },
-      "results-retention-days": { type: "string" },
-      "results-max-rows": { type: "string" },
-      "allowed-hosts": { type: "string" },
-      "ws-buffer": { type: "string" },
-      "ws-stall-timeout": { type: "string" },
-      nats: { type: "string" },
-      "node-id": { type: "string" },
-      capacity: { type: "string" },
-      "nats-replicas": { type: "string" },
-    },
-    strict: true,
-  });
+  let parsed0;
+  try {
+    parsed0 = parseArgs({
+      args: [...args],
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "data-dir": { type: "string" },
+        "no-demo": { type: "boolean" },
+        workers: { type: "string" },
+        "onnx-backend": { type: "string" },
+        "idle-timeout": { type: "string" },
+        "preview-lease": { type: "string" },
+        auth: { type: "string" },
+        "batch-workers": { type: "string" },
+        "max-upload": { type: "string" },
+        "max-queued": { type: "string" },
+        "results-retention-days": { type: "string" },
+        "results-max-rows": { type: "string" },
+        "allowed-hosts": { type: "string" },
+        "ws-buffer": { type: "string" },
+        "ws-stall-timeout": { type: "string" },
+        nats: { type: "string" },
+        "node-id": { type: "string" },
+        capacity: { type: "string" },
+        "nats-replicas": { type: "string" },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    // node:util's own message (`Unknown option '--x'`) names the option; no stack trace for users.
+    throw new ConfigError(`${(err as Error).message} (see --help)`);
+  }
+  const { values } = parsed0;
   const raw = {
     port: values.port ?? env("VISIONROI_PORT") ?? "5000",
     host: values.host ?? env("VISIONROI_HOST") ?? "127.0.0.1",

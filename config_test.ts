@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { ConfigError, isLoopbackHost, loadConfig } from "./config.ts";
+import { ConfigError, FLAGS, isLoopbackHost, loadConfig, usage } from "./config.ts";
 
 const noEnv = () => undefined;
 
@@ -74,4 +74,25 @@ Deno.test("config: WebSocket buffer 2 MiB and stall timeout 30 s by default; bad
   assert.deepEqual([set.wsBufferBytes, set.wsStallTimeoutS], [262_144, 5]);
   assert.throws(() => loadConfig(["--ws-buffer", "1000"], noEnv), /wsBufferBytes "1000"/);
   assert.throws(() => loadConfig(["--ws-stall-timeout", "0"], noEnv), /wsStallTimeoutS "0"/);
+});
+
+Deno.test("an unknown flag is a ConfigError naming it; --help lists every flag with its variable", () => {
+  assert.throws(
+    () => loadConfig(["--prot", "5000"], () => undefined),
+    (err: unknown) =>
+      err instanceof ConfigError && /Unknown option '--prot'/.test(err.message) &&
+      err.message.includes("--help"),
+  );
+  const text = usage();
+  for (const [flag, env] of FLAGS) {
+    assert.ok(text.includes(flag) && text.includes(env), `${flag} in --help`);
+  }
+  // Every flag --help lists is one the parser accepts (the list and the parser agree).
+  for (const [flag] of FLAGS.filter(([f]) => f.startsWith("--"))) {
+    try {
+      loadConfig(flag === "--no-demo" ? [flag] : [flag, "x"], () => undefined);
+    } catch (err) {
+      assert.ok(!/Unknown option/.test((err as Error).message), `${flag}: ${err}`);
+    }
+  }
 });

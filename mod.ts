@@ -3,7 +3,7 @@
  * SIGINT/SIGTERM and `POST /_quit` stop actors newest first and leave no ffmpeg child behind; a stop
  * that takes longer than 4 s (a stalled request, a stuck actor) exits anyway.
  */
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, usage } from "./config.ts";
 import { startSystem } from "./system.ts";
 import { createApp } from "./routes/app.ts";
 import { loadAccessPolicy } from "./routes/auth.ts";
@@ -13,6 +13,10 @@ import { hostname as osHostname } from "node:os";
 const SHUTDOWN_GRACE_MS = 4_000;
 
 async function main(): Promise<void> {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(usage());
+    return;
+  }
   let config;
   try {
     config = loadConfig();
