@@ -5,6 +5,7 @@
 import type { BenchSection } from "./section.ts";
 
 const SECTIONS = [
+  "memory",
   "ffmpeg_source",
   "modules",
   "lamps",

@@ -34,6 +34,7 @@ import { WorkerSlots, type WorkMessage } from "./worker_slots.ts";
 import { UserModuleHosts, userModuleHosts, workerInit } from "./user_modules.ts";
 import { limitOutput } from "./output_limits.ts";
 import { capText } from "../storage/text_cap.ts";
+import process from "node:process";
 
 /** How long a frame stays in the workers after page detection, for the ROI reads that follow. */
 const PAGE_FRAME_LINGER_MS = 2000;
@@ -63,6 +64,13 @@ export class WorkerPool {
     const o = this.#o;
     this.#slots = new WorkerSlots({
       count: o.workers,
+      min: o.minWorkers,
+      unloadAfterMs: o.unloadAfterMs,
+      queued: () => this.#live.length + this.#batch.length + this.#pages.length,
+      cpuMs: () => {
+        const u = process.cpuUsage();
+        return (u.user + u.system) / 1000;
+      },
       heartbeatMs: o.heartbeatMs,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs,
       startTimeoutMs: o.startTimeoutMs,
@@ -79,7 +87,7 @@ export class WorkerPool {
     });
   }
 
-  /** Resolves once every worker has loaded opencv (and the preloads) and reported ready. */
+  /** Resolves once the first `minWorkers` workers have started (and loaded the preloads). */
   ready(): Promise<void> {
     return this.#slots.ready();
   }
