@@ -7,11 +7,13 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { startSystem } from "./system.ts";
 import { createApp } from "./routes/app.ts";
 import { loadAccessPolicy } from "./routes/auth.ts";
+import { tuneMalloc } from "./actors/runtime/malloc_tuning.ts";
 
 /** How long a graceful stop may take before the process exits anyway (status 1): SIGTERM ends it within 5 s. */
 const SHUTDOWN_GRACE_MS = 4_000;
 
 async function main(): Promise<void> {
+  tuneMalloc();
   let config;
   try {
     config = loadConfig();

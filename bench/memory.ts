@@ -398,8 +398,24 @@ async function loadAverage(): Promise<string> {
   return (await Deno.readTextFile("/proc/loadavg")).split(" ").slice(0, 3).join(" ");
 }
 
-/** node_modules size by package (MB, as `du` counts: hard links once), largest first. */
+/**
+ * What a fresh install of `tree` keeps: its deno.json, package.json and deno.lock copied into an
+ * empty folder and `deno install`ed there (from Deno's cache); node_modules size by package (MB).
+ */
 async function nodeModulesFootprint(tree: string) {
+  const fresh = await Deno.makeTempDir({ prefix: "visionroi-install-" });
+  try {
+    for (const f of ["deno.json", "package.json", "deno.lock"]) {
+      await Deno.copyFile(join(tree, f), join(fresh, f)).catch(() => {});
+    }
+    await sh(fresh, Deno.execPath(), ["install"]);
+    return await packageSizes(fresh);
+  } finally {
+    await Deno.remove(fresh, { recursive: true });
+  }
+}
+
+async function packageSizes(tree: string) {
   const dir = join(tree, "node_modules", ".deno");
   const out = await sh(tree, "du", ["-sm", "--", ...(await entries(dir)).map((e) => join(dir, e))]);
   const packages = out.trim().split("\n").map((l) => {

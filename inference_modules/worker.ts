@@ -19,6 +19,10 @@ import { cropRoi, type FramePixels, frameToMat } from "./roi_crop.ts";
 import { matchPages } from "./page_matcher.ts";
 import { TemplateCache } from "./page_templates.ts";
 import { limitOutput } from "./output_limits.ts";
+import { noteSharedBytes } from "../actors/runtime/shared_memory.ts";
+
+/** Frame bytes received between two collections in this worker. */
+const WORKER_RECLAIM_BYTES = 128 * 1024 * 1024;
 
 interface HeldFrame {
   pixels: FramePixels;
@@ -226,6 +230,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       void init(msg);
       break;
     case "frame":
+      // This isolate's handle keeps the frame's memory alive until a collection here.
+      noteSharedBytes(msg.width * msg.height * 4, WORKER_RECLAIM_BYTES);
       frames.set(msg.frameId, {
         pixels: {
           width: msg.width,
