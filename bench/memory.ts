@@ -1,7 +1,8 @@
 /**
  * Memory, startup and install footprint of a real server, measured from this separate client
  * process through the public API only, side by side with the code as it was before (commit
- * BENCH_MEMORY_BASE, default a0e8d13, checked out into a temporary git worktree in the same run).
+ * BENCH_MEMORY_BASE, default a0e8d13), both checked out into temporary git worktrees in the same
+ * run (the code measured is BENCH_MEMORY_AFTER, default HEAD: commit first).
  *
  * Per run and tree (BENCH_MEMORY_RUNS, default 3, trees alternating): `deno task start` with a
  * fresh data dir and a fresh UI bundle — time to `/_healthz` 200 and to the demo's first reading,
@@ -44,13 +45,18 @@ export async function run(): Promise<BenchSection> {
   const soakS = Number(Deno.env.get("BENCH_MEMORY_SOAK_S") ?? 120);
   /** Only this tree ("before" or "after"), for trying the harness. */
   const only = Deno.env.get("BENCH_MEMORY_ONLY");
+  const after = Deno.env.get("BENCH_MEMORY_AFTER") ?? "HEAD";
   const tmp = await Deno.makeTempDir({ prefix: "visionroi-membench-" });
   const oldTree = join(tmp, "before");
+  const newTree = join(tmp, "after");
+  // Both from git, so edits in the working tree during the run change neither.
   await sh(HERE, "git", ["worktree", "add", "--detach", oldTree, base]);
+  await sh(HERE, "git", ["worktree", "add", "--detach", newTree, after]);
   try {
     await sh(oldTree, Deno.execPath(), ["install"]);
+    await sh(newTree, Deno.execPath(), ["install"]);
     const clip = await makeClip(tmp);
-    const trees = { before: oldTree, after: HERE };
+    const trees = { before: oldTree, after: newTree };
     const figures: Record<string, TreeFigures[]> = { before: [], after: [] };
     const loadBefore = await loadAverage();
     for (let i = 0; i < runs; i++) {
@@ -63,10 +69,11 @@ export async function run(): Promise<BenchSection> {
       }
     }
     const loadAfter = await loadAverage();
-    const footprint = await nodeModulesFootprint(HERE);
+    const footprint = await nodeModulesFootprint(newTree);
     const footprintBefore = await nodeModulesFootprint(oldTree);
     const data = {
       base,
+      afterCommit: await sh(newTree, "git", ["rev-parse", "--short", "HEAD"]).then((s) => s.trim()),
       runs,
       soakS,
       loadAverage: { before: loadBefore, after: loadAfter },
@@ -79,6 +86,7 @@ export async function run(): Promise<BenchSection> {
     return { title: "Memory, startup and install footprint", markdown: table(data), data };
   } finally {
     await sh(HERE, "git", ["worktree", "remove", "--force", oldTree]).catch(() => {});
+    await sh(HERE, "git", ["worktree", "remove", "--force", newTree]).catch(() => {});
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
 }
@@ -210,7 +218,7 @@ async function capacityCase(
     const errors = (await readsOk(url, "rapid_ocr", "error")) - errors0;
     let ffmpegRssMb = 0;
     for (const pid of await children(server.child.pid)) ffmpegRssMb += await rssMb(pid);
-    const from = Date.now() / 1000 - 10;
+    const from = Date.now() / 1000 - 60;
     const { rows } = await (await fetch(`${url}/api/results?source=hmi1&from=${from}`)).json() as {
       rows: { roi_id: string; text: string }[];
     };
@@ -464,7 +472,7 @@ function table(d: any): string {
   ).join(", ");
   return [
     `Medians of ${d.runs} runs per tree, trees alternating in one run; "before" is commit ` +
-    `\`${d.base}\` in a temporary git worktree. Server RSS (VmRSS of the deno process; ffmpeg ` +
+    `\`${d.base}\`, "after" \`${d.afterCommit}\`, each in a temporary git worktree. Server RSS (VmRSS of the deno process; ffmpeg ` +
     `children apart), sampled from a separate client process that uses only the HTTP API. ` +
     `Machine load: other engineers' builds and tests shared the 2 cores (load average ` +
     `${d.loadAverage.before} at the start, ${d.loadAverage.after} at the end), so times and ` +

@@ -5,7 +5,6 @@
 import type { BenchSection } from "./section.ts";
 
 const SECTIONS = [
-  "memory",
   "ffmpeg_source",
   "modules",
   "lamps",
@@ -16,6 +15,7 @@ const SECTIONS = [
   "mqtt",
   "batch",
   "ui",
+  "memory",
 ] as const;
 
 const here = new URL(".", import.meta.url);

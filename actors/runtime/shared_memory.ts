@@ -4,20 +4,23 @@
  * 6.5 MB frame five times a second leaves hundreds of MB of dead frames in RSS until some
  * unrelated major GC happens (a 600-frame loop of 6.5 MB frames reached 2.2 GB; with a GC every
  * 256 MB it stays at 155 MB). Each isolate that allocates or receives frames counts their bytes
- * here, and past {@linkcode RECLAIM_BYTES} asks V8 for a collection (main thread and each worker
+ * here, and past {@linkcode RECLAIM_BYTES} (or an eighth of it after 5 s) asks V8 for a collection (main thread and each worker
  * separately: a posted SharedArrayBuffer is freed only when every isolate dropped it).
  */
 import v8 from "node:v8";
 import vm from "node:vm";
 
 /** Shared bytes allocated or received between two collections. */
-export const RECLAIM_BYTES = 256 * 1024 * 1024;
+export const RECLAIM_BYTES = 128 * 1024 * 1024;
+/** A slow trickle (a job reading one frame a second) is collected after this long, ms. */
+const RECLAIM_AFTER_MS = 5000;
 
 type Gc = (options?: { type?: "major" | "minor"; execution?: "sync" | "async" }) => void;
 
 let gc: Gc | undefined | null;
 let pending = 0;
 let collections = 0;
+let lastCollection = performance.now();
 
 function collector(): Gc | null {
   if (gc !== undefined) return gc;
@@ -34,8 +37,12 @@ function collector(): Gc | null {
 /** Counts `bytes` of SharedArrayBuffer this isolate allocated or received; collects past the limit. */
 export function noteSharedBytes(bytes: number, limit = RECLAIM_BYTES): void {
   pending += bytes;
-  if (pending < limit) return;
+  const now = performance.now();
+  const due = pending >= limit ||
+    (pending >= limit / 8 && now - lastCollection >= RECLAIM_AFTER_MS);
+  if (!due) return;
   pending = 0;
+  lastCollection = now;
   const collect = collector();
   if (!collect) return;
   collections++;
