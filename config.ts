@@ -7,7 +7,7 @@
  * | `--host` | `VISIONROI_HOST` | 127.0.0.1 | bind address |
  * | `--data-dir` | `VISIONROI_DATA_DIR` | ./data_sources | sources, ROIs, state, database |
  * | `--no-demo` | `VISIONROI_NO_DEMO=1` | demo on | skip creating and starting the demo source |
- * | `--workers` | `VISIONROI_WORKERS` | cores | ROI worker threads |
+ * | `--workers` | `VISIONROI_WORKERS` | cores | most ROI worker threads (the pool starts with one) |
  * | `--onnx-backend` | `VISIONROI_ONNX_BACKEND` | auto | `auto`, `web` (WASM) or `node` (native) |
  * | `--idle-timeout` | `VISIONROI_IDLE_TIMEOUT` | 60 | seconds before a camera woken only by a request stops |
  * | `--preview-lease` | `VISIONROI_PREVIEW_LEASE` | 60 | seconds a `roi_*` preview lives without a page holding it |
