@@ -459,8 +459,9 @@ function summarize(xs: TreeFigures[]) {
   };
 }
 
+/** The section's markdown from its data (exported to re-render RESULTS.md from RESULTS.json). */
 // deno-lint-ignore no-explicit-any
-function table(d: any): string {
+export function table(d: any): string {
   const b = d.before, a = d.after;
   const f = (x: number, n = 0) => Number.isFinite(x) ? x.toFixed(n) : "–";
   const row = (name: string, key: string, target: string, n = 0) =>
@@ -496,6 +497,21 @@ function table(d: any): string {
     `session's time), RSS every second. The capacity sources are an ffmpeg 30 fps clip of ` +
     `hmi_screen/screen_ocr.jpg (cropped to 1476 px wide for yuv420p), read at the stream rate ` +
     `the code under test uses.`,
+    "",
+    "Where the memory goes (one-off measurements on this machine with small scripts, RSS deltas; " +
+    "not re-measured by this section): the deno binary's resident code ~55 MB and the server's " +
+    "modules ~55 MB (sharp/libvips another ~32 MB, now loaded on first JPEG); per worker: an " +
+    "empty isolate ~6 MB, opencv.js ~90 MB (parse 64 + init 31; now loaded with the worker's " +
+    "first task), an onnxruntime-node session ~49 MB (PP-OCRv4 rec) / ~40 MB (det) plus the " +
+    "library once per process ~23 MB, tesseract.js ~100 MB; frames: 6.5 MB SharedArrayBuffers " +
+    "that V8 does not count towards GC pressure — a loop dropping 600 of them reached 2.2 GB " +
+    "(now collected every 128 MB per thread: 155 MB), the main reason for the swing; glibc " +
+    "heap fragmentation from multi-MB buffers ~70 MB with the demo job (now a fixed mmap " +
+    "threshold); crop JPEGs are encoded only when a client or sink listens (unchanged); the " +
+    "result history is SQLite on disk and a 200-entry recent list (small). Tried and dropped: one " +
+    "ONNX host worker holding each session once for all workers (onnxruntime-node runs " +
+    "synchronously, so all inference serialised in one thread): ~40 MB less at 2 workers but " +
+    "~40 % fewer reads/s.",
     "",
     `Install footprint (\`node_modules\`, du, MB): before ${d.footprintBefore.totalMb}, after ` +
     `${d.footprint.totalMb}. Largest packages after: ${pkgs}. Before: ${pkgsBefore}.`,

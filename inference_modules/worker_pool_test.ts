@@ -196,7 +196,7 @@ Deno.test({
       const [next] = await pool.readFrame(testFrame(), [
         { id: "next", module: "testkit", points: rect(0, 0, 16, 10) },
       ], { deadlineMs: 20_000 });
-      assert.equal(next.text, "16x10", next.error);
+      assert.equal(next.text, "16x10", next.error ?? "");
       assert.equal(pool.stats().restarts, 1, "the overrunning worker was replaced");
       assert.equal(pool.stats().failures, 2);
     }),
