@@ -34,7 +34,6 @@ import { WorkerSlots, type WorkMessage } from "./worker_slots.ts";
 import { UserModuleHosts, userModuleHosts, workerInit } from "./user_modules.ts";
 import { limitOutput } from "./output_limits.ts";
 import { capText } from "../storage/text_cap.ts";
-import process from "node:process";
 
 /** How long a frame stays in the workers after page detection, for the ROI reads that follow. */
 const PAGE_FRAME_LINGER_MS = 2000;
@@ -66,11 +65,7 @@ export class WorkerPool {
       count: o.workers,
       min: o.minWorkers,
       unloadAfterMs: o.unloadAfterMs,
-      queued: () => this.#live.length + this.#batch.length + this.#pages.length,
-      cpuMs: () => {
-        const u = process.cpuUsage();
-        return (u.user + u.system) / 1000;
-      },
+      waitShare: () => this.#waitShare(),
       heartbeatMs: o.heartbeatMs,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs,
       startTimeoutMs: o.startTimeoutMs,
@@ -135,6 +130,17 @@ export class WorkerPool {
       this.#pump();
     });
     return answer.finally(() => this.#frames.unuse(ref, PAGE_FRAME_LINGER_MS));
+  }
+
+  /** The longest wait of a queued ROI task as a share of its deadline. */
+  #waitShare(): number {
+    const now = performance.now();
+    let share = 0;
+    for (const q of [this.#live, this.#batch]) {
+      const t = q[0];
+      if (t) share = Math.max(share, (now - t.startedAt) / t.deadlineMs);
+    }
+    return share;
   }
 
   /** Counters and gauges for status pages. */

@@ -1,7 +1,8 @@
 /**
  * The Web Workers of a pool and their lives: spawn, ready, heartbeats, death and replacement, and
  * how many run. The pool starts with `min` workers and adds one (up to `count`) while the ready
- * ones were busy nearly all of the last seconds and work still waits; a worker beyond `min` whose
+ * ones were busy nearly all of the last seconds and queued work has used half of its deadline
+ * waiting (one worker that keeps up, however busy, is enough); a worker beyond `min` whose
  * share of the work the others could carry is retired, and a worker idle for `unloadAfterMs` is
  * replaced by a fresh one, so what it loaded (opencv.js, ONNX sessions, tesseract) is freed. A
  * worker that throws uncaught (`onerror`, handled with `preventDefault()` so the parent
@@ -17,8 +18,8 @@ const LOAD_WINDOW = 30;
 const GROW_BEATS = 3;
 /** Grow when the ready workers were busy at least this share of the last GROW_BEATS beats. */
 const GROW_BUSY = 0.9;
-/** Grow only when the process used at least this many CPU ms per busy worker-ms. */
-const GROW_CPU = 0.6;
+/** Grow only when some waiting task has used this share of its deadline in the queue. */
+const GROW_WAIT_SHARE = 0.5;
 /** Shrink when one worker fewer would have been busy at most this share of the window. */
 const SHRINK_BUSY = 0.6;
 
@@ -33,10 +34,11 @@ export interface WorkerSlotsOptions {
   min?: number;
   /** A worker that ran nothing this long is replaced by a fresh one, freeing what it loaded, ms. */
   unloadAfterMs?: number;
-  /** Tasks waiting for a worker (growing needs some). */
-  queued?(): number;
-  /** CPU ms this process used so far (growing needs busy workers to get their cores). */
-  cpuMs?(): number;
+  /**
+   * How long the longest-waiting queued task has waited, as a share of its deadline (0 when none
+   * waits). Growing needs work that would otherwise come close to missing its deadline.
+   */
+  waitShare?(): number;
   /** Ping period, ms. */
   heartbeatMs: number;
   /** A ready worker silent this long is replaced, ms. */
@@ -64,9 +66,6 @@ export class WorkerSlots {
   #pings = 0;
   /** Busy worker-ms per heartbeat, newest last (at most {@linkcode LOAD_WINDOW} beats). */
   readonly #busyPerBeat: number[] = [];
-  /** CPU ms of this process per heartbeat, newest last. */
-  readonly #cpuPerBeat: number[] = [];
-  #lastCpu = 0;
   #lastBeat = performance.now();
   #lastScale = performance.now();
   #startFailures = 0;
@@ -244,10 +243,6 @@ export class WorkerSlots {
     this.#lastBeat = now;
     this.#busyPerBeat.push(busy);
     if (this.#busyPerBeat.length > LOAD_WINDOW) this.#busyPerBeat.shift();
-    const cpu = this.#o.cpuMs?.() ?? Infinity;
-    this.#cpuPerBeat.push(cpu - this.#lastCpu);
-    this.#lastCpu = cpu;
-    if (this.#cpuPerBeat.length > GROW_BEATS) this.#cpuPerBeat.shift();
   }
 
   /** Grows while every worker is busy and work waits; shrinks when fewer would do; unloads idlers. */
@@ -262,12 +257,10 @@ export class WorkerSlots {
       !s.ready || s.loadingSince !== undefined ||
       now - (s.loadedAt ?? -Infinity) < GROW_BEATS * beat
     );
-    // Busy workers that get no CPU (other processes have the cores) would not read more as more.
-    const cpuMs = this.#cpuPerBeat.slice(-GROW_BEATS).reduce((a, b) => a + b, 0);
     if (
       alive.length < this.#o.count && !starting && recent.length === GROW_BEATS &&
       recentBusy >= GROW_BUSY * GROW_BEATS * beat * ready.length &&
-      cpuMs >= GROW_CPU * recentBusy && (this.#o.queued?.() ?? 0) > 0
+      (this.#o.waitShare?.() ?? 0) >= GROW_WAIT_SHARE
     ) {
       this.#lastScale = now;
       this.#spawn();

@@ -3,7 +3,7 @@
  * garbage-collection pressure the way it counts plain ArrayBuffers: a camera that allocates a
  * 6.5 MB frame five times a second leaves hundreds of MB of dead frames in RSS until some
  * unrelated major GC happens (a 600-frame loop of 6.5 MB frames reached 2.2 GB; with a GC every
- * 256 MB it stays at 155 MB). Each isolate that allocates or receives frames counts their bytes
+ * 64 MB it stays near 150 MB). Each isolate that allocates or receives frames counts their bytes
  * here, and past {@linkcode RECLAIM_BYTES} (or an eighth of it after 5 s) asks V8 for a collection (main thread and each worker
  * separately: a posted SharedArrayBuffer is freed only when every isolate dropped it).
  */
@@ -11,7 +11,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 
 /** Shared bytes allocated or received between two collections. */
-export const RECLAIM_BYTES = 128 * 1024 * 1024;
+export const RECLAIM_BYTES = 64 * 1024 * 1024;
 /** A slow trickle (a job reading one frame a second) is collected after this long, ms. */
 const RECLAIM_AFTER_MS = 5000;
 
