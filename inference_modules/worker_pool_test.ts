@@ -310,7 +310,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the pool starts one worker, adds one while reads wait near their deadline, retires it after",
+  name:
+    "the pool starts one worker, adds one while reads wait near their deadline, retires it after",
   ...workerTest,
   fn: () =>
     withPool({ workers: 2, heartbeatTimeoutMs: 10_000 }, async (pool) => {
