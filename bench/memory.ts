@@ -505,7 +505,7 @@ export function table(d: any): string {
     "first task), an onnxruntime-node session ~49 MB (PP-OCRv4 rec) / ~40 MB (det) plus the " +
     "library once per process ~23 MB, tesseract.js ~100 MB; frames: 6.5 MB SharedArrayBuffers " +
     "that V8 does not count towards GC pressure — a loop dropping 600 of them reached 2.2 GB " +
-    "(now collected every 128 MB per thread: 155 MB), the main reason for the swing; glibc " +
+    "(now collected every 64 MB, 32 MB in a worker: ~150 MB), the main reason for the swing; glibc " +
     "heap fragmentation from multi-MB buffers ~70 MB with the demo job (now a fixed mmap " +
     "threshold); crop JPEGs are encoded only when a client or sink listens (unchanged); the " +
     "result history is SQLite on disk and a 200-entry recent list (small). Tried and dropped: one " +
