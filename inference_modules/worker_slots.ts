@@ -1,8 +1,9 @@
 /**
  * The Web Workers of a pool and their lives: spawn, ready, heartbeats, death and replacement, and
  * how many run. The pool starts with `min` workers and adds one (up to `count`) while the ready
- * ones were busy nearly all of the last seconds and queued work has used half of its deadline
- * waiting (one worker that keeps up, however busy, is enough); a worker beyond `min` whose
+ * ones were busy nearly all of the last seconds and work waited at every one of those heartbeats
+ * (a backlog) or has used half of its deadline waiting; one worker that keeps up with a job's
+ * interval, however busy, is enough. A worker beyond `min` whose
  * share of the work the others could carry is retired, and a worker idle for `unloadAfterMs` is
  * replaced by a fresh one, so what it loaded (opencv.js, ONNX sessions, tesseract) is freed. A
  * worker that throws uncaught (`onerror`, handled with `preventDefault()` so the parent
@@ -18,7 +19,7 @@ const LOAD_WINDOW = 30;
 const GROW_BEATS = 3;
 /** Grow when the ready workers were busy at least this share of the last GROW_BEATS beats. */
 const GROW_BUSY = 0.9;
-/** Grow only when some waiting task has used this share of its deadline in the queue. */
+/** Grow at once when some waiting task has used this share of its deadline in the queue. */
 const GROW_WAIT_SHARE = 0.5;
 /** Shrink when one worker fewer would have been busy at most this share of the window. */
 const SHRINK_BUSY = 0.6;
@@ -36,7 +37,7 @@ export interface WorkerSlotsOptions {
   unloadAfterMs?: number;
   /**
    * How long the longest-waiting queued task has waited, as a share of its deadline (0 when none
-   * waits). Growing needs work that would otherwise come close to missing its deadline.
+   * waits): growing needs a backlog or work close to missing its deadline.
    */
   waitShare?(): number;
   /** Ping period, ms. */
@@ -67,6 +68,8 @@ export class WorkerSlots {
   /** Busy worker-ms per heartbeat, newest last (at most {@linkcode LOAD_WINDOW} beats). */
   readonly #busyPerBeat: number[] = [];
   #lastBeat = performance.now();
+  /** Consecutive heartbeats that found work waiting. */
+  #backlogBeats = 0;
   #lastScale = performance.now();
   #startFailures = 0;
   #closed = false;
@@ -241,6 +244,7 @@ export class WorkerSlots {
       if (slot.busyFrom !== undefined) busy += now - Math.max(slot.busyFrom, this.#lastBeat);
     }
     this.#lastBeat = now;
+    this.#backlogBeats = (this.#o.waitShare?.() ?? 0) > 0 ? this.#backlogBeats + 1 : 0;
     this.#busyPerBeat.push(busy);
     if (this.#busyPerBeat.length > LOAD_WINDOW) this.#busyPerBeat.shift();
   }
@@ -260,7 +264,7 @@ export class WorkerSlots {
     if (
       alive.length < this.#o.count && !starting && recent.length === GROW_BEATS &&
       recentBusy >= GROW_BUSY * GROW_BEATS * beat * ready.length &&
-      (this.#o.waitShare?.() ?? 0) >= GROW_WAIT_SHARE
+      (this.#backlogBeats >= GROW_BEATS || (this.#o.waitShare?.() ?? 0) >= GROW_WAIT_SHARE)
     ) {
       this.#lastScale = now;
       this.#spawn();
