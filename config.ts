@@ -13,7 +13,7 @@ export const FLAGS: readonly (readonly [string, string, string, string])[] = [
   ["--host", "VISIONROI_HOST", "127.0.0.1", "bind address"],
   ["--data-dir", "VISIONROI_DATA_DIR", "./data_sources", "sources, ROIs, state, database"],
   ["--no-demo", "VISIONROI_NO_DEMO=1", "demo on", "skip creating and starting the demo source"],
-  ["--workers", "VISIONROI_WORKERS", "cores", "ROI worker threads"],
+  ["--workers", "VISIONROI_WORKERS", "cores", "most ROI worker threads (the pool starts with one)"],
   ["--onnx-backend", "VISIONROI_ONNX_BACKEND", "auto", "auto, web (WASM) or node (native)"],
   [
     "--idle-timeout",

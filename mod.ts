@@ -8,11 +8,13 @@ import { startSystem } from "./system.ts";
 import { createApp } from "./routes/app.ts";
 import { loadAccessPolicy } from "./routes/auth.ts";
 import { hostname as osHostname } from "node:os";
+import { tuneMalloc } from "./actors/runtime/malloc_tuning.ts";
 
 /** How long a graceful stop may take before the process exits anyway (status 1): SIGTERM ends it within 5 s. */
 const SHUTDOWN_GRACE_MS = 4_000;
 
 async function main(): Promise<void> {
+  tuneMalloc();
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
     console.log(usage());
     return;

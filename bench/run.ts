@@ -21,6 +21,7 @@ const SECTIONS = [
   "batch",
   "ui",
   "cluster",
+  "memory",
 ] as const;
 
 const here = new URL(".", import.meta.url);

@@ -3,7 +3,6 @@
  * async code or resolving a promise with it spins forever (platform notes §3), so it is always
  * handed out wrapped in `{ cv }` with its `then` removed.
  */
-import cvModule from "@techstark/opencv-js";
 
 /** The opencv.js namespace; its embind API has no useful static types in this build. */
 // deno-lint-ignore no-explicit-any
@@ -24,7 +23,9 @@ export function loadCv(): Promise<CvHandle> {
 }
 
 async function init(): Promise<CvHandle> {
-  const m: Cv = cvModule;
+  // Imported here, not at the top: parsing opencv.js alone costs ~60 MB, which a thread that
+  // never needs OpenCV should not pay.
+  const m: Cv = (await import("@techstark/opencv-js")).default;
   if (m instanceof Promise) {
     const ready: Cv = await m;
     delete ready.then;

@@ -1,5 +1,4 @@
 /** Decodes an encoded image (JPEG, PNG, WebP…) into a {@linkcode Frame} over shared memory. */
-import sharp from "sharp";
 import { allocFrameData, type Frame } from "../actors/frame_sources/frame.ts";
 
 /** Thrown when the bytes are not an image sharp can decode; callers map it to a 4xx. */
@@ -13,6 +12,7 @@ export const MAX_IMAGE_PIXELS = 50_000_000;
 /** Decodes `bytes` to RGBA in a SharedArrayBuffer (one frame, `seq` 1). */
 export async function decodeImageToFrame(bytes: Uint8Array): Promise<Frame> {
   let decoded: { data: Uint8Array; info: { width: number; height: number; channels: number } };
+  const { default: sharp } = await import("sharp"); // loaded on first use (~30 MB)
   try {
     decoded = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
       .rotate() // honour EXIF orientation, as a person viewing the photo sees it

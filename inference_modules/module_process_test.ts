@@ -74,6 +74,9 @@ async function withPool(
     heartbeatTimeoutMs: 60_000,
     log: log.push,
     isolateUserModules: true,
+    // The worker loads opencv.js before ready (it would with its first task): the deadlines
+    // below are about the module process, not about a cold worker on a loaded machine.
+    preload: ["light_button"],
     ...opts,
   });
   try {

@@ -8,6 +8,8 @@ export function withDefaults(o: WorkerPoolOptions): Required<WorkerPoolOptions> 
   return {
     registry: o.registry,
     workers: Math.max(1, o.workers ?? navigator.hardwareConcurrency ?? 1),
+    minWorkers: Math.max(1, o.minWorkers ?? 1),
+    unloadAfterMs: o.unloadAfterMs ?? 300_000,
     onnxBackend: o.onnxBackend ?? "auto",
     dataDir: o.dataDir ?? `${Deno.cwd()}/data_sources`,
     env: o.env ?? {},

@@ -18,7 +18,7 @@ export interface Slot {
   id: number;
   /** The worker. */
   worker: Worker;
-  /** Reported ready (opencv loaded). */
+  /** Reported ready (opencv.js loads with its first task). */
   ready: boolean;
   /** Retired; late messages are ignored. */
   dead: boolean;
@@ -32,6 +32,18 @@ export interface Slot {
   pageTask?: PageTask;
   /** Replaces the worker when it keeps running past a deadline. */
   overrunTimer?: Timer;
+  /** Since when it runs a task (performance.now), while it does. */
+  busyFrom?: number;
+  /** Busy ms of finished tasks in the current heartbeat. */
+  busyMs?: number;
+  /** When it last finished a task (or started). */
+  lastWorkAt?: number;
+  /** Since when it loads something that may block it (opencv.js, an engine). */
+  loadingSince?: number;
+  /** When it last finished loading something. */
+  loadedAt?: number;
+  /** Ran a task at least once (so it holds opencv.js and engines). */
+  used?: boolean;
 }
 
 /** A page detection request. */

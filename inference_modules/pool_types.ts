@@ -68,8 +68,16 @@ export interface DescriptorLookup {
 export interface WorkerPoolOptions {
   /** Module lookup (the registry). */
   registry: DescriptorLookup;
-  /** Number of workers; default `navigator.hardwareConcurrency` (one per core). */
+  /** Most workers; default `navigator.hardwareConcurrency` (one per core). */
   workers?: number;
+  /**
+   * Fewest workers; default 1. The pool adds workers up to `workers` while every worker is busy
+   * and work waits, and retires them again when fewer carry the load (each holds ~90 MB of
+   * opencv.js plus its engines).
+   */
+  minWorkers?: number;
+  /** A worker idle this long is replaced by a fresh one, freeing its engines; default 300000 ms. */
+  unloadAfterMs?: number;
   /** ONNX backend handed to engines; default `auto`. */
   onnxBackend?: "auto" | "web" | "node";
   /** Absolute data dir handed to engines; default `<cwd>/data_sources`. */

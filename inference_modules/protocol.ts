@@ -212,9 +212,21 @@ export interface Exiting {
   how: string;
 }
 
+/**
+ * Sent when a worker starts or ends loading something that blocks it for a while (opencv.js on its
+ * first task, a module's engine): the pool then gives it the start timeout, not the heartbeat one.
+ */
+export interface Loading {
+  /** Discriminant. */
+  type: "loading";
+  /** True when it starts, false when done. */
+  busy: boolean;
+}
+
 /** Everything a worker sends the pool. */
 export type FromWorker =
   | Ready
+  | Loading
   | InitFailed
   | ReadDone
   | ReadFailed

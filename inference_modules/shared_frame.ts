@@ -1,5 +1,6 @@
 /** Frames the pool can post to workers without copying pixels. */
 import type { Frame } from "../actors/frame_sources/frame.ts";
+import { noteSharedBytes } from "../actors/runtime/shared_memory.ts";
 
 /** The frame itself when its pixels are shared memory; otherwise one copy into a SharedArrayBuffer. */
 export function sharedFrame(frame: Frame): Frame {
@@ -10,6 +11,7 @@ export function sharedFrame(frame: Frame): Frame {
     );
   }
   if (frame.data.buffer instanceof SharedArrayBuffer) return frame;
+  noteSharedBytes(need);
   const data = new Uint8Array(new SharedArrayBuffer(need));
   data.set(frame.data.subarray(0, need));
   return { ...frame, data };

@@ -1,5 +1,6 @@
 /**
- * One inference worker: loads opencv.js once, creates module engines lazily (by engine URL), holds
+ * One inference worker: loads opencv.js on its first task (about 90 MB of RSS per worker, so an
+ * idle worker holds none), creates module engines lazily (by engine URL), holds
  * the frames the pool posted (shared memory, one Mat per frame), and answers read requests.
  * Anything thrown while reading becomes that ROI's `ReadFailed`; only a crash of the worker itself
  * (an engine's stray timer, `Deno.exit`) ends it, and the pool replaces it.
@@ -18,6 +19,10 @@ import { cropRoi, type FramePixels, frameToMat } from "./roi_crop.ts";
 import { matchPages } from "./page_matcher.ts";
 import { TemplateCache } from "./page_templates.ts";
 import { limitOutput } from "./output_limits.ts";
+import { noteSharedBytes } from "../actors/runtime/shared_memory.ts";
+
+/** Frame bytes received between two collections in this worker. */
+const WORKER_RECLAIM_BYTES = 32 * 1024 * 1024;
 
 interface HeldFrame {
   pixels: FramePixels;
@@ -49,7 +54,9 @@ self.close = () => {
 const frames = new Map<number, HeldFrame>();
 const engines = new Map<string, Promise<ModuleEngine>>();
 let cv: Cv;
+let cvLoading: Promise<void> | undefined;
 let engineContext: EngineContext | undefined;
+let settings: InitRequest | undefined;
 let templates: TemplateCache | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
@@ -63,9 +70,9 @@ function errorText(e: unknown): string {
 async function init(msg: InitRequest): Promise<void> {
   const started = performance.now();
   try {
-    cv = (await loadCv()).cv;
-    engineContext = { cv, onnxBackend: msg.onnxBackend, dataDir: msg.dataDir, env: msg.env };
-    warmUpWarp();
+    settings = msg;
+    // opencv.js loads with the first task; a preload asks for it now.
+    if (msg.preload.length) await ensureCv();
     const problems: string[] = [];
     for (const [name, url] of msg.preload) {
       await engineFor(name, url).catch((e: Error) => problems.push(e.message));
@@ -74,6 +81,24 @@ async function init(msg: InitRequest): Promise<void> {
   } catch (e) {
     post({ type: "init_failed", message: errorText(e) });
   }
+}
+
+/** Loads opencv.js (once) and the engine context that carries it. */
+function ensureCv(): Promise<void> {
+  cvLoading ??= (async () => {
+    post({ type: "loading", busy: true });
+    try {
+      cv = (await loadCv()).cv;
+      const o = settings!;
+      engineContext = { cv, onnxBackend: o.onnxBackend, dataDir: o.dataDir, env: o.env };
+      warmUpWarp();
+    } finally {
+      post({ type: "loading", busy: false });
+    }
+  })();
+  // A failed load is retried by the next task.
+  cvLoading.catch(() => (cvLoading = undefined));
+  return cvLoading;
 }
 
 /** One small warp so the first real ROI does not pay for wasm code paths warming up. */
@@ -94,10 +119,16 @@ function engineFor(name: string, url: string): Promise<ModuleEngine> {
   let engine = engines.get(url);
   if (!engine) {
     engine = (async () => {
-      const mod = await import(url);
-      const create = mod.createEngine as CreateEngine | undefined;
-      if (typeof create !== "function") throw new TypeError(`${url} exports no createEngine`);
-      return await create(engineContext!);
+      await ensureCv();
+      post({ type: "loading", busy: true });
+      try {
+        const mod = await import(url);
+        const create = mod.createEngine as CreateEngine | undefined;
+        if (typeof create !== "function") throw new TypeError(`${url} exports no createEngine`);
+        return await create(engineContext!);
+      } finally {
+        post({ type: "loading", busy: false });
+      }
     })();
     engines.set(url, engine);
     // A failed load is retried by the next request instead of caching the failure forever.
@@ -109,17 +140,28 @@ function engineFor(name: string, url: string): Promise<ModuleEngine> {
 }
 
 /** Rectifies a ROI (and its surround) out of a frame this worker holds. */
-function cutRoi(msg: ReadRequest | CropRequest) {
+async function cutRoi(msg: ReadRequest | CropRequest) {
+  // Taken before loading opencv.js: the pool may release the frame meanwhile (a passed deadline).
   const held = frames.get(msg.frameId);
   if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
-  held.mat ??= frameToMat(cv, held.pixels);
-  return cropRoi(cv, held.mat, { quad: msg.quad, frame: held.pixels, surround: msg.surround });
+  await ensureCv();
+  const opts = { quad: msg.quad, frame: held.pixels, surround: msg.surround };
+  if (frames.get(msg.frameId) === held) {
+    held.mat ??= frameToMat(cv, held.pixels);
+    return cropRoi(cv, held.mat, opts);
+  }
+  const mat = frameToMat(cv, held.pixels);
+  try {
+    return cropRoi(cv, mat, opts);
+  } finally {
+    mat.delete();
+  }
 }
 
 async function read(msg: ReadRequest): Promise<void> {
   const started = performance.now();
   try {
-    const cut = cutRoi(msg);
+    const cut = await cutRoi(msg);
     const ctx: ReadContext = {
       roiId: msg.roiId,
       surround: cut.surround,
@@ -146,9 +188,9 @@ async function read(msg: ReadRequest): Promise<void> {
 }
 
 /** Cuts a ROI for a module that runs in its own process; the pool forwards the pixels there. */
-function crop(msg: CropRequest): void {
+async function crop(msg: CropRequest): Promise<void> {
   try {
-    const cut = cutRoi(msg);
+    const cut = await cutRoi(msg);
     const transfer = [cut.crop, cut.surround].flatMap((img) =>
       img ? [(img.data as Uint8Array).buffer as ArrayBuffer] : []
     );
@@ -164,6 +206,7 @@ async function detectPages(msg: DetectPagesRequest): Promise<void> {
   try {
     const held = frames.get(msg.frameId);
     if (!held) throw new Error(`frame ${msg.frameId} was never posted to this worker`);
+    await ensureCv();
     templates ??= new TemplateCache(cv);
     const frame = { pixels: held.pixels, mat: () => (held.mat ??= frameToMat(cv, held.pixels)) };
     const matches = await matchPages(cv, frame, msg.pages, { ...msg.options, templates });
@@ -187,6 +230,8 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       void init(msg);
       break;
     case "frame":
+      // This isolate's handle keeps the frame's memory alive until a collection here.
+      noteSharedBytes(msg.width * msg.height * 4, WORKER_RECLAIM_BYTES);
       frames.set(msg.frameId, {
         pixels: {
           width: msg.width,
@@ -199,7 +244,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       void read(msg);
       break;
     case "crop":
-      crop(msg);
+      void crop(msg);
       break;
     case "detect_pages":
       void detectPages(msg);

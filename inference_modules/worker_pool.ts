@@ -63,6 +63,9 @@ export class WorkerPool {
     const o = this.#o;
     this.#slots = new WorkerSlots({
       count: o.workers,
+      min: o.minWorkers,
+      unloadAfterMs: o.unloadAfterMs,
+      waitShare: () => this.#waitShare(),
       heartbeatMs: o.heartbeatMs,
       heartbeatTimeoutMs: o.heartbeatTimeoutMs,
       startTimeoutMs: o.startTimeoutMs,
@@ -79,7 +82,7 @@ export class WorkerPool {
     });
   }
 
-  /** Resolves once every worker has loaded opencv (and the preloads) and reported ready. */
+  /** Resolves once the first `minWorkers` workers have started (and loaded the preloads). */
   ready(): Promise<void> {
     return this.#slots.ready();
   }
@@ -131,6 +134,17 @@ export class WorkerPool {
       this.#pump();
     });
     return answer.finally(() => this.#frames.unuse(ref, PAGE_FRAME_LINGER_MS));
+  }
+
+  /** The longest wait of a queued ROI task as a share of its deadline. */
+  #waitShare(): number {
+    const now = performance.now();
+    let share = 0;
+    for (const q of [this.#live, this.#batch]) {
+      const t = q[0];
+      if (t) share = Math.max(share, (now - t.startedAt) / t.deadlineMs);
+    }
+    return share;
   }
 
   /** Counters and gauges for status pages. */

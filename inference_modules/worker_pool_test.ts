@@ -196,7 +196,7 @@ Deno.test({
       const [next] = await pool.readFrame(testFrame(), [
         { id: "next", module: "testkit", points: rect(0, 0, 16, 10) },
       ], { deadlineMs: 20_000 });
-      assert.equal(next.text, "16x10");
+      assert.equal(next.text, "16x10", next.error ?? "");
       assert.equal(pool.stats().restarts, 1, "the overrunning worker was replaced");
       assert.equal(pool.stats().failures, 2);
     }),
@@ -308,3 +308,40 @@ Deno.test({
     assert.equal(pool.stats().workers, 0);
   },
 });
+
+Deno.test({
+  name:
+    "the pool starts one worker, adds one while reads wait near their deadline, retires it after",
+  ...workerTest,
+  fn: () =>
+    withPool({ workers: 2, heartbeatTimeoutMs: 10_000 }, async (pool) => {
+      assert.equal(pool.stats().workers, 1, "one worker at start");
+      // 12 reads of 300 ms with a 3 s deadline: one worker needs 3.6 s, so the queue's oldest
+      // read passes half its deadline while the worker is busy.
+      const sleepy = Array.from({ length: 12 }, (_, i) => ({
+        id: `s${i}`,
+        module: "testkit",
+        points: rect(0, 0, 10, 10),
+        params: { mode: "sleep", ms: 300 },
+      }));
+      let grew = false;
+      const reading = (async () => {
+        for (let round = 0; round < 6 && !grew; round++) {
+          await pool.readFrame(testFrame(), sleepy, { deadlineMs: 3000 });
+        }
+      })();
+      await waitUntil(() => (grew = pool.stats().workers === 2), 30_000, "a second worker");
+      await reading;
+      // Idle now: the window (30 heartbeats of 100 ms) shows one worker carries nothing.
+      await waitUntil(() => pool.stats().workers === 1, 30_000, "back to one worker");
+      assert.equal(pool.stats().restarts, 0, "growing and shrinking are not restarts");
+    }),
+});
+
+async function waitUntil(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,5 +1,4 @@
 /** JPEG encoding of frames, once per frame however many clients ask. */
-import sharp from "sharp";
 import type { Frame } from "../frame_sources/frame.ts";
 
 const cache = new WeakMap<Frame, Promise<Uint8Array>>();
@@ -17,6 +16,8 @@ export function frameJpeg(frame: Frame, quality = 80): Promise<Uint8Array> {
 }
 
 async function encode(frame: Frame, quality: number): Promise<Uint8Array> {
+  // Loaded on first encode: sharp (libvips) costs ~30 MB of RSS that an idle server need not hold.
+  const { default: sharp } = await import("sharp");
   const buf = await sharp(frame.data, {
     raw: { width: frame.width, height: frame.height, channels: 4 },
   }).jpeg({ quality }).toBuffer();

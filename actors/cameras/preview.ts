@@ -4,7 +4,6 @@
  * frame and overlay, however many clients watch.
  */
 import { Buffer } from "node:buffer";
-import sharp from "sharp";
 import type { Frame } from "../frame_sources/frame.ts";
 
 /** One outline to draw, in frame pixels. */
@@ -29,6 +28,7 @@ export function previewJpeg(frame: Frame, outlines: Outline[]): Promise<Uint8Arr
 async function render(frame: Frame, outlines: Outline[]): Promise<Uint8Array> {
   const w = Math.max(1, Math.round(frame.width / 2));
   const h = Math.max(1, Math.round(frame.height / 2));
+  const { default: sharp } = await import("sharp"); // loaded on first use (~30 MB)
   // One pipeline: sharp composites after the resize, so the overlay is drawn at half size.
   let img = sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 4 } })
     .resize(w, h);

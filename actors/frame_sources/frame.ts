@@ -1,4 +1,5 @@
 /** Frames and the contract every frame source meets. */
+import { noteSharedBytes } from "../runtime/shared_memory.ts";
 
 /**
  * One decoded frame. `data` is RGBA, `width * height * 4` bytes, backed by a SharedArrayBuffer
@@ -55,7 +56,8 @@ export interface FrameSource {
   frames(signal: AbortSignal): AsyncIterable<Frame>;
 }
 
-/** Allocates the SharedArrayBuffer-backed pixel array for one frame. */
+/** Allocates the SharedArrayBuffer-backed pixel array for one frame (counted for reclaiming). */
 export function allocFrameData(width: number, height: number): Uint8Array<SharedArrayBuffer> {
+  noteSharedBytes(width * height * 4);
   return new Uint8Array(new SharedArrayBuffer(width * height * 4));
 }

@@ -12,7 +12,6 @@
  * system sends it when the job's ROI set, group or interval changes); `cancel` stops reading and
  * says why. Selection and aggregation are the pure functions of `jobs/job_logic.ts`.
  */
-import sharp from "sharp";
 import { Actor, type Clock, type TimerId } from "../runtime/mod.ts";
 import type { Frame } from "../frame_sources/frame.ts";
 import type { FrameResult, ResultBus } from "./result_bus.ts";
@@ -560,6 +559,7 @@ function asError(err: unknown): Error {
 
 /** JPEG (q80, VisionROI's) of a crop as base64. */
 async function cropJpegBase64(crop: RgbaImage): Promise<string> {
+  const { default: sharp } = await import("sharp"); // loaded on first use (~30 MB)
   const buf = await sharp(crop.data, {
     raw: { width: crop.width, height: crop.height, channels: 4 },
   })

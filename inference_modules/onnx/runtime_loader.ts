@@ -1,6 +1,7 @@
 /**
  * Lazy loading of the two ONNX runtimes. Each is imported dynamically on first use, so a worker
- * that never asks for onnxruntime-node never loads its native addon (which needs --allow-ffi).
+ * that never asks for onnxruntime-node never loads its native addon (which needs --allow-ffi), and
+ * onnxruntime-web is not even installed until a process asks for it.
  */
 
 /** The backends a session can actually run on. */
@@ -43,6 +44,12 @@ export interface OrtSession {
   release(): Promise<void>;
 }
 
+/**
+ * onnxruntime-web, exact version. Not in deno.json's imports: only `--onnx-backend web` (or
+ * `auto` when onnxruntime-node cannot load) needs it, and it is the second-largest package.
+ */
+export const ONNXRUNTIME_WEB = "npm:onnxruntime-web@1.30.0";
+
 const loaded = new Map<OnnxRuntimeName, Promise<OrtApi>>();
 
 async function importRuntime(name: OnnxRuntimeName): Promise<OrtApi> {
@@ -50,7 +57,10 @@ async function importRuntime(name: OnnxRuntimeName): Promise<OrtApi> {
     const mod = await import("onnxruntime-node");
     return (mod.default ?? mod) as unknown as OrtApi;
   }
-  const mod = await import("onnxruntime-web");
+  // A computed specifier: Deno installs a literal one with every `deno run`; this way the 139 MB
+  // package is fetched (once, into node_modules) only when a process actually uses it.
+  const specifier = [ONNXRUNTIME_WEB][0];
+  const mod = await import(specifier);
   const ort = (mod.default ?? mod) as unknown as OrtApi;
   // One worker per core already uses the cores; wasm threads would only spin against them.
   if (ort.env.wasm) ort.env.wasm.numThreads = 1;
