@@ -8,7 +8,8 @@
  */
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createSource, post } from "../tests/helpers/http.ts";
-import { type ServerProcess, startServer } from "../tests/helpers/server.ts";
+import type { ServerProcess } from "../tests/helpers/server.ts";
+import { startClusterNode } from "../tests/helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "../tests/helpers/nats.ts";
 import { demoRois } from "../actors/frame_sources/demo.ts";
 import type { BenchSection } from "./section.ts";
@@ -57,19 +58,9 @@ async function phase(count: number, seconds: number): Promise<Phase> {
     const capacity = count === 1 ? "1000" : "80";
     for (let i = 0; i < count; i++) dirs.push(await Deno.makeTempDir({ prefix: "visionroi-bc-" }));
     nodes.push(
-      ...await Promise.all(dirs.map((d, i) =>
-        startServer(d, [
-          "--no-demo",
-          "--workers",
-          "1",
-          "--capacity",
-          capacity,
-          "--nats",
-          nats.urls,
-          "--node-id",
-          `n${i + 1}`,
-        ])
-      )),
+      ...await Promise.all(
+        dirs.map((d, i) => startClusterNode(d, { nats: nats.urls, nodeId: `n${i + 1}`, capacity })),
+      ),
     );
     nc = await connect({ servers: nats.urls });
     await createSource(nodes[0].url, "demo", "demo");

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
-import { type ServerProcess, startServer } from "./helpers/server.ts";
+import type { ServerProcess } from "./helpers/server.ts";
+import { startClusterNode } from "./helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { makeClip } from "./helpers/media.ts";
 import { waitFor } from "./helpers/wait.ts";
@@ -43,19 +44,11 @@ Deno.test({
       const names = ["a", "b"];
       for (const n of names) await writeTestkit(join(tmp, n), "testkit");
       nodes.push(
-        ...await Promise.all(names.map((n) =>
-          startServer(join(tmp, n), [
-            "--no-demo",
-            "--workers",
-            "1",
-            "--capacity",
-            "100",
-            "--nats",
-            nats.urls,
-            "--node-id",
-            n,
-          ])
-        )),
+        ...await Promise.all(
+          names.map((n) =>
+            startClusterNode(join(tmp, n), { nats: nats.urls, nodeId: n, capacity: 100 })
+          ),
+        ),
       );
       const up = await uploadBatch(nodes[0].url, [{ name: "clip.mp4", path: clip }], {
         rois: ROIS,

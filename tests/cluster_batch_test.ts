@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { type ServerProcess, startServer } from "./helpers/server.ts";
+import { clusterNodeArgs } from "./helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { makeClip } from "./helpers/media.ts";
 import { waitFor } from "./helpers/wait.ts";
@@ -78,9 +79,7 @@ Deno.test({
     const nats = await startNatsCluster(1);
     const nc = await connect({ servers: nats.urls });
     const nodes: ServerProcess[] = [];
-    const args = (
-      id: string,
-    ) => ["--no-demo", "--workers", "1", "--capacity", "100", "--nats", nats.urls, "--node-id", id];
+    const args = (id: string) => clusterNodeArgs(nats.urls, { nodeId: id, capacity: 100 });
     try {
       const long = await makeClip(tmp, { width: 160, height: 120, seconds: 10, rate: 30 });
       const short = await makeClip(tmp, {

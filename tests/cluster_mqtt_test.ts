@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { createSource, post } from "./helpers/http.ts";
-import { type ServerProcess, startServer } from "./helpers/server.ts";
+import type { ServerProcess } from "./helpers/server.ts";
+import { startClusterNode } from "./helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
@@ -44,17 +45,7 @@ Deno.test({
     try {
       nodes.push(
         ...await Promise.all(
-          dirs.map((d, i) =>
-            startServer(d, [
-              "--no-demo",
-              "--workers",
-              "1",
-              "--nats",
-              nats.urls,
-              "--node-id",
-              `n${i + 1}`,
-            ])
-          ),
+          dirs.map((d, i) => startClusterNode(d, { nats: nats.urls, nodeId: `n${i + 1}` })),
         ),
       );
       await createSource(nodes[0].url, "demo", "demo");
@@ -140,15 +131,7 @@ Deno.test({
       // is not turned `offline` by it.
       const d3 = Deno.makeTempDirSync({ prefix: "visionroi-node-" });
       dirs.push(d3);
-      const n3 = await startServer(d3, [
-        "--no-demo",
-        "--workers",
-        "1",
-        "--nats",
-        nats.urls,
-        "--node-id",
-        "n3",
-      ]);
+      const n3 = await startClusterNode(d3, { nats: nats.urls, nodeId: "n3" });
       nodes.push(n3);
       await sub.until(
         (ms) => ms.some((m) => m.topic === "vision/status/n3" && m.payload === "online"),

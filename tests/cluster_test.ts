@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { createSource, post } from "./helpers/http.ts";
-import { type ServerProcess, startServer } from "./helpers/server.ts";
+import type { ServerProcess } from "./helpers/server.ts";
+import { startClusterNode } from "./helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
@@ -86,19 +87,11 @@ Deno.test({
     const mqttSub = await listenMqtt(broker.url, ["vision/#"]);
     try {
       nodes.push(
-        ...await Promise.all(dirs.map((d, i) =>
-          startServer(d, [
-            "--no-demo",
-            "--workers",
-            "1",
-            "--capacity",
-            "100",
-            "--nats",
-            nats.urls,
-            "--node-id",
-            `n${i + 1}`,
-          ])
-        )),
+        ...await Promise.all(
+          dirs.map((d, i) =>
+            startClusterNode(d, { nats: nats.urls, nodeId: `n${i + 1}`, capacity: 100 })
+          ),
+        ),
       );
       const sub = nc.subscribe("visionroi.results.>");
       void (async () => {

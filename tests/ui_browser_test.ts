@@ -8,33 +8,21 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { startServer } from "./helpers/server.ts";
-import { launchChromium, watchPage } from "./helpers/browser.ts";
+import {
+  getOkJson,
+  launchChromium,
+  openPage,
+  prepareUi,
+  shot,
+  watchPage,
+} from "./helpers/browser.ts";
 import { writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
-import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
 import { TOKEN_FILE } from "../storage/token_store.ts";
 
-const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
-  new URL("./screenshots/", import.meta.url).pathname;
 const XSS = "<img src=x onerror=alert(1)>";
 
 type Pt = { x: number; y: number };
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-/** Opens a UI page and waits until its island is hydrated (clicks before that do nothing). */
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.locator("[data-island][data-hydrated]").first().waitFor({ timeout: 10_000 });
-}
-
-async function json<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  assert.equal(res.status, 200, `${url}: ${res.status}`);
-  return await res.json() as T;
-}
 
 /** Screen position of frame pixel `p` on the ROI editor's stage (zoom 1). */
 async function onStage(page: Page, p: Pt): Promise<Pt> {
@@ -55,7 +43,7 @@ async function drag(page: Page, from: Pt, to: Pt): Promise<void> {
 type Roi = { id: string; type: string; module?: string; points: Pt[] };
 
 async function savedRois(base: string, source: string): Promise<Roi[]> {
-  return (await json<{ rois: Roi[] }>(`${base}/load_roi/${encodeURIComponent(source)}`)).rois;
+  return (await getOkJson<{ rois: Roi[] }>(`${base}/load_roi/${encodeURIComponent(source)}`)).rois;
 }
 
 function near(a: Pt[], b: Pt[], tol = 2): boolean {
@@ -67,8 +55,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    if (await uiIsStale()) await buildUi();
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await prepareUi();
     const dataDir = await Deno.makeTempDir({ prefix: "visionroi-ui-" });
     const png = `${dataDir}/panel.png`;
     const shown = await writePanelPng(png, 7);
@@ -81,7 +68,7 @@ Deno.test({
     const base = server.url;
     try {
       await t.step("home shows the demo job's values updating and plots with points", async () => {
-        await open(page, `${base}/home`);
+        await openPage(page, `${base}/home`);
         const value = page.locator('section[data-cam="demo"] tr[data-roi="counter"] .value');
         await value.waitFor({ timeout: 20_000 });
         const first = await value.innerText();
@@ -103,14 +90,16 @@ Deno.test({
       await t.step(
         "a source is created from the form; a script-like name shows as text",
         async () => {
-          await open(page, `${base}/create_source`);
+          await openPage(page, `${base}/create_source`);
           for (const [name, source] of [["panel", png], [XSS, "demo"]]) {
             await page.fill('form[aria-label="New source"] input[name="name"]', name);
             await page.fill('form[aria-label="New source"] input[name="source"]', source);
             await page.click('form[aria-label="New source"] button[type="submit"]');
             await page.locator(`#sources tr[data-source="${name.replace(/"/g, '\\"')}"]`).waitFor();
           }
-          const names = (await json<{ name: string }[]>(`${base}/source_list`)).map((s) => s.name);
+          const names = (await getOkJson<{ name: string }[]>(`${base}/source_list`)).map((s) =>
+            s.name
+          );
           assert.ok(names.includes("panel") && names.includes(XSS), names.join(", "));
           assert.equal(
             await page.locator('img[src="x"]').count(),
@@ -128,7 +117,7 @@ Deno.test({
       const rect = [{ x: 80, y: 150 }, { x: 600, y: 150 }, { x: 600, y: 280 }, { x: 80, y: 280 }];
       const poly = [{ x: 700, y: 420 }, { x: 830, y: 425 }, { x: 825, y: 550 }, { x: 705, y: 545 }];
       await t.step("ROIs drawn with the mouse are saved in frame pixels", async () => {
-        await open(page, `${base}/roi?source=panel`);
+        await openPage(page, `${base}/roi?source=panel`);
         await page.locator("#stage svg").waitFor({ timeout: 15_000 });
         await drag(page, await onStage(page, rect[0]), await onStage(page, rect[2]));
         await page.selectOption('select[name="module"]', "digits");
@@ -189,7 +178,7 @@ Deno.test({
       });
 
       await t.step("a job started on /inference shows ROI cards, then stops", async () => {
-        await open(page, `${base}/inference`);
+        await openPage(page, `${base}/inference`);
         await page.getByRole("button", { name: "Add job panel" }).click();
         const panel = page.locator('section.job-panel[data-cam^="inf_"]');
         // Preact sets option values as properties, so match the text, not a value attribute.
@@ -217,12 +206,12 @@ Deno.test({
         await page.locator(`section.job-panel[data-cam="${camId}"]`).getByRole("button", {
           name: "Start",
         }).waitFor();
-        const st = await json<{ running: boolean }>(`${base}/inference_status/${camId}`);
+        const st = await getOkJson<{ running: boolean }>(`${base}/inference_status/${camId}`);
         assert.equal(st.running, false);
       });
 
       await t.step("MQTT configs are created and edited from the form", async () => {
-        await open(page, `${base}/create_mqtt`);
+        await openPage(page, `${base}/create_mqtt`);
         const form = page.locator('form[aria-label="MQTT config"]');
         await form.locator('input[name="name"]').fill("plant");
         await form.locator('input[name="host"]').fill("127.0.0.1");
@@ -234,7 +223,9 @@ Deno.test({
         await form.locator('input[name="base_topic"]').fill("site/a");
         await form.getByRole("button", { name: "Save changes" }).click();
         await row.getByText("site/a").waitFor();
-        const list = await json<{ name: string; base_topic: string }[]>(`${base}/mqtt_configs`);
+        const list = await getOkJson<{ name: string; base_topic: string }[]>(
+          `${base}/mqtt_configs`,
+        );
         assert.equal(list.find((c) => c.name === "plant")?.base_topic, "site/a");
         await shot(page, "create_mqtt");
       });
@@ -253,7 +244,7 @@ Deno.test({
           ["create_source", "#sources tr[data-source]"],
         ];
         for (const [p, selector] of ready) {
-          await open(page, `${base}/${p}`);
+          await openPage(page, `${base}/${p}`);
           await page.locator(selector).first().waitFor({ timeout: 20_000 });
           const wide = Number(await page.evaluate("document.documentElement.scrollWidth"));
           assert.ok(wide <= 392, `${p} is ${wide} px wide at 390`);
@@ -277,7 +268,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    if (await uiIsStale()) await buildUi();
+    await prepareUi();
     const dataDir = await Deno.makeTempDir({ prefix: "visionroi-ui-auth-" });
     const chrome = await launchChromium();
     const server = await startServer(dataDir, ["--auth", "required"]);

@@ -10,23 +10,11 @@
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { type ServerProcess, startServer } from "./helpers/server.ts";
-import { launchChromium, watchPage } from "./helpers/browser.ts";
+import { launchChromium, openPage, prepareUi, shot, watchPage } from "./helpers/browser.ts";
 import { panelRois, writePanelPng } from "./helpers/panel.ts";
 import { waitFor } from "./helpers/wait.ts";
-import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
 
-const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
-  new URL("./screenshots/", import.meta.url).pathname;
 const DEAD = "rtsp://127.0.0.1:9/x";
-
-async function shot(page: Page, name: string, fullPage = true): Promise<void> {
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage });
-}
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.locator("[data-island][data-hydrated]").first().waitFor({ timeout: 20_000 });
-}
 
 async function post(base: string, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${base}${path}`, {
@@ -80,8 +68,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    if (await uiIsStale()) await buildUi();
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await prepareUi();
     const dataDir = await Deno.makeTempDir({ prefix: "visionroi-ui-fail-" });
     const png = `${dataDir}/panel.png`;
     const shown = await writePanelPng(png, 7);
@@ -119,7 +106,7 @@ Deno.test({
       });
 
       await t.step("/home: the failed job's reason, a placeholder, live-only summary", async () => {
-        await open(page, `${base}/home`);
+        await openPage(page, `${base}/home`);
         const card = page.locator('section.card[data-cam="dead1"]');
         await card.locator(".problem", { hasText: "Connection refused" }).waitFor();
         assert.equal(await card.locator("img").count(), 0, "no image for a failed camera");
@@ -149,7 +136,7 @@ Deno.test({
       });
 
       await t.step("/inference: the job panel says why and offers the source", async () => {
-        await open(page, `${base}/inference`);
+        await openPage(page, `${base}/inference`);
         const panel = page.locator('section.job-panel[data-cam="dead1"]');
         await panel.locator(".problem", { hasText: "Connection refused" }).waitFor();
         await panel.locator(".no-picture").waitFor();
@@ -162,7 +149,7 @@ Deno.test({
       });
 
       await t.step("/roi: no endless waiting — the reason, Retry and Edit source", async () => {
-        await open(page, `${base}/roi?source=dead`);
+        await openPage(page, `${base}/roi?source=dead`);
         const box = page.locator("#stage .no-frame");
         await box.locator(".problem", { hasText: "Connection refused" }).waitFor();
         await box.getByRole("button", { name: "Retry" }).click();
@@ -176,7 +163,7 @@ Deno.test({
       });
 
       await t.step("ROI editor: Test all reads every ROI; Escape deselects", async () => {
-        await open(page, `${base}/roi?source=panel`);
+        await openPage(page, `${base}/roi?source=panel`);
         await page.locator("#stage svg").waitFor();
         await page.getByRole("button", { name: "Test all" }).click();
         for (const [id, value] of Object.entries(shown)) {
@@ -231,11 +218,11 @@ Deno.test({
         await page.locator('nav[aria-label="Main"] a[aria-current="page"]', { hasText: "API" })
           .waitFor();
         await page.locator('nav[aria-label="API operations"] a[href="#tag-jobs"]').waitFor();
-        await shot(page, "api_docs", false); // the page is 30 000 px long
+        await shot(page, "api_docs", { fullPage: false }); // the page is 30 000 px long
         await page.setViewportSize({ width: 390, height: 844 });
         const wide = Number(await page.evaluate("document.documentElement.scrollWidth"));
         assert.ok(wide <= 392, `/api/docs is ${wide} px wide at 390`);
-        await shot(page, "api_docs_phone", false);
+        await shot(page, "api_docs_phone", { fullPage: false });
         await page.setViewportSize({ width: 1280, height: 800 });
       });
 

@@ -10,33 +10,19 @@ import assert from "node:assert/strict";
 import { copyFile, mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { startServer } from "./helpers/server.ts";
-import { launchChromium, watchPage } from "./helpers/browser.ts";
+import {
+  getOkJson,
+  launchChromium,
+  openPage,
+  prepareUi,
+  shot,
+  watchPage,
+} from "./helpers/browser.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
 import { listen } from "./helpers/mqtt_listener.ts";
 import { waitFor } from "./helpers/wait.ts";
-import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
-
-const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
-  new URL("./screenshots/", import.meta.url).pathname;
 
 type Row = { time: number; roi_id: string; text: string; value: number | null; source: string };
-
-async function shot(page: Page, name: string): Promise<void> {
-  // Scrolled, the sticky top bar would be drawn across the middle of a full-page shot.
-  await page.evaluate("window.scrollTo(0, 0)");
-  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
-}
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.locator("[data-island][data-hydrated]").first().waitFor({ timeout: 10_000 });
-}
-
-async function json<T>(url: string): Promise<T> {
-  const res = await fetch(url);
-  assert.equal(res.status, 200, `${url}: ${res.status}`);
-  return await res.json() as T;
-}
 
 /** The x range a chart shows (its `data-xmin`/`data-xmax`). */
 async function xRangeOf(page: Page, sel: string): Promise<[number, number]> {
@@ -60,8 +46,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    if (await uiIsStale()) await buildUi();
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await prepareUi();
     const broker = await startBroker({ tls: true });
     const dataDir = await Deno.makeTempDir({ prefix: "visionroi-ui-hist-" });
     await mkdir(`${dataDir}/certs/client`, { recursive: true });
@@ -81,17 +66,17 @@ Deno.test({
         "history: a chart per numeric ROI, rows, and a CSV of the same rows",
         async () => {
           await waitFor(async () => {
-            const r = await json<{ rows: Row[] }>(`${base}/api/results?source=demo`);
+            const r = await getOkJson<{ rows: Row[] }>(`${base}/api/results?source=demo`);
             return new Set(r.rows.map((x) => x.time)).size >= 3;
           }, { timeoutMs: 30_000, what: "three demo frames in the history" });
-          await open(page, `${base}/history?source=demo`);
+          await openPage(page, `${base}/history?source=demo`);
           await page.locator("#history-rows tbody tr").first().waitFor({ timeout: 10_000 });
           const csvHref = (await page.locator("#history-csv").getAttribute("href"))!;
           assert.match(
             csvHref,
             /^\/api\/results\?source=demo&from=\d+&to=\d+&max_id=\d+&order=desc/,
           );
-          const api = await json<{ count: number; rows: Row[] }>(
+          const api = await getOkJson<{ count: number; rows: Row[] }>(
             `${base}${csvHref.replace("format=csv", "format=json")}`,
           );
           assert.ok(api.count >= 12, `${api.count} rows`);
@@ -129,7 +114,7 @@ Deno.test({
             api.rows.map((r) => [r.time, r.roi_id, r.text]),
             "the download holds exactly the rows shown",
           );
-          await shot(page, "history");
+          await shot(page, "history", { top: true });
         },
       );
 
@@ -177,10 +162,10 @@ Deno.test({
       });
 
       await t.step("history: one frame shows a one-minute axis, not years", async () => {
-        const newest = (await json<{ rows: Row[] }>(
+        const newest = (await getOkJson<{ rows: Row[] }>(
           `${base}/api/results?source=demo&order=desc&limit=1`,
         )).rows[0];
-        await open(
+        await openPage(
           page,
           `${base}/history?source=demo&range=custom&from=${newest.time}&to=${newest.time}`,
         );
@@ -192,25 +177,25 @@ Deno.test({
           assert.ok(max - min <= 61.001, `x axis spans ${max - min} s`);
           assert.ok(newest.time >= min && newest.time <= max, "the point is on the axis");
         }
-        await shot(page, "history-one-point");
+        await shot(page, "history-one-point", { top: true });
       });
 
       await t.step("history at phone width scrolls its table, not the page", async () => {
         const phone = await chrome.browser.newPage({ viewport: { width: 390, height: 844 } });
         watchPage(phone, problems, dialogs);
-        await open(phone, `${base}/history?source=demo`);
+        await openPage(phone, `${base}/history?source=demo`);
         await phone.locator("#history-rows tbody tr").first().waitFor({ timeout: 10_000 });
         const widths = {
           page: Number(await phone.evaluate("document.documentElement.scrollWidth")),
           view: Number(await phone.evaluate("document.documentElement.clientWidth")),
         };
         assert.ok(widths.page <= widths.view, `page ${widths.page} px wide in ${widths.view}`);
-        await shot(phone, "history-phone");
+        await shot(phone, "history-phone", { top: true });
         await phone.close();
       });
 
       await t.step("plot legends show the newest values in words, never `--`", async () => {
-        await open(page, `${base}/home`);
+        await openPage(page, `${base}/home`);
         const legend = page.locator(".chart .u-legend").first();
         await legend.waitFor({ timeout: 20_000 });
         await waitFor(async () => /newest/.test(await legend.innerText()), {
@@ -225,7 +210,7 @@ Deno.test({
       await t.step(
         "MQTT: a config with HA discovery and TLS files is saved from the form",
         async () => {
-          await open(page, `${base}/create_mqtt`);
+          await openPage(page, `${base}/create_mqtt`);
           const f = 'form[aria-label="MQTT config"]';
           await page.fill(`${f} input[name="name"]`, "ha");
           await page.fill(`${f} input[name="host"]`, "127.0.0.1");
@@ -243,17 +228,21 @@ Deno.test({
           await page.selectOption(`${f} select[name="tls_key_file"]`, "certs/client/key.pem");
           await page.check(`${f} input[name="tls_insecure"]`);
           assert.match(await page.locator(`${f} .notice.error`).innerText(), /pose as the broker/);
-          await shot(page, "mqtt-form");
+          await shot(page, "mqtt-form", { top: true });
           await page.uncheck(`${f} input[name="tls_insecure"]`);
           assert.equal(await page.locator(`${f} .notice.error`).count(), 0);
           // The settings as typed reach the mutual-TLS listener before anything is saved.
           await page.click(`${f} button:has-text("Test these settings")`);
           await page.locator(`${f} .notice.ok`, { hasText: "accepted these settings" })
             .waitFor({ timeout: 15_000 });
-          assert.deepEqual(await json(`${base}/mqtt_configs`), [], "nothing saved by the test");
+          assert.deepEqual(
+            await getOkJson(`${base}/mqtt_configs`),
+            [],
+            "nothing saved by the test",
+          );
           await page.click(`${f} button[type="submit"]`);
           await page.locator('#mqtt-configs tr[data-config="ha"]').waitFor();
-          const saved = (await json<Record<string, unknown>[]>(`${base}/mqtt_configs`))[0];
+          const saved = (await getOkJson<Record<string, unknown>[]>(`${base}/mqtt_configs`))[0];
           assert.deepEqual(
             [
               saved.ha_discovery,
@@ -313,7 +302,7 @@ Deno.test({
         await card.locator('select[name="source"]').selectOption("demo");
         await card.locator('button:has-text("Assign")').click();
         await page.locator("p.notice", { hasText: 'Assigned "ha" to' }).waitFor();
-        const rois = (await json<{ rois: { type: string; mqtt_config?: string }[] }>(
+        const rois = (await getOkJson<{ rois: { type: string; mqtt_config?: string }[] }>(
           `${base}/load_roi/demo`,
         )).rois.filter((r) => r.type === "roi");
         assert.ok(rois.length >= 4 && rois.every((r) => r.mqtt_config === "ha"));
@@ -328,17 +317,17 @@ Deno.test({
           "a discovery config under ha_test/",
           30_000,
         );
-        await shot(page, "mqtt");
+        await shot(page, "mqtt", { top: true });
       });
 
       await t.step("MQTT at phone width scrolls its table, not the page", async () => {
         const phone = await chrome.browser.newPage({ viewport: { width: 390, height: 844 } });
         watchPage(phone, problems, dialogs);
-        await open(phone, `${base}/create_mqtt`);
+        await openPage(phone, `${base}/create_mqtt`);
         await phone.locator('#mqtt-configs tr[data-config="ha"]').waitFor({ timeout: 10_000 });
         const wide = Number(await phone.evaluate("document.documentElement.scrollWidth"));
         assert.ok(wide <= 390, `the page is ${wide} px wide at 390`);
-        await shot(phone, "mqtt-phone");
+        await shot(phone, "mqtt-phone", { top: true });
         await phone.close();
       });
 

@@ -8,24 +8,15 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
 import { startServer } from "./helpers/server.ts";
-import { launchChromium, watchPage } from "./helpers/browser.ts";
+import { launchChromium, openPage, prepareUi, SHOTS, watchPage } from "./helpers/browser.ts";
 import { panelRois } from "./helpers/panel.ts";
 import { makePanelClip } from "./helpers/panel_clip.ts";
 import { getJson, uploadBatch } from "./helpers/batch_client.ts";
 import { waitFor } from "./helpers/wait.ts";
-import { buildUi, uiIsStale } from "../scripts/build_ui.ts";
 
-const SHOTS = Deno.env.get("VISIONROI_SCREENSHOTS") ??
-  new URL("./screenshots/", import.meta.url).pathname;
 const XSS = "<img src=x onerror=alert(1)>";
 const SOURCE = "line3";
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.locator("[data-island][data-hydrated]").first().waitFor({ timeout: 10_000 });
-}
 
 async function ok(res: Promise<Response>): Promise<void> {
   const r = await res;
@@ -70,8 +61,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    if (await uiIsStale()) await buildUi();
-    await Deno.mkdir(SHOTS, { recursive: true });
+    await prepareUi();
     const dir = await Deno.makeTempDir({ prefix: "visionroi-jobs-ui-" });
     const clip = await makePanelClip(dir, { seconds: 3, fps: 5 });
     const long = await looped(clip.path, join(dir, "long.mp4"), 40);
@@ -92,7 +82,7 @@ Deno.test({
       await makeSource(base, join(dir, "p0.png"));
 
       await step("the form uploads with a progress bar and the task appears", async () => {
-        await open(page, `${base}/jobs`);
+        await openPage(page, `${base}/jobs`);
         assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), "Jobs");
         await page.locator('select[name="source"] option', { hasText: SOURCE })
           .waitFor({ state: "attached" });
@@ -182,7 +172,7 @@ Deno.test({
       });
 
       await step("a refused upload shows the server's message and makes no task", async () => {
-        await open(page, `${base}/jobs`);
+        await openPage(page, `${base}/jobs`);
         await page.locator("li.batch-task").first().waitFor();
         await page.selectOption('select[name="source"]', "");
         await page.setInputFiles('input[name="file"]', clip.path);
@@ -208,7 +198,7 @@ Deno.test({
         });
         assert.equal(up.status, 201, JSON.stringify(up.json));
         const id = String(up.json.task_id);
-        await open(page, `${base}/jobs`);
+        await openPage(page, `${base}/jobs`);
         const row = page.locator(`li.batch-task[data-task="${id}"]`);
         await row.locator("button", { hasText: "Cancel" }).click();
         await row.and(page.locator('[data-status="cancelled"]')).waitFor({ timeout: 10_000 });
@@ -238,7 +228,7 @@ Deno.test({
               "phone_jobs_results",
             ]]
           ) {
-            await open(page, `${base}${path}`);
+            await openPage(page, `${base}${path}`);
             await page.locator("li.batch-task, #batch-rows").first().waitFor();
             const wide = Number(
               await page.evaluate(

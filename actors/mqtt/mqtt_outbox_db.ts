@@ -3,7 +3,7 @@
  * messages survive a restart. Changes are collected during a turn of the event loop and written in
  * one transaction at its end: a burst of results costs one commit, not one per message.
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { BatchedSqlite } from "../../storage/batched_sqlite.ts";
 import type { OutboxMessage, OutboxPersistence } from "./mqtt_outbox.ts";
 
 /** File name inside the data dir. */
@@ -37,17 +37,10 @@ interface Row {
 }
 
 /** The outbox database; one per process, main thread only. */
-export class OutboxDb {
-  #db: DatabaseSync;
-  #stmts = new Map<string, StatementSync>();
-  #pending: (() => void)[] = [];
-  #closed = false;
-
+export class OutboxDb extends BatchedSqlite {
   /** Opens (creating) the file at `path`. */
   constructor(path: string) {
-    this.#db = new DatabaseSync(path);
-    this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
-    this.#db.exec(SCHEMA);
+    super(path, { schema: SCHEMA, label: "mqtt outbox" });
   }
 
   /** The write-through of one config's outbox. */
@@ -55,19 +48,19 @@ export class OutboxDb {
     return {
       load: () => this.#load(config),
       add: (seq, msg) =>
-        this.#later(() =>
-          this.#stmt(
+        this.later(() =>
+          this.stmt(
             "INSERT OR REPLACE INTO outbox (config, seq, topic, payload, qos, retain, queued_at) " +
               "VALUES (?,?,?,?,?,?,?)",
           ).run(config, seq, msg.topic, msg.payload, msg.qos, msg.retain ? 1 : 0, msg.queuedAt)
         ),
       remove: (seq) =>
-        this.#later(() =>
-          this.#stmt("DELETE FROM outbox WHERE config = ? AND seq = ?").run(config, seq)
+        this.later(() =>
+          this.stmt("DELETE FROM outbox WHERE config = ? AND seq = ?").run(config, seq)
         ),
       counters: (sent, dropped) =>
-        this.#later(() =>
-          this.#stmt(
+        this.later(() =>
+          this.stmt(
             "INSERT OR REPLACE INTO outbox_counters (config, sent, dropped) VALUES (?,?,?)",
           ).run(config, sent, dropped)
         ),
@@ -76,55 +69,28 @@ export class OutboxDb {
 
   /** Forgets a config's messages and counters (the config was deleted). */
   clear(config: string): void {
-    this.#later(() => {
-      this.#stmt("DELETE FROM outbox WHERE config = ?").run(config);
-      this.#stmt("DELETE FROM outbox_counters WHERE config = ?").run(config);
+    this.later(() => {
+      this.stmt("DELETE FROM outbox WHERE config = ?").run(config);
+      this.stmt("DELETE FROM outbox_counters WHERE config = ?").run(config);
     });
   }
 
   /** Forgets every config not in `names` (deleted while the server was down). */
   keepOnly(names: readonly string[]): void {
     const keep = new Set(names);
-    const stored = this.#db.prepare(
+    const stored = this.db.prepare(
       "SELECT DISTINCT config FROM outbox UNION " +
         "SELECT config FROM outbox_counters",
     ).all() as { config: string }[];
     for (const { config } of stored) if (!keep.has(config)) this.clear(config);
   }
 
-  /** Writes what is pending now (also done at the end of every turn). */
-  flush(): void {
-    if (this.#closed || this.#pending.length === 0) return;
-    const ops = this.#pending;
-    this.#pending = [];
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      for (const op of ops) op();
-      this.#db.exec("COMMIT");
-    } catch (err) {
-      this.#db.exec("ROLLBACK");
-      // The messages are still in memory and go out; only a restart now could lose them.
-      console.error(
-        `mqtt outbox: could not persist ${ops.length} changes: ${(err as Error).message}`,
-      );
-    }
-  }
-
-  /** Writes what is pending and closes the file. */
-  close(): void {
-    if (this.#closed) return;
-    this.flush();
-    this.#closed = true;
-    this.#stmts.clear();
-    this.#db.close();
-  }
-
   #load(config: string): ReturnType<OutboxPersistence["load"]> {
     this.flush();
-    const rows = this.#db.prepare(
+    const rows = this.db.prepare(
       "SELECT seq, topic, payload, qos, retain, queued_at FROM outbox WHERE config = ? ORDER BY seq",
     ).all(config) as unknown as Row[];
-    const counters = this.#db.prepare(
+    const counters = this.db.prepare(
       "SELECT sent, dropped FROM outbox_counters WHERE config = ?",
     ).get(config) as { sent: number; dropped: number } | undefined;
     return {
@@ -141,17 +107,5 @@ export class OutboxDb {
       sent: Number(counters?.sent ?? 0),
       dropped: Number(counters?.dropped ?? 0),
     };
-  }
-
-  #later(op: () => void): void {
-    if (this.#closed) return;
-    if (this.#pending.length === 0) queueMicrotask(() => this.flush());
-    this.#pending.push(op);
-  }
-
-  #stmt(sql: string): StatementSync {
-    let s = this.#stmts.get(sql);
-    if (!s) this.#stmts.set(sql, s = this.#db.prepare(sql));
-    return s;
   }
 }

@@ -4,7 +4,7 @@
  * it saw per ROI. As in the MQTT outbox, changes made during a turn of the event loop are written
  * in one transaction at its end.
  */
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { BatchedSqlite } from "../../storage/batched_sqlite.ts";
 import type { Delivery, DeliveryRecord, QueuePersistence } from "./webhook_queue.ts";
 
 /** File name inside the project's own folder. */
@@ -31,17 +31,10 @@ const SCHEMA = `
 `;
 
 /** The webhook outbox database; one per process, main thread only. */
-export class WebhookOutboxDb {
-  #db: DatabaseSync;
-  #stmts = new Map<string, StatementSync>();
-  #pending: (() => void)[] = [];
-  #closed = false;
-
+export class WebhookOutboxDb extends BatchedSqlite {
   /** Opens (creating) the file at `path`. */
   constructor(path: string) {
-    this.#db = new DatabaseSync(path);
-    this.#db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
-    this.#db.exec(SCHEMA);
+    super(path, { schema: SCHEMA, label: "webhook outbox" });
   }
 
   /** The write-through of one hook's queue. */
@@ -49,19 +42,19 @@ export class WebhookOutboxDb {
     return {
       load: () => this.#load(hook),
       add: (d) =>
-        this.#later(() =>
-          this.#stmt(
+        this.later(() =>
+          this.stmt(
             "INSERT OR REPLACE INTO deliveries (hook, seq, body, queued_at) VALUES (?,?,?,?)",
           )
             .run(hook, d.seq, d.body, d.queuedAt)
         ),
       remove: (seq) =>
-        this.#later(() =>
-          this.#stmt("DELETE FROM deliveries WHERE hook = ? AND seq = ?").run(hook, seq)
+        this.later(() =>
+          this.stmt("DELETE FROM deliveries WHERE hook = ? AND seq = ?").run(hook, seq)
         ),
       record: (r) =>
-        this.#later(() =>
-          this.#stmt("INSERT OR REPLACE INTO records (hook, record) VALUES (?,?)")
+        this.later(() =>
+          this.stmt("INSERT OR REPLACE INTO records (hook, record) VALUES (?,?)")
             .run(hook, JSON.stringify(r))
         ),
     };
@@ -70,7 +63,7 @@ export class WebhookOutboxDb {
   /** The last accepted text per ROI key a hook saw. */
   lastTexts(hook: string): Map<string, string> {
     this.flush();
-    const rows = this.#db.prepare("SELECT roi, text FROM last_text WHERE hook = ?")
+    const rows = this.db.prepare("SELECT roi, text FROM last_text WHERE hook = ?")
       .all(hook) as { roi: string; text: string }[];
     return new Map(rows.map((r) => [r.roi, r.text]));
   }
@@ -78,17 +71,17 @@ export class WebhookOutboxDb {
   /** Remembers the last accepted text of an ROI key for a hook. */
   setLastText(hook: string, last: { roi: string; text: string }): void {
     const { roi, text } = last;
-    this.#later(() =>
-      this.#stmt("INSERT OR REPLACE INTO last_text (hook, roi, text) VALUES (?,?,?)")
+    this.later(() =>
+      this.stmt("INSERT OR REPLACE INTO last_text (hook, roi, text) VALUES (?,?,?)")
         .run(hook, roi, text)
     );
   }
 
   /** Forgets a hook's deliveries, record and texts (the hook was deleted). */
   clear(hook: string): void {
-    this.#later(() => {
+    this.later(() => {
       for (const table of ["deliveries", "records", "last_text"]) {
-        this.#stmt(`DELETE FROM ${table} WHERE hook = ?`).run(hook);
+        this.stmt(`DELETE FROM ${table} WHERE hook = ?`).run(hook);
       }
     });
   }
@@ -96,45 +89,18 @@ export class WebhookOutboxDb {
   /** Forgets every hook not in `names` (deleted while the server was down). */
   keepOnly(names: readonly string[]): void {
     const keep = new Set(names);
-    const stored = this.#db.prepare(
+    const stored = this.db.prepare(
       "SELECT hook FROM deliveries UNION SELECT hook FROM records UNION SELECT hook FROM last_text",
     ).all() as { hook: string }[];
     for (const { hook } of stored) if (!keep.has(hook)) this.clear(hook);
   }
 
-  /** Writes what is pending now (also done at the end of every turn). */
-  flush(): void {
-    if (this.#closed || this.#pending.length === 0) return;
-    const ops = this.#pending;
-    this.#pending = [];
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      for (const op of ops) op();
-      this.#db.exec("COMMIT");
-    } catch (err) {
-      this.#db.exec("ROLLBACK");
-      // The deliveries are still in memory and go out; only a restart now could lose them.
-      console.error(
-        `webhook outbox: could not persist ${ops.length} changes: ${(err as Error).message}`,
-      );
-    }
-  }
-
-  /** Writes what is pending and closes the file. */
-  close(): void {
-    if (this.#closed) return;
-    this.flush();
-    this.#closed = true;
-    this.#stmts.clear();
-    this.#db.close();
-  }
-
   #load(hook: string): ReturnType<QueuePersistence["load"]> {
     this.flush();
-    const rows = this.#db.prepare(
+    const rows = this.db.prepare(
       "SELECT seq, body, queued_at FROM deliveries WHERE hook = ? ORDER BY seq",
     ).all(hook) as { seq: number; body: string; queued_at: number }[];
-    const rec = this.#db.prepare("SELECT record FROM records WHERE hook = ?").get(hook) as
+    const rec = this.db.prepare("SELECT record FROM records WHERE hook = ?").get(hook) as
       | { record: string }
       | undefined;
     return {
@@ -145,17 +111,5 @@ export class WebhookOutboxDb {
       })),
       record: rec ? JSON.parse(rec.record) as DeliveryRecord : undefined,
     };
-  }
-
-  #later(op: () => void): void {
-    if (this.#closed) return;
-    if (this.#pending.length === 0) queueMicrotask(() => this.flush());
-    this.#pending.push(op);
-  }
-
-  #stmt(sql: string): StatementSync {
-    let s = this.#stmts.get(sql);
-    if (!s) this.#stmts.set(sql, s = this.#db.prepare(sql));
-    return s;
   }
 }

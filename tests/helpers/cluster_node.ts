@@ -1,0 +1,19 @@
+/** One server process as a node of a test cluster, as the cluster tests and the bench start them. */
+import { type ServerProcess, startServer } from "./server.ts";
+
+/** The flags of a cluster node: no demo, one worker, `--capacity` when given, NATS and node id. */
+export function clusterNodeArgs(
+  nats: string,
+  opts: { nodeId: string; capacity?: number | string },
+): string[] {
+  const capacity = opts.capacity === undefined ? [] : ["--capacity", String(opts.capacity)];
+  return ["--no-demo", "--workers", "1", ...capacity, "--nats", nats, "--node-id", opts.nodeId];
+}
+
+/** Starts a cluster node in `dataDir` on the NATS servers `nats` (comma-separated URLs). */
+export function startClusterNode(
+  dataDir: string,
+  opts: { nats: string; nodeId: string; capacity?: number | string },
+): Promise<ServerProcess> {
+  return startServer(dataDir, clusterNodeArgs(opts.nats, opts));
+}
