@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { type Change, DesiredState } from "../actors/state/desired_state.ts";
-import { KvStateBackend } from "../actors/state/kv_backend.ts";
+import { keepWatching, KvStateBackend } from "../actors/state/kv_backend.ts";
 import { SourceStore } from "../storage/source_store.ts";
 import { MqttConfigStore } from "../storage/mqtt_config_store.ts";
 import { WebhookStore } from "../storage/webhook_store.ts";
@@ -177,6 +177,61 @@ Deno.test({
       await b.release("job.x");
       assert.equal(await a.acquire("job.x"), true, "free again after the release");
     } finally {
+      await nc.close();
+      await nats.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "keepWatching: a watch that goes silent on a live connection is noticed from the " +
+    "bucket's sequence and started again; what was missed is replayed",
+  ignore: !AVAILABLE && !IN_CI,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const nats = await startNatsCluster(1);
+    const nc = await connect({ servers: nats.urls });
+    let stop: (() => void) | undefined;
+    try {
+      const kv = await new Kvm(nc).create("watch_test", { history: 1 });
+      const got = new Map<string, string>();
+      const calls: boolean[] = [];
+      const lines: string[] = [];
+      stop = await keepWatching(
+        nc,
+        async (again) => {
+          calls.push(again);
+          const w = await kv.watch({ key: ">" });
+          if (again) return w;
+          // The first watch delivers one entry, then nothing (as when its consumer's server died).
+          let delivered = 0;
+          return {
+            stop: () => w.stop(),
+            async *[Symbol.asyncIterator]() {
+              for await (const e of w) if (delivered++ === 0) yield e;
+            },
+          };
+        },
+        (e) => void got.set(e.key, e.string()),
+        {
+          lastSeq: async () => (await kv.status()).streamInfo.state.last_seq,
+          checkMs: 200,
+          log: (l) => void lines.push(l),
+        },
+      );
+      await kv.put("a", "1");
+      await waitFor(() => got.get("a") === "1", { timeoutMs: 5_000, what: "a from the watch" });
+      await kv.put("b", "2");
+      await kv.put("a", "3");
+      await waitFor(() => got.get("b") === "2" && got.get("a") === "3", {
+        timeoutMs: 5_000,
+        what: "the missed writes after the watch was started again",
+      });
+      assert.deepEqual(calls, [false, true], "one restart");
+      assert.ok(lines.some((l) => /watch behind the bucket/.test(l)), lines.join("\n"));
+    } finally {
+      stop?.();
       await nc.close();
       await nats.close();
     }

@@ -330,6 +330,13 @@ Deno.test({
           `MQTT results of ${camId} after the failover`,
         );
       }
+    } catch (err) {
+      // What the nodes said (their cluster: lines) is what tells why.
+      for (const [i, n] of nodes.entries()) {
+        const lines = n.output().split("\n").filter((l) => /cluster|nats|error/i.test(l));
+        console.error(`--- n${i + 1} ---\n${lines.slice(-40).join("\n")}`);
+      }
+      throw err;
     } finally {
       for (const s of sockets) s.close();
       for (const n of nodes) {

@@ -70,46 +70,76 @@ export async function retryTransient<T>(fn: () => Promise<T>, attempts = 40): Pr
 }
 
 /**
- * Watches a bucket with `watch` and watches again after every reconnect, and, with `idleMs`,
- * whenever nothing arrived for that long (buckets written every few seconds): a KV watch does not
- * always survive the loss of its server (it stops delivering, silently). `watch(true)` should
- * replay the current values. Returns the stop.
+ * Watches a bucket with `watch` and watches again whenever the watch may have stopped: after every
+ * reconnect, when its iterator ends or a restart failed (retried at the next check), with `idleMs`
+ * whenever nothing arrived for that long (buckets written every few seconds), and with `lastSeq`
+ * (the bucket stream's last sequence) when the bucket holds writes the watch has not delivered for
+ * two checks in a row. A KV watch does not always survive the loss of a server: its consumer may
+ * live on the dead one, and it then stops delivering, silently, on a connection that never dropped.
+ * `watch(true)` should replay the current values. Returns the stop.
  */
 export async function keepWatching(
   nc: NatsConnection | undefined,
   watch: (again: boolean) => Promise<AsyncIterable<KvWatchEntry> & { stop(): void }>,
   onEntry: (e: KvWatchEntry) => void,
-  opts: { idleMs?: number } = {},
+  opts: {
+    idleMs?: number;
+    lastSeq?: () => Promise<number>;
+    checkMs?: number;
+    log?: (line: string) => void;
+  } = {},
 ): Promise<() => void> {
+  const log = opts.log ?? ((line: string) => console.error(line));
   let stopped = false;
   let lastEntry = Date.now();
+  /** The highest revision delivered (or covered by a replay). */
+  let seen = 0;
+  /** Behind the bucket at the previous check. */
+  let behind = false;
+  let broken = false;
   let current: { stop(): void } | undefined;
   let restarting = false;
   const run = async (again: boolean) => {
     const w = await retryTransient(() => watch(again));
     lastEntry = Date.now();
     void (async () => {
-      for await (const e of w) {
-        if (stopped) break;
-        lastEntry = Date.now();
-        onEntry(e);
+      try {
+        for await (const e of w) {
+          if (stopped) break;
+          lastEntry = Date.now();
+          seen = Math.max(seen, e.revision);
+          onEntry(e);
+        }
+      } catch (err) {
+        log(`cluster: watch failed: ${(err as Error).message}`);
       }
+      if (!stopped && current === w) broken = true;
     })();
     return w;
   };
   const restart = async (why: string) => {
     if (restarting || stopped) return;
     restarting = true;
-    current?.stop();
+    const old = current;
+    current = undefined;
+    old?.stop();
     try {
+      // A replay covers what the bucket holds now, whether or not it is delivered again (values
+      // that expired since are not).
+      const last = opts.lastSeq ? await opts.lastSeq().catch(() => 0) : 0;
       current = await run(true);
+      seen = Math.max(seen, last);
+      broken = false;
+      behind = false;
     } catch (err) {
-      console.error(`cluster: watch not restarted (${why}): ${(err as Error).message}`);
+      broken = true;
+      log(`cluster: watch not restarted (${why}), trying again: ${(err as Error).message}`);
     } finally {
       restarting = false;
     }
   };
   current = await run(false);
+  if (opts.lastSeq) seen = Math.max(seen, await opts.lastSeq().catch(() => 0));
   if (nc) {
     void (async () => {
       for await (const s of nc.status()) {
@@ -118,10 +148,23 @@ export async function keepWatching(
       }
     })();
   }
-  const idleMs = opts.idleMs;
-  const timer = idleMs === undefined ? undefined : setInterval(() => {
-    if (Date.now() - lastEntry > idleMs) void restart("idle");
-  }, Math.max(250, idleMs / 2));
+  const { idleMs, lastSeq } = opts;
+  const checkMs = opts.checkMs ?? (idleMs === undefined ? 2_000 : Math.max(250, idleMs / 2));
+  const check = async () => {
+    if (stopped || restarting) return;
+    if (broken) return void await restart("stopped");
+    if (idleMs !== undefined && Date.now() - lastEntry > idleMs) return void await restart("idle");
+    if (!lastSeq) return;
+    const last = await lastSeq().catch(() => undefined);
+    if (last === undefined || stopped || restarting) return;
+    const now = last > seen;
+    if (now && behind) {
+      log(`cluster: watch behind the bucket (seen ${seen}, bucket at ${last}), watching again`);
+      return void await restart("behind");
+    }
+    behind = now;
+  };
+  const timer = setInterval(() => void check(), checkMs);
   return () => {
     stopped = true;
     clearInterval(timer);
@@ -201,6 +244,7 @@ export class KvStateBackend implements StateReplica {
           include: again ? KvWatchInclude.LastValue : KvWatchInclude.UpdatesOnly,
         }),
       onEntry,
+      { lastSeq: async () => (await this.kv.status()).streamInfo.state.last_seq, log: this.#log },
     );
     for await (const key of await this.kv.keys()) {
       const entry = await this.kv.get(key);
