@@ -40,7 +40,7 @@ async function drag(page: Page, from: Pt, to: Pt): Promise<void> {
   await page.mouse.up();
 }
 
-type Roi = { id: string; type: string; module?: string; points: Pt[] };
+type Roi = { id: string; type: string; module?: string; skip_unchanged?: boolean; points: Pt[] };
 
 async function savedRois(base: string, source: string): Promise<Roi[]> {
   return (await getOkJson<{ rois: Roi[] }>(`${base}/load_roi/${encodeURIComponent(source)}`)).rois;
@@ -134,6 +134,14 @@ Deno.test({
         }, { timeoutMs: 10_000, what: "both ROIs saved" });
         assert.ok(near(saved[0].points, rect), JSON.stringify(saved[0].points));
         assert.ok(near(saved[1].points, poly), JSON.stringify(saved[1].points));
+        // New ROIs reuse readings of unchanged crops unless the box is cleared.
+        assert.deepEqual(saved.map((r) => r.skip_unchanged), [true, true]);
+        assert.equal(await page.isChecked('input[name="skip_unchanged"]'), true);
+        await page.uncheck('input[name="skip_unchanged"]');
+        await waitFor(async () => (await savedRois(base, "panel"))[1].skip_unchanged === false, {
+          timeoutMs: 10_000,
+          what: "skip_unchanged cleared on the selected ROI",
+        });
         await page.getByRole("button", { name: "Page", exact: true }).click();
         await drag(
           page,

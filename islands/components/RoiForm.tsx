@@ -153,6 +153,18 @@ function ModuleFields(
         />
         Save crops
       </label>
+      <label
+        class="check"
+        title="While the crop looks the same as when it was last read, its reading is reused (marked cached) instead of read again; read for real at least every 10 s"
+      >
+        <input
+          type="checkbox"
+          name="skip_unchanged"
+          checked={roi.skip_unchanged === true}
+          onChange={(e) => onChange({ skip_unchanged: e.currentTarget.checked })}
+        />
+        Skip unchanged crops
+      </label>
     </>
   );
 }

@@ -53,6 +53,8 @@ export interface RoiItem {
   mqtt_config?: string | null;
   params?: Record<string, unknown>;
   save_crop?: boolean;
+  /** Reuse the last reading while the crop looks the same (read for real at least every 10 s). */
+  skip_unchanged?: boolean;
   page?: string;
   image?: string | null;
   [key: string]: unknown;
