@@ -524,20 +524,29 @@ export function table(d: any): string {
     `hmi_screen/screen_ocr.jpg (cropped to 1476 px wide for yuv420p), read at the stream rate ` +
     `the code under test uses.`,
     "",
-    "Where the memory goes (one-off measurements on this machine with small scripts, RSS deltas; " +
-    "not re-measured by this section): the deno binary's resident code ~55 MB and the server's " +
-    "modules ~55 MB (sharp/libvips another ~32 MB, now loaded on first JPEG); per worker: an " +
-    "empty isolate ~6 MB, opencv.js ~90 MB (parse 64 + init 31; now loaded with the worker's " +
-    "first task), an onnxruntime-node session ~49 MB (PP-OCRv4 rec) / ~40 MB (det) plus the " +
-    "library once per process ~23 MB, tesseract.js ~100 MB; frames: 6.5 MB SharedArrayBuffers " +
-    "that V8 does not count towards GC pressure — a loop dropping 600 of them reached 2.2 GB " +
-    "(now collected every 64 MB, 32 MB in a worker: ~150 MB), the main reason for the swing; glibc " +
-    "heap fragmentation from multi-MB buffers ~70 MB with the demo job (now a fixed mmap " +
-    "threshold); crop JPEGs are encoded only when a client or sink listens (unchanged); the " +
-    "result history is SQLite on disk and a 200-entry recent list (small). Tried and dropped: one " +
-    "ONNX host worker holding each session once for all workers (onnxruntime-node runs " +
-    "synchronously, so all inference serialised in one thread): ~40 MB less at 2 workers but " +
-    "~40 % fewer reads/s.",
+    "Where the memory goes (one-off measurements on this machine with small scripts and " +
+    "/proc/<pid>/smaps, idle otherwise; not re-measured by this section). Demo job (one worker: " +
+    "3 `digits`, 1 `light_button`), ~230 MB: the deno binary's code and data pages 57 MB " +
+    "(file-backed), onnxruntime's library code 24 MB (file-backed), V8 heaps of the main thread " +
+    "and the worker ~46 MB, malloc'd memory ~70 MB (main heap 14, thread arenas 54: ONNX session, " +
+    "module sources), WebAssembly memory and large buffers ~25 MB. Per worker: opencv.js +100 MB " +
+    "alone (its 10.8 MB source held twice as strings ~21 MB, ~35 MB malloc'd while V8 compiles it; " +
+    "of its 128 MB WebAssembly heap ~2 MB is touched; lazy compilation is already V8's default, " +
+    "eager costs +45 MB), the `rapid_ocr` engine (det + rec sessions, library) +98 MB at load and " +
+    "+50–60 MB after the first reads (onnxruntime's arena). 4 cameras × 12 `rapid_ocr` (2 " +
+    "workers), ~460 MB: ~350 MB are the two workers' opencv.js and ONNX sessions, frame-sized " +
+    "buffers (6.5 MB) ~38 MB. Tried this session and not kept: frames read into pooled buffers " +
+    "and copied into shared memory only when a consumer reads them (jobs read one frame in eight " +
+    "the cameras deliver): 462 → 462 MB; collecting dropped frames every 16 MB (8 MB in a " +
+    "worker) instead of 64/32: 462 → 441 MB but 30 → 24 reads/s (major collections on the main " +
+    "thread 8 times a second); `MALLOC_ARENA_MAX=2` and `malloc_trim(0)` every 5 s: within the " +
+    "±10 MB noise; V8 `--max-semi-space-size` 1 or 2: none; onnxruntime's arena off: −13 MB, " +
+    "within noise; two intra-op threads in one session instead of one session per worker: a " +
+    "`rapid_ocr` read 45.3 → 55.7 ms (these small models do not parallelise), so one session " +
+    "shared by all workers costs throughput, as the earlier host-worker try showed (~40 MB less, " +
+    "~40 % fewer reads/s). What would reach the targets: one copy of OpenCV instead of one " +
+    "opencv.js per worker (a WebAssembly instance and its JS glue cannot be shared between Deno " +
+    "workers), or `--workers 1` where ~17 real reads/s are enough.",
     "",
     `Install footprint (\`node_modules\` of a fresh install, du, MB): before ${d.footprintBefore.totalMb}, after ` +
     `${d.footprint.totalMb} (${d.footprint.installedMb} as installed, before \`deno task prune\`, which \`deno task start\` runs, removed other platforms' native binaries: what is downloaded and unpacked once; Deno's npm cache keeps its own copy of every package until \`deno clean\`). Largest packages after: ${pkgs}. Before: ${pkgsBefore}.`,
