@@ -176,7 +176,11 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
     await ClusterOutbox.open(new Kvm(cluster.nc), cluster.nodeId, config.natsReplicas);
   const mqtt = new MqttSystem({
     outboxPersistence: clusterOutbox && ((name, local) => clusterOutbox.persistence(name, local)),
-    cluster: cluster && { nodeId: cluster.nodeId, nodes: () => liveNodes(cluster) },
+    cluster: cluster && {
+      nodeId: cluster.nodeId,
+      nodes: () => liveNodes(cluster),
+      mayPublish: (camId) => cluster.placement.mayPublish(camId),
+    },
     dataDir: config.dataDir,
     outboxPath: join(own, OUTBOX_DB_FILE),
     jobs,
@@ -211,7 +215,9 @@ export async function startSystem(config: Config, opts: SystemOptions = {}): Pro
   clusterOutbox?.run({
     alive: (node) => cluster!.view().nodes.some((n) => n.id === node),
     owns: (camId) => cluster!.placement.mayPublish(camId),
+    ownedForMs: (camId) => cluster!.placement.ownedForMs(camId),
     push: (name, msg) => mqtt.adopt(name, msg),
+    forget: (name, seqs) => void mqtt.forget(name, seqs),
   });
   // Cluster mode: discovery lists the live nodes' availability topics; resync when they change.
   let nodesSeen = cluster ? liveNodes(cluster).join() : "";

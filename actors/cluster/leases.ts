@@ -22,6 +22,8 @@ interface Held {
   revision: number;
   /** Local time after which this node no longer trusts the lease, ms. */
   validUntil: number;
+  /** Local time this node took it, ms. */
+  since: number;
 }
 
 /** This node's leases. */
@@ -52,13 +54,24 @@ export class LeaseTable {
     return h !== undefined && this.#clock.now() < h.validUntil;
   }
 
+  /** How long this node has held `key` without a break, ms (0 when it does not hold it now). */
+  heldForMs(key: string): number {
+    const h = this.#held.get(key);
+    const now = this.#clock.now();
+    return h !== undefined && now < h.validUntil ? now - h.since : 0;
+  }
+
   /** Takes a free lease (true), or renews one held here; false when another node holds it. */
   async acquire(key: string): Promise<boolean> {
     if (this.#held.has(key)) return await this.renew(key);
     const sentAt = this.#clock.now();
     try {
       const revision = await retryTransient(() => this.kv.create(key, this.#record()));
-      this.#held.set(key, { revision, validUntil: sentAt + this.ttlMs - this.#marginMs });
+      this.#held.set(key, {
+        revision,
+        validUntil: sentAt + this.ttlMs - this.#marginMs,
+        since: sentAt,
+      });
       return true;
     } catch (err) {
       if (isRevisionConflict(err)) return false;

@@ -103,6 +103,11 @@ export class Placement implements JobPlacement {
     return this.#o.leases.holds(jobLeaseKey(camId));
   }
 
+  /** How long this node has owned the job of `camId` without a break, ms (0: not now). */
+  ownedForMs(camId: string): number {
+    return this.#o.leases.heldForMs(jobLeaseKey(camId));
+  }
+
   /** Takes a job for a start request here: true when it runs here (free and room, or owned). */
   async claim(camId: string, load: number): Promise<boolean> {
     if (this.#stopped) return false;

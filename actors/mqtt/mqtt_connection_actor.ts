@@ -53,6 +53,11 @@ export interface MqttConnectionOptions {
   /** Most messages in flight at once [500; mqtt.js warns past 1000 waiting on a full socket]. */
   window?: number;
   /**
+   * Cluster mode: whether a result message of a camera may go out now (this node holds the job's
+   * lease, as for every other publish of its results); refused ones stay queued [all may go].
+   */
+  mayPublish?: (camId: string) => boolean;
+  /**
    * Cluster mode: this node's id. The last will and `offline` go to `<base>/status/<node>`;
    * `online` goes there and to `<base>/status` [none: both on `<base>/status`].
    */
@@ -82,6 +87,8 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
   #client: MqttClient | undefined;
   #connected = false;
   #ackWatch: AckWatch;
+  /** A later look at messages held back by `mayPublish` (a lease may come back). */
+  #repump: ReturnType<Clock["setTimeout"]> | undefined;
 
   constructor(config: MqttConfig, opts: MqttConnectionOptions) {
     super(`mqtt:${config.name}`, {
@@ -197,9 +204,21 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
     if (!this.#connected || !client || this.ended) return;
     const outbox = this.#opts.outbox;
     const window = this.#opts.window ?? 500;
+    const fence = this.#opts.mayPublish;
+    const may = fence && ((m: OutboxMessage) => fence(m.camId!));
     while (outbox.inflight() < window) {
-      const item = outbox.take(this.clock.now());
-      if (!item) break;
+      const item = outbox.take(this.clock.now(), may);
+      if (!item) {
+        // Held back (a job this node does not own now): look again in a second, as nothing
+        // else may wake the sender (its results are fenced too).
+        if (may && outbox.stats().queued > outbox.inflight() && this.#repump === undefined) {
+          this.#repump = this.clock.setTimeout(() => {
+            this.#repump = undefined;
+            this.#pump();
+          }, 1_000);
+        }
+        break;
+      }
       const { topic, payload, qos, retain } = item.msg;
       client.publish(topic, payload, { qos, retain }, (err) => {
         // A failed send stays in the outbox: the lost connection requeues it for the next one.
@@ -214,6 +233,8 @@ export class MqttConnectionActor extends Actor<MqttConnectionMessage, MqttConnec
   async #close(client: MqttClient, offPush: () => void): Promise<void> {
     offPush();
     this.#ackWatch.stop();
+    if (this.#repump !== undefined) this.clock.clearTimeout(this.#repump);
+    this.#repump = undefined;
     const wasConnected = this.#connected;
     this.#connected = false;
     this.#opts.outbox.requeue();

@@ -126,18 +126,53 @@ export class MqttOutbox {
     return () => this.#outcomes.delete(fn);
   }
 
-  /** Marks the next queued message in flight (sent at `now`); undefined when none waits. */
-  take(now: number): { msg: OutboxMessage; ack: () => void } | undefined {
+  /**
+   * Marks the next queued message in flight (sent at `now`); undefined when none waits. With
+   * `may`, a message of a camera it refuses (cluster mode: a job this node no longer owns) is held
+   * back, queued, and the ones after it may go: all of a camera's messages are held alike, so
+   * each camera's order holds.
+   */
+  take(
+    now: number,
+    may?: (msg: OutboxMessage) => boolean,
+  ): { msg: OutboxMessage; ack: () => void } | undefined {
+    let held = -1;
     for (let i = Math.max(this.#head, this.#next); i < this.#entries.length; i++) {
       const e = this.#entries[i];
       if (e.state !== "queued") continue;
-      this.#next = i + 1;
+      if (may && e.msg.camId !== undefined && !may(e.msg)) {
+        if (held < 0) held = i;
+        continue;
+      }
+      this.#next = held >= 0 ? held : i + 1;
       this.#inflight++;
       e.state = "inflight";
       e.sentAt = now;
       return { msg: e.msg, ack: () => this.#ack(e) };
     }
+    if (held >= 0) this.#next = held;
     return undefined;
+  }
+
+  /**
+   * Forgets queued messages by sequence number without touching the persistence (cluster mode:
+   * another node adopted them and deleted their stored copies); neither sent nor dropped.
+   * Returns how many were forgotten.
+   */
+  forget(seqs: ReadonlySet<number>): number {
+    let n = 0;
+    for (let i = this.#head; i < this.#entries.length; i++) {
+      const e = this.#entries[i];
+      if (e.state !== "queued" || !seqs.has(e.seq)) continue;
+      e.state = "done";
+      this.#waiting--;
+      n++;
+    }
+    while (this.#head < this.#entries.length && this.#entries[this.#head].state === "done") {
+      this.#head++;
+    }
+    this.#compact();
+    return n;
   }
 
   /** Messages in flight now. */

@@ -44,6 +44,37 @@ Deno.test("outbox: un-acked messages are sent again from the head after a requeu
   assert.deepEqual(box.stats(), { queued: 0, sent: 4, dropped: 0 });
 });
 
+Deno.test("outbox: a fenced camera's messages wait in order while others go; forgotten ones are neither sent nor dropped", () => {
+  const removed: number[] = [];
+  const box = new MqttOutbox(10, {
+    load: () => ({ messages: [], sent: 0, dropped: 0 }),
+    add: () => {},
+    remove: (seq) => void removed.push(seq),
+    counters: () => {},
+  });
+  const of = (cam: string, n: number) => ({ ...msg(n), camId: cam });
+  box.push(of("a", 1));
+  box.push(of("b", 2));
+  box.push(of("a", 3));
+  box.push(msg(4)); // no camera (discovery, availability): never held
+  let owned = new Set(["b"]);
+  const may = (m: { camId?: string }) => owned.has(m.camId!);
+  const first = [box.take(0, may)!, box.take(0, may)!];
+  assert.deepEqual(first.map((t) => t.msg.payload), ["2", "4"]);
+  assert.equal(box.take(0, may), undefined, "a's messages wait");
+  first.forEach((t) => t.ack());
+  assert.deepEqual(box.stats(), { queued: 2, sent: 2, dropped: 0 });
+  // The lease comes back: a's messages go, in their order.
+  owned = new Set(["a", "b"]);
+  assert.deepEqual([box.take(0, may)!.msg.payload, box.take(0, may)!.msg.payload], ["1", "3"]);
+  box.requeue();
+  // Another node adopted them: forgotten, not sent, not dropped, stored copies not touched here.
+  assert.equal(box.forget(new Set([1, 3])), 2);
+  assert.equal(box.take(0, may), undefined);
+  assert.deepEqual(box.stats(), { queued: 0, sent: 2, dropped: 0 });
+  assert.deepEqual(removed, [2, 4], "only the acknowledged ones were removed from storage");
+});
+
 Deno.test("outbox: a smaller bound drops at once; a bad bound is refused", () => {
   const box = new MqttOutbox(5);
   for (let i = 0; i < 5; i++) box.push(msg(i));

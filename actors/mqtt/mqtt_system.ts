@@ -89,7 +89,7 @@ export interface MqttSystemOptions {
    * `<base>/status/<node>` (its last will) and discovery lists every live node's topic with
    * `availability_mode: any` [single node: `<base>/status`].
    */
-  cluster?: { nodeId: string; nodes: () => string[] };
+  cluster?: { nodeId: string; nodes: () => string[]; mayPublish?: (camId: string) => boolean };
 }
 
 interface Link {
@@ -320,6 +320,14 @@ export class MqttSystem {
     return true;
   }
 
+  /**
+   * Forgets queued messages of config `name` that another node adopted (cluster mode: their
+   * stored copies are gone); returns how many.
+   */
+  forget(name: string, seqs: ReadonlySet<number>): number {
+    return this.#links.get(name)?.outbox.forget(seqs) ?? 0;
+  }
+
   #persistence(name: string): OutboxPersistence {
     const local = this.#db().persistence(name);
     return this.#o.outboxPersistence?.(name, local) ?? local;
@@ -354,6 +362,7 @@ export class MqttSystem {
       dataDir: this.#o.dataDir,
       clock: this.#clock,
       nodeId: this.#o.cluster?.nodeId,
+      mayPublish: this.#o.cluster?.mayPublish,
       lastNode: this.#o.cluster &&
         (() => this.#o.cluster!.nodes().every((n) => n === this.#o.cluster!.nodeId)),
       // Commands run one after another, in arrival order (a start must not overtake a stop).
