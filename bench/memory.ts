@@ -535,18 +535,21 @@ export function table(d: any): string {
     "eager costs +45 MB), the `rapid_ocr` engine (det + rec sessions, library) +98 MB at load and " +
     "+50–60 MB after the first reads (onnxruntime's arena). 4 cameras × 12 `rapid_ocr` (2 " +
     "workers), ~460 MB: ~350 MB are the two workers' opencv.js and ONNX sessions, frame-sized " +
-    "buffers (6.5 MB) ~38 MB. Tried this session and not kept: frames read into pooled buffers " +
-    "and copied into shared memory only when a consumer reads them (jobs read one frame in eight " +
-    "the cameras deliver): 462 → 462 MB; collecting dropped frames every 16 MB (8 MB in a " +
-    "worker) instead of 64/32: 462 → 441 MB but 30 → 24 reads/s (major collections on the main " +
-    "thread 8 times a second); `MALLOC_ARENA_MAX=2` and `malloc_trim(0)` every 5 s: within the " +
+    "buffers (6.5 MB) ~38 MB. Kept: frames read into pooled buffers and copied into shared " +
+    "memory only when a consumer reads them (jobs read one frame in eight the cameras deliver) " +
+    "together with a collection every 16 MB of frames (12 MB in a worker) instead of 64/32: 150 s " +
+    "of the 4-camera case 472 → 449 MB median, max 523 → 469 MB, 33.2 → 30.5 reads/s (run-to-run " +
+    "noise is ±3); each alone did not help (pooled buffers alone 462 → 462 MB; the lower limits " +
+    "alone 462 → 441 MB but 30 → 24 reads/s, a major collection on the main thread 8 times a " +
+    "second). Tried and not kept: `MALLOC_ARENA_MAX=2` and `malloc_trim(0)` every 5 s: within the " +
     "±10 MB noise; V8 `--max-semi-space-size` 1 or 2: none; onnxruntime's arena off: −13 MB, " +
     "within noise; two intra-op threads in one session instead of one session per worker: a " +
     "`rapid_ocr` read 45.3 → 55.7 ms (these small models do not parallelise), so one session " +
     "shared by all workers costs throughput, as the earlier host-worker try showed (~40 MB less, " +
     "~40 % fewer reads/s). What would reach the targets: one copy of OpenCV instead of one " +
     "opencv.js per worker (a WebAssembly instance and its JS glue cannot be shared between Deno " +
-    "workers), or `--workers 1` where ~17 real reads/s are enough.",
+    "workers), or `--workers 1` where fewer reads are enough (4-camera case: 349 MB median, " +
+    "21.6 reads/s).",
     "",
     `Install footprint (\`node_modules\` of a fresh install, du, MB): before ${d.footprintBefore.totalMb}, after ` +
     `${d.footprint.totalMb} (${d.footprint.installedMb} as installed, before \`deno task prune\`, which \`deno task start\` runs, removed other platforms' native binaries: what is downloaded and unpacked once; Deno's npm cache keeps its own copy of every package until \`deno clean\`). Largest packages after: ${pkgs}. Before: ${pkgsBefore}.`,

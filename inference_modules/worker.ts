@@ -22,7 +22,7 @@ import { limitOutput } from "./output_limits.ts";
 import { noteSharedBytes } from "../actors/runtime/shared_memory.ts";
 
 /** Frame bytes received between two collections in this worker. */
-const WORKER_RECLAIM_BYTES = 32 * 1024 * 1024;
+const WORKER_RECLAIM_BYTES = 12 * 1024 * 1024;
 
 interface HeldFrame {
   pixels: FramePixels;

@@ -4,7 +4,13 @@
  * and the supervisor restarts it with backoff (or parks it as failed).
  */
 import { Actor, type Clock, FatalError, type TimerId } from "../runtime/mod.ts";
-import type { Frame, FrameSource, SourceSpec } from "../frame_sources/frame.ts";
+import {
+  discardFrame,
+  type Frame,
+  type FrameSource,
+  settleFrame,
+  type SourceSpec,
+} from "../frame_sources/frame.ts";
 
 /** Lifecycle of a camera as users see it. */
 export type CameraStatus = "starting" | "live" | "stalled" | "restarting" | "failed" | "stopped";
@@ -102,7 +108,7 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
 
   /** The newest frame, if any arrived. */
   latestFrame(): Frame | undefined {
-    return this.#latest;
+    return settleFrame(this.#latest);
   }
 
   /** Calls `fn` with every new frame; returns the unsubscribe. */
@@ -114,7 +120,7 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
   /** Resolves with the first frame newer than `afterSeq`, or undefined after `timeoutMs` or on exit. */
   nextFrame(afterSeq: number, timeoutMs: number): Promise<Frame | undefined> {
     const latest = this.#latest;
-    if (latest && latest.seq > afterSeq) return Promise.resolve(latest);
+    if (latest && latest.seq > afterSeq) return Promise.resolve(settleFrame(latest));
     if (this.ended) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       let settled = false;
@@ -177,6 +183,10 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
   }
 
   #onFrame(frame: Frame): void {
+    // Pixels nobody read (deferred by the source) go back to its buffer pool unallocated; a frame
+    // handed out (latestFrame, nextFrame, listeners) was settled into shared memory first.
+    const previous = this.#latest;
+    if (previous) discardFrame(previous);
     this.#latest = frame;
     this.#frameTimes.push(frame.time);
     if (this.#frameTimes.length > 10) this.#frameTimes.shift();
@@ -192,6 +202,7 @@ export class CameraActor extends Actor<CameraMessage, CameraSnapshot> {
       droppedFrames: this.mailboxStats().dropped.frame ?? 0,
     });
     this.#armWatchdog();
+    if (this.#frameListeners.size > 0) settleFrame(frame);
     for (const fn of this.#frameListeners) fn(frame);
   }
 

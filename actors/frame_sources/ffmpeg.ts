@@ -11,10 +11,11 @@ import { ffmpegArgs, redactCredentials } from "./ffmpeg_args.ts";
 import { type ChildHandle, spawnChild } from "./ffmpeg_process.ts";
 import { probeVideoSize, type VideoSize } from "./ffmpeg_probe.ts";
 import {
-  allocFrameData,
+  deferredFrame,
   type Frame,
   type FrameSource,
   FrameSourceError,
+  PixelBufferPool,
   type SourceSpec,
 } from "./frame.ts";
 import { NewestSlot } from "./newest_slot.ts";
@@ -32,9 +33,9 @@ export interface FfmpegSourceOptions {
   probeTimeoutMs?: number;
 }
 
-/** A decoded frame's pixels and when it came off the pipe. */
+/** A decoded frame's pixels (in a pooled buffer) and when it came off the pipe. */
 interface Captured {
-  data: Uint8Array<SharedArrayBuffer>;
+  raw: Uint8Array;
   time: number;
 }
 
@@ -66,6 +67,9 @@ export class FfmpegSource implements FrameSource {
     const args = ffmpegArgs(this.spec, { ...size, paceFiles: this.#opts.paceFiles });
     const child = spawnChild("ffmpeg", args);
     const slot = new NewestSlot<Captured>();
+    // Frames are read into pooled buffers and copied into shared memory only when a consumer
+    // reads their pixels (frame.ts, deferredFrame).
+    const pool = new PixelBufferPool(size.width * size.height * 4);
     const onAbort = () => {
       slot.close();
       void child.stop();
@@ -74,6 +78,7 @@ export class FfmpegSource implements FrameSource {
     const pump = pumpFrames(child, {
       size,
       slot,
+      pool,
       source: this.spec.source,
       now: this.#opts.now ?? Date.now,
     });
@@ -82,7 +87,7 @@ export class FfmpegSource implements FrameSource {
       while (true) {
         const next = await slot.take();
         if (next.done || signal.aborted) return;
-        yield { ...size, data: next.value.data, seq: ++seq, time: next.value.time };
+        yield deferredFrame({ ...size, seq: ++seq, time: next.value.time }, next.value.raw, pool);
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
@@ -113,6 +118,7 @@ export class FfmpegSource implements FrameSource {
 interface PumpOptions {
   size: VideoSize;
   slot: NewestSlot<Captured>;
+  pool: PixelBufferPool;
   source: string;
   now: () => number;
 }
@@ -122,19 +128,20 @@ interface PumpOptions {
  * gave. Never rejects: every failure reaches the consumer through the slot.
  */
 async function pumpFrames(child: ChildHandle, opts: PumpOptions): Promise<void> {
-  const { size, slot } = opts;
-  const bytes = size.width * size.height * 4;
+  const { slot, pool } = opts;
+  const bytes = pool.bytes;
   const reader = child.stdout.getReader({ mode: "byob" });
-  let scratch = new ArrayBuffer(bytes);
   try {
     while (true) {
       // `min` makes one read resolve per frame instead of one per 64 KiB pipe chunk.
-      const { value, done } = await reader.read(new Uint8Array(scratch), { min: bytes });
-      if (value) scratch = value.buffer;
-      if (done || value === undefined || value.byteLength < bytes) break;
-      const data = allocFrameData(size.width, size.height);
-      data.set(value);
-      slot.put({ data, time: opts.now() });
+      const { value, done } = await reader.read(new Uint8Array(pool.take()), { min: bytes });
+      if (done || value === undefined || value.byteLength < bytes) {
+        if (value) pool.give(value.buffer);
+        break;
+      }
+      // A frame the consumer did not take in time is replaced: its buffer is read into next.
+      const replaced = slot.put({ raw: value, time: opts.now() });
+      if (replaced) pool.give(replaced.raw.buffer as ArrayBuffer);
     }
     reader.releaseLock();
     const [status] = await Promise.all([child.status, child.stderrDone]);

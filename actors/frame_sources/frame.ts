@@ -61,3 +61,85 @@ export function allocFrameData(width: number, height: number): Uint8Array<Shared
   noteSharedBytes(width * height * 4);
   return new Uint8Array(new SharedArrayBuffer(width * height * 4));
 }
+
+/**
+ * Spare pixel buffers of one capture, so frames nobody looks at cost no allocation: a source
+ * reads each frame into a buffer from here, and the buffer comes back once its bytes were copied
+ * into shared memory or the frame was replaced unread. Keeps at most `max` spares.
+ */
+export class PixelBufferPool {
+  readonly bytes: number;
+  #spares: ArrayBuffer[] = [];
+  #max: number;
+
+  constructor(bytes: number, max = 1) {
+    this.bytes = bytes;
+    this.#max = max;
+  }
+
+  /** A spare buffer, or a new one. */
+  take(): ArrayBuffer {
+    const spare = this.#spares.pop();
+    if (spare && spare.byteLength === this.bytes && !spare.detached) return spare;
+    return new ArrayBuffer(this.bytes);
+  }
+
+  /** Gives a buffer back (dropped past the limit). */
+  give(buffer: ArrayBuffer): void {
+    if (buffer.byteLength !== this.bytes || buffer.detached) return;
+    if (this.#spares.length < this.#max) this.#spares.push(buffer);
+  }
+}
+
+const deferred = Symbol("deferred pixels");
+
+interface Deferred {
+  raw: Uint8Array | undefined;
+  pool: PixelBufferPool;
+  data: Uint8Array<SharedArrayBuffer> | undefined;
+}
+
+/**
+ * A frame whose pixels still sit in a pooled buffer: they are copied into shared memory the first
+ * time `data` is read ({@linkcode settleFrame}), and the buffer goes back to the pool then, or at
+ * {@linkcode discardFrame} when nobody read them. A camera that delivers 5 frames a second to a
+ * job reading one allocates one shared frame a second instead of five.
+ */
+export function deferredFrame(
+  meta: Omit<Frame, "data">,
+  raw: Uint8Array,
+  pool: PixelBufferPool,
+): Frame {
+  const state: Deferred = { raw, pool, data: undefined };
+  const frame = { ...meta, [deferred]: state } as unknown as Frame;
+  Object.defineProperty(frame, "data", {
+    enumerable: true,
+    get(): Uint8Array<SharedArrayBuffer> {
+      if (state.data) return state.data;
+      const pixels = state.raw;
+      if (!pixels) throw new Error(`frame ${meta.seq} was discarded before its pixels were read`);
+      const data = allocFrameData(meta.width, meta.height);
+      data.set(pixels.subarray(0, data.length));
+      state.data = data;
+      state.raw = undefined;
+      pool.give(pixels.buffer as ArrayBuffer);
+      return data;
+    },
+  });
+  return frame;
+}
+
+/** Copies a deferred frame's pixels into shared memory now (a no-op for any other frame). */
+export function settleFrame<F extends Frame | undefined>(frame: F): F {
+  if (frame) void frame.data;
+  return frame;
+}
+
+/** Gives an unread deferred frame's buffer back to its pool; the frame must not be used after. */
+export function discardFrame(frame: Frame): void {
+  const state = (frame as unknown as { [deferred]?: Deferred })[deferred];
+  if (!state || state.data || !state.raw) return;
+  const raw = state.raw;
+  state.raw = undefined;
+  state.pool.give(raw.buffer as ArrayBuffer);
+}

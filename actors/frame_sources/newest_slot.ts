@@ -16,13 +16,18 @@ export class NewestSlot<T> {
     return this.#dropped;
   }
 
-  /** Offers a value; replaces (and counts) an untaken one. Ignored after close. */
-  put(value: T): void {
-    if (this.#closed) return;
+  /**
+   * Offers a value; replaces (and counts) an untaken one, which it returns so the producer can
+   * reuse what it holds. Ignored after close (the value is returned then too).
+   */
+  put(value: T): T | undefined {
+    if (this.#closed) return value;
+    const replaced = this.#has ? this.#value : undefined;
     if (this.#has) this.#dropped++;
     this.#value = value;
     this.#has = true;
     this.#wake();
+    return replaced;
   }
 
   /**

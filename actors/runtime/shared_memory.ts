@@ -4,16 +4,18 @@
  * 6.5 MB frame five times a second leaves hundreds of MB of dead frames in RSS until some
  * unrelated major GC happens (a 600-frame loop of 6.5 MB frames reached 2.2 GB; with a GC every
  * 64 MB it stays near 150 MB). Each isolate that allocates or receives frames counts their bytes
- * here, and past {@linkcode RECLAIM_BYTES} (or an eighth of it after 5 s) asks V8 for a collection (main thread and each worker
- * separately: a posted SharedArrayBuffer is freed only when every isolate dropped it).
+ * here, and past {@linkcode RECLAIM_BYTES} (or an eighth of it after 2 s) asks V8 for a
+ * collection (main thread and each worker separately: a posted SharedArrayBuffer is freed only
+ * when every isolate dropped it). Cameras allocate only the frames someone reads
+ * (`deferredFrame`), so a low limit costs few collections.
  */
 import v8 from "node:v8";
 import vm from "node:vm";
 
 /** Shared bytes allocated or received between two collections. */
-export const RECLAIM_BYTES = 64 * 1024 * 1024;
+export const RECLAIM_BYTES = 16 * 1024 * 1024;
 /** A slow trickle (a job reading one frame a second) is collected after this long, ms. */
-const RECLAIM_AFTER_MS = 5000;
+const RECLAIM_AFTER_MS = 2000;
 
 type Gc = (options?: { type?: "major" | "minor"; execution?: "sync" | "async" }) => void;
 
