@@ -356,11 +356,15 @@ export class ModuleProcess {
   #exited(child: Child, status: Deno.CommandStatus): void {
     if (this.#closed) return;
     if (child === this.#child) this.#child = undefined;
-    const how = child.killed ??
-      (status.signal
-        ? `process ended by ${status.signal}`
-        : `process exited with code ${status.code}`);
-    const said = child.killed ? "" : child.stderrError ?? child.stderrTail.at(-1);
+    // Our kill's cause only when our SIGKILL ended it: a process that exited on its own while we
+    // wrote to it (a broken pipe, then a kill that came too late) died of its own exit.
+    const ownKill = child.killed !== undefined && status.signal === "SIGKILL";
+    const how = ownKill
+      ? child.killed!
+      : status.signal
+      ? `process ended by ${status.signal}`
+      : `process exited with code ${status.code}`;
+    const said = ownKill ? "" : child.stderrError ?? child.stderrTail.at(-1);
     const cause = said ? `${how}: ${said}` : how;
     this.#deathCount++;
     const now = this.#o.now();
