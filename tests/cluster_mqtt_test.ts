@@ -10,7 +10,7 @@ import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { createSource, post } from "./helpers/http.ts";
 import type { ServerProcess } from "./helpers/server.ts";
-import { startClusterNode } from "./helpers/cluster_node.ts";
+import { printNodeOutput, startClusterNode } from "./helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
@@ -264,10 +264,8 @@ Deno.test({
       await waitFor(() => results().length > seen, { timeoutMs: 20_000, what: "a newer result" });
       assert.deepEqual(twice(), [], "MQTT results published twice");
     } catch (err) {
-      for (const [i, n] of nodes.entries()) {
-        const lines = n.output().split("\n").filter((l) => /mqtt|cluster|error/i.test(l));
-        console.error(`--- n${i + 1} ---\n${lines.slice(-30).join("\n")}`);
-      }
+      // What the nodes said (their cluster and MQTT lines) is what tells why.
+      printNodeOutput(nodes);
       throw err;
     } finally {
       await c.close();

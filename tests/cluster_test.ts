@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { createSource, post } from "./helpers/http.ts";
 import type { ServerProcess } from "./helpers/server.ts";
-import { startClusterNode } from "./helpers/cluster_node.ts";
+import { printNodeOutput, startClusterNode } from "./helpers/cluster_node.ts";
 import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
@@ -331,11 +331,8 @@ Deno.test({
         );
       }
     } catch (err) {
-      // What the nodes said (their cluster: lines) is what tells why.
-      for (const [i, n] of nodes.entries()) {
-        const lines = n.output().split("\n").filter((l) => /cluster|nats|error/i.test(l));
-        console.error(`--- n${i + 1} ---\n${lines.slice(-40).join("\n")}`);
-      }
+      // What the nodes said (their cluster and MQTT lines) is what tells why.
+      printNodeOutput(nodes);
       throw err;
     } finally {
       for (const s of sockets) s.close();

@@ -1,5 +1,6 @@
 /** Shapes of VisionROI's answers as the browser uses them (the server's types, trimmed). */
 import type { FrameResult, GroupMessage, RoiResultEntry } from "../../actors/jobs/result_bus.ts";
+import type { WebhookStatusView } from "../../actors/webhooks/webhook_system.ts";
 export type { PreValueView } from "../../actors/results/plausibility.ts";
 
 export type { FrameResult, GroupMessage, RoiResultEntry };
@@ -123,17 +124,5 @@ export interface WebhookView {
   retry_initial_s: number;
   retry_max_s: number;
   queue_size: number;
-  status?: {
-    state: string;
-    queued: number;
-    delivered: number;
-    failed: number;
-    dropped: number;
-    retries: number;
-    last_delivery_at: number | null;
-    last_status: number | null;
-    last_error: string | null;
-    last_error_at: number | null;
-    next_retry_at: number | null;
-  } | null;
+  status?: WebhookStatusView | null;
 }

@@ -17,3 +17,11 @@ export function startClusterNode(
 ): Promise<ServerProcess> {
   return startServer(dataDir, clusterNodeArgs(opts.nats, opts));
 }
+
+/** Prints what each node said about the cluster, MQTT and errors (its last 40 such lines). */
+export function printNodeOutput(nodes: ServerProcess[]): void {
+  for (const [i, n] of nodes.entries()) {
+    const lines = n.output().split("\n").filter((l) => /mqtt|cluster|nats|error/i.test(l));
+    console.error(`--- n${i + 1} ---\n${lines.slice(-40).join("\n")}`);
+  }
+}
