@@ -1,5 +1,5 @@
 /**
- * One inference worker: loads opencv.js on its first task (about 90 MB of RSS per worker, so an
+ * One inference worker: loads opencv.js on its first task (about 50 MB of RSS per worker, so an
  * idle worker holds none), creates module engines lazily (by engine URL), holds
  * the frames the pool posted (shared memory, one Mat per frame), and answers read requests.
  * Anything thrown while reading becomes that ROI's `ReadFailed`; only a crash of the worker itself
