@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readOnnxMetadata } from "./onnx_metadata.ts";
+import { readOnnxMetadata, readOnnxMetadataFile } from "./onnx_metadata.ts";
 import { paddleModelPath } from "../rapid_ocr/paddle_models.ts";
 
 /** Protobuf bytes: tag, length, payload for a length-delimited field. */
@@ -8,7 +8,7 @@ function field(num: number, payload: Uint8Array): Uint8Array {
 }
 const text = (s: string) => new TextEncoder().encode(s);
 
-Deno.test("readOnnxMetadata reads metadata_props and skips other fields of every wire type", () => {
+Deno.test("readOnnxMetadata reads metadata_props and skips other fields of every wire type", async () => {
   const entry = new Uint8Array([...field(1, text("k")), ...field(2, text("v1"))]);
   const model = new Uint8Array([
     0x08,
@@ -22,6 +22,31 @@ Deno.test("readOnnxMetadata reads metadata_props and skips other fields of every
     4, // field 3, fixed32
   ]);
   assert.deepEqual(readOnnxMetadata(model), { k: "v1" });
+  const path = await Deno.makeTempFile({ suffix: ".onnx" });
+  try {
+    await Deno.writeFile(path, model);
+    assert.deepEqual(await readOnnxMetadataFile(path), { k: "v1" });
+    await Deno.writeFile(path, new Uint8Array([(14 << 3) | 2, 50, 1]));
+    await assert.rejects(readOnnxMetadataFile(path), /overruns/);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("readOnnxMetadataFile reads what readOnnxMetadata reads, for every PaddleOCR model", async () => {
+  const dir = paddleModelPath("");
+  for await (const entry of Deno.readDir(dir)) {
+    if (!entry.name.endsWith(".onnx")) continue;
+    const path = dir + entry.name;
+    assert.deepEqual(
+      await readOnnxMetadataFile(path),
+      readOnnxMetadata(await Deno.readFile(path)),
+      entry.name,
+    );
+  }
+  const meta = await readOnnxMetadataFile(paddleModelPath("en_PP-OCRv3_rec_infer.onnx"));
+  assert.ok(meta["character"]?.startsWith("0\n1\n2"));
+  assert.ok(Object.keys(meta).length > 0);
 });
 
 Deno.test("readOnnxMetadata rejects a truncated field instead of reading past the end", () => {

@@ -3,7 +3,7 @@
  * `onnxBackend` setting. Sessions are cached per model path, backend and thread count in the
  * calling isolate (so once per worker).
  */
-import { readOnnxMetadata } from "./onnx_metadata.ts";
+import { readOnnxMetadata, readOnnxMetadataFile } from "./onnx_metadata.ts";
 import {
   type OnnxBackendSetting,
   type OnnxRuntimeName,
@@ -102,31 +102,41 @@ function wrap(
 
 async function load(model: string | Uint8Array, opts: OnnxSessionOptions, onRelease: () => void) {
   const label = typeof model === "string" ? model : `<${model.byteLength} bytes>`;
-  let bytes: Uint8Array;
+  const rt = await resolveOnnxRuntime(opts.backend ?? "auto");
+  // onnxruntime-node reads a model file itself: a copy in JavaScript would cost its size again in
+  // every worker (7.7 MB for the text recogniser) and leave malloc's threshold raised.
+  const byPath = typeof model === "string" && rt.name === "node";
+  let bytes: Uint8Array | undefined;
+  let metadata: Record<string, string>;
   try {
-    bytes = typeof model === "string" ? await Deno.readFile(model) : model;
+    if (byPath) metadata = await readOnnxMetadataFile(model);
+    else {
+      bytes = typeof model === "string" ? await Deno.readFile(model) : model;
+      metadata = readOnnxMetadata(bytes);
+    }
   } catch (err) {
     throw new ModelLoadError(`Cannot read ONNX model ${label}: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  const rt = await resolveOnnxRuntime(opts.backend ?? "auto");
   const options = rt.name === "node"
     ? { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 }
     : {};
   let session: OrtSession;
   try {
-    session = await rt.ort.InferenceSession.create(bytes, options);
+    session = bytes
+      ? await rt.ort.InferenceSession.create(bytes, options)
+      : await rt.ort.InferenceSession.create(model, options);
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     throw new ModelLoadError(`onnxruntime-${rt.name} cannot load ${label}: ${msg}`, { cause: err });
   }
-  const info = {
-    backend: rt.name,
-    fallbackReason: rt.fallbackReason,
-    metadata: readOnnxMetadata(bytes),
-  };
-  return wrap(rt.ort, session, info, onRelease);
+  return wrap(
+    rt.ort,
+    session,
+    { backend: rt.name, fallbackReason: rt.fallbackReason, metadata },
+    onRelease,
+  );
 }
 
 /** Loads a model (a file path or its bytes) on the chosen backend; cached per path in this isolate. */

@@ -16,7 +16,7 @@ export interface OrtApi {
   Tensor: new (type: "float32", data: Float32Array, dims: readonly number[]) => OrtTensor;
   /** Session factory. */
   InferenceSession: {
-    create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
+    create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSession>;
   };
   /** Global settings (wasm threads for -web). */
   env: { wasm?: { numThreads?: number } };

@@ -3,7 +3,7 @@
  * metadata; its 97 output classes are blank + the 95 entries of en_PP-OCRv3_rec_infer.onnx's
  * `character` metadata (which ends with a space) + the extra space of `use_space_char`.
  */
-import { readOnnxMetadata } from "../onnx/onnx_metadata.ts";
+import { readOnnxMetadataFile } from "../onnx/onnx_metadata.ts";
 import { DICT_MODEL, paddleModelPath } from "./paddle_models.ts";
 
 /** Class index → character; index 0 is the CTC blank (""). */
@@ -20,7 +20,7 @@ let cached: Promise<CtcClasses> | undefined;
 
 async function loadEnglish(): Promise<CtcClasses> {
   const path = paddleModelPath(DICT_MODEL);
-  const meta = readOnnxMetadata(await Deno.readFile(path));
+  const meta = await readOnnxMetadataFile(path);
   const dict = meta["character"];
   if (!dict) throw new Error(`${path} has no "character" metadata (keys: ${Object.keys(meta)})`);
   return ctcClassesFromDictionary(dict);
