@@ -207,16 +207,16 @@ Deno.test("GET /metrics counts a running job's ROI reads by module (the demo job
       s.get(`visionroi_roi_reads_total{module="${module}",outcome="ok"}`) ?? 0;
     const first = await waitFor(async () => {
       const s = await scrape();
-      return reads(s, "digits") > 0 && s;
-    }, { what: "digits reads in /metrics", timeoutMs: 120_000, everyMs: 250 });
+      return reads(s, "sevenseg") > 0 && s;
+    }, { what: "sevenseg reads in /metrics", timeoutMs: 120_000, everyMs: 250 });
     assert.equal(first.get("visionroi_jobs_running"), 1);
-    await waitFor(async () => reads(await scrape(), "digits") > reads(first, "digits"), {
-      what: "digits reads to move",
+    await waitFor(async () => reads(await scrape(), "sevenseg") > reads(first, "sevenseg"), {
+      what: "sevenseg reads to move",
       timeoutMs: 30_000,
       everyMs: 250,
     });
     const s = await scrape();
-    assert.ok((s.get('visionroi_roi_read_duration_seconds_count{module="digits"}') ?? 0) > 0);
+    assert.ok((s.get('visionroi_roi_read_duration_seconds_count{module="sevenseg"}') ?? 0) > 0);
     assert.ok((s.get('visionroi_job_frames_total{source="demo"}') ?? 0) > 0);
   } finally {
     await t.close();

@@ -137,7 +137,7 @@ Deno.test({
       const count = (reason: string) =>
         Number(
           new RegExp(
-            `^visionroi_roi_rejected_total\\{module="digits",reason="${reason}"\\} (\\d+)`,
+            `^visionroi_roi_rejected_total\\{module="sevenseg",reason="${reason}"\\} (\\d+)`,
             "m",
           )
             .exec(text)?.[1] ?? 0,

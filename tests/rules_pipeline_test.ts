@@ -235,7 +235,7 @@ Deno.test({
         l.startsWith("visionroi_roi_rejected_total{")
       );
       assert.deepEqual(series, [
-        `visionroi_roi_rejected_total{module="digits",reason="max_rate"} ${rej.length}`,
+        `visionroi_roi_rejected_total{module="sevenseg",reason="max_rate"} ${rej.length}`,
       ]);
 
       // The PreValue is the new level.

@@ -27,7 +27,9 @@ export interface DemoRegion {
   /** Label shown on the panel. */
   readonly name: string;
   /** The recognition module that fits this region. */
-  readonly module: "digits" | "light_button";
+  readonly module: "sevenseg" | "light_button";
+  /** Its params: a readout's decimal point is a dot between cells, not a digit's DP segment, so `sevenseg` is told where it goes. */
+  readonly params?: Readonly<Record<string, unknown>>;
   /** Left edge in pixels. */
   readonly x: number;
   /** Top edge in pixels. */
@@ -43,7 +45,8 @@ export const DEMO_LAYOUT: readonly DemoRegion[] = [
   {
     id: "temperature",
     name: "Temperature °C",
-    module: "digits",
+    module: "sevenseg",
+    params: { decimals: 1 },
     x: 80,
     y: 150,
     width: 520,
@@ -52,7 +55,8 @@ export const DEMO_LAYOUT: readonly DemoRegion[] = [
   {
     id: "pressure",
     name: "Pressure bar",
-    module: "digits",
+    module: "sevenseg",
+    params: { decimals: 3 },
     x: 680,
     y: 150,
     width: 520,
@@ -61,7 +65,7 @@ export const DEMO_LAYOUT: readonly DemoRegion[] = [
   {
     id: "counter",
     name: "Batch counter",
-    module: "digits",
+    module: "sevenseg",
     x: 80,
     y: 420,
     width: 520,
@@ -222,6 +226,7 @@ export function demoRois(group = "demo") {
     name: r.name,
     group,
     module: r.module,
+    ...(r.params ? { params: { ...r.params } } : {}),
     mqtt_config: "",
     points: [
       { x: r.x, y: r.y },
