@@ -69,13 +69,17 @@ async function init(): Promise<CvHandle> {
   try {
     path = openCvPath();
     parts = splitOpenCvSource(await Deno.readTextFile(path));
+    if (!parts) {
+      console.warn(`opencv.js read as a module instead (${path} has an unexpected shape)`);
+    }
   } catch (err) {
-    console.warn(`opencv.js read as a module instead (${(err as Error).message})`);
+    // A user module's process may not read node_modules (it can still import): the import is the
+    // same OpenCV at a higher memory cost, so only other failures are worth a line.
+    const denied = err instanceof Deno.errors.NotCapable ||
+      err instanceof Deno.errors.PermissionDenied;
+    if (!denied) console.warn(`opencv.js read as a module instead (${(err as Error).message})`);
   }
-  if (!parts) {
-    if (path) console.warn(`opencv.js read as a module instead (${path} has an unexpected shape)`);
-    return { cv: (await settle((await importModule()).m)).m, loadedBy: "import" };
-  }
+  if (!parts) return { cv: (await settle((await importModule()).m)).m, loadedBy: "import" };
   return { cv: (await settle((await loadSplit(parts, path)).m)).m, loadedBy: "split" };
 }
 

@@ -17,7 +17,12 @@ export async function writePanelPng(path: string, tick: number) {
   };
 }
 
-/** VisionROI `rois.json` entries over the panel's readouts and lamp. */
+/**
+ * VisionROI `rois.json` entries over the panel's readouts and lamp, the readouts on `digits` (the
+ * ONNX reader these tests were written against; the demo job itself reads them with `sevenseg`).
+ */
 export function panelRois(group = "panel") {
-  return demoRois(group);
+  return demoRois(group).map(({ params: _, ...r }) =>
+    r.module === "sevenseg" ? { ...r, module: "digits" } : r
+  );
 }
