@@ -525,31 +525,33 @@ export function table(d: any): string {
     `the code under test uses.`,
     "",
     "Where the memory goes (one-off measurements on this machine with small scripts and " +
-    "/proc/<pid>/smaps, idle otherwise; not re-measured by this section). Demo job (one worker: " +
-    "3 `digits`, 1 `light_button`), ~230 MB: the deno binary's code and data pages 57 MB " +
-    "(file-backed), onnxruntime's library code 24 MB (file-backed), V8 heaps of the main thread " +
-    "and the worker ~46 MB, malloc'd memory ~70 MB (main heap 14, thread arenas 54: ONNX session, " +
-    "module sources), WebAssembly memory and large buffers ~25 MB. Per worker: opencv.js +100 MB " +
-    "alone (its 10.8 MB source held twice as strings ~21 MB, ~35 MB malloc'd while V8 compiles it; " +
-    "of its 128 MB WebAssembly heap ~2 MB is touched; lazy compilation is already V8's default, " +
-    "eager costs +45 MB), the `rapid_ocr` engine (det + rec sessions, library) +98 MB at load and " +
-    "+50–60 MB after the first reads (onnxruntime's arena). 4 cameras × 12 `rapid_ocr` (2 " +
-    "workers), ~460 MB: ~350 MB are the two workers' opencv.js and ONNX sessions, frame-sized " +
-    "buffers (6.5 MB) ~38 MB. Kept: frames read into pooled buffers and copied into shared " +
-    "memory only when a consumer reads them (jobs read one frame in eight the cameras deliver) " +
-    "together with a collection every 16 MB of frames (12 MB in a worker) instead of 64/32: 150 s " +
-    "of the 4-camera case 472 → 449 MB median, max 523 → 469 MB, 33.2 → 30.5 reads/s (run-to-run " +
-    "noise is ±3); each alone did not help (pooled buffers alone 462 → 462 MB; the lower limits " +
-    "alone 462 → 441 MB but 30 → 24 reads/s, a major collection on the main thread 8 times a " +
-    "second). Tried and not kept: `MALLOC_ARENA_MAX=2` and `malloc_trim(0)` every 5 s: within the " +
-    "±10 MB noise; V8 `--max-semi-space-size` 1 or 2: none; onnxruntime's arena off: −13 MB, " +
-    "within noise; two intra-op threads in one session instead of one session per worker: a " +
-    "`rapid_ocr` read 45.3 → 55.7 ms (these small models do not parallelise), so one session " +
-    "shared by all workers costs throughput, as the earlier host-worker try showed (~40 MB less, " +
-    "~40 % fewer reads/s). What would reach the targets: one copy of OpenCV instead of one " +
-    "opencv.js per worker (a WebAssembly instance and its JS glue cannot be shared between Deno " +
-    "workers), or `--workers 1` where fewer reads are enough (4-camera case: 349 MB median, " +
-    "21.6 reads/s).",
+    "/proc/<pid>/smaps, idle otherwise; not re-measured by this section). Once per process: the " +
+    "deno binary's code and data pages ~50–57 MB (file-backed), and with the first ONNX session " +
+    "onnxruntime's library code 24 MB (file-backed) plus ~13 MB of its setup (malloc'd). Per " +
+    "worker: opencv.js, now loaded split (its 10.6 MB base64 WebAssembly decoded natively and " +
+    "compiled, only the 0.2 MB of JavaScript glue evaluated; before, V8 held the whole 10.9 MB " +
+    "source twice and the glue decoded it in JavaScript): 2 workers with OpenCV 236 → 171 MB, 1 " +
+    "worker 149 → 132 MB; what stays is the glue's heap (~10–13 MB), the compiler's arena (~20 MB) " +
+    "and the touched part of its 128 MB WebAssembly heap. onnxruntime sessions 13–16 MB each " +
+    "(`digits` one, `rapid_ocr` two) plus working memory that grows to the largest input; models " +
+    "now load by path and PaddleOCR's dictionary is read by seeking (the `digits` engine in a " +
+    "worker 76 → 43 MB in the probe; within noise in a whole server). The demo job reads its " +
+    "seven-segment readouts with `sevenseg` (pure TypeScript, 900/900 panel seconds right, ~10 " +
+    "ms a read) instead of `digits`, so it loads no ONNX runtime: 214 → 164 MB in a probe. 4 " +
+    "cameras × 12 `rapid_ocr` (2 workers): the two workers' OpenCV and ONNX sessions and " +
+    "working memory, frame-sized buffers (6.5 MB) ~38 MB. Kept from before: frames read into " +
+    "pooled buffers and copied into shared memory only when a consumer reads them, with a " +
+    "collection every 16 MB of frames (12 MB in a worker). Tried and not kept: " +
+    "`MALLOC_ARENA_MAX` 1 or 2, `malloc_trim(0)` every 5 s, `MALLOC_MMAP_THRESHOLD_`/" +
+    "`MALLOC_TRIM_THRESHOLD_` variants: within the ±10 MB noise (32 MB thresholds: +60 MB); V8 " +
+    "`--max-semi-space-size=1`, `--optimize-for-size`, `--single-threaded-gc`: within noise " +
+    "(`--lite-mode` disables WebAssembly); onnxruntime's CPU arena off: 4-camera case 403 → " +
+    "356–361 MB but 15–20 % fewer reads/s (runs 24.6 and 25.4 against 28.8–32.8); " +
+    "`enableMemPattern` off: 376–381 MB at 25.8–28.0 reads/s; two intra-op threads in one " +
+    "session instead of one session per worker: a `rapid_ocr` read 45.3 → 55.7 ms, so one " +
+    "session shared by all workers costs throughput (~40 MB less, ~40 % fewer reads/s in an " +
+    "earlier host-worker try). `--workers 1` holds less where fewer reads are enough " +
+    "(4-camera case: 349 MB median, 21.6 reads/s, before the split loader).",
     "",
     `Install footprint (\`node_modules\` of a fresh install, du, MB): before ${d.footprintBefore.totalMb}, after ` +
     `${d.footprint.totalMb} (${d.footprint.installedMb} as installed, before \`deno task prune\`, which \`deno task start\` runs, removed other platforms' native binaries: what is downloaded and unpacked once; Deno's npm cache keeps its own copy of every package until \`deno clean\`). Largest packages after: ${pkgs}. Before: ${pkgsBefore}.`,

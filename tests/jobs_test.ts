@@ -98,7 +98,7 @@ Deno.test({
       assert.equal(row.status, "inference");
       assert.equal(row.roi_count, 1);
       assert.ok(row.alerts_count > 0, "recent results counted");
-      assert.ok(dash.roi_metrics.module_details.some((m: Json) => m.name === "sevenseg"));
+      assert.ok(dash.roi_metrics.module_details.some((m: Json) => m.name === "digits"));
 
       const stop = await post(`${server.url}/stop_inference/line1`, {});
       assert.deepEqual(stop.json, { status: "stopped", cam_id: "line1" });

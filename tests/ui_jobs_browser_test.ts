@@ -23,7 +23,7 @@ async function ok(res: Promise<Response>): Promise<void> {
   assert.equal(r.status, 200, await r.text());
 }
 
-/** A source whose saved ROIs are the panel's readouts (three sevenseg ROIs and a lamp). */
+/** A source whose saved ROIs are the panel's readouts (three digits ROIs and a lamp). */
 async function makeSource(base: string, png: string): Promise<void> {
   const form = new FormData();
   form.set("name", SOURCE);
@@ -138,7 +138,7 @@ Deno.test({
         const lines = csv.trim().split("\n");
         assert.equal(lines.length, 61);
         assert.match(lines[0], /^task_id,frame_index,frame_time,roi_id,name,module,text,value/);
-        assert.match(lines[1], new RegExp(`^${taskId},0,0,temperature,Temperature °C,sevenseg,`));
+        assert.match(lines[1], new RegExp(`^${taskId},0,0,temperature,Temperature °C,digits,`));
       });
 
       await step("the results page shows the rows and a plot of the numeric ROIs", async () => {
