@@ -30,6 +30,22 @@ function readVarint(bytes: Uint8Array, cur: Cursor): number {
   throw new RangeError("ONNX metadata: varint longer than 10 bytes");
 }
 
+/**
+ * Reads one field's tag at the cursor and moves past a varint or fixed value; for a
+ * length-delimited field returns its length with the cursor at its first byte.
+ */
+function fieldHeader(bytes: Uint8Array, cur: Cursor): { field: number; len?: number } {
+  const tag = readVarint(bytes, cur);
+  const field = Math.floor(tag / 8);
+  const wire = tag & 7;
+  if (wire === WIRE_VARINT) readVarint(bytes, cur);
+  else if (wire === WIRE_FIXED64) cur.pos += 8;
+  else if (wire === WIRE_FIXED32) cur.pos += 4;
+  else if (wire === WIRE_LENGTH_DELIMITED) return { field, len: readVarint(bytes, cur) };
+  else throw new RangeError(`ONNX metadata: unsupported wire type ${wire} (field ${field})`);
+  return { field };
+}
+
 /** Calls `visit(field, start, end)` for each length-delimited field; skips the others. */
 function forEachField(
   bytes: Uint8Array,
@@ -38,19 +54,12 @@ function forEachField(
 ): void {
   const cur: Cursor = { pos: range.start };
   while (cur.pos < range.end) {
-    const tag = readVarint(bytes, cur);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === WIRE_VARINT) readVarint(bytes, cur);
-    else if (wire === WIRE_FIXED64) cur.pos += 8;
-    else if (wire === WIRE_FIXED32) cur.pos += 4;
-    else if (wire === WIRE_LENGTH_DELIMITED) {
-      const len = readVarint(bytes, cur);
-      const start = cur.pos;
-      cur.pos += len;
-      if (cur.pos > range.end) throw new RangeError(`ONNX metadata: field ${field} overruns`);
-      visit(field, start, cur.pos);
-    } else throw new RangeError(`ONNX metadata: unsupported wire type ${wire} (field ${field})`);
+    const { field, len } = fieldHeader(bytes, cur);
+    if (len === undefined) continue;
+    const start = cur.pos;
+    cur.pos += len;
+    if (cur.pos > range.end) throw new RangeError(`ONNX metadata: field ${field} overruns`);
+    visit(field, start, cur.pos);
   }
 }
 
@@ -106,21 +115,15 @@ export async function readOnnxMetadataFile(path: string): Promise<Record<string,
   while (pos < size) {
     const head = await readAt(pos, HEADER_BYTES);
     const cur: Cursor = { pos: 0 };
-    const tag = readVarint(head, cur);
-    const field = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === WIRE_VARINT) readVarint(head, cur);
-    else if (wire === WIRE_FIXED64) cur.pos += 8;
-    else if (wire === WIRE_FIXED32) cur.pos += 4;
-    else if (wire === WIRE_LENGTH_DELIMITED) {
-      const len = readVarint(head, cur);
+    const { field, len } = fieldHeader(head, cur);
+    if (len !== undefined) {
       const start = pos + cur.pos;
       if (start + len > size) throw new RangeError(`ONNX metadata: field ${field} overruns`);
       if (field === METADATA_PROPS_FIELD) {
         addEntry(await readAt(start, len), { start: 0, end: len }, out);
       }
       cur.pos += len;
-    } else throw new RangeError(`ONNX metadata: unsupported wire type ${wire} (field ${field})`);
+    }
     pos += cur.pos;
   }
   return out;
