@@ -9,15 +9,14 @@ import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import type { ServerProcess } from "./helpers/server.ts";
 import { startClusterNode } from "./helpers/cluster_node.ts";
-import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
+import { natsTestOptions, startNatsCluster } from "./helpers/nats.ts";
 import { makeClip } from "./helpers/media.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { getJson, resultRows, uploadBatch, waitForStatus } from "./helpers/batch_client.ts";
 import { assertContiguous, taskLog } from "./helpers/batch_log.ts";
 import { writeTestkit } from "../inference_modules/testing/test_modules.ts";
 
-const AVAILABLE = natsServerAvailable();
-const IN_CI = Deno.env.get("CI") !== undefined;
+const NATS_TEST = natsTestOptions("cluster_batch_fence_test");
 
 const ROIS = JSON.stringify([{
   id: "r1",
@@ -30,9 +29,7 @@ const ROIS = JSON.stringify([{
 Deno.test({
   name: "cluster batch: a paused node loses its task and after waking appends nothing more; " +
     "a node stopped with /_quit hands its task back",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...NATS_TEST,
   fn: async () => {
     const tmp = await Deno.makeTempDir({ prefix: "visionroi-clfence-" });
     const nats = await startNatsCluster(1);

@@ -10,18 +10,14 @@ import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { type ServerProcess, startServer } from "./helpers/server.ts";
 import { clusterNodeArgs } from "./helpers/cluster_node.ts";
-import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
+import { natsTestOptions, startNatsCluster } from "./helpers/nats.ts";
 import { makeClip } from "./helpers/media.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { getJson, uploadBatch, waitForStatus } from "./helpers/batch_client.ts";
 import { writeTestkit } from "../inference_modules/testing/test_modules.ts";
 import { assertContiguous, taskLog } from "./helpers/batch_log.ts";
 
-const AVAILABLE = natsServerAvailable();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (!AVAILABLE && !IN_CI) {
-  console.warn("cluster_batch_test: nats-server not installed (apt install nats-server); skipped");
-}
+const NATS_TEST = natsTestOptions("cluster_batch_test");
 
 /** One ROI of the test module, which sleeps `ms` per read (so the task is slow enough to kill). */
 const rois = (ms: number) =>
@@ -70,9 +66,7 @@ Deno.test({
   name:
     "cluster batch: uploads, cancel and delete via any node; kill -9 of the running node mid-task, another " +
     "resumes after its last acknowledged frame range; CSV has each of 300 frames exactly once",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...NATS_TEST,
   fn: async () => {
     const t0 = Date.now();
     const tmp = await Deno.makeTempDir({ prefix: "visionroi-clbatch-" });

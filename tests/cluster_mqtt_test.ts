@@ -10,8 +10,8 @@ import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { createSource, post } from "./helpers/http.ts";
 import type { ServerProcess } from "./helpers/server.ts";
-import { printNodeOutput, startClusterNode } from "./helpers/cluster_node.ts";
-import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
+import { printNodeOutput, startClusterNode, stopNodes } from "./helpers/cluster_node.ts";
+import { natsTestOptions, startNatsCluster, withNats } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
 import { startProxy } from "./helpers/tcp_proxy.ts";
@@ -21,8 +21,7 @@ import { encodeToken } from "../actors/state/kv_backend.ts";
 import { ClusterOutbox } from "../actors/cluster/mqtt_outbox_kv.ts";
 import { MqttOutbox } from "../actors/mqtt/mqtt_outbox.ts";
 
-const AVAILABLE = natsServerAvailable();
-const IN_CI = Deno.env.get("CI") !== undefined;
+const NATS_TEST = natsTestOptions("cluster_mqtt_test");
 
 interface ResultPayload {
   cam_id: string;
@@ -47,12 +46,7 @@ async function mqttCluster(opts: { viaProxy?: boolean } = {}) {
     sub.messages.map((m) => m.payload).filter((p) => p.startsWith("{"))
       .map((p) => JSON.parse(p)).filter((m) => "roi_id" in m && m.cam_id === "j1");
   const close = async () => {
-    for (const n of nodes) {
-      try {
-        Deno.kill(n.pid, "SIGCONT");
-      } catch { /* exited already */ }
-      await n.kill9();
-    }
+    await stopNodes(nodes);
     await nc.close().catch(() => undefined);
     await sub.close();
     await proxy?.close();
@@ -135,9 +129,7 @@ async function mqttCluster(opts: { viaProxy?: boolean } = {}) {
 Deno.test({
   name: "cluster mqtt: results queued on a node while the broker is down are published once " +
     "by the job's next owner after kill -9",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...NATS_TEST,
   fn: async () => {
     const c = await mqttCluster();
     const { nodes, broker, sub, results, ownerId, owner, queued, key, twice } = c;
@@ -216,9 +208,7 @@ Deno.test({
 Deno.test({
   name: "cluster mqtt: a node paused while it holds queued results sends none of them after " +
     "waking; the job's new owner sends each once",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...NATS_TEST,
   fn: async () => {
     const c = await mqttCluster({ viaProxy: true });
     const { nodes, results, ownerId, owner, queued, key, twice } = c;
@@ -276,64 +266,59 @@ Deno.test({
 Deno.test({
   name: "cluster mqtt outbox: a live node's messages are adopted only after a lease time of " +
     "ownership; the node then forgets them, and could adopt them back",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const nats = await startNatsCluster(1);
-    const nc = await connect({ servers: nats.urls });
-    const boxes: ClusterOutbox[] = [];
-    try {
-      const kvm = new Kvm(nc);
-      const a = await ClusterOutbox.open(kvm, "a", 1);
-      const b = await ClusterOutbox.open(kvm, "b", 1);
-      boxes.push(a, b);
-      const none = { load: () => ({ messages: [], sent: 0, dropped: 0 }) };
-      const local = { ...none, add: () => {}, remove: () => {}, counters: () => {} };
-      const outA = new MqttOutbox(10, a.persistence("plant", local));
-      const outB = new MqttOutbox(10, b.persistence("plant", local));
-      for (let i = 1; i <= 3; i++) {
-        outA.push({
-          topic: "vision/x",
-          payload: String(i),
-          qos: 1,
-          retain: false,
-          queuedAt: i,
-          id: `m${i}`,
-          camId: "j1",
+  ...NATS_TEST,
+  fn: () =>
+    withNats(async (nc) => {
+      const boxes: ClusterOutbox[] = [];
+      try {
+        const kvm = new Kvm(nc);
+        const a = await ClusterOutbox.open(kvm, "a", 1);
+        const b = await ClusterOutbox.open(kvm, "b", 1);
+        boxes.push(a, b);
+        const none = { load: () => ({ messages: [], sent: 0, dropped: 0 }) };
+        const local = { ...none, add: () => {}, remove: () => {}, counters: () => {} };
+        const outA = new MqttOutbox(10, a.persistence("plant", local));
+        const outB = new MqttOutbox(10, b.persistence("plant", local));
+        for (let i = 1; i <= 3; i++) {
+          outA.push({
+            topic: "vision/x",
+            payload: String(i),
+            qos: 1,
+            retain: false,
+            queuedAt: i,
+            id: `m${i}`,
+            camId: "j1",
+          });
+        }
+        await a.stop(); // the puts are done
+        const forgotten: number[] = [];
+        const deps = (ownedForMs: number) => ({
+          alive: () => true,
+          owns: (cam: string) => cam === "j1",
+          ownedForMs: () => ownedForMs,
+          push: (_: string, msg: Parameters<MqttOutbox["push"]>[0]) => (outB.push(msg), true),
+          forget: (_: string, seqs: ReadonlySet<number>) => void forgotten.push(...seqs),
         });
+        assert.equal(await b.adopt(deps(1_000)), 0, "a is alive and may still send: not yet");
+        assert.equal(await b.adopt(deps(7_000)), 3, "owned for a lease time: adopted");
+        assert.deepEqual(outB.stats().queued, 3);
+        assert.equal(await a.forgetAdopted(deps(0)), 3);
+        assert.deepEqual(forgotten.sort(), [1, 2, 3]);
+        assert.equal(await a.forgetAdopted(deps(0)), 0, "once");
+        // b's entries, adopted back by a (b gone): a sends them, as it no longer counts them as its own.
+        const gone = { ...deps(0), alive: () => false };
+        const backA = new MqttOutbox(10);
+        assert.equal(
+          await a.adopt({ ...gone, push: (_: string, msg) => (backA.push(msg), true) }),
+          3,
+        );
+        assert.deepEqual(
+          [...Array(3)].map(() => backA.take(0)!.msg.payload),
+          ["1", "2", "3"],
+          "in order",
+        );
+      } finally {
+        for (const box of boxes) await box.stop();
       }
-      await a.stop(); // the puts are done
-      const forgotten: number[] = [];
-      const deps = (ownedForMs: number) => ({
-        alive: () => true,
-        owns: (cam: string) => cam === "j1",
-        ownedForMs: () => ownedForMs,
-        push: (_: string, msg: Parameters<MqttOutbox["push"]>[0]) => (outB.push(msg), true),
-        forget: (_: string, seqs: ReadonlySet<number>) => void forgotten.push(...seqs),
-      });
-      assert.equal(await b.adopt(deps(1_000)), 0, "a is alive and may still send: not yet");
-      assert.equal(await b.adopt(deps(7_000)), 3, "owned for a lease time: adopted");
-      assert.deepEqual(outB.stats().queued, 3);
-      assert.equal(await a.forgetAdopted(deps(0)), 3);
-      assert.deepEqual(forgotten.sort(), [1, 2, 3]);
-      assert.equal(await a.forgetAdopted(deps(0)), 0, "once");
-      // b's entries, adopted back by a (b gone): a sends them, as it no longer counts them as its own.
-      const gone = { ...deps(0), alive: () => false };
-      const backA = new MqttOutbox(10);
-      assert.equal(
-        await a.adopt({ ...gone, push: (_: string, msg) => (backA.push(msg), true) }),
-        3,
-      );
-      assert.deepEqual(
-        [...Array(3)].map(() => backA.take(0)!.msg.payload),
-        ["1", "2", "3"],
-        "in order",
-      );
-    } finally {
-      for (const box of boxes) await box.stop();
-      await nc.close();
-      await nats.close();
-    }
-  },
+    }),
 });

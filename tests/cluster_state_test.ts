@@ -14,16 +14,12 @@ import { WebhookStore } from "../storage/webhook_store.ts";
 import { parseWebhookBody } from "../storage/webhook_config.ts";
 import { FileSnapshotStore } from "../actors/runtime/mod.ts";
 import { LeaseTable } from "../actors/cluster/leases.ts";
-import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
+import { natsTestOptions, startNatsCluster, withNats } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { demoRois } from "../actors/frame_sources/demo.ts";
 import type { JobConfig } from "../actors/state/job_spec.ts";
 
-const AVAILABLE = natsServerAvailable();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (!AVAILABLE && !IN_CI) {
-  console.warn("cluster_state_test: nats-server not installed (apt install nats-server); skipped");
-}
+const NATS_TEST = natsTestOptions("cluster_state_test");
 
 interface Node {
   state: DesiredState;
@@ -67,9 +63,7 @@ const job: JobConfig = {
 
 Deno.test({
   name: "KV backend: a write on one node reaches the other's files and change feed (round trip)",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...NATS_TEST,
   fn: async () => {
     const nats = await startNatsCluster(1);
     const dir = await Deno.makeTempDir();
@@ -151,13 +145,9 @@ Deno.test({
 
 Deno.test({
   name: "leases: create-if-absent, revision-guarded renewal, a lapsed lease is taken over",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const nats = await startNatsCluster(1);
-    const nc = await connect({ servers: nats.urls });
-    try {
+  ...NATS_TEST,
+  fn: () =>
+    withNats(async (nc) => {
       const kv = await new Kvm(nc).create("leases_test", { history: 1, ttl: 1_000 });
       const a = new LeaseTable(kv, { nodeId: "a", ttlMs: 1_000, marginMs: 100 });
       const b = new LeaseTable(kv, { nodeId: "b", ttlMs: 1_000, marginMs: 100 });
@@ -176,64 +166,55 @@ Deno.test({
       assert.deepEqual([...(await a.owners(["job.x", "job.y"]))], [["job.x", "b"]]);
       await b.release("job.x");
       assert.equal(await a.acquire("job.x"), true, "free again after the release");
-    } finally {
-      await nc.close();
-      await nats.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "keepWatching: a watch that goes silent on a live connection is noticed from the " +
     "bucket's sequence and started again; what was missed is replayed",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const nats = await startNatsCluster(1);
-    const nc = await connect({ servers: nats.urls });
-    let stop: (() => void) | undefined;
-    try {
-      const kv = await new Kvm(nc).create("watch_test", { history: 1 });
-      const got = new Map<string, string>();
-      const calls: boolean[] = [];
-      const lines: string[] = [];
-      stop = await keepWatching(
-        nc,
-        async (again) => {
-          calls.push(again);
-          const w = await kv.watch({ key: ">" });
-          if (again) return w;
-          // The first watch delivers one entry, then nothing (as when its consumer's server died).
-          let delivered = 0;
-          return {
-            stop: () => w.stop(),
-            async *[Symbol.asyncIterator]() {
-              for await (const e of w) if (delivered++ === 0) yield e;
-            },
-          };
-        },
-        (e) => void got.set(e.key, e.string()),
-        {
-          lastSeq: async () => (await kv.status()).streamInfo.state.last_seq,
-          checkMs: 200,
-          log: (l) => void lines.push(l),
-        },
-      );
-      await kv.put("a", "1");
-      await waitFor(() => got.get("a") === "1", { timeoutMs: 5_000, what: "a from the watch" });
-      await kv.put("b", "2");
-      await kv.put("a", "3");
-      await waitFor(() => got.get("b") === "2" && got.get("a") === "3", {
-        timeoutMs: 5_000,
-        what: "the missed writes after the watch was started again",
-      });
-      assert.deepEqual(calls, [false, true], "one restart");
-      assert.ok(lines.some((l) => /watch behind the bucket/.test(l)), lines.join("\n"));
-    } finally {
-      stop?.();
-      await nc.close();
-      await nats.close();
-    }
-  },
+  ...NATS_TEST,
+  fn: () =>
+    withNats(async (nc) => {
+      let stop: (() => void) | undefined;
+      try {
+        const kv = await new Kvm(nc).create("watch_test", { history: 1 });
+        const got = new Map<string, string>();
+        const calls: boolean[] = [];
+        const lines: string[] = [];
+        stop = await keepWatching(
+          nc,
+          async (again) => {
+            calls.push(again);
+            const w = await kv.watch({ key: ">" });
+            if (again) return w;
+            // The first watch delivers one entry, then nothing (as when its consumer's server died).
+            let delivered = 0;
+            return {
+              stop: () => w.stop(),
+              async *[Symbol.asyncIterator]() {
+                for await (const e of w) if (delivered++ === 0) yield e;
+              },
+            };
+          },
+          (e) => void got.set(e.key, e.string()),
+          {
+            lastSeq: async () => (await kv.status()).streamInfo.state.last_seq,
+            checkMs: 200,
+            log: (l) => void lines.push(l),
+          },
+        );
+        await kv.put("a", "1");
+        await waitFor(() => got.get("a") === "1", { timeoutMs: 5_000, what: "a from the watch" });
+        await kv.put("b", "2");
+        await kv.put("a", "3");
+        await waitFor(() => got.get("b") === "2" && got.get("a") === "3", {
+          timeoutMs: 5_000,
+          what: "the missed writes after the watch was started again",
+        });
+        assert.deepEqual(calls, [false, true], "one restart");
+        assert.ok(lines.some((l) => /watch behind the bucket/.test(l)), lines.join("\n"));
+      } finally {
+        stop?.();
+      }
+    }),
 });

@@ -8,18 +8,14 @@ import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { createSource, post } from "./helpers/http.ts";
 import type { ServerProcess } from "./helpers/server.ts";
-import { printNodeOutput, startClusterNode } from "./helpers/cluster_node.ts";
-import { natsServerAvailable, startNatsCluster } from "./helpers/nats.ts";
+import { printNodeOutput, startClusterNode, stopNodes } from "./helpers/cluster_node.ts";
+import { natsTestOptions, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
 import { listen as listenMqtt } from "./helpers/mqtt_listener.ts";
 import { demoRois } from "../actors/frame_sources/demo.ts";
 
-const AVAILABLE = natsServerAvailable();
-const IN_CI = Deno.env.get("CI") !== undefined;
-if (!AVAILABLE && !IN_CI) {
-  console.warn("cluster_test: nats-server not installed (apt install nats-server); skipped");
-}
+const NATS_TEST = natsTestOptions("cluster_test");
 
 interface NodeRecord {
   id: string;
@@ -73,9 +69,7 @@ function listen(url: string) {
 Deno.test({
   name: "cluster: 6 jobs on 3 nodes, kill -9 moves work within 15 s, a paused node is fenced, " +
     "a NATS server may die",
-  ignore: !AVAILABLE && !IN_CI,
-  sanitizeResources: false,
-  sanitizeOps: false,
+  ...NATS_TEST,
   fn: async () => {
     const nats = await startNatsCluster(3);
     const dirs = [1, 2, 3].map(() => Deno.makeTempDirSync({ prefix: "visionroi-node-" }));
@@ -336,12 +330,7 @@ Deno.test({
       throw err;
     } finally {
       for (const s of sockets) s.close();
-      for (const n of nodes) {
-        try {
-          Deno.kill(n.pid, "SIGCONT");
-        } catch { /* exited already */ }
-        await n.kill9();
-      }
+      await stopNodes(nodes);
       await nc.close().catch(() => undefined);
       await mqttSub.close();
       await broker.close();

@@ -25,3 +25,13 @@ export function printNodeOutput(nodes: ServerProcess[]): void {
     console.error(`--- n${i + 1} ---\n${lines.slice(-40).join("\n")}`);
   }
 }
+
+/** Wakes any paused node and kills every node (kill -9), waiting for each to exit. */
+export async function stopNodes(nodes: ServerProcess[]): Promise<void> {
+  for (const n of nodes) {
+    try {
+      Deno.kill(n.pid, "SIGCONT");
+    } catch { /* exited already */ }
+    await n.kill9();
+  }
+}

@@ -3,6 +3,7 @@
  * free loopback ports, routed into one cluster, files in a temp dir.
  */
 import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { freePort } from "./mosquitto.ts";
 
 /** Where the Debian package puts it (`NATS_SERVER` overrides). */
@@ -16,6 +17,28 @@ export function natsServerAvailable(): boolean {
       .outputSync().success;
   } catch {
     return false;
+  }
+}
+
+/**
+ * `Deno.test` options of a test that needs nats-server: skipped where it is not installed (one
+ * line says so per file), except under CI, where a missing server must fail the test.
+ */
+export function natsTestOptions(file: string) {
+  const ignore = !natsServerAvailable() && Deno.env.get("CI") === undefined;
+  if (ignore) console.warn(`${file}: nats-server not installed (apt install nats-server); skipped`);
+  return { ignore, sanitizeResources: false, sanitizeOps: false };
+}
+
+/** Runs `fn` with a connection to one fresh nats-server; closes both afterwards. */
+export async function withNats(fn: (nc: NatsConnection) => Promise<void>): Promise<void> {
+  const nats = await startNatsCluster(1);
+  const nc = await connect({ servers: nats.urls });
+  try {
+    await fn(nc);
+  } finally {
+    await nc.close();
+    await nats.close();
   }
 }
 
