@@ -8,15 +8,19 @@
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
-import { createSource, post } from "./helpers/http.ts";
+import { post } from "./helpers/http.ts";
 import type { ServerProcess } from "./helpers/server.ts";
-import { printNodeOutput, startClusterNode, stopNodes } from "./helpers/cluster_node.ts";
+import {
+  printNodeOutput,
+  saveDemoOnPlant,
+  startClusterNode,
+  stopNodes,
+} from "./helpers/cluster_node.ts";
 import { natsTestOptions, startNatsCluster, withNats } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
 import { startProxy } from "./helpers/tcp_proxy.ts";
 import { listen as listenMqtt } from "./helpers/mqtt_listener.ts";
-import { demoRois } from "../actors/frame_sources/demo.ts";
 import { encodeToken } from "../actors/state/kv_backend.ts";
 import { ClusterOutbox } from "../actors/cluster/mqtt_outbox_kv.ts";
 import { MqttOutbox } from "../actors/mqtt/mqtt_outbox.ts";
@@ -60,18 +64,7 @@ async function mqttCluster(opts: { viaProxy?: boolean } = {}) {
         dirs.map((d, i) => startClusterNode(d, { nats: nats.urls, nodeId: `n${i + 1}` })),
       ),
     );
-    await createSource(nodes[0].url, "demo", "demo");
-    const cfg = await post(`${nodes[0].url}/mqtt_configs`, {
-      name: "plant",
-      host: "127.0.0.1",
-      port: proxy?.port ?? broker.port,
-      base_topic: "vision",
-      qos: 1,
-    });
-    assert.equal(cfg.status, 201, JSON.stringify(cfg.json));
-    const rois = demoRois().map((r, i) => (i === 0 ? { ...r, mqtt_config: "plant" } : r));
-    const saved = await post(`${nodes[0].url}/save_roi`, { source: "demo", rois });
-    assert.equal(saved.status, 200, JSON.stringify(saved.json));
+    await saveDemoOnPlant(nodes[0].url, proxy?.port ?? broker.port);
     await waitFor(async () => {
       const body = await (await fetch(`${nodes[1].url}/load_roi/demo`)).json();
       return body.rois?.[0]?.mqtt_config === "plant";

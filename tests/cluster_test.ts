@@ -6,9 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { createSource, post } from "./helpers/http.ts";
+import { post } from "./helpers/http.ts";
 import type { ServerProcess } from "./helpers/server.ts";
-import { printNodeOutput, startClusterNode, stopNodes } from "./helpers/cluster_node.ts";
+import {
+  printNodeOutput,
+  saveDemoOnPlant,
+  startClusterNode,
+  stopNodes,
+} from "./helpers/cluster_node.ts";
 import { natsTestOptions, startNatsCluster } from "./helpers/nats.ts";
 import { waitFor } from "./helpers/wait.ts";
 import { startBroker } from "./helpers/mosquitto.ts";
@@ -101,18 +106,7 @@ Deno.test({
       })();
 
       // A source and its ROIs made on node 1 reach nodes 2 and 3 through the KV bucket.
-      await createSource(nodes[0].url, "demo", "demo");
-      const mqttCfg = await post(`${nodes[0].url}/mqtt_configs`, {
-        name: "plant",
-        host: "127.0.0.1",
-        port: broker.port,
-        base_topic: "vision",
-        qos: 1,
-      });
-      assert.equal(mqttCfg.status, 201, JSON.stringify(mqttCfg.json));
-      const rois = demoRois().map((r, i) => (i === 0 ? { ...r, mqtt_config: "plant" } : r));
-      const saved = await post(`${nodes[0].url}/save_roi`, { source: "demo", rois });
-      assert.equal(saved.status, 200, JSON.stringify(saved.json));
+      const rois = await saveDemoOnPlant(nodes[0].url, broker.port);
       for (const n of nodes.slice(1)) {
         await waitFor(async () => {
           const res = await fetch(`${n.url}/load_roi/demo`);

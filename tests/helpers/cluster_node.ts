@@ -1,4 +1,7 @@
 /** One server process as a node of a test cluster, as the cluster tests and the bench start them. */
+import assert from "node:assert/strict";
+import { demoRois } from "../../actors/frame_sources/demo.ts";
+import { createSource, post } from "./http.ts";
 import { type ServerProcess, startServer } from "./server.ts";
 
 /** The flags of a cluster node: no demo, one worker, `--capacity` when given, NATS and node id. */
@@ -34,4 +37,24 @@ export async function stopNodes(nodes: ServerProcess[]): Promise<void> {
     } catch { /* exited already */ }
     await n.kill9();
   }
+}
+
+/**
+ * Through `url`: the `demo` source, an MQTT config `plant` on the broker at `brokerPort` (base
+ * topic `vision`, QoS 1) and the demo's ROIs with the first one publishing to it; returns those ROIs.
+ */
+export async function saveDemoOnPlant(url: string, brokerPort: number) {
+  await createSource(url, "demo", "demo");
+  const cfg = await post(`${url}/mqtt_configs`, {
+    name: "plant",
+    host: "127.0.0.1",
+    port: brokerPort,
+    base_topic: "vision",
+    qos: 1,
+  });
+  assert.equal(cfg.status, 201, JSON.stringify(cfg.json));
+  const rois = demoRois().map((r, i) => (i === 0 ? { ...r, mqtt_config: "plant" } : r));
+  const saved = await post(`${url}/save_roi`, { source: "demo", rois });
+  assert.equal(saved.status, 200, JSON.stringify(saved.json));
+  return rois;
 }
