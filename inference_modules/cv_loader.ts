@@ -79,8 +79,8 @@ async function init(): Promise<CvHandle> {
       err instanceof Deno.errors.PermissionDenied;
     if (!denied) console.warn(`opencv.js read as a module instead (${(err as Error).message})`);
   }
-  if (!parts) return { cv: (await settle((await importModule()).m)).m, loadedBy: "import" };
-  return { cv: (await settle((await loadSplit(parts, path)).m)).m, loadedBy: "split" };
+  const loaded = await settle(parts ? await loadSplit(parts, path) : await importModule());
+  return { cv: loaded.m, loadedBy: parts ? "split" : "import" };
 }
 
 // Both loaders hand the module out wrapped: it is thenable until settle() has run.
@@ -120,8 +120,8 @@ async function loadSplit(parts: CvParts, path: string): Promise<{ m: Cv }> {
   return { m: cjs.exports };
 }
 
-/** Waits for the runtime and removes `then`; returns the module wrapped for the same reason. */
-async function settle(m: Cv): Promise<{ m: Cv }> {
+/** Waits for the runtime and removes `then`; takes and returns the module wrapped. */
+async function settle({ m }: { m: Cv }): Promise<{ m: Cv }> {
   if (m instanceof Promise) {
     const ready: Cv = await m;
     delete ready.then;
