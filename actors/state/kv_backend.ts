@@ -69,6 +69,15 @@ export async function retryTransient<T>(fn: () => Promise<T>, attempts = 40): Pr
   }
 }
 
+/** `p`, or a rejection naming `what` once `ms` have passed. */
+function deadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Watches a bucket with `watch` and watches again whenever the watch may have stopped: after every
  * reconnect, when its iterator ends or a restart failed (retried at the next check), with `idleMs`
@@ -86,10 +95,13 @@ export async function keepWatching(
     idleMs?: number;
     lastSeq?: () => Promise<number>;
     checkMs?: number;
+    /** How long a restart may take before it counts as failed (default 10 s). */
+    restartMs?: number;
     log?: (line: string) => void;
   } = {},
 ): Promise<() => void> {
   const log = opts.log ?? ((line: string) => console.error(line));
+  const restartMs = opts.restartMs ?? 10_000;
   let stopped = false;
   let lastEntry = Date.now();
   /** The highest revision delivered (or covered by a replay). */
@@ -127,7 +139,13 @@ export async function keepWatching(
       // A replay covers what the bucket holds now, whether or not it is delivered again (values
       // that expired since are not).
       const last = opts.lastSeq ? await opts.lastSeq().catch(() => 0) : 0;
-      current = await run(true);
+      // Bounded: a watch asked of a cluster that just lost a server can be retried for minutes,
+      // and no check restarts it meanwhile. A watch that arrives late is stopped, not used.
+      const next = run(true);
+      current = await deadline(next, restartMs, "watching again").catch((err) => {
+        next.then((w) => current !== w && w.stop(), () => undefined);
+        throw err;
+      });
       seen = Math.max(seen, last);
       broken = false;
       behind = false;
